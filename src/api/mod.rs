@@ -1,0 +1,102 @@
+//! HTTP handlers, one module per resource. Handlers parse, authorise (through
+//! extractors), call the store and domain, and shape the response.
+
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod me;
+pub mod patients;
+pub mod staff;
+
+use actix_web::dev::ResourceDef;
+use actix_web::http::{header, Method};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::error::ApiError;
+
+/// Registers every route and records it in `ROUTES`, so the route list that a
+/// test compares with `openapi.yaml` is exactly what the server serves.
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
+        /// Every (method, path) the server registers, in OpenAPI path syntax.
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::method(Method::$method).to($handler)); )*
+        }
+    };
+}
+
+routes! {
+    GET "/healthz" => health::healthz,
+    GET "/readyz" => health::readyz,
+    GET "/openapi.yaml" => health::openapi,
+    POST "/v1/auth/login" => auth::login,
+    POST "/v1/auth/refresh" => auth::refresh,
+    POST "/v1/auth/logout" => auth::logout,
+    POST "/v1/auth/enrol" => auth::enrol,
+    GET "/v1/me" => me::get,
+    GET "/v1/staff" => staff::list,
+    POST "/v1/staff" => staff::create,
+    GET "/v1/audit" => staff::audit,
+    GET "/v1/patients" => patients::list,
+    POST "/v1/patients" => patients::create,
+    GET "/v1/patients/{id}" => patients::get,
+    POST "/v1/patients/{id}/enrolment-codes" => patients::enrolment_code,
+}
+
+/// Unknown paths are 404; known paths with another method are 405 with `Allow`.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(_, path)| ResourceDef::new(*path).is_match(req.path()))
+        .map(|(method, _)| *method)
+        .collect();
+    if allowed.is_empty() {
+        return actix_web::ResponseError::error_response(&ApiError::NotFound);
+    }
+    let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(format!(
+        "{} is not supported here; use {}",
+        req.method(),
+        allowed.join(", ")
+    )));
+    if let Ok(v) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
+}
+
+/// Paging parameters shared by list endpoints.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl Page {
+    pub const MAX: i64 = 200;
+
+    /// (limit, offset), validated.
+    pub fn bounds(&self) -> Result<(i64, i64), ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        let offset = self.offset.unwrap_or(0);
+        if !(1..=Self::MAX).contains(&limit) {
+            return Err(ApiError::field(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX),
+            ));
+        }
+        if !(0..=1_000_000).contains(&offset) {
+            return Err(ApiError::field("offset", "must be between 0 and 1000000"));
+        }
+        Ok((limit, offset))
+    }
+}
+
+/// Formats stored milliseconds as RFC 3339 UTC.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,163 @@
+//! Typed configuration, read once from the environment.
+
+use std::time::Duration;
+
+/// Which database the process talks to, decided by the `DATABASE_URL` scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// Path of an embedded SQLite file.
+    Sqlite(String),
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: Option<&str>) -> Result<Self, ConfigError> {
+        match raw.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Self::Sqlite("aftercare.db".into())),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Self::Postgres(url.into()))
+            }
+            Some(url) if url.starts_with("sqlite://") => {
+                Ok(Self::Sqlite(url["sqlite://".len()..].into()))
+            }
+            Some(url) if !url.contains("://") => Ok(Self::Sqlite(url.into())),
+            Some(_) => Err(ConfigError::invalid(
+                "DATABASE_URL",
+                "expected postgres://…, sqlite://PATH or a file path",
+            )),
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub bind: String,
+    pub pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub pool_timeout: Duration,
+    /// HS256 key for access tokens; generated and kept in the database when absent.
+    pub jwt_secret: Option<Vec<u8>>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub enrolment_code_ttl: Duration,
+    pub log_json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name}: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            name,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub const ISSUER: &str = "aftercare";
+pub const AUDIENCE: &str = "aftercare-api";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get`, so tests can supply their own values.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let secs = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        ConfigError::invalid(name, "expected a positive number of seconds")
+                    }),
+            }
+        };
+        let jwt_secret = match get("AFTERCARE_JWT_SECRET") {
+            None => None,
+            Some(s) if s.len() >= 32 => Some(s.into_bytes()),
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "AFTERCARE_JWT_SECRET",
+                    "must be at least 32 bytes; leave it unset to have one generated",
+                ))
+            }
+        };
+        let pool_size = match get("AFTERCARE_DB_POOL_SIZE") {
+            None => 8,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| ConfigError::invalid("AFTERCARE_DB_POOL_SIZE", "expected 1–256"))?,
+        };
+        Ok(Self {
+            database: DatabaseUrl::parse(get("DATABASE_URL").as_deref())?,
+            bind: get("AFTERCARE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            pool_size,
+            pool_timeout: secs("AFTERCARE_DB_TIMEOUT_SECS", 5)?,
+            jwt_secret,
+            access_token_ttl: secs("AFTERCARE_ACCESS_TOKEN_TTL_SECS", 15 * 60)?,
+            refresh_token_ttl: secs("AFTERCARE_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
+            enrolment_code_ttl: secs("AFTERCARE_ENROLMENT_CODE_TTL_SECS", 72 * 3600)?,
+            log_json: matches!(get("AFTERCARE_LOG_FORMAT").as_deref(), Some("json")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse(None).unwrap(),
+            DatabaseUrl::Sqlite("aftercare.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse(Some("postgres://u@h/db")).unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse(Some("sqlite:///tmp/x.db")).unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert!(DatabaseUrl::parse(Some("mysql://h/db")).is_err());
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused() {
+        let err = Config::from_lookup(|k| (k == "AFTERCARE_JWT_SECRET").then(|| "short".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "AFTERCARE_JWT_SECRET");
+    }
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.database.backend_name(), "sqlite");
+    }
+}

@@ -1,0 +1,87 @@
+// Shared by both backends; keep in step with migrations/{sqlite,postgres}.
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    clinics (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        clinic_id -> Text,
+        role -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    patients (account_id) {
+        account_id -> Text,
+        clinic_id -> Text,
+        timezone -> Text,
+        fitzpatrick -> Integer,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        account_id -> Text,
+        token_hash -> Text,
+        issued_at -> BigInt,
+        expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    enrolment_codes (code_hash) {
+        code_hash -> Text,
+        patient_id -> Text,
+        clinic_id -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        clinic_id -> Text,
+        actor_id -> Text,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::joinable!(patients -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    clinics,
+    accounts,
+    patients,
+    refresh_tokens,
+    enrolment_codes,
+    audit_log,
+);

@@ -1,0 +1,3 @@
+//! Pure domain logic: no I/O, unit-tested without a database.
+
+pub mod account;

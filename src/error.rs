@@ -1,0 +1,205 @@
+//! One error type for the whole API, rendered as RFC 9457 problem details.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// A field that failed validation, named as the client sent it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("no such resource")]
+    NotFound,
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    TooManyRequests { retry_after: u64 },
+    #[error("the database is not reachable right now")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A validation error on a single field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict(detail.into())
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::Internal(detail.to_string())
+    }
+
+    /// Stable problem type slug; clients may switch on it.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation",
+            Self::BadRequest(_) => "bad-request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed(_) => "method-not-allowed",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::TooManyRequests { .. } => "too-many-requests",
+            Self::Unavailable => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "Invalid request",
+            Self::BadRequest(_) => "Bad request",
+            Self::Unauthorized(_) => "Authentication required",
+            Self::Forbidden(_) => "Not allowed",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed(_) => "Method not allowed",
+            Self::Conflict(_) => "Conflict",
+            Self::PayloadTooLarge { .. } => "Payload too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::Unavailable => "Service unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            // Internal details go to the log, never to the client.
+            Self::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                "something went wrong on our side; it has been logged".to_string()
+            }
+            Self::Validation(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            Self::Validation(e) => Some(e.as_slice()),
+            _ => None,
+        };
+        let body = Problem {
+            kind: format!("urn:aftercare:problem:{}", self.slug()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut res = HttpResponse::build(status);
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyRequests { retry_after } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::Unavailable => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => Self::NotFound,
+            E::DatabaseError(K::ClosedConnection, _) => Self::Unavailable,
+            E::DatabaseError(K::UniqueViolation, info) => {
+                // Callers turn expected duplicates into precise messages; this is the backstop.
+                tracing::warn!(constraint = ?info.constraint_name(), "unique violation");
+                Self::conflict("a record with the same identity already exists")
+            }
+            E::DatabaseError(K::Unknown, ref info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("terminating connection")
+                    || info.message().contains("server closed the connection") =>
+            {
+                Self::Unavailable
+            }
+            other => Self::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(_: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::internal(format!("blocking task: {e}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,13 @@
+//! aftercare: recovery tracking after microneedling. The binary in `main.rs`
+//! is a thin CLI over this library; integration tests use it too.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

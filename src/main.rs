@@ -1,0 +1,128 @@
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use aftercare::config::Config;
+use aftercare::startup::{open_database, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "aftercare",
+    version,
+    about = "Recovery tracking after microneedling"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (applies migrations first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage clinics.
+    Clinic {
+        #[command(subcommand)]
+        command: ClinicCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClinicCommand {
+    /// Create a clinic and its admin; prints the admin's initial password once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_name: Option<String>,
+        /// Read the admin's password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    aftercare::telemetry::init(config.log_json);
+    let result = match cli.command {
+        Command::Serve => serve(config),
+        Command::Migrate => open_database(&config)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Command::Clinic {
+            command:
+                ClinicCommand::Create {
+                    name,
+                    admin_email,
+                    admin_name,
+                    password_stdin,
+                },
+        } => create_clinic(
+            config,
+            &name,
+            &admin_email,
+            admin_name.as_deref(),
+            password_stdin,
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config.clone()).map_err(|e| e.to_string())?;
+        tracing::info!(
+            bind = %config.bind,
+            port = app.port(),
+            database = config.database.backend_name(),
+            "aftercare listening"
+        );
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn create_clinic(
+    config: Config,
+    name: &str,
+    email: &str,
+    admin_name: Option<&str>,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let password = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| e.to_string())?;
+        Some(s.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    let db = open_database(&config).map_err(|e| e.to_string())?;
+    let created = aftercare::cli::create_clinic(&db, name, email, admin_name, password)?;
+    println!("clinic_id: {}", created.clinic_id);
+    println!("admin_id: {}", created.admin_id);
+    println!("admin_email: {}", email.trim().to_lowercase());
+    if let Some(p) = created.generated_password {
+        println!("admin_password: {p}");
+        println!("(shown once; keep it safe)");
+    }
+    Ok(())
+}

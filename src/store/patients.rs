@@ -1,0 +1,108 @@
+use diesel::prelude::*;
+
+use super::accounts::{self, NewAccount};
+use super::Scope;
+use crate::db::schema::{accounts as a, patients as p};
+use crate::db::DbConn;
+use crate::domain::account::{Email, PersonName, Role, TimeZone};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct Patient {
+    pub id: String,
+    pub clinic_id: String,
+    pub name: String,
+    pub email: String,
+    pub timezone: String,
+    pub fitzpatrick: i32,
+    pub enrolled: bool,
+    pub created_at: i64,
+}
+
+pub struct NewPatient<'a> {
+    pub clinic_id: &'a str,
+    pub created_by: &'a str,
+    pub name: &'a PersonName,
+    pub email: &'a Email,
+    pub timezone: TimeZone,
+    pub fitzpatrick: i32,
+}
+
+pub fn create(conn: &mut DbConn, new: NewPatient<'_>) -> ApiResult<String> {
+    let id = accounts::create(
+        conn,
+        NewAccount {
+            clinic_id: new.clinic_id,
+            role: Role::Patient,
+            email: new.email,
+            name: new.name,
+            password_hash: None,
+        },
+    )?;
+    diesel::insert_into(p::table)
+        .values((
+            p::account_id.eq(&id),
+            p::clinic_id.eq(new.clinic_id),
+            p::timezone.eq(new.timezone.name()),
+            p::fitzpatrick.eq(new.fitzpatrick),
+            p::created_by.eq(new.created_by),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+type Columns = (
+    p::account_id,
+    p::clinic_id,
+    a::name,
+    a::email,
+    p::timezone,
+    p::fitzpatrick,
+    diesel::dsl::IsNotNull<a::password_hash>,
+    a::created_at,
+);
+
+fn columns() -> Columns {
+    (
+        p::account_id,
+        p::clinic_id,
+        a::name,
+        a::email,
+        p::timezone,
+        p::fitzpatrick,
+        a::password_hash.is_not_null(),
+        a::created_at,
+    )
+}
+
+/// The patient, if the scope may see them; otherwise `NotFound`, so that
+/// another clinic cannot even learn that the id exists.
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Patient> {
+    let found: Option<Patient> = p::table
+        .inner_join(a::table)
+        .filter(p::account_id.eq(id))
+        .select(columns())
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(patient) if scope.allows(&patient.id, &patient.clinic_id) => Ok(patient),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Patients of one clinic, newest first, paged.
+pub fn list(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<Vec<Patient>> {
+    Ok(p::table
+        .inner_join(a::table)
+        .filter(p::clinic_id.eq(clinic_id))
+        .order((a::created_at.desc(), p::account_id))
+        .limit(limit)
+        .offset(offset)
+        .select(columns())
+        .load(conn)?)
+}

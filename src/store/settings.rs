@@ -1,0 +1,35 @@
+//! Process-wide secrets and settings kept in the database, so that every
+//! process against the same database agrees on them.
+
+use diesel::prelude::*;
+
+use crate::db::schema::settings;
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::per_backend;
+
+/// Returns the stored value, first storing `make()` if there is none. Two
+/// processes racing here both end up with the value that was inserted first.
+pub fn get_or_create(
+    conn: &mut DbConn,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> ApiResult<String> {
+    if let Some(v) = get(conn, key)? {
+        return Ok(v);
+    }
+    let value = make();
+    per_backend!(conn, |c| diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(&value)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(get(conn, key)?.unwrap_or(value))
+}
+
+pub fn get(conn: &mut DbConn, key: &str) -> ApiResult<Option<String>> {
+    Ok(settings::table
+        .find(key)
+        .select(settings::value)
+        .first(conn)
+        .optional()?)
+}
