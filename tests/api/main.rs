@@ -1,0 +1,10 @@
+//! Black-box tests over HTTP against a real server on a loopback port, run
+//! once on SQLite and once on PostgreSQL. One binary for fast builds.
+
+mod helpers;
+
+mod auth;
+mod contract;
+mod errors;
+mod health;
+mod patients;
