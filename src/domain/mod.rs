@@ -1,3 +1,10 @@
 //! Pure domain logic: no I/O, unit-tested without a database.
 
 pub mod account;
+pub mod assessment;
+pub mod care;
+pub mod protocol;
+pub mod reminder;
+pub mod schedule;
+pub mod timeline;
+pub mod treatment;

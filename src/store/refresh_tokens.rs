@@ -31,6 +31,17 @@ pub fn issue(
     Ok(token)
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rt)]
+struct Stored {
+    id: String,
+    family_id: String,
+    account_id: String,
+    expires_at: i64,
+    rotated_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
 pub enum Rotation {
     /// The token was current: here is the account and a fresh token in the same family.
     Rotated { account_id: String, token: String },
@@ -44,19 +55,20 @@ pub enum Rotation {
 /// concurrent uses of one token resolve to one rotation and one reuse.
 pub fn rotate(conn: &mut DbConn, presented: &str, ttl_ms: i64) -> ApiResult<Rotation> {
     let now = now_ms();
-    let row: Option<(String, String, String, i64, Option<i64>, Option<i64>)> = rt::table
+    let row: Option<Stored> = rt::table
         .filter(rt::token_hash.eq(sha256_hex(presented)))
-        .select((
-            rt::id,
-            rt::family_id,
-            rt::account_id,
-            rt::expires_at,
-            rt::rotated_at,
-            rt::revoked_at,
-        ))
+        .select(Stored::as_select())
         .first(conn)
         .optional()?;
-    let Some((id, family, account_id, expires_at, rotated_at, revoked_at)) = row else {
+    let Some(Stored {
+        id,
+        family_id: family,
+        account_id,
+        expires_at,
+        rotated_at,
+        revoked_at,
+    }) = row
+    else {
         return Ok(Rotation::Invalid);
     };
     if revoked_at.is_some() || expires_at <= now {

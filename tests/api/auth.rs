@@ -31,7 +31,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     assert!(first["expires_in"].as_u64().unwrap() > 0);
     let r1 = first["refresh_token"].as_str().unwrap();
 
-    let res = app.post("/v1/auth/refresh", None, &json!({"refresh_token": r1})).await;
+    let res = app
+        .post("/v1/auth/refresh", None, &json!({"refresh_token": r1}))
+        .await;
     assert_eq!(res.status(), 200);
     let second: Value = res.json().await.unwrap();
     let r2 = second["refresh_token"].as_str().unwrap();
@@ -40,13 +42,27 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     assert_eq!(res.status(), 200);
 
     // Reusing the rotated token is theft: 401, and the whole family is revoked.
-    assert_problem(app.post("/v1/auth/refresh", None, &json!({"refresh_token": r1})).await, 401).await;
-    assert_problem(app.post("/v1/auth/refresh", None, &json!({"refresh_token": r2})).await, 401).await;
+    assert_problem(
+        app.post("/v1/auth/refresh", None, &json!({"refresh_token": r1}))
+            .await,
+        401,
+    )
+    .await;
+    assert_problem(
+        app.post("/v1/auth/refresh", None, &json!({"refresh_token": r2}))
+            .await,
+        401,
+    )
+    .await;
 
     // Another sign-in is another family and is unaffected.
     let other = app.login(&clinic.admin_email, &clinic.admin_password).await;
     let res = app
-        .post("/v1/auth/refresh", None, &json!({"refresh_token": other["refresh_token"]}))
+        .post(
+            "/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": other["refresh_token"]}),
+        )
         .await;
     assert_eq!(res.status(), 200);
 }
@@ -55,10 +71,21 @@ async fn logout_revokes_the_refresh_token(backend: Backend) {
     let app = spawn_app(backend).await;
     let clinic = app.new_clinic().await;
     let t = app.login(&clinic.admin_email, &clinic.admin_password).await;
-    let res = app.post("/v1/auth/logout", None, &json!({"refresh_token": t["refresh_token"]})).await;
+    let res = app
+        .post(
+            "/v1/auth/logout",
+            None,
+            &json!({"refresh_token": t["refresh_token"]}),
+        )
+        .await;
     assert_eq!(res.status(), 204);
     assert_problem(
-        app.post("/v1/auth/refresh", None, &json!({"refresh_token": t["refresh_token"]})).await,
+        app.post(
+            "/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": t["refresh_token"]}),
+        )
+        .await,
         401,
     )
     .await;
@@ -68,18 +95,29 @@ async fn wrong_credentials_are_refused_alike(backend: Backend) {
     let app = spawn_app(backend).await;
     let clinic = app.new_clinic().await;
     let wrong_pw = assert_problem(
-        app.post("/v1/auth/login", None, &json!({"email": clinic.admin_email, "password": "not the password"}))
-            .await,
+        app.post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": clinic.admin_email, "password": "not the password"}),
+        )
+        .await,
         401,
     )
     .await;
     let unknown = assert_problem(
-        app.post("/v1/auth/login", None, &json!({"email": "nobody@nowhere.example", "password": "not the password"}))
-            .await,
+        app.post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": "nobody@nowhere.example", "password": "not the password"}),
+        )
+        .await,
         401,
     )
     .await;
-    assert_eq!(wrong_pw["detail"], unknown["detail"], "no hint which emails exist");
+    assert_eq!(
+        wrong_pw["detail"], unknown["detail"],
+        "no hint which emails exist"
+    );
 }
 
 async fn access_tokens_are_validated_strictly(backend: Backend) {
@@ -87,10 +125,16 @@ async fn access_tokens_are_validated_strictly(backend: Backend) {
     let clinic = app.new_clinic().await;
     let secret = stored_jwt_secret(&app);
     let admin_id = {
-        let me: Value = app.get("/v1/me", Some(&clinic.admin_token)).await.json().await.unwrap();
+        let me: Value = app
+            .get("/v1/me", Some(&clinic.admin_token))
+            .await
+            .json()
+            .await
+            .unwrap();
         me["id"].as_str().unwrap().to_string()
     };
-    let sign = |c: &Value| encode(&Header::default(), c, &EncodingKey::from_secret(&secret)).unwrap();
+    let sign =
+        |c: &Value| encode(&Header::default(), c, &EncodingKey::from_secret(&secret)).unwrap();
 
     // Control: a token we sign ourselves with the right key and claims is accepted,
     // so the refusals below are about the one thing each case changes.
@@ -101,11 +145,18 @@ async fn access_tokens_are_validated_strictly(backend: Backend) {
         ("expired", sign(&claims(&admin_id, &clinic.clinic_id, -120))),
         (
             "wrong key",
-            encode(&Header::default(), &claims(&admin_id, &clinic.clinic_id, 300), &EncodingKey::from_secret(&[1u8; 32]))
-                .unwrap(),
+            encode(
+                &Header::default(),
+                &claims(&admin_id, &clinic.clinic_id, 300),
+                &EncodingKey::from_secret(&[1u8; 32]),
+            )
+            .unwrap(),
         ),
         ("garbage", "not.a.token".into()),
-        ("refresh token as access token", clinic_refresh(&app, &clinic.admin_email, &clinic.admin_password).await),
+        (
+            "refresh token as access token",
+            clinic_refresh(&app, &clinic.admin_email, &clinic.admin_password).await,
+        ),
     ];
     let mut wrong_aud = claims(&admin_id, &clinic.clinic_id, 300);
     wrong_aud["aud"] = json!("someone-else");
@@ -126,7 +177,12 @@ async fn access_tokens_are_validated_strictly(backend: Backend) {
     let parts: Vec<&str> = good.split('.').collect();
     let mut tampered_claims = claims(&admin_id, &clinic.clinic_id, 300);
     tampered_claims["clinic"] = json!("another-clinic");
-    let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(tampered_claims.to_string()), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(tampered_claims.to_string()),
+        parts[2]
+    );
     cases.push(("tampered", tampered));
 
     for (name, token) in cases {
@@ -138,14 +194,23 @@ async fn access_tokens_are_validated_strictly(backend: Backend) {
 }
 
 async fn clinic_refresh(app: &TestApp, email: &str, password: &str) -> String {
-    app.login(email, password).await["refresh_token"].as_str().unwrap().to_string()
+    app.login(email, password).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn processes_on_one_database_share_the_signing_key(backend: Backend) {
     let first = spawn_app(backend).await;
     let clinic = first.new_clinic().await;
     let second = spawn_on(backend, first.database_url.clone(), &[]).await;
-    assert_eq!(second.get("/v1/me", Some(&clinic.admin_token)).await.status(), 200);
+    assert_eq!(
+        second
+            .get("/v1/me", Some(&clinic.admin_token))
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn enrolment_codes_are_single_use(backend: Backend) {
@@ -158,17 +223,33 @@ async fn enrolment_codes_are_single_use(backend: Backend) {
 
     // Typed sloppily (lower case, no dashes) it still works, once.
     let typed = code.replace('-', "").to_lowercase();
-    let res = app.post("/v1/auth/enrol", None, &json!({"code": typed, "password": "my own password"})).await;
+    let res = app
+        .post(
+            "/v1/auth/enrol",
+            None,
+            &json!({"code": typed, "password": "my own password"}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let tokens: Value = res.json().await.unwrap();
     assert_eq!(tokens["role"], "patient");
-    let me: Value = app.get("/v1/me", tokens["access_token"].as_str()).await.json().await.unwrap();
+    let me: Value = app
+        .get("/v1/me", tokens["access_token"].as_str())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["id"], patient.as_str());
     assert_eq!(me["role"], "patient");
     assert_eq!(me["timezone"], "Europe/Berlin");
 
     assert_problem(
-        app.post("/v1/auth/enrol", None, &json!({"code": code, "password": "another password"})).await,
+        app.post(
+            "/v1/auth/enrol",
+            None,
+            &json!({"code": code, "password": "another password"}),
+        )
+        .await,
         401,
     )
     .await;
@@ -177,20 +258,42 @@ async fn enrolment_codes_are_single_use(backend: Backend) {
     assert_eq!(app.login(email, "my own password").await["role"], "patient");
     // A weak password is refused before the code is spent.
     let code2 = app.enrolment_code(&doc, &patient).await;
-    let body = assert_problem(app.post("/v1/auth/enrol", None, &json!({"code": code2, "password": "short"})).await, 422).await;
+    let body = assert_problem(
+        app.post(
+            "/v1/auth/enrol",
+            None,
+            &json!({"code": code2, "password": "short"}),
+        )
+        .await,
+        422,
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "password");
-    let res = app.post("/v1/auth/enrol", None, &json!({"code": code2, "password": "long enough now"})).await;
+    let res = app
+        .post(
+            "/v1/auth/enrol",
+            None,
+            &json!({"code": code2, "password": "long enough now"}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
 }
 
 async fn enrolment_codes_expire(backend: Backend) {
-    let app = crate::helpers::spawn_app_with(backend, &[("AFTERCARE_ENROLMENT_CODE_TTL_SECS", "1")]).await;
+    let app =
+        crate::helpers::spawn_app_with(backend, &[("AFTERCARE_ENROLMENT_CODE_TTL_SECS", "1")])
+            .await;
     let clinic = app.new_clinic().await;
     let patient = app.add_patient(&clinic.admin_token, "UTC", 3).await;
     let code = app.enrolment_code(&clinic.admin_token, &patient).await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     assert_problem(
-        app.post("/v1/auth/enrol", None, &json!({"code": code, "password": "my own password"})).await,
+        app.post(
+            "/v1/auth/enrol",
+            None,
+            &json!({"code": code, "password": "my own password"}),
+        )
+        .await,
         401,
     )
     .await;
@@ -199,7 +302,15 @@ async fn enrolment_codes_expire(backend: Backend) {
 async fn cli_creates_a_clinic_that_can_sign_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"))
-        .args(["clinic", "create", "--name", "Glow Clinic", "--admin-email", "Boss@Glow.example", "--password-stdin"])
+        .args([
+            "clinic",
+            "create",
+            "--name",
+            "Glow Clinic",
+            "--admin-email",
+            "Boss@Glow.example",
+            "--password-stdin",
+        ])
         .env("DATABASE_URL", &app.database_url)
         .env("RUST_LOG", "warn")
         .stdin(std::process::Stdio::piped())
@@ -208,13 +319,21 @@ async fn cli_creates_a_clinic_that_can_sign_in(backend: Backend) {
         .unwrap();
     {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"a chosen password\n").unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a chosen password\n")
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("clinic_id: "));
-    assert!(!stdout.contains("a chosen password"), "a given password is never echoed");
+    assert!(
+        !stdout.contains("a chosen password"),
+        "a given password is never echoed"
+    );
     let t = app.login("boss@glow.example", "a chosen password").await;
     assert_eq!(t["role"], "admin");
 }

@@ -34,8 +34,14 @@ fn every_route_is_in_the_spec_and_every_spec_path_is_served() {
     let documented = spec_operations();
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let unserved: Vec<_> = documented.difference(&served).collect();
-    assert!(undocumented.is_empty(), "served but not in openapi.yaml: {undocumented:?}");
-    assert!(unserved.is_empty(), "in openapi.yaml but not served: {unserved:?}");
+    assert!(
+        undocumented.is_empty(),
+        "served but not in openapi.yaml: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "in openapi.yaml but not served: {unserved:?}"
+    );
 }
 
 #[test]
@@ -49,9 +55,18 @@ fn every_operation_documents_its_responses() {
             }
             let where_ = format!("{} {}", method.as_str().unwrap(), path.as_str().unwrap());
             assert!(op["operationId"].is_string(), "{where_}: operationId");
-            let responses = op["responses"].as_mapping().unwrap_or_else(|| panic!("{where_}: responses"));
-            assert!(responses.keys().any(|k| k.as_str().is_some_and(|s| s.starts_with('2'))), "{where_}: a 2xx");
-            let secured = op.get("security").map(|s| s.as_sequence().is_some_and(|v| !v.is_empty()));
+            let responses = op["responses"]
+                .as_mapping()
+                .unwrap_or_else(|| panic!("{where_}: responses"));
+            assert!(
+                responses
+                    .keys()
+                    .any(|k| k.as_str().is_some_and(|s| s.starts_with('2'))),
+                "{where_}: a 2xx"
+            );
+            let secured = op
+                .get("security")
+                .map(|s| s.as_sequence().is_some_and(|v| !v.is_empty()));
             if secured != Some(false) {
                 assert!(responses.contains_key("401"), "{where_}: 401 documented");
             }
@@ -63,7 +78,10 @@ async fn the_spec_is_served(backend: Backend) {
     let app = spawn_app(backend).await;
     let res = app.get("/openapi.yaml", None).await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.text().await.unwrap(), include_str!("../../openapi.yaml"));
+    assert_eq!(
+        res.text().await.unwrap(),
+        include_str!("../../openapi.yaml")
+    );
 }
 
 crate::on_both_backends!(the_spec_is_served);

@@ -122,8 +122,16 @@ pub async fn spawn_on(backend: Backend, database_url: String, env: &[(&str, &str
 }
 
 impl TestApp {
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
-        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -169,7 +177,11 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> Value {
         let res = self
-            .post("/v1/auth/login", None, &json!({"email": email, "password": password}))
+            .post(
+                "/v1/auth/login",
+                None,
+                &json!({"email": email, "password": password}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::OK, "login of {email}");
         res.json().await.unwrap()
@@ -187,14 +199,21 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let body: Value = res.json().await.unwrap();
-        let password = body["password"].as_str().expect("generated password shown once");
+        let password = body["password"]
+            .as_str()
+            .expect("generated password shown once");
         self.login(&email, password).await["access_token"]
             .as_str()
             .unwrap()
             .to_string()
     }
 
-    pub async fn add_patient(&self, clinician_token: &str, timezone: &str, fitzpatrick: i64) -> String {
+    pub async fn add_patient(
+        &self,
+        clinician_token: &str,
+        timezone: &str,
+        fitzpatrick: i64,
+    ) -> String {
         let email = format!("pat-{}@mail.example", uuid::Uuid::new_v4().simple());
         let res = self
             .post(
@@ -210,7 +229,11 @@ impl TestApp {
 
     pub async fn enrolment_code(&self, clinician_token: &str, patient_id: &str) -> String {
         let res = self
-            .post(&format!("/v1/patients/{patient_id}/enrolment-codes"), Some(clinician_token), &json!({}))
+            .post(
+                &format!("/v1/patients/{patient_id}/enrolment-codes"),
+                Some(clinician_token),
+                &json!({}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let body: Value = res.json().await.unwrap();
@@ -218,11 +241,22 @@ impl TestApp {
     }
 
     /// Adds a patient and enrols them as the app would.
-    pub async fn enrolled_patient(&self, clinician_token: &str, timezone: &str, fitzpatrick: i64) -> TestPatient {
-        let id = self.add_patient(clinician_token, timezone, fitzpatrick).await;
+    pub async fn enrolled_patient(
+        &self,
+        clinician_token: &str,
+        timezone: &str,
+        fitzpatrick: i64,
+    ) -> TestPatient {
+        let id = self
+            .add_patient(clinician_token, timezone, fitzpatrick)
+            .await;
         let code = self.enrolment_code(clinician_token, &id).await;
         let res = self
-            .post("/v1/auth/enrol", None, &json!({"code": code, "password": "patient password 1"}))
+            .post(
+                "/v1/auth/enrol",
+                None,
+                &json!({"code": code, "password": "patient password 1"}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
@@ -245,7 +279,10 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert_eq!(ct, "application/problem+json");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().unwrap().starts_with("urn:aftercare:problem:"));
+    assert!(body["type"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:aftercare:problem:"));
     assert!(!body["title"].as_str().unwrap().is_empty());
     assert!(body["detail"].is_string());
     body

@@ -9,12 +9,19 @@ async fn a_clinic_enrols_a_patient_and_other_clinics_cannot_see_them(backend: Ba
     let doc = app.add_clinician(&clinic).await;
     let patient = app.enrolled_patient(&doc, "America/New_York", 4).await;
 
-    let me: Value = app.get("/v1/me", Some(&patient.access_token)).await.json().await.unwrap();
+    let me: Value = app
+        .get("/v1/me", Some(&patient.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["id"], patient.id.as_str());
     assert_eq!(me["clinic"]["id"], clinic.clinic_id.as_str());
     assert_eq!(me["fitzpatrick"], 4);
 
-    let res = app.get(&format!("/v1/patients/{}", patient.id), Some(&doc)).await;
+    let res = app
+        .get(&format!("/v1/patients/{}", patient.id), Some(&doc))
+        .await;
     assert_eq!(res.status(), 200);
     let seen: Value = res.json().await.unwrap();
     assert_eq!(seen["enrolled"], true);
@@ -23,28 +30,62 @@ async fn a_clinic_enrols_a_patient_and_other_clinics_cannot_see_them(backend: Ba
     let other = app.new_clinic().await;
     let other_doc = app.add_clinician(&other).await;
     for token in [&other_doc, &other.admin_token] {
-        assert_problem(app.get(&format!("/v1/patients/{}", patient.id), Some(token)).await, 404).await;
         assert_problem(
-            app.post(&format!("/v1/patients/{}/enrolment-codes", patient.id), Some(token), &json!({})).await,
+            app.get(&format!("/v1/patients/{}", patient.id), Some(token))
+                .await,
             404,
         )
         .await;
-        let list: Value = app.get("/v1/patients", Some(token)).await.json().await.unwrap();
+        assert_problem(
+            app.post(
+                &format!("/v1/patients/{}/enrolment-codes", patient.id),
+                Some(token),
+                &json!({}),
+            )
+            .await,
+            404,
+        )
+        .await;
+        let list: Value = app
+            .get("/v1/patients", Some(token))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["items"].as_array().unwrap().len(), 0);
     }
-    let list: Value = app.get("/v1/patients", Some(&doc)).await.json().await.unwrap();
+    let list: Value = app
+        .get("/v1/patients", Some(&doc))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // Roles: a patient cannot act as staff, a clinician cannot add staff.
-    assert_problem(app.get("/v1/patients", Some(&patient.access_token)).await, 403).await;
     assert_problem(
-        app.post("/v1/staff", Some(&doc), &json!({"email": "x@y.example", "name": "X", "role": "clinician"})).await,
+        app.get("/v1/patients", Some(&patient.access_token)).await,
+        403,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/staff",
+            Some(&doc),
+            &json!({"email": "x@y.example", "name": "X", "role": "clinician"}),
+        )
+        .await,
         403,
     )
     .await;
 
     // Every clinician read of a patient is audited, for the clinic's admin only.
-    let audit: Value = app.get("/v1/audit", Some(&clinic.admin_token)).await.json().await.unwrap();
+    let audit: Value = app
+        .get("/v1/audit", Some(&clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     let reads = audit["items"]
         .as_array()
         .unwrap()
@@ -52,7 +93,12 @@ async fn a_clinic_enrols_a_patient_and_other_clinics_cannot_see_them(backend: Ba
         .filter(|e| e["action"] == "patient.read" && e["subject_id"] == patient.id.as_str())
         .count();
     assert_eq!(reads, 1);
-    let other_audit: Value = app.get("/v1/audit", Some(&other.admin_token)).await.json().await.unwrap();
+    let other_audit: Value = app
+        .get("/v1/audit", Some(&other.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(other_audit["items"]
         .as_array()
         .unwrap()
@@ -74,14 +120,33 @@ async fn patient_fields_are_validated(backend: Backend) {
         422,
     )
     .await;
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["name", "email", "timezone", "fitzpatrick"]);
-    let list: Value = app.get("/v1/patients", Some(&clinic.admin_token)).await.json().await.unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing written");
+    let list: Value = app
+        .get("/v1/patients", Some(&clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing written"
+    );
 
     // A duplicate email is a conflict.
     let id = app.add_patient(&clinic.admin_token, "UTC", 1).await;
-    let email = app.get(&format!("/v1/patients/{id}"), Some(&clinic.admin_token)).await.json::<Value>().await.unwrap()["email"]
+    let email = app
+        .get(&format!("/v1/patients/{id}"), Some(&clinic.admin_token))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["email"]
         .clone();
     assert_problem(
         app.post(
@@ -107,16 +172,31 @@ async fn admins_add_clinicians(backend: Backend) {
         .await;
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
-    assert!(body.get("password").is_none(), "a chosen password is not echoed");
-    assert_eq!(app.login("chosen@clinic.example", "chosen password").await["role"], "clinician");
+    assert!(
+        body.get("password").is_none(),
+        "a chosen password is not echoed"
+    );
+    assert_eq!(
+        app.login("chosen@clinic.example", "chosen password").await["role"],
+        "clinician"
+    );
     let body = assert_problem(
-        app.post("/v1/staff", Some(&clinic.admin_token), &json!({"email": "p@clinic.example", "name": "P", "role": "patient"}))
-            .await,
+        app.post(
+            "/v1/staff",
+            Some(&clinic.admin_token),
+            &json!({"email": "p@clinic.example", "name": "P", "role": "patient"}),
+        )
+        .await,
         422,
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "role");
-    let staff: Value = app.get("/v1/staff", Some(&clinic.admin_token)).await.json().await.unwrap();
+    let staff: Value = app
+        .get("/v1/staff", Some(&clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(staff["items"].as_array().unwrap().len(), 2);
 }
 
