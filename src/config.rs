@@ -50,6 +50,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub enrolment_code_ttl: Duration,
     pub log_json: bool,
+    /// How often background jobs (missed-log check) run.
+    pub job_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +123,7 @@ impl Config {
             access_token_ttl: secs("AFTERCARE_ACCESS_TOKEN_TTL_SECS", 15 * 60)?,
             refresh_token_ttl: secs("AFTERCARE_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
             enrolment_code_ttl: secs("AFTERCARE_ENROLMENT_CODE_TTL_SECS", 72 * 3600)?,
+            job_interval: secs("AFTERCARE_JOB_INTERVAL_SECS", 300)?,
             log_json: matches!(get("AFTERCARE_LOG_FORMAT").as_deref(), Some("json")),
         })
     }

@@ -15,7 +15,7 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{Db, DbSetupError};
 use crate::error::ApiError;
-use crate::store::settings;
+use crate::store::{protocols, settings};
 
 /// What every request handler can reach.
 pub struct AppState {
@@ -42,6 +42,10 @@ pub fn open_database(config: &Config) -> Result<Db, StartupError> {
         config.pool_timeout,
     );
     db.migrate()?;
+    let mut conn = db
+        .conn()
+        .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+    protocols::seed_default(&mut conn).map_err(|e| DbSetupError::Migrate(e.to_string()))?;
     Ok(db)
 }
 
@@ -69,6 +73,8 @@ fn token_keys(db: &Db, config: &Config) -> Result<TokenKeys, StartupError> {
 pub struct Application {
     port: u16,
     server: Server,
+    db: Db,
+    job_interval: std::time::Duration,
 }
 
 impl Application {
@@ -77,17 +83,31 @@ impl Application {
         let keys = token_keys(&db, &config)?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { db, keys, config });
+        let job_interval = config.job_interval;
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            keys,
+            config,
+        });
         let server = run(listener, state)?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            db,
+            job_interval,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until stopped, running the background jobs alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let jobs = tokio::spawn(crate::jobs::run(self.db, self.job_interval));
+        let result = self.server.await;
+        jobs.abort();
+        result
     }
 }
 

@@ -3,10 +3,13 @@
 
 pub mod auth;
 pub mod extract;
+pub mod flags;
 pub mod health;
 pub mod me;
 pub mod patients;
 pub mod staff;
+pub mod treatments;
+pub mod views;
 
 use actix_web::dev::ResourceDef;
 use actix_web::http::{header, Method};
@@ -43,6 +46,17 @@ routes! {
     POST "/v1/patients" => patients::create,
     GET "/v1/patients/{id}" => patients::get,
     POST "/v1/patients/{id}/enrolment-codes" => patients::enrolment_code,
+    GET "/v1/patients/{id}/recovery" => patients::recovery,
+    POST "/v1/patients/{id}/treatments" => treatments::create,
+    GET "/v1/me/treatments" => treatments::list_mine,
+    GET "/v1/treatments/{id}" => treatments::get,
+    GET "/v1/treatments/{id}/timeline" => treatments::timeline,
+    GET "/v1/treatments/{id}/care" => treatments::care,
+    GET "/v1/treatments/{id}/logs" => treatments::list_logs,
+    PUT "/v1/treatments/{id}/logs/{date}" => treatments::put_log,
+    GET "/v1/flags" => flags::queue,
+    POST "/v1/flags/{id}/acknowledge" => flags::acknowledge,
+    POST "/v1/flags/{id}/resolve" => flags::resolve,
 }
 
 /// Unknown paths are 404; known paths with another method are 405 with `Allow`.

@@ -186,3 +186,41 @@ pub async fn enrolment_code(
         "expires_at": super::rfc3339(expires_at),
     })))
 }
+
+/// Everything about one patient's recovery in one response (audited).
+pub async fn recovery(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let now = chrono::Utc::now();
+    let body = state
+        .db
+        .write(move |c| {
+            let scope = staff.scope();
+            let patient = patients::get(c, &scope, &id)?;
+            let mut items = Vec::new();
+            for t in crate::store::treatments::for_patient(c, &patient.id)? {
+                let ctx = crate::recovery::context(c, t)?;
+                let logs = crate::store::daily_logs::for_treatment(c, &ctx.treatment.id)?;
+                items.push(serde_json::json!({
+                    "treatment": super::views::treatment(&ctx, now),
+                    "timeline": super::views::timeline(&ctx, &logs),
+                    "logs": logs.iter().map(super::views::log).collect::<Vec<_>>(),
+                    "flags": super::treatments::flags_of(c, &ctx.treatment.id, true)?,
+                }));
+            }
+            audit::record(
+                c,
+                &staff.clinic_id,
+                &staff.account_id,
+                "recovery.read",
+                "patient",
+                &patient.id,
+            )?;
+            Ok(serde_json::json!({ "patient": PatientView::from(patient), "treatments": items }))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -34,6 +34,7 @@ diesel::table! {
         timezone -> Text,
         fitzpatrick -> Integer,
         created_by -> Text,
+        change_seq -> BigInt,
     }
 }
 
@@ -74,7 +75,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    protocols (id) {
+        id -> Text,
+        clinic_id -> Nullable<Text>,
+        name -> Text,
+        version -> Integer,
+        definition -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    treatments (id) {
+        id -> Text,
+        patient_id -> Text,
+        clinic_id -> Text,
+        protocol_id -> Text,
+        performed_at -> BigInt,
+        day0 -> Date,
+        area -> Text,
+        depth_mm -> Double,
+        addons -> Text,
+        session_number -> Integer,
+        created_by -> Text,
+        created_at -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_logs (id) {
+        id -> Text,
+        treatment_id -> Text,
+        patient_id -> Text,
+        log_date -> Date,
+        day -> Integer,
+        redness -> Integer,
+        swelling -> Integer,
+        flaking -> Integer,
+        sensitivity -> Integer,
+        signs -> Text,
+        note -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        seq -> BigInt,
+        created_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Text,
+        treatment_id -> Text,
+        patient_id -> Text,
+        clinic_id -> Text,
+        reason -> Text,
+        severity -> Text,
+        severity_rank -> Integer,
+        status -> Text,
+        evidence -> Text,
+        opened_at -> BigInt,
+        updated_at -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    flag_events (id) {
+        id -> Text,
+        flag_id -> Text,
+        actor_id -> Text,
+        action -> Text,
+        note -> Nullable<Text>,
+        at -> BigInt,
+    }
+}
+
 diesel::joinable!(patients -> accounts (account_id));
+diesel::joinable!(treatments -> protocols (protocol_id));
+diesel::joinable!(flags -> treatments (treatment_id));
+diesel::joinable!(daily_logs -> treatments (treatment_id));
+diesel::joinable!(flag_events -> flags (flag_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -84,4 +166,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     enrolment_codes,
     audit_log,
+    protocols,
+    treatments,
+    daily_logs,
+    flags,
+    flag_events,
 );

@@ -4,10 +4,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod clinics;
+pub mod daily_logs;
 pub mod enrolment_codes;
+pub mod flags;
 pub mod patients;
+pub mod protocols;
 pub mod refresh_tokens;
 pub mod settings;
+pub mod treatments;
 
 /// The data a caller may reach, derived from their access token.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -106,3 +106,25 @@ pub fn list(
         .select(columns())
         .load(conn)?)
 }
+
+/// Bumps the patient's change counter and returns the new value. Call inside
+/// the write transaction that changes the patient's synced rows: on
+/// PostgreSQL the row lock orders concurrent writers of one patient, so a
+/// sync pull that reads the counter can never miss a committed change.
+pub fn bump_change_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
+    diesel::update(p::table.find(patient_id))
+        .set(p::change_seq.eq(p::change_seq + 1))
+        .execute(conn)?;
+    Ok(p::table
+        .find(patient_id)
+        .select(p::change_seq)
+        .first(conn)?)
+}
+
+/// The patient's time zone and skin type, as the recovery rules need them.
+pub fn profile(conn: &mut DbConn, patient_id: &str) -> ApiResult<(String, i32)> {
+    Ok(p::table
+        .find(patient_id)
+        .select((p::timezone, p::fitzpatrick))
+        .first(conn)?)
+}

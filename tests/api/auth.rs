@@ -203,7 +203,7 @@ async fn clinic_refresh(app: &TestApp, email: &str, password: &str) -> String {
 async fn processes_on_one_database_share_the_signing_key(backend: Backend) {
     let first = spawn_app(backend).await;
     let clinic = first.new_clinic().await;
-    let second = spawn_on(backend, first.database_url.clone(), &[]).await;
+    let second = spawn_on(first.database_url.clone(), &[]).await;
     assert_eq!(
         second
             .get("/v1/me", Some(&clinic.admin_token))

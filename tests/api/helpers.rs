@@ -65,7 +65,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: String,
-    pub backend: Backend,
 }
 
 pub struct TestClinic {
@@ -88,11 +87,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts the real server on port 0 with extra environment settings.
 pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
     let database_url = fresh_database_url(backend);
-    spawn_on(backend, database_url, env).await
+    spawn_on(database_url, env).await
 }
 
 /// Starts another server against an existing database (several processes, one database).
-pub async fn spawn_on(backend: Backend, database_url: String, env: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_on(database_url: String, env: &[(&str, &str)]) -> TestApp {
     let env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -117,7 +116,6 @@ pub async fn spawn_on(backend: Backend, database_url: String, env: &[(&str, &str
             .unwrap(),
         db,
         database_url,
-        backend,
     }
 }
 

@@ -8,3 +8,4 @@ mod contract;
 mod errors;
 mod health;
 mod patients;
+mod recovery;

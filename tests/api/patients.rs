@@ -25,6 +25,16 @@ async fn a_clinic_enrols_a_patient_and_other_clinics_cannot_see_them(backend: Ba
     assert_eq!(res.status(), 200);
     let seen: Value = res.json().await.unwrap();
     assert_eq!(seen["enrolled"], true);
+    // The app keeps the patient signed in with the refresh token.
+    let res = app
+        .post(
+            "/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": patient.refresh_token}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["role"], "patient");
 
     // Another clinic's clinician and admin: 404, as if the patient did not exist.
     let other = app.new_clinic().await;

@@ -1,0 +1,307 @@
+//! Treatments, their expected timeline, daily logs and care instructions.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{Caller, ClinicStaff, Json, PatientCaller};
+use super::views;
+use crate::domain::care::care_for_day;
+use crate::domain::log::{LogEntry, RawLog};
+use crate::domain::treatment::{Addon, Area, DepthMm};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::recovery::{self, NewTreatment};
+use crate::startup::AppState;
+use crate::store::{audit, daily_logs, flags, treatments};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentRequest {
+    performed_at: String,
+    area: String,
+    depth_mm: f64,
+    #[serde(default)]
+    addons: Vec<String>,
+    session_number: i64,
+}
+
+fn parse_treatment(body: TreatmentRequest, now: DateTime<Utc>) -> Result<NewTreatment, ApiError> {
+    let mut errors = Vec::new();
+    let mut err = |field: &str, message: String| {
+        errors.push(FieldError {
+            field: field.into(),
+            message,
+        })
+    };
+    let performed_at = match DateTime::parse_from_rfc3339(&body.performed_at) {
+        Ok(t) => {
+            let t = t.with_timezone(&Utc);
+            if t > now + chrono::Duration::days(30) {
+                err("performed_at", "must not be more than 30 days ahead".into());
+            } else if t < now - chrono::Duration::days(366) {
+                err("performed_at", "must be within the last year".into());
+            }
+            Some(t)
+        }
+        Err(_) => {
+            err(
+                "performed_at",
+                "must be an RFC 3339 date-time such as 2026-03-01T10:30:00+01:00".into(),
+            );
+            None
+        }
+    };
+    let area = Area::parse(&body.area).map_err(|e| err("area", e)).ok();
+    let depth = DepthMm::parse(body.depth_mm)
+        .map_err(|e| err("depth_mm", e))
+        .ok();
+    if body.addons.len() > Addon::ALL.len() {
+        err("addons", format!("at most {} add-ons", Addon::ALL.len()));
+    }
+    let addons: Vec<Addon> = body
+        .addons
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            Addon::parse(a)
+                .map_err(|e| err(&format!("addons[{i}]"), e))
+                .ok()
+        })
+        .collect();
+    if !(1..=50).contains(&body.session_number) {
+        err("session_number", "must be between 1 and 50".into());
+    }
+    match (performed_at, area, depth) {
+        (Some(performed_at), Some(area), Some(depth)) if errors.is_empty() => Ok(NewTreatment {
+            performed_at,
+            area,
+            depth,
+            addons,
+            session_number: body.session_number as i32,
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    patient_id: web::Path<String>,
+    body: Json<TreatmentRequest>,
+) -> ApiResult<HttpResponse> {
+    let now = Utc::now();
+    let new = parse_treatment(body.0, now)?;
+    let patient_id = patient_id.into_inner();
+    let view = state
+        .db
+        .write(move |c| {
+            let ctx = recovery::register_treatment(
+                c,
+                &staff.scope(),
+                &staff.account_id,
+                &patient_id,
+                &new,
+            )?;
+            audit::record(
+                c,
+                &staff.clinic_id,
+                &staff.account_id,
+                "treatment.create",
+                "treatment",
+                &ctx.treatment.id,
+            )?;
+            Ok(views::treatment(&ctx, now))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+pub async fn list_mine(
+    state: web::Data<AppState>,
+    patient: PatientCaller,
+) -> ApiResult<HttpResponse> {
+    let now = Utc::now();
+    let items = state
+        .db
+        .run(move |c| {
+            treatments::for_patient(c, &patient.account_id)?
+                .into_iter()
+                .map(|t| recovery::context(c, t).map(|ctx| views::treatment(&ctx, now)))
+                .collect::<ApiResult<Vec<_>>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |c| {
+            let scope = caller.scope();
+            let ctx = recovery::load(c, &scope, &id)?;
+            audit::staff_read(c, &scope, "treatment.read", "treatment", &id)?;
+            Ok(views::treatment(&ctx, Utc::now()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+pub async fn timeline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |c| {
+            let scope = caller.scope();
+            let ctx = recovery::load(c, &scope, &id)?;
+            let logs = daily_logs::for_treatment(c, &id)?;
+            audit::staff_read(c, &scope, "timeline.read", "treatment", &id)?;
+            Ok(views::timeline(&ctx, &logs))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+pub async fn care(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let view = state
+        .db
+        .run(move |c| {
+            let scope = caller.scope();
+            let ctx = recovery::load(c, &scope, &id)?;
+            audit::staff_read(c, &scope, "care.read", "treatment", &id)?;
+            let today = ctx.today(Utc::now());
+            let mut v =
+                serde_json::to_value(care_for_day(ctx.day_of(today), ctx.depth, &ctx.addons))
+                    .map_err(ApiError::internal)?;
+            v["date"] = json!(today);
+            v["treatment_id"] = json!(id);
+            Ok(v)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+pub async fn list_logs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .run(move |c| {
+            let scope = caller.scope();
+            let ctx = recovery::load(c, &scope, &id)?;
+            audit::staff_read(c, &scope, "logs.read", "treatment", &id)?;
+            Ok(daily_logs::for_treatment(c, &ctx.treatment.id)?
+                .iter()
+                .map(views::log)
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogRequest {
+    redness: i64,
+    swelling: i64,
+    flaking: i64,
+    sensitivity: i64,
+    #[serde(default)]
+    signs: Vec<String>,
+    note: Option<String>,
+}
+
+/// Records the day's log; the same date again replaces it. Answers with the
+/// stored log and its assessment.
+pub async fn put_log(
+    state: web::Data<AppState>,
+    patient: PatientCaller,
+    path: web::Path<(String, String)>,
+    body: Json<LogRequest>,
+) -> ApiResult<HttpResponse> {
+    let (id, date) = path.into_inner();
+    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .ok()
+        .filter(|_| date.len() == 10)
+        .ok_or_else(|| ApiError::field("date", "must be a calendar date YYYY-MM-DD"))?;
+    let b = body.0;
+    let entry = LogEntry::parse(RawLog {
+        redness: b.redness,
+        swelling: b.swelling,
+        flaking: b.flaking,
+        sensitivity: b.sensitivity,
+        signs: &b.signs,
+        note: b.note.as_deref(),
+    })
+    .map_err(|errs| {
+        ApiError::Validation(
+            errs.into_iter()
+                .map(|(field, message)| FieldError { field, message })
+                .collect(),
+        )
+    })?;
+    let (created, view) = state
+        .db
+        .write(move |c| {
+            let ctx = recovery::load(c, &patient.scope(), &id)?;
+            let existed = daily_logs::dates_for_treatment(c, &id)?.contains(&date);
+            let recorded = recovery::record_log(c, &ctx, None, date, &entry, Utc::now())?;
+            let a = &recorded.assessment;
+            Ok((
+                !existed,
+                json!({
+                    "log": views::log(&recorded.log),
+                    "assessment": {
+                        "day": recorded.log.day,
+                        "standings": a.standings,
+                        "flags": recorded.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
+                    },
+                }),
+            ))
+        })
+        .await?;
+    Ok(if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+    .json(view))
+}
+
+/// Flags of one treatment without clinician notes; patient or staff.
+pub fn flags_of(
+    c: &mut crate::db::DbConn,
+    treatment_id: &str,
+    with_events: bool,
+) -> ApiResult<Vec<serde_json::Value>> {
+    let list = flags::for_treatment(c, treatment_id)?;
+    let events = if with_events {
+        Some(flags::events(
+            c,
+            &list.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
+        )?)
+    } else {
+        None
+    };
+    Ok(list
+        .iter()
+        .map(|f| views::flag(f, events.as_deref()))
+        .collect())
+}

@@ -1,0 +1,97 @@
+//! JSON shapes shared by several resources (and by the clinician console).
+
+use serde_json::{json, Value};
+
+use super::rfc3339;
+use crate::domain::log::signs_from_text;
+use crate::recovery::TreatmentCtx;
+use crate::store::daily_logs::DailyLog;
+use crate::store::flags::{Flag, FlagEvent};
+
+pub fn treatment(ctx: &TreatmentCtx, now: chrono::DateTime<chrono::Utc>) -> Value {
+    let t = &ctx.treatment;
+    json!({
+        "id": t.id,
+        "patient_id": t.patient_id,
+        "performed_at": rfc3339(t.performed_at),
+        "day0": t.day0,
+        "current_day": ctx.day_of(ctx.today(now)),
+        "area": ctx.area,
+        "depth_mm": ctx.depth.get(),
+        "addons": ctx.addons,
+        "session_number": t.session_number,
+        "protocol": {"name": ctx.protocol.name, "version": ctx.protocol.version},
+        "window_days": ctx.timeline.window_days,
+        "created_at": rfc3339(t.created_at),
+    })
+}
+
+pub fn log(l: &DailyLog) -> Value {
+    json!({
+        "id": l.id,
+        "treatment_id": l.treatment_id,
+        "date": l.log_date,
+        "day": l.day,
+        "redness": l.redness,
+        "swelling": l.swelling,
+        "flaking": l.flaking,
+        "sensitivity": l.sensitivity,
+        "signs": signs_from_text(&l.signs),
+        "note": l.note,
+        "updated_at": rfc3339(l.updated_at),
+    })
+}
+
+/// A flag; `events` (the review history with clinician notes) only for staff.
+pub fn flag(f: &Flag, events: Option<&[FlagEvent]>) -> Value {
+    let evidence: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
+    let mut v = json!({
+        "id": f.id,
+        "treatment_id": f.treatment_id,
+        "patient_id": f.patient_id,
+        "reason": f.reason,
+        "severity": f.severity,
+        "status": f.status,
+        "day": evidence.get("day").cloned().unwrap_or(Value::Null),
+        "evidence": evidence,
+        "opened_at": rfc3339(f.opened_at),
+        "updated_at": rfc3339(f.updated_at),
+    });
+    if let Some(events) = events {
+        v["events"] = events
+            .iter()
+            .filter(|e| e.flag_id == f.id)
+            .map(|e| json!({"action": e.action, "actor_id": e.actor_id, "note": e.note, "at": rfc3339(e.at)}))
+            .collect();
+    }
+    v
+}
+
+/// Day-by-day expected course with the logged scores beside it.
+pub fn timeline(ctx: &TreatmentCtx, logs: &[DailyLog]) -> Value {
+    let days: Vec<Value> = ctx
+        .timeline
+        .days
+        .iter()
+        .map(|d| {
+            let logged = logs.iter().find(|l| l.day as u32 == d.day);
+            let symptom = |e: crate::domain::timeline::Expectation, score: Option<i32>| {
+                json!({"expected": e.expected, "upper": e.upper, "logged": score})
+            };
+            json!({
+                "day": d.day,
+                "date": ctx.treatment.day0 + chrono::Days::new(d.day as u64),
+                "redness": symptom(d.redness, logged.map(|l| l.redness)),
+                "swelling": symptom(d.swelling, logged.map(|l| l.swelling)),
+                "flaking": symptom(d.flaking, logged.map(|l| l.flaking)),
+                "sensitivity": symptom(d.sensitivity, logged.map(|l| l.sensitivity)),
+            })
+        })
+        .collect();
+    json!({
+        "treatment_id": ctx.treatment.id,
+        "protocol": {"name": ctx.protocol.name, "version": ctx.protocol.version},
+        "window_days": ctx.timeline.window_days,
+        "days": days,
+    })
+}

@@ -1,0 +1,164 @@
+//! A patient's daily log as entered, validated the same way whether it comes
+//! through `PUT` or through sync.
+
+use chrono::NaiveDate;
+
+use crate::domain::treatment::{Score, Scores, Sign};
+
+/// Longest note a patient can attach to a log (characters).
+pub const NOTE_MAX_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub scores: Scores,
+    /// Sorted, without duplicates.
+    pub signs: Vec<Sign>,
+    pub note: Option<String>,
+}
+
+/// Raw values as the client sent them.
+pub struct RawLog<'a> {
+    pub redness: i64,
+    pub swelling: i64,
+    pub flaking: i64,
+    pub sensitivity: i64,
+    pub signs: &'a [String],
+    pub note: Option<&'a str>,
+}
+
+impl LogEntry {
+    /// Validates every field; the errors name each offending field.
+    pub fn parse(raw: RawLog<'_>) -> Result<Self, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        let mut score = |field: &str, v: i64| match Score::parse(v) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                errors.push((field.to_string(), e));
+                None
+            }
+        };
+        let r = score("redness", raw.redness);
+        let sw = score("swelling", raw.swelling);
+        let f = score("flaking", raw.flaking);
+        let se = score("sensitivity", raw.sensitivity);
+        if raw.signs.len() > Sign::ALL.len() {
+            errors.push(("signs".into(), format!("at most {} signs", Sign::ALL.len())));
+        }
+        let mut signs = Vec::new();
+        for (i, s) in raw.signs.iter().enumerate() {
+            match Sign::parse(s) {
+                Ok(sign) => signs.push(sign),
+                Err(e) => errors.push((format!("signs[{i}]"), e)),
+            }
+        }
+        signs.sort_by_key(|s| s.as_str());
+        signs.dedup();
+        let note = raw.note.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = note {
+            if n.chars().count() > NOTE_MAX_CHARS {
+                errors.push((
+                    "note".into(),
+                    format!("must be at most {NOTE_MAX_CHARS} characters"),
+                ));
+            }
+            if n.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            {
+                errors.push(("note".into(), "must not contain control characters".into()));
+            }
+        }
+        match (r, sw, f, se) {
+            (Some(redness), Some(swelling), Some(flaking), Some(sensitivity))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    scores: Scores {
+                        redness,
+                        swelling,
+                        flaking,
+                        sensitivity,
+                    },
+                    signs,
+                    note: note.map(String::from),
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Why a log date is refused, given day 0 and today in the patient's zone.
+pub fn check_log_date(date: NaiveDate, day0: NaiveDate, today: NaiveDate) -> Result<i64, String> {
+    if date < day0 {
+        return Err(format!("{date} is before the treatment day ({day0})"));
+    }
+    if date > today {
+        return Err(format!("{date} is after today ({today}) in your time zone"));
+    }
+    Ok((date - day0).num_days())
+}
+
+pub fn signs_to_text(signs: &[Sign]) -> String {
+    signs
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Stored signs were validated on the way in; unknown ones are skipped.
+pub fn signs_from_text(text: &str) -> Vec<Sign> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| Sign::parse(s).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>(scores: [i64; 4], signs: &'a [String], note: Option<&'a str>) -> RawLog<'a> {
+        RawLog {
+            redness: scores[0],
+            swelling: scores[1],
+            flaking: scores[2],
+            sensitivity: scores[3],
+            signs,
+            note,
+        }
+    }
+
+    #[test]
+    fn a_valid_log_parses_with_sorted_unique_signs() {
+        let signs = vec!["white_bumps".to_string(), "fever".into(), "fever".into()];
+        let e = LogEntry::parse(raw([3, 2, 1, 0], &signs, Some("  itchy  "))).unwrap();
+        assert_eq!(e.signs, vec![Sign::Fever, Sign::WhiteBumps]);
+        assert_eq!(e.note.as_deref(), Some("itchy"));
+        assert_eq!(signs_from_text(&signs_to_text(&e.signs)), e.signs);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let signs = vec!["glitter".to_string()];
+        let long = "x".repeat(NOTE_MAX_CHARS + 1);
+        let errs = LogEntry::parse(raw([11, -1, 0, 0], &signs, Some(&long))).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["redness", "swelling", "signs[0]", "note"]);
+    }
+
+    #[test]
+    fn log_dates_are_bounded_by_day0_and_today() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            check_log_date(d("2026-03-02"), d("2026-03-01"), d("2026-03-05")),
+            Ok(1)
+        );
+        assert_eq!(
+            check_log_date(d("2026-03-01"), d("2026-03-01"), d("2026-03-01")),
+            Ok(0)
+        );
+        assert!(check_log_date(d("2026-02-28"), d("2026-03-01"), d("2026-03-05")).is_err());
+        assert!(check_log_date(d("2026-03-06"), d("2026-03-01"), d("2026-03-05")).is_err());
+    }
+}

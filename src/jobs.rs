@@ -1,0 +1,22 @@
+//! Periodic background work in every server process. Each job is safe to run
+//! in several processes at once (idempotent flag upserts under a unique index).
+
+use std::time::Duration;
+
+use crate::db::Db;
+
+pub async fn run(db: Db, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match db
+            .run(|c| crate::recovery::check_missed_logs(c, chrono::Utc::now()))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(flags = n, "missed-log check raised or updated flags"),
+            Err(e) => tracing::warn!(error = %e, "missed-log check failed; will retry"),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::schema::daily_logs as l;
+use crate::db::{now_ms, DbConn};
+use crate::error::ApiResult;
+use crate::per_backend;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = l)]
+pub struct DailyLog {
+    pub id: String,
+    pub treatment_id: String,
+    pub patient_id: String,
+    pub log_date: NaiveDate,
+    pub day: i32,
+    pub redness: i32,
+    pub swelling: i32,
+    pub flaking: i32,
+    pub sensitivity: i32,
+    pub signs: String,
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub seq: i64,
+    pub created_seq: i64,
+}
+
+pub struct LogValues<'a> {
+    pub treatment_id: &'a str,
+    pub patient_id: &'a str,
+    pub log_date: NaiveDate,
+    pub day: i32,
+    pub scores: [i32; 4],
+    pub signs: &'a str,
+    pub note: Option<&'a str>,
+    pub seq: i64,
+}
+
+/// Writes the log for (treatment, date): a second log for the same date
+/// replaces the first. `id` is used only when the log is new (sync supplies
+/// the client's id). Returns the stored row.
+pub fn upsert(conn: &mut DbConn, id: &str, v: LogValues<'_>) -> ApiResult<DailyLog> {
+    let now = now_ms();
+    let [redness, swelling, flaking, sensitivity] = v.scores;
+    let inserted = per_backend!(conn, |c| diesel::insert_into(l::table)
+        .values((
+            l::id.eq(id),
+            l::treatment_id.eq(v.treatment_id),
+            l::patient_id.eq(v.patient_id),
+            l::log_date.eq(v.log_date),
+            l::day.eq(v.day),
+            l::redness.eq(redness),
+            l::swelling.eq(swelling),
+            l::flaking.eq(flaking),
+            l::sensitivity.eq(sensitivity),
+            l::signs.eq(v.signs),
+            l::note.eq(v.note),
+            l::created_at.eq(now),
+            l::updated_at.eq(now),
+            l::seq.eq(v.seq),
+            l::created_seq.eq(v.seq),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if inserted == 0 {
+        diesel::update(
+            l::table
+                .filter(l::treatment_id.eq(v.treatment_id))
+                .filter(l::log_date.eq(v.log_date)),
+        )
+        .set((
+            l::redness.eq(redness),
+            l::swelling.eq(swelling),
+            l::flaking.eq(flaking),
+            l::sensitivity.eq(sensitivity),
+            l::signs.eq(v.signs),
+            l::note.eq(v.note),
+            l::day.eq(v.day),
+            l::updated_at.eq(now),
+            l::seq.eq(v.seq),
+        ))
+        .execute(conn)?;
+    }
+    Ok(l::table
+        .filter(l::treatment_id.eq(v.treatment_id))
+        .filter(l::log_date.eq(v.log_date))
+        .select(DailyLog::as_select())
+        .first(conn)?)
+}
+
+/// A treatment's logs in date order.
+pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<Vec<DailyLog>> {
+    Ok(l::table
+        .filter(l::treatment_id.eq(treatment_id))
+        .order(l::log_date)
+        .select(DailyLog::as_select())
+        .load(conn)?)
+}
+
+pub fn dates_for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<Vec<NaiveDate>> {
+    Ok(l::table
+        .filter(l::treatment_id.eq(treatment_id))
+        .select(l::log_date)
+        .load(conn)?)
+}

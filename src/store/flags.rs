@@ -1,0 +1,209 @@
+//! Flags raised by the assessment rules, and their review by clinicians.
+
+use diesel::prelude::*;
+
+use super::Scope;
+use crate::db::schema::{accounts as a, flag_events as fe, flags as f};
+use crate::db::{now_ms, DbConn};
+use crate::domain::assessment::{Finding, Severity};
+use crate::error::{ApiError, ApiResult};
+use crate::per_backend;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = f)]
+pub struct Flag {
+    pub id: String,
+    pub treatment_id: String,
+    pub patient_id: String,
+    pub clinic_id: String,
+    pub reason: String,
+    pub severity: String,
+    pub severity_rank: i32,
+    pub status: String,
+    pub evidence: String,
+    pub opened_at: i64,
+    pub updated_at: i64,
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = fe)]
+pub struct FlagEvent {
+    pub id: String,
+    pub flag_id: String,
+    pub actor_id: String,
+    pub action: String,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+pub struct Raise<'a> {
+    pub treatment_id: &'a str,
+    pub patient_id: &'a str,
+    pub clinic_id: &'a str,
+    pub finding: &'a Finding,
+    pub seq: i64,
+}
+
+/// Raises a flag for a finding, or updates the treatment's active flag for
+/// the same reason with the new evidence (keeping the higher severity).
+/// Call inside a write transaction.
+pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Flag> {
+    let reason = r.finding.reason.as_str();
+    let now = now_ms();
+    let evidence = r.finding.evidence.to_string();
+    // A concurrent writer may insert the same active flag first; the partial
+    // unique index turns our insert into a no-op and we update theirs.
+    for _ in 0..2 {
+        if let Some(existing) = active(conn, r.treatment_id, reason)? {
+            let severity = if existing.severity_rank <= r.finding.severity.rank() as i32 {
+                Severity::from_rank(existing.severity_rank as i64).unwrap_or(r.finding.severity)
+            } else {
+                r.finding.severity
+            };
+            if existing.evidence == evidence && existing.severity == severity.as_str() {
+                return Ok(existing);
+            }
+            diesel::update(f::table.find(&existing.id))
+                .set((
+                    f::evidence.eq(&evidence),
+                    f::severity.eq(severity.as_str()),
+                    f::severity_rank.eq(severity.rank() as i32),
+                    f::updated_at.eq(now),
+                    f::seq.eq(r.seq),
+                ))
+                .execute(conn)?;
+            return Ok(f::table
+                .find(&existing.id)
+                .select(Flag::as_select())
+                .first(conn)?);
+        }
+        let id = super::new_id();
+        let inserted = per_backend!(conn, |c| diesel::insert_into(f::table)
+            .values((
+                f::id.eq(&id),
+                f::treatment_id.eq(r.treatment_id),
+                f::patient_id.eq(r.patient_id),
+                f::clinic_id.eq(r.clinic_id),
+                f::reason.eq(reason),
+                f::severity.eq(r.finding.severity.as_str()),
+                f::severity_rank.eq(r.finding.severity.rank() as i32),
+                f::status.eq("open"),
+                f::evidence.eq(&evidence),
+                f::opened_at.eq(now),
+                f::updated_at.eq(now),
+                f::seq.eq(r.seq),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        if inserted == 1 {
+            return Ok(f::table.find(&id).select(Flag::as_select()).first(conn)?);
+        }
+    }
+    Err(ApiError::internal("flag upsert did not converge"))
+}
+
+fn active(conn: &mut DbConn, treatment_id: &str, reason: &str) -> ApiResult<Option<Flag>> {
+    Ok(f::table
+        .filter(f::treatment_id.eq(treatment_id))
+        .filter(f::reason.eq(reason))
+        .filter(f::status.ne("resolved"))
+        .select(Flag::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<Vec<Flag>> {
+    Ok(f::table
+        .filter(f::treatment_id.eq(treatment_id))
+        .order((f::severity_rank, f::opened_at))
+        .select(Flag::as_select())
+        .load(conn)?)
+}
+
+pub fn events(conn: &mut DbConn, flag_ids: &[String]) -> ApiResult<Vec<FlagEvent>> {
+    Ok(fe::table
+        .filter(fe::flag_id.eq_any(flag_ids))
+        .order((fe::at, fe::id))
+        .select(FlagEvent::as_select())
+        .load(conn)?)
+}
+
+pub struct QueueFilter {
+    pub status: String,
+    pub severity: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The clinic's review queue: most severe first, then oldest.
+pub fn queue(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    filter: &QueueFilter,
+) -> ApiResult<Vec<(Flag, String)>> {
+    let mut q = f::table
+        .inner_join(a::table.on(a::id.eq(f::patient_id)))
+        .filter(f::clinic_id.eq(clinic_id))
+        .filter(f::status.eq(&filter.status))
+        .select((Flag::as_select(), a::name))
+        .order((f::severity_rank, f::opened_at, f::id))
+        .limit(filter.limit)
+        .offset(filter.offset)
+        .into_boxed();
+    if let Some(s) = &filter.severity {
+        q = q.filter(f::severity.eq(s.clone()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The flag if it belongs to the scope's clinic (staff only reach flags).
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Flag> {
+    let found: Option<Flag> = f::table
+        .find(id)
+        .select(Flag::as_select())
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(flag) if scope.allows(&flag.patient_id, &flag.clinic_id) => Ok(flag),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Moves a flag from one of `from` to `to`, recording who and why. Returns
+/// `Conflict` when the flag is in another state.
+pub fn transition(
+    conn: &mut DbConn,
+    flag: &Flag,
+    from: &[&str],
+    to: &str,
+    actor_id: &str,
+    note: Option<&str>,
+    seq: i64,
+) -> ApiResult<Flag> {
+    let now = now_ms();
+    let changed = diesel::update(f::table.find(&flag.id).filter(f::status.eq_any(from)))
+        .set((f::status.eq(to), f::updated_at.eq(now), f::seq.eq(seq)))
+        .execute(conn)?;
+    if changed == 0 {
+        let current: String = f::table.find(&flag.id).select(f::status).first(conn)?;
+        return Err(ApiError::conflict(format!(
+            "the flag is {current}; it can only become {to} from {}",
+            from.join(" or ")
+        )));
+    }
+    diesel::insert_into(fe::table)
+        .values((
+            fe::id.eq(super::new_id()),
+            fe::flag_id.eq(&flag.id),
+            fe::actor_id.eq(actor_id),
+            fe::action.eq(to),
+            fe::note.eq(note),
+            fe::at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(f::table
+        .find(&flag.id)
+        .select(Flag::as_select())
+        .first(conn)?)
+}

@@ -1,0 +1,75 @@
+//! Healing-course protocols: immutable, versioned JSON definitions. The
+//! shipped default is seeded at start; parsed definitions are cached by id.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use diesel::prelude::*;
+
+use crate::db::schema::protocols as p;
+use crate::db::{now_ms, DbConn};
+use crate::domain::protocol::Protocol;
+use crate::error::{ApiError, ApiResult};
+use crate::per_backend;
+
+fn default_id(protocol: &Protocol) -> String {
+    format!("default:{}:v{}", protocol.name, protocol.version)
+}
+
+/// Stores the shipped default protocol version if it is not there yet.
+pub fn seed_default(conn: &mut DbConn) -> ApiResult<()> {
+    let protocol = Protocol::default_microneedling();
+    let id = default_id(&protocol);
+    let definition = Protocol::default_json();
+    per_backend!(conn, |c| diesel::insert_into(p::table)
+        .values((
+            p::id.eq(&id),
+            p::name.eq(&protocol.name),
+            p::version.eq(protocol.version as i32),
+            p::definition.eq(definition),
+            p::created_at.eq(now_ms()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// The protocol a new treatment at this clinic starts with: the clinic's own
+/// newest version if it has one, else the newest default.
+pub fn current_for_clinic(conn: &mut DbConn, clinic_id: &str) -> ApiResult<String> {
+    let own: Option<String> = p::table
+        .filter(p::clinic_id.eq(clinic_id))
+        .order((p::version.desc(), p::created_at.desc()))
+        .select(p::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = own {
+        return Ok(id);
+    }
+    p::table
+        .filter(p::clinic_id.is_null())
+        .order((p::version.desc(), p::created_at.desc()))
+        .select(p::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::internal("no default protocol seeded"))
+}
+
+/// The parsed protocol; versions never change once stored, so caching is safe.
+pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Arc<Protocol>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Protocol>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().expect("cache lock").get(id) {
+        return Ok(found.clone());
+    }
+    let definition: String = p::table.find(id).select(p::definition).first(conn)?;
+    let protocol = Arc::new(
+        Protocol::from_json(&definition)
+            .map_err(|e| ApiError::internal(format!("protocol {id}: {e}")))?,
+    );
+    cache
+        .lock()
+        .expect("cache lock")
+        .insert(id.to_string(), protocol.clone());
+    Ok(protocol)
+}
