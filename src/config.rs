@@ -52,6 +52,17 @@ pub struct Config {
     pub log_json: bool,
     /// How often background jobs (missed-log check) run.
     pub job_interval: Duration,
+    /// How often the reminder dispatcher looks for due work.
+    pub scheduler_tick: Duration,
+    /// VAPID private key (base64url); generated once and kept in the database when absent.
+    pub vapid_private_key: Option<String>,
+    /// VAPID `sub`: a `mailto:` or `https:` contact for push services.
+    pub vapid_subject: String,
+    /// Allow `http` and loopback/private push endpoints (tests, local demos).
+    pub push_allow_insecure: bool,
+    pub push_timeout: Duration,
+    pub push_retry_base: Duration,
+    pub push_max_attempts: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +135,36 @@ impl Config {
             refresh_token_ttl: secs("AFTERCARE_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
             enrolment_code_ttl: secs("AFTERCARE_ENROLMENT_CODE_TTL_SECS", 72 * 3600)?,
             job_interval: secs("AFTERCARE_JOB_INTERVAL_SECS", 300)?,
+            scheduler_tick: secs("AFTERCARE_SCHEDULER_TICK_SECS", 30)?,
+            vapid_private_key: get("AFTERCARE_VAPID_PRIVATE_KEY").filter(|s| !s.trim().is_empty()),
+            vapid_subject: {
+                let s = get("AFTERCARE_VAPID_SUBJECT")
+                    .unwrap_or_else(|| "mailto:aftercare@localhost.invalid".into());
+                if !(s.starts_with("mailto:") || s.starts_with("https://")) {
+                    return Err(ConfigError::invalid(
+                        "AFTERCARE_VAPID_SUBJECT",
+                        "must be a mailto: or https: URL",
+                    ));
+                }
+                s
+            },
+            push_allow_insecure: matches!(
+                get("AFTERCARE_PUSH_ALLOW_INSECURE").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
+            push_timeout: secs("AFTERCARE_PUSH_TIMEOUT_SECS", 10)?,
+            push_retry_base: secs("AFTERCARE_PUSH_RETRY_BASE_SECS", 30)?,
+            push_max_attempts: match get("AFTERCARE_PUSH_MAX_ATTEMPTS") {
+                None => 6,
+                Some(v) => v
+                    .trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError::invalid("AFTERCARE_PUSH_MAX_ATTEMPTS", "expected 1–20")
+                    })?,
+            },
             log_json: matches!(get("AFTERCARE_LOG_FORMAT").as_deref(), Some("json")),
         })
     }

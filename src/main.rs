@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use aftercare::config::Config;
-use aftercare::startup::{open_database, Application};
+use aftercare::startup::{open_database, Application, Background};
 
 #[derive(Parser)]
 #[command(
@@ -21,8 +21,12 @@ struct Cli {
 enum Command {
     /// Run the HTTP service (applies migrations first).
     Serve,
+    /// Run only the reminder dispatcher and background jobs (no HTTP).
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Print a new VAPID key pair (for AFTERCARE_VAPID_PRIVATE_KEY).
+    VapidKeys,
     /// Manage clinics.
     Clinic {
         #[command(subcommand)]
@@ -58,6 +62,13 @@ fn main() -> ExitCode {
     aftercare::telemetry::init(config.log_json);
     let result = match cli.command {
         Command::Serve => serve(config),
+        Command::Worker => worker(config),
+        Command::VapidKeys => {
+            let keys = aftercare::push::sender::VapidKeys::generate();
+            println!("AFTERCARE_VAPID_PRIVATE_KEY={}", keys.to_base64());
+            println!("public key (applicationServerKey): {}", keys.public_key());
+            Ok(())
+        }
         Command::Migrate => open_database(&config)
             .map(|_| ())
             .map_err(|e| e.to_string()),
@@ -97,6 +108,17 @@ fn serve(config: Config) -> Result<(), String> {
         );
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn worker(config: Config) -> Result<(), String> {
+    let db = open_database(&config).map_err(|e| e.to_string())?;
+    let background = Background::build(db, &config).map_err(|e| e.to_string())?;
+    tracing::info!(
+        database = config.database.backend_name(),
+        "aftercare worker running"
+    );
+    actix_web::rt::System::new().block_on(background.run());
+    Ok(())
 }
 
 fn create_clinic(

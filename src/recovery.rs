@@ -11,13 +11,15 @@ use crate::db::DbConn;
 use crate::domain::assessment::{self, Assessment, DayLog, Finding};
 use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntry};
 use crate::domain::protocol::Protocol;
+use crate::domain::reminder::default_plan;
 use crate::domain::timeline::{expected_timeline, Timeline};
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Fitzpatrick, Score, Scores};
 use crate::error::{ApiError, ApiResult};
+use crate::push::scheduler;
 use crate::store::daily_logs::{self, DailyLog, LogValues};
 use crate::store::flags::{self, Flag, Raise};
 use crate::store::treatments::{self, Treatment};
-use crate::store::{patients, protocols, Scope};
+use crate::store::{patients, protocols, reminders, Scope};
 
 /// A treatment with everything the rules need about it.
 pub struct TreatmentCtx {
@@ -124,7 +126,17 @@ pub fn register_treatment(
             seq,
         },
     )?;
-    load(conn, scope, &id)
+    let ctx = load(conn, scope, &id)?;
+    reminders::create_plan(
+        conn,
+        &id,
+        &patient.id,
+        &default_plan(new.depth),
+        actor_id,
+        seq,
+    )?;
+    scheduler::replan(conn, &ctx, Utc::now())?;
+    Ok(ctx)
 }
 
 pub fn day_log(log: &DailyLog) -> ApiResult<DayLog> {
@@ -197,27 +209,32 @@ pub fn record_log(
     })
 }
 
+/// Raises or updates a flag per finding; a flag that just became urgent is
+/// pushed to the clinic's clinicians.
 fn raise_all(
     conn: &mut DbConn,
     ctx: &TreatmentCtx,
     findings: &[Finding],
     seq: i64,
 ) -> ApiResult<Vec<Flag>> {
-    findings
-        .iter()
-        .map(|finding| {
-            flags::raise(
-                conn,
-                Raise {
-                    treatment_id: &ctx.treatment.id,
-                    patient_id: &ctx.treatment.patient_id,
-                    clinic_id: &ctx.treatment.clinic_id,
-                    finding,
-                    seq,
-                },
-            )
-        })
-        .collect()
+    let mut out = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let raised = flags::raise(
+            conn,
+            Raise {
+                treatment_id: &ctx.treatment.id,
+                patient_id: &ctx.treatment.patient_id,
+                clinic_id: &ctx.treatment.clinic_id,
+                finding,
+                seq,
+            },
+        )?;
+        if raised.became_urgent {
+            crate::push::outbox::alert_staff(conn, &raised.flag, crate::db::now_ms())?;
+        }
+        out.push(raised.flag);
+    }
+    Ok(out)
 }
 
 /// Raises missed-log flags for treatments in their first week: two whole

@@ -15,6 +15,8 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::{Db, DbSetupError};
 use crate::error::ApiError;
+use crate::push::dispatcher::{Dispatcher, DispatcherConfig};
+use crate::push::sender::{PushSender, VapidKeys};
 use crate::store::{protocols, settings};
 
 /// What every request handler can reach.
@@ -22,6 +24,8 @@ pub struct AppState {
     pub db: Db,
     pub keys: TokenKeys,
     pub config: Config,
+    /// The VAPID public key browsers subscribe with.
+    pub vapid_public_key: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,8 +77,65 @@ fn token_keys(db: &Db, config: &Config) -> Result<TokenKeys, StartupError> {
 pub struct Application {
     port: u16,
     server: Server,
+    background: Background,
+}
+
+/// The work every process does besides HTTP: the reminder dispatcher and
+/// periodic jobs. `aftercare worker` runs only this.
+pub struct Background {
     db: Db,
     job_interval: std::time::Duration,
+    dispatcher: Dispatcher,
+}
+
+impl Background {
+    pub fn build(db: Db, config: &Config) -> Result<Self, StartupError> {
+        let vapid = vapid_keys(&db, config)?;
+        let sender = PushSender::new(vapid, config.vapid_subject.clone(), config.push_timeout)
+            .allow_insecure(config.push_allow_insecure);
+        let dispatcher = Dispatcher::new(
+            db.clone(),
+            sender,
+            DispatcherConfig {
+                tick: config.scheduler_tick,
+                retry_base: config.push_retry_base,
+                max_attempts: config.push_max_attempts,
+                lease: std::time::Duration::from_secs(60).max(config.push_timeout * 3),
+                batch: 64,
+            },
+        );
+        Ok(Self {
+            db,
+            job_interval: config.job_interval,
+            dispatcher,
+        })
+    }
+
+    /// Runs the dispatcher and the periodic jobs until the future is dropped.
+    pub async fn run(self) {
+        let jobs = tokio::spawn(crate::jobs::run(self.db, self.job_interval));
+        self.dispatcher.run().await;
+        jobs.abort();
+    }
+}
+
+/// The VAPID key pair: from the environment, or generated once and kept in
+/// the database so every process signs with the same key.
+pub fn vapid_keys(db: &Db, config: &Config) -> Result<VapidKeys, StartupError> {
+    let encoded = match &config.vapid_private_key {
+        Some(k) => k.clone(),
+        None => {
+            let mut conn = db
+                .conn()
+                .map_err(|e| StartupError::Secrets(e.to_string()))?;
+            settings::get_or_create(&mut conn, "vapid_private_key", || {
+                VapidKeys::generate().to_base64()
+            })
+            .map_err(|e| StartupError::Secrets(e.to_string()))?
+        }
+    };
+    VapidKeys::from_base64(&encoded)
+        .map_err(|e| StartupError::Secrets(format!("VAPID private key: {e}")))
 }
 
 impl Application {
@@ -83,18 +144,19 @@ impl Application {
         let keys = token_keys(&db, &config)?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
-        let job_interval = config.job_interval;
+        let background = Background::build(db.clone(), &config)?;
+        let vapid_public_key = vapid_keys(&db, &config)?.public_key();
         let state = web::Data::new(AppState {
-            db: db.clone(),
+            db,
             keys,
             config,
+            vapid_public_key,
         });
         let server = run(listener, state)?;
         Ok(Self {
             port,
             server,
-            db,
-            job_interval,
+            background,
         })
     }
 
@@ -102,11 +164,11 @@ impl Application {
         self.port
     }
 
-    /// Serves until stopped, running the background jobs alongside.
+    /// Serves until stopped, running the background work alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let jobs = tokio::spawn(crate::jobs::run(self.db, self.job_interval));
+        let background = tokio::spawn(self.background.run());
         let result = self.server.await;
-        jobs.abort();
+        background.abort();
         result
     }
 }

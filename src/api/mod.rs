@@ -7,6 +7,8 @@ pub mod flags;
 pub mod health;
 pub mod me;
 pub mod patients;
+pub mod push;
+pub mod reminders;
 pub mod staff;
 pub mod treatments;
 pub mod views;
@@ -57,6 +59,15 @@ routes! {
     GET "/v1/flags" => flags::queue,
     POST "/v1/flags/{id}/acknowledge" => flags::acknowledge,
     POST "/v1/flags/{id}/resolve" => flags::resolve,
+    GET "/v1/push/vapid-public-key" => push::vapid_public_key,
+    POST "/v1/push/subscriptions" => push::subscribe,
+    DELETE "/v1/push/subscriptions" => push::unsubscribe,
+    GET "/v1/treatments/{id}/reminders" => reminders::get,
+    PUT "/v1/treatments/{id}/reminders" => reminders::put,
+    GET "/v1/treatments/{id}/deliveries" => reminders::deliveries,
+    GET "/v1/me/preferences" => reminders::get_preferences,
+    PATCH "/v1/me/preferences" => reminders::patch_preferences,
+    POST "/v1/reminders/{id}/done" => reminders::done,
 }
 
 /// Unknown paths are 404; known paths with another method are 405 with `Allow`.
@@ -106,6 +117,19 @@ impl Page {
         }
         Ok((limit, offset))
     }
+}
+
+/// Deserializes an already-parsed JSON value, naming the offending field.
+pub fn parse_json_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::field(
+            if path == "." { "body".into() } else { path },
+            err.into_inner().to_string(),
+        )
+    })
 }
 
 /// Formats stored milliseconds as RFC 3339 UTC.

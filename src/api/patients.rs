@@ -209,6 +209,10 @@ pub async fn recovery(
                     "timeline": super::views::timeline(&ctx, &logs),
                     "logs": logs.iter().map(super::views::log).collect::<Vec<_>>(),
                     "flags": super::treatments::flags_of(c, &ctx.treatment.id, true)?,
+                    "adherence": crate::store::reminders::adherence(c, &ctx.treatment.id, now.timestamp_millis())?
+                        .into_iter()
+                        .map(|(kind, due, done)| serde_json::json!({"kind": kind, "due": due, "done": done}))
+                        .collect::<Vec<_>>(),
                 }));
             }
             audit::record(

@@ -119,9 +119,26 @@ impl Db {
             .pool
             .get()
             .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+        // Several processes may start at once: only one migrates at a time.
         let result = match &mut *conn {
-            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConn::Postgres(c) => {
+                c.batch_execute("SELECT pg_advisory_lock(7263514)")
+                    .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+                let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+                let _ = c.batch_execute("SELECT pg_advisory_unlock(7263514)");
+                r
+            }
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                    .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+                let r = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ());
+                let end = if r.is_ok() {
+                    AnsiTransactionManager::commit_transaction(c)
+                } else {
+                    AnsiTransactionManager::rollback_transaction(c)
+                };
+                r.and_then(|()| end.map_err(Into::into))
+            }
         };
         result.map_err(|e| DbSetupError::Migrate(e.to_string()))
     }

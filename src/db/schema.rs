@@ -152,6 +152,82 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminder_plans (treatment_id) {
+        treatment_id -> Text,
+        patient_id -> Text,
+        plan -> Text,
+        planned_until -> BigInt,
+        updated_at -> BigInt,
+        updated_by -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    reminder_preferences (patient_id) {
+        patient_id -> Text,
+        prefs -> Text,
+        updated_at -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> Text,
+        account_id -> Text,
+        clinic_id -> Text,
+        role -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reminder_occurrences (id) {
+        id -> Text,
+        identity -> Text,
+        treatment_id -> Text,
+        patient_id -> Text,
+        clinic_id -> Text,
+        kind -> Text,
+        day -> Integer,
+        local_date -> Date,
+        local_time -> Text,
+        due_at -> BigInt,
+        stale_at -> BigInt,
+        status -> Text,
+        done_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    push_jobs (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        subscription_id -> Text,
+        occurrence_id -> Nullable<Text>,
+        treatment_id -> Nullable<Text>,
+        message -> Text,
+        stale_at -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        claimed_until -> Nullable<BigInt>,
+        claimed_by -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(patients -> accounts (account_id));
 diesel::joinable!(treatments -> protocols (protocol_id));
 diesel::joinable!(flags -> treatments (treatment_id));
@@ -171,4 +247,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_logs,
     flags,
     flag_events,
+    reminder_plans,
+    reminder_preferences,
+    push_subscriptions,
+    reminder_occurrences,
+    push_jobs,
 );

@@ -45,10 +45,18 @@ pub struct Raise<'a> {
     pub seq: i64,
 }
 
+/// A flag after [`raise`], and whether it just became urgent (new, or
+/// escalated), which is when clinicians are alerted.
+pub struct Raised {
+    pub flag: Flag,
+    pub became_urgent: bool,
+}
+
 /// Raises a flag for a finding, or updates the treatment's active flag for
 /// the same reason with the new evidence (keeping the higher severity).
 /// Call inside a write transaction.
-pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Flag> {
+pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
+    let urgent = Severity::Urgent.rank() as i32;
     let reason = r.finding.reason.as_str();
     let now = now_ms();
     let evidence = r.finding.evidence.to_string();
@@ -61,8 +69,12 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Flag> {
             } else {
                 r.finding.severity
             };
+            let became_urgent = existing.severity_rank != urgent && severity == Severity::Urgent;
             if existing.evidence == evidence && existing.severity == severity.as_str() {
-                return Ok(existing);
+                return Ok(Raised {
+                    flag: existing,
+                    became_urgent,
+                });
             }
             diesel::update(f::table.find(&existing.id))
                 .set((
@@ -73,10 +85,14 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Flag> {
                     f::seq.eq(r.seq),
                 ))
                 .execute(conn)?;
-            return Ok(f::table
+            let flag = f::table
                 .find(&existing.id)
                 .select(Flag::as_select())
-                .first(conn)?);
+                .first(conn)?;
+            return Ok(Raised {
+                flag,
+                became_urgent,
+            });
         }
         let id = super::new_id();
         let inserted = per_backend!(conn, |c| diesel::insert_into(f::table)
@@ -97,7 +113,12 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Flag> {
             .on_conflict_do_nothing()
             .execute(c))?;
         if inserted == 1 {
-            return Ok(f::table.find(&id).select(Flag::as_select()).first(conn)?);
+            let flag: Flag = f::table.find(&id).select(Flag::as_select()).first(conn)?;
+            let became_urgent = flag.severity_rank == urgent;
+            return Ok(Raised {
+                flag,
+                became_urgent,
+            });
         }
     }
     Err(ApiError::internal("flag upsert did not converge"))

@@ -9,7 +9,9 @@ pub mod enrolment_codes;
 pub mod flags;
 pub mod patients;
 pub mod protocols;
+pub mod push;
 pub mod refresh_tokens;
+pub mod reminders;
 pub mod settings;
 pub mod treatments;
 

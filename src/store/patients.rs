@@ -128,3 +128,10 @@ pub fn profile(conn: &mut DbConn, patient_id: &str) -> ApiResult<(String, i32)> 
         .select((p::timezone, p::fitzpatrick))
         .first(conn)?)
 }
+
+pub fn set_timezone(conn: &mut DbConn, patient_id: &str, timezone: &str) -> ApiResult<()> {
+    diesel::update(p::table.find(patient_id))
+        .set(p::timezone.eq(timezone))
+        .execute(conn)?;
+    Ok(())
+}

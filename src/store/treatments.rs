@@ -89,3 +89,11 @@ pub fn recent(conn: &mut DbConn, since: NaiveDate) -> ApiResult<Vec<Treatment>> 
         .select(Treatment::as_select())
         .load(conn)?)
 }
+
+/// A treatment by id, unscoped: for background jobs only.
+pub fn by_id(conn: &mut DbConn, id: &str) -> ApiResult<Treatment> {
+    Ok(t::table
+        .find(id)
+        .select(Treatment::as_select())
+        .first(conn)?)
+}

@@ -8,4 +8,6 @@ mod contract;
 mod errors;
 mod health;
 mod patients;
+mod push_service;
 mod recovery;
+mod reminders;

@@ -1,0 +1,113 @@
+//! Push subscriptions: patients' devices for reminders, clinicians' for
+//! urgent-flag alerts.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{Caller, Json};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::push::sender::{validate_endpoint, validate_subscription_keys, MAX_ENDPOINT_LEN};
+use crate::startup::AppState;
+use crate::store::push::{self as push_store, NewSubscription};
+
+pub async fn vapid_public_key(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "public_key": state.vapid_public_key }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionKeys {
+    p256dh: String,
+    auth: String,
+}
+
+/// The browser's `PushSubscription.toJSON()`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SubscriptionRequest {
+    endpoint: String,
+    #[allow(dead_code)]
+    expiration_time: Option<f64>,
+    keys: SubscriptionKeys,
+}
+
+pub async fn subscribe(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<SubscriptionRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    if body.endpoint.len() > MAX_ENDPOINT_LEN {
+        return Err(ApiError::field(
+            "endpoint",
+            format!("must be at most {MAX_ENDPOINT_LEN} characters"),
+        ));
+    }
+    let mut errors = Vec::new();
+    if let Err(m) = validate_endpoint(&body.endpoint, state.config.push_allow_insecure).await {
+        errors.push(FieldError {
+            field: "endpoint".into(),
+            message: m,
+        });
+    }
+    if let Err(m) = validate_subscription_keys(&body.keys.p256dh, &body.keys.auth) {
+        let field = if m.contains("auth") {
+            "keys.auth"
+        } else {
+            "keys.p256dh"
+        };
+        errors.push(FieldError {
+            field: field.into(),
+            message: m,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (id, created) = state
+        .db
+        .write(move |c| {
+            push_store::upsert_subscription(
+                c,
+                NewSubscription {
+                    account_id: &caller.account_id,
+                    clinic_id: &caller.clinic_id,
+                    role: caller.role.as_str(),
+                    endpoint: &body.endpoint,
+                    p256dh: &body.keys.p256dh,
+                    auth: &body.keys.auth,
+                },
+            )
+        })
+        .await?;
+    Ok(if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+    .json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unsubscribe {
+    endpoint: String,
+}
+
+pub async fn unsubscribe(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<Unsubscribe>,
+) -> ApiResult<HttpResponse> {
+    let endpoint = body.0.endpoint;
+    let removed = state
+        .db
+        .write(move |c| push_store::delete_subscription(c, &caller.account_id, &endpoint))
+        .await?;
+    if removed {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

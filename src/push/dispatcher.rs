@@ -1,0 +1,272 @@
+//! Sends what is due: materialises plans, fans occurrences out into push
+//! jobs, leases jobs, sends them and records the outcome, with retries and
+//! backoff. Any number of dispatchers may run against one database.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::Rng;
+
+use super::outbox::{self, Message, COUNTERS};
+use super::scheduler;
+use super::sender::{PushMessage, PushOutcome, PushSender, Subscription, Urgency};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::store::push::{self as push_store, PushJob};
+
+#[derive(Clone)]
+pub struct DispatcherConfig {
+    pub tick: Duration,
+    pub retry_base: Duration,
+    pub max_attempts: i32,
+    /// How long a leased job stays with this worker before another may take it.
+    pub lease: Duration,
+    pub batch: i64,
+}
+
+pub struct Dispatcher {
+    db: Db,
+    sender: PushSender,
+    config: DispatcherConfig,
+    worker: String,
+}
+
+/// Exponential backoff with ±20 % jitter, at least what the push service asked.
+pub fn backoff(base: Duration, attempt: i32, retry_after: Option<Duration>) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.clamp(1, 16).saturating_sub(1) as u32);
+    let capped = exp.min(Duration::from_secs(3600));
+    let jittered = capped.mul_f64(rand::rng().random_range(0.8..1.2));
+    jittered.max(retry_after.unwrap_or_default())
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, sender: PushSender, config: DispatcherConfig) -> Self {
+        let worker = format!("{}-{}", std::process::id(), crate::store::new_id());
+        Self {
+            db,
+            sender,
+            config,
+            worker,
+        }
+    }
+
+    /// Runs until the task is dropped or aborted.
+    pub async fn run(self) {
+        let mut tick = tokio::time::interval(self.config.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %e, "dispatcher tick failed; will retry");
+            }
+        }
+    }
+
+    /// One pass: plan, fan out, send everything ready.
+    pub async fn tick(&self) -> ApiResult<usize> {
+        let now = Utc::now();
+        self.db.run(move |c| scheduler::refill(c, now, 500)).await?;
+        let batch = self.config.batch;
+        loop {
+            let now_ms = Utc::now().timestamp_millis();
+            let taken = self
+                .db
+                .write(move |c| outbox::fan_out(c, now_ms, batch))
+                .await?;
+            if (taken as i64) < batch {
+                break;
+            }
+        }
+        let mut sent = 0;
+        loop {
+            let now_ms = Utc::now().timestamp_millis();
+            let lease_until = now_ms + self.config.lease.as_millis() as i64;
+            let worker = self.worker.clone();
+            let jobs = self
+                .db
+                .write(move |c| push_store::claim(c, &worker, now_ms, lease_until, batch))
+                .await?;
+            if jobs.is_empty() {
+                return Ok(sent);
+            }
+            let full = jobs.len() as i64 == batch;
+            sent += self.send_all(jobs).await?;
+            if !full {
+                return Ok(sent);
+            }
+        }
+    }
+
+    async fn send_all(&self, jobs: Vec<PushJob>) -> ApiResult<usize> {
+        let ids: Vec<String> = jobs.iter().map(|j| j.subscription_id.clone()).collect();
+        let subs = self
+            .db
+            .run(move |c| {
+                ids.iter()
+                    .map(|id| push_store::subscription(c, id))
+                    .collect::<ApiResult<Vec<_>>>()
+            })
+            .await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for (job, sub) in jobs.into_iter().zip(subs) {
+            let sender = self.sender.clone();
+            tasks.spawn(async move {
+                let attempt = match (&sub, prepare(&job)) {
+                    (None, _) => Attempt::NoSubscription,
+                    (Some(_), None) => Attempt::Stale,
+                    (Some(s), Some(msg)) => {
+                        let target = Subscription {
+                            endpoint: s.endpoint.clone(),
+                            p256dh: s.p256dh.clone(),
+                            auth: s.auth.clone(),
+                        };
+                        Attempt::Sent(sender.send(&target, &msg).await)
+                    }
+                };
+                (job, attempt)
+            });
+        }
+        let mut delivered = 0;
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((job, attempt)) = joined else { continue };
+            delivered += usize::from(matches!(attempt, Attempt::Sent(PushOutcome::Delivered)));
+            self.record(job, attempt).await?;
+        }
+        Ok(delivered)
+    }
+
+    async fn record(&self, job: PushJob, attempt: Attempt) -> ApiResult<()> {
+        let worker = self.worker.clone();
+        let attempts = job.attempts + 1;
+        let now = Utc::now().timestamp_millis();
+        let (retry_base, max_attempts) = (self.config.retry_base, self.config.max_attempts);
+        self.db
+            .write(move |c| {
+                let id = &job.id;
+                match attempt {
+                    Attempt::NoSubscription => {
+                        push_store::finish(
+                            c,
+                            id,
+                            &worker,
+                            "gone",
+                            None,
+                            Some("subscription removed"),
+                            job.attempts,
+                        )?;
+                    }
+                    Attempt::Sent(PushOutcome::Delivered) => {
+                        push_store::finish(c, id, &worker, "sent", Some(201), None, attempts)?;
+                        outbox::count(&COUNTERS.sent);
+                    }
+                    Attempt::Sent(PushOutcome::Gone) => {
+                        push_store::finish(
+                            c,
+                            id,
+                            &worker,
+                            "gone",
+                            Some(410),
+                            Some("push service says the subscription is gone"),
+                            attempts,
+                        )?;
+                        push_store::delete_subscription_by_id(c, &job.subscription_id)?;
+                        push_store::drop_jobs_for_subscription(c, &job.subscription_id)?;
+                        outbox::count(&COUNTERS.subscriptions_removed);
+                    }
+                    Attempt::Stale => {
+                        push_store::finish(
+                            c,
+                            id,
+                            &worker,
+                            "stale",
+                            None,
+                            Some("stale before it could be sent"),
+                            job.attempts,
+                        )?;
+                        outbox::count(&COUNTERS.stale);
+                    }
+                    Attempt::Sent(PushOutcome::Rejected { status, reason }) => {
+                        push_store::finish(
+                            c,
+                            id,
+                            &worker,
+                            "failed",
+                            Some(i32::from(status)),
+                            Some(&reason),
+                            attempts,
+                        )?;
+                        outbox::count(&COUNTERS.failed);
+                    }
+                    Attempt::Sent(PushOutcome::Retry { after }) => {
+                        let next = now + backoff(retry_base, attempts, after).as_millis() as i64;
+                        if attempts >= max_attempts {
+                            push_store::finish(
+                                c,
+                                id,
+                                &worker,
+                                "failed",
+                                None,
+                                Some("gave up after the last attempt"),
+                                attempts,
+                            )?;
+                            outbox::count(&COUNTERS.failed);
+                        } else if next >= job.stale_at {
+                            push_store::finish(
+                                c,
+                                id,
+                                &worker,
+                                "stale",
+                                None,
+                                Some("next attempt would be too late"),
+                                attempts,
+                            )?;
+                            outbox::count(&COUNTERS.stale);
+                        } else {
+                            push_store::retry_later(
+                                c,
+                                id,
+                                &worker,
+                                next,
+                                None,
+                                "push service asked to retry",
+                                attempts,
+                            )?;
+                            outbox::count(&COUNTERS.retried);
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+}
+
+enum Attempt {
+    /// The subscription was removed after the job was queued.
+    NoSubscription,
+    /// Too late to be useful: never sent.
+    Stale,
+    Sent(PushOutcome),
+}
+
+/// The message to send now, or `None` when it is stale (or unreadable).
+fn prepare(job: &PushJob) -> Option<PushMessage> {
+    let now = Utc::now().timestamp_millis();
+    let left_ms = job.stale_at - now;
+    if left_ms <= 1000 {
+        return None;
+    }
+    let m = serde_json::from_str::<Message>(&job.message).ok()?;
+    // The TTL ends when the reminder stops being useful.
+    let mut msg = PushMessage::new(
+        m.payload.to_string().into_bytes(),
+        Duration::from_millis(left_ms as u64),
+    );
+    if let Some(t) = m.topic {
+        msg = msg.clone().with_topic(t).unwrap_or(msg);
+    }
+    if let Ok(u) = m.urgency.parse::<Urgency>() {
+        msg = msg.with_urgency(u);
+    }
+    Some(msg)
+}

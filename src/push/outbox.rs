@@ -1,0 +1,127 @@
+//! What goes into the push outbox: reminder messages fanned out per
+//! subscription, and urgent-flag alerts for clinicians.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::db::DbConn;
+use crate::domain::reminder::{message, topic, ReminderKind};
+use crate::error::{ApiError, ApiResult};
+use crate::store::flags::Flag;
+use crate::store::push::{self as push_store, NewJob};
+use crate::store::reminders::{self, OccurrenceRow};
+
+/// A push message as stored in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Message {
+    pub payload: serde_json::Value,
+    pub topic: Option<String>,
+    pub urgency: String,
+}
+
+/// Process-wide push outcome counters (exported as metrics).
+#[derive(Default)]
+pub struct Counters {
+    pub sent: AtomicU64,
+    pub retried: AtomicU64,
+    pub failed: AtomicU64,
+    pub stale: AtomicU64,
+    pub subscriptions_removed: AtomicU64,
+}
+
+pub static COUNTERS: Counters = Counters {
+    sent: AtomicU64::new(0),
+    retried: AtomicU64::new(0),
+    failed: AtomicU64::new(0),
+    stale: AtomicU64::new(0),
+    subscriptions_removed: AtomicU64::new(0),
+};
+
+pub fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Fans out due occurrences into one push job per subscription of their
+/// patient. Call in a write transaction; returns how many occurrences it took.
+pub fn fan_out(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<usize> {
+    let due = reminders::claim_due(conn, now, limit)?;
+    for occ in &due {
+        if occ.stale_at <= now {
+            reminders::set_status(conn, &occ.id, "stale")?;
+            count(&COUNTERS.stale);
+            continue;
+        }
+        let msg = reminder_message(occ)?;
+        for sub in push_store::subscriptions_of(conn, &occ.patient_id)? {
+            push_store::enqueue(
+                conn,
+                &NewJob {
+                    dedupe_key: &format!("{}:{}", occ.id, sub.id),
+                    subscription_id: &sub.id,
+                    occurrence_id: Some(&occ.id),
+                    treatment_id: Some(&occ.treatment_id),
+                    message: &msg,
+                    stale_at: occ.stale_at,
+                    not_before: now,
+                },
+            )?;
+        }
+        reminders::set_status(conn, &occ.id, "dispatched")?;
+    }
+    Ok(due.len())
+}
+
+fn reminder_message(occ: &OccurrenceRow) -> ApiResult<String> {
+    let kind = ReminderKind::parse(&occ.kind).map_err(ApiError::internal)?;
+    let day = u16::try_from(occ.day).unwrap_or(0);
+    let text = message(kind, day);
+    let m = Message {
+        payload: json!({
+            "type": "reminder",
+            "kind": kind,
+            "title": text.title,
+            "body": text.body,
+            "treatment_id": occ.treatment_id,
+            "occurrence_id": occ.id,
+            "day": occ.day,
+            "url": format!("/treatments/{}/reminders/{}", occ.treatment_id, occ.id),
+        }),
+        topic: Some(topic(kind)),
+        urgency: "normal".into(),
+    };
+    serde_json::to_string(&m).map_err(ApiError::internal)
+}
+
+/// Pushes a newly urgent flag to the clinic's clinicians' subscriptions. The
+/// payload names the reason and day, not the patient: a lock screen is public.
+pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> ApiResult<()> {
+    let m = Message {
+        payload: json!({
+            "type": "flag",
+            "title": "Urgent flag to review",
+            "body": format!("A recovery needs review: {}", flag.reason.replace('_', " ")),
+            "flag_id": flag.id,
+            "url": format!("/console/flags/{}", flag.id),
+        }),
+        topic: Some("urgent-flag".into()),
+        urgency: "high".into(),
+    };
+    let msg = serde_json::to_string(&m).map_err(ApiError::internal)?;
+    for sub in push_store::staff_subscriptions(conn, &flag.clinic_id)? {
+        push_store::enqueue(
+            conn,
+            &NewJob {
+                dedupe_key: &format!("flag:{}:{}", flag.id, sub.id),
+                subscription_id: &sub.id,
+                occurrence_id: None,
+                treatment_id: Some(&flag.treatment_id),
+                message: &msg,
+                stale_at: now + 24 * 3600 * 1000,
+                not_before: now,
+            },
+        )?;
+    }
+    Ok(())
+}

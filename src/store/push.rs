@@ -1,0 +1,293 @@
+//! Push subscriptions and the push outbox (one job per message per subscription).
+
+use diesel::prelude::*;
+
+use crate::db::schema::{push_jobs as j, push_subscriptions as s};
+use crate::db::{now_ms, DbConn};
+use crate::error::ApiResult;
+use crate::per_backend;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = s)]
+pub struct StoredSubscription {
+    pub id: String,
+    pub account_id: String,
+    pub clinic_id: String,
+    pub role: String,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewSubscription<'a> {
+    pub account_id: &'a str,
+    pub clinic_id: &'a str,
+    pub role: &'a str,
+    pub endpoint: &'a str,
+    pub p256dh: &'a str,
+    pub auth: &'a str,
+}
+
+/// Stores a subscription; an endpoint seen before (the same browser) is
+/// updated and moves to the caller. Returns (id, created).
+pub fn upsert_subscription(conn: &mut DbConn, n: NewSubscription<'_>) -> ApiResult<(String, bool)> {
+    let now = now_ms();
+    let existing: Option<String> = s::table
+        .filter(s::endpoint.eq(n.endpoint))
+        .select(s::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = existing {
+        diesel::update(s::table.find(&id))
+            .set((
+                s::account_id.eq(n.account_id),
+                s::clinic_id.eq(n.clinic_id),
+                s::role.eq(n.role),
+                s::p256dh.eq(n.p256dh),
+                s::auth.eq(n.auth),
+                s::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        return Ok((id, false));
+    }
+    let id = super::new_id();
+    diesel::insert_into(s::table)
+        .values((
+            s::id.eq(&id),
+            s::account_id.eq(n.account_id),
+            s::clinic_id.eq(n.clinic_id),
+            s::role.eq(n.role),
+            s::endpoint.eq(n.endpoint),
+            s::p256dh.eq(n.p256dh),
+            s::auth.eq(n.auth),
+            s::created_at.eq(now),
+            s::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok((id, true))
+}
+
+/// Removes the caller's subscription for an endpoint; returns whether one existed.
+pub fn delete_subscription(conn: &mut DbConn, account_id: &str, endpoint: &str) -> ApiResult<bool> {
+    Ok(diesel::delete(
+        s::table
+            .filter(s::account_id.eq(account_id))
+            .filter(s::endpoint.eq(endpoint)),
+    )
+    .execute(conn)?
+        > 0)
+}
+
+pub fn delete_subscription_by_id(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+    diesel::delete(s::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn subscriptions_of(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<StoredSubscription>> {
+    Ok(s::table
+        .filter(s::account_id.eq(account_id))
+        .select(StoredSubscription::as_select())
+        .load(conn)?)
+}
+
+/// Clinicians' and admins' subscriptions in a clinic (for urgent-flag alerts).
+pub fn staff_subscriptions(
+    conn: &mut DbConn,
+    clinic_id: &str,
+) -> ApiResult<Vec<StoredSubscription>> {
+    Ok(s::table
+        .filter(s::clinic_id.eq(clinic_id))
+        .filter(s::role.ne("patient"))
+        .select(StoredSubscription::as_select())
+        .load(conn)?)
+}
+
+pub fn subscription(conn: &mut DbConn, id: &str) -> ApiResult<Option<StoredSubscription>> {
+    Ok(s::table
+        .find(id)
+        .select(StoredSubscription::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = j)]
+pub struct PushJob {
+    pub id: String,
+    pub dedupe_key: String,
+    pub subscription_id: String,
+    pub occurrence_id: Option<String>,
+    pub treatment_id: Option<String>,
+    pub message: String,
+    pub stale_at: i64,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub claimed_until: Option<i64>,
+    pub claimed_by: Option<String>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+pub struct NewJob<'a> {
+    pub dedupe_key: &'a str,
+    pub subscription_id: &'a str,
+    pub occurrence_id: Option<&'a str>,
+    pub treatment_id: Option<&'a str>,
+    /// JSON of [`crate::push::outbox::Message`].
+    pub message: &'a str,
+    pub stale_at: i64,
+    pub not_before: i64,
+}
+
+/// Enqueues a push unless one with the same dedupe key exists.
+pub fn enqueue(conn: &mut DbConn, n: &NewJob<'_>) -> ApiResult<bool> {
+    let id = super::new_id();
+    let inserted = per_backend!(conn, |c| diesel::insert_into(j::table)
+        .values((
+            j::id.eq(&id),
+            j::dedupe_key.eq(n.dedupe_key),
+            j::subscription_id.eq(n.subscription_id),
+            j::occurrence_id.eq(n.occurrence_id),
+            j::treatment_id.eq(n.treatment_id),
+            j::message.eq(n.message),
+            j::stale_at.eq(n.stale_at),
+            j::status.eq("pending"),
+            j::next_attempt_at.eq(n.not_before),
+            j::created_at.eq(now_ms()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}
+
+/// Leases up to `limit` ready jobs to `worker` until `lease_until`. A lease
+/// that expires (the worker died) makes the job claimable again. Call in a
+/// write transaction; PostgreSQL skips rows other workers hold.
+pub fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> ApiResult<Vec<PushJob>> {
+    macro_rules! ready {
+        () => {
+            j::table
+                .filter(j::status.eq("pending"))
+                .filter(j::next_attempt_at.le(now))
+                .filter(j::claimed_until.is_null().or(j::claimed_until.lt(now)))
+                .order(j::next_attempt_at)
+                .limit(limit)
+                .select(PushJob::as_select())
+        };
+    }
+    let mut jobs = match conn {
+        DbConn::Postgres(c) => ready!().for_update().skip_locked().load(c)?,
+        // SQLite: the immediate transaction already excludes other writers.
+        DbConn::Sqlite(c) => ready!().load(c)?,
+    };
+    let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+    diesel::update(j::table.filter(j::id.eq_any(&ids)))
+        .set((j::claimed_until.eq(lease_until), j::claimed_by.eq(worker)))
+        .execute(conn)?;
+    for job in &mut jobs {
+        job.claimed_until = Some(lease_until);
+        job.claimed_by = Some(worker.to_string());
+    }
+    Ok(jobs)
+}
+
+/// Records a job's outcome, only if `worker` still holds its lease.
+pub fn finish(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    status: &str,
+    last_status: Option<i32>,
+    last_error: Option<&str>,
+    attempts: i32,
+) -> ApiResult<bool> {
+    let now = now_ms();
+    Ok(diesel::update(
+        j::table
+            .find(id)
+            .filter(j::claimed_by.eq(worker))
+            .filter(j::status.eq("pending")),
+    )
+    .set((
+        j::status.eq(status),
+        j::last_status.eq(last_status),
+        j::last_error.eq(last_error),
+        j::attempts.eq(attempts),
+        j::finished_at.eq(now),
+        j::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// Puts a job back for another attempt at `next_attempt_at`.
+pub fn retry_later(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    next_attempt_at: i64,
+    last_status: Option<i32>,
+    last_error: &str,
+    attempts: i32,
+) -> ApiResult<bool> {
+    Ok(diesel::update(
+        j::table
+            .find(id)
+            .filter(j::claimed_by.eq(worker))
+            .filter(j::status.eq("pending")),
+    )
+    .set((
+        j::next_attempt_at.eq(next_attempt_at),
+        j::last_status.eq(last_status),
+        j::last_error.eq(last_error),
+        j::attempts.eq(attempts),
+        j::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// Pending jobs of a subscription that is gone are dropped with it.
+pub fn drop_jobs_for_subscription(conn: &mut DbConn, subscription_id: &str) -> ApiResult<()> {
+    diesel::update(
+        j::table
+            .filter(j::subscription_id.eq(subscription_id))
+            .filter(j::status.eq("pending")),
+    )
+    .set((
+        j::status.eq("gone"),
+        j::finished_at.eq(now_ms()),
+        j::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// What was sent for a treatment, newest first.
+pub fn for_treatment(conn: &mut DbConn, treatment_id: &str, limit: i64) -> ApiResult<Vec<PushJob>> {
+    Ok(j::table
+        .filter(j::treatment_id.eq(treatment_id))
+        .order((j::created_at.desc(), j::id))
+        .limit(limit)
+        .select(PushJob::as_select())
+        .load(conn)?)
+}
+
+/// Jobs waiting to be sent (for metrics).
+pub fn pending_count(conn: &mut DbConn) -> ApiResult<i64> {
+    Ok(j::table
+        .filter(j::status.eq("pending"))
+        .count()
+        .get_result(conn)?)
+}
