@@ -27,6 +27,12 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
+    /// Sync: records changed on the server since the client's last pull.
+    #[error("records changed on the server since your last pull; pull, merge and push again")]
+    ConflictRecords(Vec<FieldError>),
+    /// Sync: the client's cursor is older than what the server still knows.
+    #[error("{0}")]
+    ResyncRequired(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -66,6 +72,8 @@ impl ApiError {
             Self::NotFound => "not-found",
             Self::MethodNotAllowed(_) => "method-not-allowed",
             Self::Conflict(_) => "conflict",
+            Self::ConflictRecords(_) => "sync-conflict",
+            Self::ResyncRequired(_) => "resync-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::TooManyRequests { .. } => "too-many-requests",
@@ -83,6 +91,8 @@ impl ApiError {
             Self::NotFound => "Not found",
             Self::MethodNotAllowed(_) => "Method not allowed",
             Self::Conflict(_) => "Conflict",
+            Self::ConflictRecords(_) => "Sync conflict",
+            Self::ResyncRequired(_) => "Full resync required",
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::TooManyRequests { .. } => "Too many requests",
@@ -114,7 +124,8 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictRecords(_) => StatusCode::CONFLICT,
+            Self::ResyncRequired(_) => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -139,7 +150,7 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            Self::Validation(e) => Some(e.as_slice()),
+            Self::Validation(e) | Self::ConflictRecords(e) => Some(e.as_slice()),
             _ => None,
         };
         let body = Problem {

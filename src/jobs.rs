@@ -1,4 +1,5 @@
-//! Periodic background work in every server process. Each job is safe to run
+//! Periodic background work in every server process (missed-log flags,
+//! pruning old sync tombstones). Each job is safe to run
 //! in several processes at once (idempotent flag upserts under a unique index).
 
 use std::time::Duration;
@@ -17,6 +18,13 @@ pub async fn run(db: Db, every: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(flags = n, "missed-log check raised or updated flags"),
             Err(e) => tracing::warn!(error = %e, "missed-log check failed; will retry"),
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        if let Err(e) = db
+            .write(move |c| crate::store::sync::prune_tombstones(c, now))
+            .await
+        {
+            tracing::warn!(error = %e, "tombstone pruning failed; will retry");
         }
     }
 }

@@ -135,16 +135,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            })
-            .unwrap_or(false);
+        let json = is_json(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !json {
@@ -161,6 +152,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             parse_json(&bytes).map(Json)
         })
     }
+}
+
+/// Whether the request declares a JSON body (`application/json` or `+json`).
+pub fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false)
 }
 
 /// Deserializes JSON, naming the path of the first offending field.

@@ -10,6 +10,7 @@ pub mod patients;
 pub mod push;
 pub mod reminders;
 pub mod staff;
+pub mod sync;
 pub mod treatments;
 pub mod views;
 
@@ -68,6 +69,8 @@ routes! {
     GET "/v1/me/preferences" => reminders::get_preferences,
     PATCH "/v1/me/preferences" => reminders::patch_preferences,
     POST "/v1/reminders/{id}/done" => reminders::done,
+    GET "/v1/sync" => sync::pull,
+    POST "/v1/sync" => sync::push,
 }
 
 /// Unknown paths are 404; known paths with another method are 405 with `Allow`.

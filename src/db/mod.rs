@@ -194,6 +194,11 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T
     }
 }
 
+/// A read-only transaction: one consistent snapshot for several queries.
+pub fn read_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T>) -> ApiResult<T> {
+    conn.transaction(|c| f(c))
+}
+
 /// Milliseconds since the Unix epoch: how instants are stored on both backends.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

@@ -35,6 +35,7 @@ diesel::table! {
         fitzpatrick -> Integer,
         created_by -> Text,
         change_seq -> BigInt,
+        tombstones_pruned_seq -> BigInt,
     }
 }
 
@@ -228,6 +229,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_tombstones (id) {
+        id -> BigInt,
+        patient_id -> Text,
+        table_name -> Text,
+        record_id -> Text,
+        seq -> BigInt,
+        deleted_at -> BigInt,
+    }
+}
+
 diesel::joinable!(patients -> accounts (account_id));
 diesel::joinable!(treatments -> protocols (protocol_id));
 diesel::joinable!(flags -> treatments (treatment_id));
@@ -252,4 +264,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_subscriptions,
     reminder_occurrences,
     push_jobs,
+    sync_tombstones,
 );

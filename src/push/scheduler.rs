@@ -68,7 +68,8 @@ pub fn materialise(
 /// Applies a changed plan or preference to what is not sent yet.
 pub fn replan(conn: &mut DbConn, ctx: &TreatmentCtx, now: DateTime<Utc>) -> ApiResult<usize> {
     let from = now - GRACE;
-    reminders::drop_pending(conn, &ctx.treatment.id, from.timestamp_millis())?;
+    let seq = patients::bump_change_seq(conn, &ctx.treatment.patient_id)?;
+    reminders::drop_pending(conn, &ctx.treatment.id, from.timestamp_millis(), seq)?;
     materialise(conn, ctx, from, now + LOOKAHEAD)
 }
 

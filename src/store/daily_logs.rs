@@ -104,3 +104,35 @@ pub fn dates_for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<V
         .select(l::log_date)
         .load(conn)?)
 }
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> ApiResult<Option<DailyLog>> {
+    Ok(l::table
+        .find(id)
+        .select(DailyLog::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_date(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    date: NaiveDate,
+) -> ApiResult<Option<DailyLog>> {
+    Ok(l::table
+        .filter(l::treatment_id.eq(treatment_id))
+        .filter(l::log_date.eq(date))
+        .select(DailyLog::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn delete(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+    diesel::delete(l::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes the patient's log; another patient's id is left alone. Returns
+/// whether a row was deleted.
+pub fn delete_owned(conn: &mut DbConn, id: &str, patient_id: &str) -> ApiResult<bool> {
+    Ok(diesel::delete(l::table.find(id).filter(l::patient_id.eq(patient_id))).execute(conn)? == 1)
+}

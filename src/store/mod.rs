@@ -13,6 +13,7 @@ pub mod push;
 pub mod refresh_tokens;
 pub mod reminders;
 pub mod settings;
+pub mod sync;
 pub mod treatments;
 
 /// The data a caller may reach, derived from their access token.

@@ -46,6 +46,8 @@ pub fn create(conn: &mut DbConn, new: NewPatient<'_>) -> ApiResult<String> {
             p::timezone.eq(new.timezone.name()),
             p::fitzpatrick.eq(new.fitzpatrick),
             p::created_by.eq(new.created_by),
+            // Sync cursors must be > 0 (WatermelonDB), so counting starts at 1.
+            p::change_seq.eq(1i64),
         ))
         .execute(conn)?;
     Ok(id)
@@ -134,4 +136,12 @@ pub fn set_timezone(conn: &mut DbConn, patient_id: &str, timezone: &str) -> ApiR
         .set(p::timezone.eq(timezone))
         .execute(conn)?;
     Ok(())
+}
+
+/// (current change counter, highest pruned tombstone seq) for sync pulls.
+pub fn sync_cursor(conn: &mut DbConn, patient_id: &str) -> ApiResult<(i64, i64)> {
+    Ok(p::table
+        .find(patient_id)
+        .select((p::change_seq, p::tombstones_pruned_seq))
+        .first(conn)?)
 }

@@ -183,16 +183,26 @@ pub fn insert_occurrence(conn: &mut DbConn, n: &NewOccurrence<'_>) -> ApiResult<
 }
 
 /// Removes a treatment's not-yet-sent occurrences due at or after `from`,
-/// so a changed plan or preference applies to them.
-pub fn drop_pending(conn: &mut DbConn, treatment_id: &str, from: i64) -> ApiResult<usize> {
-    Ok(diesel::delete(
-        o::table
-            .filter(o::treatment_id.eq(treatment_id))
-            .filter(o::status.eq("pending"))
-            .filter(o::done_at.is_null())
-            .filter(o::due_at.ge(from)),
-    )
-    .execute(conn)?)
+/// so a changed plan or preference applies to them; devices learn of it
+/// through tombstones stamped `seq`.
+pub fn drop_pending(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    from: i64,
+    seq: i64,
+) -> ApiResult<usize> {
+    let doomed: Vec<(String, String)> = o::table
+        .filter(o::treatment_id.eq(treatment_id))
+        .filter(o::status.eq("pending"))
+        .filter(o::done_at.is_null())
+        .filter(o::due_at.ge(from))
+        .select((o::id, o::patient_id))
+        .load(conn)?;
+    for (id, patient_id) in &doomed {
+        diesel::delete(o::table.find(id).filter(o::status.eq("pending"))).execute(conn)?;
+        super::sync::tombstone(conn, patient_id, "reminders", id, seq)?;
+    }
+    Ok(doomed.len())
 }
 
 /// Claims up to `limit` due occurrences for fan-out. Call in a write
@@ -275,6 +285,24 @@ pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Option<OccurrenceRow>> {
 pub fn mark_done(conn: &mut DbConn, id: &str, at: i64, seq: i64) -> ApiResult<()> {
     diesel::update(o::table.find(id).filter(o::done_at.is_null()))
         .set((o::done_at.eq(at), o::seq.eq(seq)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Change number of the patient's preferences (0 when never set).
+pub fn preferences_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
+    Ok(pr::table
+        .find(patient_id)
+        .select(pr::seq)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Sets or clears a check-off (sync: the device's value wins).
+pub fn set_done(conn: &mut DbConn, id: &str, done_at: Option<i64>, seq: i64) -> ApiResult<()> {
+    diesel::update(o::table.find(id))
+        .set((o::done_at.eq(done_at), o::seq.eq(seq)))
         .execute(conn)?;
     Ok(())
 }

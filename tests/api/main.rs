@@ -11,3 +11,4 @@ mod patients;
 mod push_service;
 mod recovery;
 mod reminders;
+mod sync;

@@ -1,0 +1,729 @@
+//! The WatermelonDB sync protocol over HTTP: pull/push semantics, conflicts,
+//! ownership, convergence and concurrency.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, Backend, TestApp};
+use crate::on_both_backends;
+use crate::recovery::Scenario;
+
+pub async fn pull(app: &TestApp, token: &str, last: Option<i64>) -> Value {
+    let q = last.map(|l| l.to_string()).unwrap_or_else(|| "null".into());
+    let res = app
+        .get(
+            &format!("/v1/sync?last_pulled_at={q}&schema_version=1&migration=null"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["timestamp"].as_i64().unwrap() > 0);
+    body
+}
+
+pub async fn push(app: &TestApp, token: &str, last: i64, changes: Value) -> reqwest::Response {
+    app.post(
+        &format!("/v1/sync?last_pulled_at={last}"),
+        Some(token),
+        &json!({"changes": changes}),
+    )
+    .await
+}
+
+fn log(id: &str, treatment: &str, date: &str, redness: i64, signs: &[&str]) -> Value {
+    json!({
+        "id": id, "treatment_id": treatment, "log_date": date,
+        "redness": redness, "swelling": 1, "flaking": 1, "sensitivity": 1,
+        "signs": serde_json::to_string(signs).unwrap(), "note": null,
+        "created_at": 1, "updated_at": 1, "_status": "created", "_changed": "",
+    })
+}
+
+fn logs_changes(created: Vec<Value>, updated: Vec<Value>, deleted: Vec<&str>) -> Value {
+    json!({"symptom_logs": {"created": created, "updated": updated, "deleted": deleted}})
+}
+
+fn ids(body: &Value, table: &str, kind: &str) -> Vec<String> {
+    body["changes"][table][kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_str()
+                .map(String::from)
+                .unwrap_or_else(|| r["id"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+async fn server_logs(s: &Scenario) -> Vec<Value> {
+    let res = s
+        .app
+        .get(
+            &format!("/v1/treatments/{}/logs", s.treatment_id()),
+            Some(&s.patient.access_token),
+        )
+        .await;
+    res.json::<Value>().await.unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn first_pull_brings_the_server_tables(backend: Backend) {
+    let s = Scenario::new(backend, 1.0, 2).await;
+    let body = pull(&s.app, &s.patient.access_token, None).await;
+    let ch = &body["changes"];
+    assert_eq!(
+        ids(&body, "treatments", "created"),
+        vec![s.treatment_id().to_string()]
+    );
+    assert_eq!(ch["timeline_days"]["created"].as_array().unwrap().len(), 15);
+    assert_eq!(
+        ch["care_instructions"]["created"].as_array().unwrap().len(),
+        15
+    );
+    assert_eq!(ch["reminder_plans"]["created"].as_array().unwrap().len(), 1);
+    assert!(!ch["reminders"]["created"].as_array().unwrap().is_empty());
+    let text = body.to_string();
+    assert!(!text.contains("_status") && !text.contains("_changed"));
+    // Every id at most once per table.
+    for (table, v) in ch.as_object().unwrap() {
+        let mut all: Vec<String> = ["created", "updated"]
+            .iter()
+            .flat_map(|k| {
+                v[k].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        all.extend(
+            v["deleted"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string()),
+        );
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "{table}");
+    }
+    // Nothing changed since: an incremental pull is empty.
+    let t = body["timestamp"].as_i64().unwrap();
+    let again = pull(&s.app, &s.patient.access_token, Some(t)).await;
+    assert_eq!(again["timestamp"], t);
+    for (_, v) in again["changes"].as_object().unwrap() {
+        assert_eq!(v, &json!({"created": [], "updated": [], "deleted": []}));
+    }
+    // Staff cannot use the patient's sync; a patient sees no one else's rows.
+    assert_problem(
+        s.app
+            .get("/v1/sync?last_pulled_at=null", Some(&s.doc))
+            .await,
+        403,
+    )
+    .await;
+}
+
+async fn pushed_logs_are_validated_assessed_and_flagged_like_put(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    let res = push(
+        &s.app,
+        tok,
+        t,
+        logs_changes(
+            vec![log(
+                "dev1log0000000001",
+                s.treatment_id(),
+                &d1,
+                5,
+                &["pus_or_crust"],
+            )],
+            vec![],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let queue = s.queue(&s.doc).await;
+    assert_eq!(queue[0]["reason"], "infection_signs");
+    assert_eq!(queue[0]["severity"], "urgent");
+    let logs = server_logs(&s).await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0]["id"], "dev1log0000000001");
+    assert_eq!(logs[0]["signs"], json!(["pus_or_crust"]));
+
+    // All or nothing: one bad record refuses the whole push, naming table, id and field.
+    let d2 = s.date(2).to_string();
+    let res = push(
+        &s.app,
+        tok,
+        t,
+        logs_changes(
+            vec![
+                log("dev1log0000000002", s.treatment_id(), &d2, 2, &[]),
+                log("dev1log0000000003", s.treatment_id(), &d1, 11, &[]),
+            ],
+            vec![],
+            vec![],
+        ),
+    )
+    .await;
+    let b = assert_problem(res, 422).await;
+    assert_eq!(
+        b["errors"][0]["field"],
+        "symptom_logs[dev1log0000000003].redness"
+    );
+    let res = push(
+        &s.app,
+        tok,
+        t,
+        logs_changes(
+            vec![log(
+                "dev1log0000000004",
+                s.treatment_id(),
+                "2099-01-01",
+                2,
+                &[],
+            )],
+            vec![],
+            vec![],
+        ),
+    )
+    .await;
+    let b = assert_problem(res, 422).await;
+    assert_eq!(
+        b["errors"][0]["field"],
+        "symptom_logs[dev1log0000000004].log_date"
+    );
+    assert_eq!(server_logs(&s).await.len(), 1, "nothing written");
+    // Server-owned tables are read-only.
+    let res = push(&s.app, tok, t, json!({"flags": {"created": [], "updated": [{"id": queue[0]["id"], "status": "resolved"}], "deleted": []}})).await;
+    assert_problem(res, 422).await;
+    assert_eq!(s.queue(&s.doc).await.len(), queue.len());
+}
+
+async fn created_updated_deleted_are_forgiving_and_retries_harmless(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d0 = s.date(0).to_string();
+    // `updated` for a missing id creates it; the same push again is harmless.
+    let changes = logs_changes(
+        vec![],
+        vec![log("aaaaaaaaaaaaaaa1", s.treatment_id(), &d0, 6, &[])],
+        vec!["neverexisted0001"],
+    );
+    assert_eq!(push(&s.app, tok, t, changes.clone()).await.status(), 200);
+    assert_eq!(
+        push(&s.app, tok, t, changes).await.status(),
+        200,
+        "a retried push is harmless"
+    );
+    assert_eq!(server_logs(&s).await.len(), 1);
+    let t2 = pull(&s.app, tok, Some(t)).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    // `created` for an existing id updates it.
+    let t3 = pull(&s.app, tok, Some(t2)).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let res = push(
+        &s.app,
+        tok,
+        t3,
+        logs_changes(
+            vec![log("aaaaaaaaaaaaaaa1", s.treatment_id(), &d0, 4, &[])],
+            vec![],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let logs = server_logs(&s).await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0]["redness"], 4);
+}
+
+async fn a_push_over_newer_server_changes_is_refused_with_409(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t0 = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            t0,
+            logs_changes(
+                vec![log("conflictlog00001", s.treatment_id(), &d1, 5, &[])],
+                vec![],
+                vec![]
+            )
+        )
+        .await
+        .status(),
+        200
+    );
+    let t1 = pull(&s.app, tok, Some(t0)).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    // The same log changes on the server (another device, via PUT).
+    let res = s
+        .put_log(
+            1,
+            json!({"redness": 3, "swelling": 1, "flaking": 1, "sensitivity": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = push(
+        &s.app,
+        tok,
+        t1,
+        logs_changes(
+            vec![],
+            vec![log("conflictlog00001", s.treatment_id(), &d1, 7, &[])],
+            vec![],
+        ),
+    )
+    .await;
+    let b = assert_problem(res, 409).await;
+    assert_eq!(b["errors"][0]["field"], "symptom_logs[conflictlog00001]");
+    assert_eq!(
+        server_logs(&s).await[0]["redness"],
+        3,
+        "refused push changed nothing"
+    );
+    // Pull, merge, push again: accepted.
+    let t2 = pull(&s.app, tok, Some(t1)).await;
+    assert_eq!(
+        ids(&t2, "symptom_logs", "updated"),
+        vec!["conflictlog00001".to_string()]
+    );
+    let res = push(
+        &s.app,
+        tok,
+        t2["timestamp"].as_i64().unwrap(),
+        logs_changes(
+            vec![],
+            vec![log("conflictlog00001", s.treatment_id(), &d1, 7, &[])],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(server_logs(&s).await[0]["redness"], 7);
+}
+
+async fn create_sync_delete_sync_really_deletes(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t0 = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d2 = s.date(2).to_string();
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            t0,
+            logs_changes(
+                vec![log("tobedeleted00001", s.treatment_id(), &d2, 3, &[])],
+                vec![],
+                vec![]
+            )
+        )
+        .await
+        .status(),
+        200
+    );
+    // The device's own record comes back as `updated`, never `created` (WatermelonDB #649).
+    let p1 = pull(&s.app, tok, Some(t0)).await;
+    assert!(ids(&p1, "symptom_logs", "created").is_empty());
+    assert_eq!(
+        ids(&p1, "symptom_logs", "updated"),
+        vec!["tobedeleted00001".to_string()]
+    );
+    let t1 = p1["timestamp"].as_i64().unwrap();
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            t1,
+            logs_changes(vec![], vec![], vec!["tobedeleted00001"])
+        )
+        .await
+        .status(),
+        200
+    );
+    assert!(server_logs(&s).await.is_empty());
+    let p2 = pull(&s.app, tok, Some(t1)).await;
+    assert_eq!(
+        ids(&p2, "symptom_logs", "deleted"),
+        vec!["tobedeleted00001".to_string()]
+    );
+    // Deleting it again (a retried push) is a no-op.
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            p2["timestamp"].as_i64().unwrap(),
+            logs_changes(vec![], vec![], vec!["tobedeleted00001"])
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+async fn ownership_comes_from_the_token(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let victim = &s.patient.access_token;
+    let t = pull(&s.app, victim, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let d1 = s.date(1).to_string();
+    assert_eq!(
+        push(
+            &s.app,
+            victim,
+            t,
+            logs_changes(
+                vec![log("victimlog0000001", s.treatment_id(), &d1, 5, &[])],
+                vec![],
+                vec![]
+            )
+        )
+        .await
+        .status(),
+        200
+    );
+    let mallory = s.app.enrolled_patient(&s.doc, "Europe/Berlin", 2).await;
+    let tok = &mallory.access_token;
+    let mt = pull(&s.app, tok, None).await;
+    assert!(
+        !mt.to_string().contains(s.treatment_id()),
+        "no one else's rows"
+    );
+    let mt = mt["timestamp"].as_i64().unwrap();
+    // Writing into the victim's treatment, overwriting or deleting their log: refused or ignored.
+    let b = assert_problem(
+        push(
+            &s.app,
+            tok,
+            mt,
+            logs_changes(
+                vec![log("mallorylog000001", s.treatment_id(), &d1, 9, &[])],
+                vec![],
+                vec![],
+            ),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        b["errors"][0]["field"],
+        "symptom_logs[mallorylog000001].treatment_id"
+    );
+    assert_problem(
+        push(
+            &s.app,
+            tok,
+            mt,
+            logs_changes(
+                vec![],
+                vec![log("victimlog0000001", s.treatment_id(), &d1, 9, &[])],
+                vec![],
+            ),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            mt,
+            logs_changes(vec![], vec![], vec!["victimlog0000001"])
+        )
+        .await
+        .status(),
+        200
+    );
+    let logs = server_logs(&s).await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0]["redness"], 5);
+}
+
+async fn two_devices_logging_the_same_date_converge(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let base = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    // Both devices log day 1 offline; A syncs first.
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            base,
+            logs_changes(
+                vec![log("deviceAday1log01", s.treatment_id(), &d1, 4, &[])],
+                vec![],
+                vec![]
+            )
+        )
+        .await
+        .status(),
+        200
+    );
+    // B pulls (gets A's log), then pushes its own: no error for the patient.
+    let pb = pull(&s.app, tok, Some(base)).await;
+    let tb = pb["timestamp"].as_i64().unwrap();
+    assert_eq!(
+        push(
+            &s.app,
+            tok,
+            tb,
+            logs_changes(
+                vec![log("deviceBday1log01", s.treatment_id(), &d1, 6, &[])],
+                vec![],
+                vec![]
+            )
+        )
+        .await
+        .status(),
+        200
+    );
+    // One log for the date, B's values (latest push wins), under the first id; B's id is deleted.
+    let logs = server_logs(&s).await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0]["id"], "deviceAday1log01");
+    assert_eq!(logs[0]["redness"], 6);
+    let after_b = pull(&s.app, tok, Some(tb)).await;
+    assert_eq!(
+        ids(&after_b, "symptom_logs", "deleted"),
+        vec!["deviceBday1log01".to_string()]
+    );
+    assert_eq!(
+        ids(&after_b, "symptom_logs", "updated"),
+        vec!["deviceAday1log01".to_string()]
+    );
+}
+
+async fn check_offs_and_preferences_sync_both_ways(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 1).await;
+    let tok = &s.patient.access_token;
+    let first = pull(&s.app, tok, None).await;
+    let t = first["timestamp"].as_i64().unwrap();
+    let reminder = first["changes"]["reminders"]["created"][0].clone();
+    let done_at = chrono::Utc::now().timestamp_millis();
+    let mut r = reminder.clone();
+    r["done_at"] = json!(done_at);
+    let prefs = json!({"id": s.patient.id, "timezone": "Asia/Tokyo", "quiet_hours": "{\"start\":\"22:00\",\"end\":\"07:00\"}", "times": "{}", "disabled": "[\"no_picking\"]"});
+    let res = push(&s.app, tok, t, json!({"reminders": {"created": [], "updated": [r], "deleted": []}, "preferences": {"created": [prefs], "updated": [], "deleted": []}})).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = s
+        .app
+        .get("/v1/me/preferences", Some(tok))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["timezone"], "Asia/Tokyo");
+    assert_eq!(me["disabled"], json!(["no_picking"]));
+    let next = pull(&s.app, tok, Some(t)).await;
+    let back = next["changes"]["reminders"]["updated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == reminder["id"])
+        .cloned();
+    assert_eq!(back.expect("check-off synced back")["done_at"], done_at);
+    assert_eq!(
+        next["changes"]["preferences"]["updated"][0]["timezone"],
+        "Asia/Tokyo"
+    );
+    // Bad preferences are refused with the field named.
+    let bad = json!({"id": s.patient.id, "quiet_hours": "{\"start\":\"99:00\",\"end\":\"07:00\"}"});
+    let b = assert_problem(
+        push(
+            &s.app,
+            tok,
+            next["timestamp"].as_i64().unwrap(),
+            json!({"preferences": {"created": [], "updated": [bad], "deleted": []}}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(b["errors"][0]["field"]
+        .as_str()
+        .unwrap()
+        .starts_with("preferences["));
+}
+
+async fn stale_cursors_get_a_resync_signal_and_big_pulls_are_paged(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 1).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    // 2 500 deletions recorded at once, more than one pull carries.
+    let db = s.app.db.clone();
+    let pid = s.patient.id.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().unwrap();
+        aftercare::db::write_tx(&mut c, |c| {
+            for i in 0..2500 {
+                let seq = aftercare::store::patients::bump_change_seq(c, &pid)?;
+                aftercare::store::sync::tombstone(
+                    c,
+                    &pid,
+                    "symptom_logs",
+                    &format!("gone{i:06}"),
+                    seq,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    let mut cursor = t;
+    let mut deleted = 0;
+    let mut pages = 0;
+    loop {
+        let page = pull(&s.app, tok, Some(cursor)).await;
+        deleted += page["changes"]["symptom_logs"]["deleted"]
+            .as_array()
+            .unwrap()
+            .len();
+        cursor = page["timestamp"].as_i64().unwrap();
+        pages += 1;
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(deleted, 2500);
+    assert!(pages >= 2, "paged");
+    // Tombstones older than the retention are pruned; a device behind them must resync.
+    let db = s.app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = db.conn().unwrap();
+        let far_future = chrono::Utc::now().timestamp_millis()
+            + aftercare::store::sync::TOMBSTONE_RETENTION_MS
+            + 1000;
+        aftercare::store::sync::prune_tombstones(&mut c, far_future).unwrap();
+    })
+    .await
+    .unwrap();
+    let res = s
+        .app
+        .get(&format!("/v1/sync?last_pulled_at={t}"), Some(tok))
+        .await;
+    assert_problem(res, 410).await;
+    let res = s
+        .app
+        .get("/v1/sync?last_pulled_at=99999999999", Some(tok))
+        .await;
+    assert_problem(res, 410).await;
+    assert_problem(
+        s.app
+            .get("/v1/sync?last_pulled_at=yesterday", Some(tok))
+            .await,
+        422,
+    )
+    .await;
+    // A fresh first sync still works.
+    pull(&s.app, tok, None).await;
+}
+
+/// Applies a pull to a device's replica of the symptom logs.
+fn apply(replica: &mut BTreeMap<String, Value>, body: &Value) {
+    let logs = &body["changes"]["symptom_logs"];
+    for kind in ["created", "updated"] {
+        for r in logs[kind].as_array().unwrap() {
+            replica.insert(r["id"].as_str().unwrap().to_string(), r.clone());
+        }
+    }
+    for id in logs["deleted"].as_array().unwrap() {
+        replica.remove(id.as_str().unwrap());
+    }
+}
+
+async fn concurrent_writers_and_pullers_converge(backend: Backend) {
+    let s = std::sync::Arc::new(Scenario::new(backend, 0.5, 9).await);
+    let mut tasks = tokio::task::JoinSet::new();
+    // Writers: REST PUTs and sync pushes over days 0–9, repeatedly.
+    for w in 0..4u64 {
+        let s = s.clone();
+        tasks.spawn(async move {
+            for round in 0..8u64 {
+                let day = (w * 3 + round) % 10;
+                if w % 2 == 0 {
+                    let res = s.put_log(day, json!({"redness": (round % 10) as i64, "swelling": 1, "flaking": 1, "sensitivity": 1})).await;
+                    assert!(res.status().is_success());
+                } else {
+                    let t = pull(&s.app, &s.patient.access_token, None).await["timestamp"].as_i64().unwrap();
+                    let id = format!("w{w}r{round}d{day}xxxxxxxx");
+                    let res = push(&s.app, &s.patient.access_token, t, logs_changes(vec![log(&id, s.treatment_id(), &s.date(day).to_string(), (round % 10) as i64, &[])], vec![], vec![])).await;
+                    assert!(res.status() == 200 || res.status() == 409, "{}", res.status());
+                }
+            }
+        });
+    }
+    // Devices pull continuously while the writers run.
+    let mut devices = Vec::new();
+    for _ in 0..3 {
+        let s = s.clone();
+        devices.push(tokio::spawn(async move {
+            let mut replica = BTreeMap::new();
+            let mut cursor = None;
+            for _ in 0..15 {
+                let body = pull(&s.app, &s.patient.access_token, cursor).await;
+                apply(&mut replica, &body);
+                cursor = Some(body["timestamp"].as_i64().unwrap());
+            }
+            (replica, cursor)
+        }));
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    let server: HashMap<String, Value> = server_logs(&s)
+        .await
+        .into_iter()
+        .map(|l| (l["id"].as_str().unwrap().to_string(), l))
+        .collect();
+    for d in devices {
+        let (mut replica, cursor) = d.await.unwrap();
+        // A final pull after the writers stopped brings every device level.
+        let body = pull(&s.app, &s.patient.access_token, cursor).await;
+        apply(&mut replica, &body);
+        assert_eq!(replica.len(), server.len(), "same records");
+        for (id, r) in &replica {
+            let srv = &server[id];
+            assert_eq!(r["redness"], srv["redness"], "{id}");
+            assert_eq!(r["log_date"], srv["date"], "{id}");
+        }
+    }
+}
+
+on_both_backends!(
+    first_pull_brings_the_server_tables,
+    pushed_logs_are_validated_assessed_and_flagged_like_put,
+    created_updated_deleted_are_forgiving_and_retries_harmless,
+    a_push_over_newer_server_changes_is_refused_with_409,
+    create_sync_delete_sync_really_deletes,
+    ownership_comes_from_the_token,
+    two_devices_logging_the_same_date_converge,
+    check_offs_and_preferences_sync_both_ways,
+    stale_cursors_get_a_resync_signal_and_big_pulls_are_paged,
+    concurrent_writers_and_pullers_converge,
+);
