@@ -129,7 +129,7 @@ impl Config {
             database: DatabaseUrl::parse(get("DATABASE_URL").as_deref())?,
             bind: get("AFTERCARE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             pool_size,
-            pool_timeout: secs("AFTERCARE_DB_TIMEOUT_SECS", 5)?,
+            pool_timeout: secs("AFTERCARE_DB_TIMEOUT_SECS", 2)?,
             jwt_secret,
             access_token_ttl: secs("AFTERCARE_ACCESS_TOKEN_TTL_SECS", 15 * 60)?,
             refresh_token_ttl: secs("AFTERCARE_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,

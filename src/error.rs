@@ -192,7 +192,12 @@ impl From<diesel::result::Error> for ApiError {
             E::DatabaseError(K::Unknown, ref info)
                 if info.message().contains("database is locked")
                     || info.message().contains("terminating connection")
-                    || info.message().contains("server closed the connection") =>
+                    || info.message().contains("server closed the connection")
+                    || info.message().contains("no connection to the server")
+                    || info.message().contains("could not send data to server")
+                    || info
+                        .message()
+                        .contains("could not receive data from server") =>
             {
                 Self::Unavailable
             }

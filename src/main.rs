@@ -117,8 +117,31 @@ fn worker(config: Config) -> Result<(), String> {
         database = config.database.backend_name(),
         "aftercare worker running"
     );
-    actix_web::rt::System::new().block_on(background.run());
+    actix_web::rt::System::new().block_on(async move {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let run = tokio::spawn(background.run(stopped));
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing the dispatcher pass in progress");
+        let _ = stop.send(true);
+        let _ = run.await;
+    });
     Ok(())
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("install SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 fn create_clinic(

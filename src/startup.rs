@@ -112,9 +112,9 @@ impl Background {
     }
 
     /// Runs the dispatcher and the periodic jobs until the future is dropped.
-    pub async fn run(self) {
+    pub async fn run(self, stop: tokio::sync::watch::Receiver<bool>) {
         let jobs = tokio::spawn(crate::jobs::run(self.db, self.job_interval));
-        self.dispatcher.run().await;
+        self.dispatcher.run(stop).await;
         jobs.abort();
     }
 }
@@ -165,10 +165,20 @@ impl Application {
     }
 
     /// Serves until stopped, running the background work alongside.
+    /// On SIGTERM/SIGINT actix stops accepting connections and drains the
+    /// requests in flight; then the dispatcher finishes its pass and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let background = tokio::spawn(self.background.run());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let background = tokio::spawn(self.background.run(stopped));
         let result = self.server.await;
-        background.abort();
+        let _ = stop.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(30), background)
+            .await
+            .is_err()
+        {
+            tracing::warn!("dispatcher did not stop within 30 s");
+        }
+        tracing::info!("stopped");
         result
     }
 }
@@ -212,6 +222,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
             .default_service(web::to(api::fallback))
     })
     .listen(listener)?
+    .shutdown_timeout(30)
     .run();
     Ok(server)
 }

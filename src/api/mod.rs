@@ -42,6 +42,8 @@ routes! {
     POST "/v1/auth/logout" => auth::logout,
     POST "/v1/auth/enrol" => auth::enrol,
     GET "/v1/me" => me::get,
+    DELETE "/v1/me" => me::delete,
+    GET "/v1/me/export" => me::export,
     GET "/v1/staff" => staff::list,
     POST "/v1/staff" => staff::create,
     GET "/v1/audit" => staff::audit,

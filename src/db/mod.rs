@@ -42,11 +42,49 @@ pub struct Manager {
     url: DatabaseUrl,
 }
 
+/// A pooled connection that remembers whether it failed like a dead one, so
+/// the pool drops it instead of handing it out again (diesel's own check only
+/// looks at transaction state, and a PostgreSQL restart kills every socket).
+pub struct Tracked {
+    conn: DbConn,
+    broken: bool,
+}
+
+impl std::ops::Deref for Tracked {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tracked {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Tracked;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+    fn connect(&self) -> Result<Tracked, r2d2::Error> {
+        self.open().map(|conn| Tracked {
+            conn,
+            broken: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Tracked) -> Result<(), r2d2::Error> {
+        r2d2::R2D2Connection::ping(&mut conn.conn).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Tracked) -> bool {
+        conn.broken || r2d2::R2D2Connection::is_broken(&mut conn.conn)
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConn::Postgres)
@@ -64,14 +102,6 @@ impl ManageConnection for Manager {
                 Ok(DbConn::Sqlite(c))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        r2d2::R2D2Connection::ping(conn).map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -120,7 +150,7 @@ impl Db {
             .get()
             .map_err(|e| DbSetupError::Connect(e.to_string()))?;
         // Several processes may start at once: only one migrates at a time.
-        let result = match &mut *conn {
+        let result = match &mut **conn {
             DbConn::Postgres(c) => {
                 c.batch_execute("SELECT pg_advisory_lock(7263514)")
                     .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
@@ -152,7 +182,11 @@ impl Db {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if matches!(result, Err(ApiError::Unavailable)) {
+                conn.broken = true;
+            }
+            result
         })
         .await?
     }

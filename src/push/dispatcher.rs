@@ -50,16 +50,21 @@ impl Dispatcher {
         }
     }
 
-    /// Runs until the task is dropped or aborted.
-    pub async fn run(self) {
+    /// Runs until `stop` turns true, finishing the pass in progress first so
+    /// no send is cut off between the push service and the outbox record.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(self.config.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
             if let Err(e) = self.tick().await {
                 tracing::warn!(error = %e, "dispatcher tick failed; will retry");
             }
         }
+        tracing::info!("dispatcher stopped");
     }
 
     /// One pass: plan, fan out, send everything ready.

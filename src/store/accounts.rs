@@ -90,3 +90,9 @@ pub fn list_staff(conn: &mut DbConn, clinic_id: &str) -> ApiResult<Vec<Account>>
         .select(Account::as_select())
         .load(conn)?)
 }
+
+/// Deletes an account; its patient data goes with it (ON DELETE CASCADE).
+pub fn delete(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+    diesel::delete(accounts::table.find(id)).execute(conn)?;
+    Ok(())
+}

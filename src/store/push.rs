@@ -291,3 +291,11 @@ pub fn pending_count(conn: &mut DbConn) -> ApiResult<i64> {
         .count()
         .get_result(conn)?)
 }
+
+/// Retires every pending push of an account's subscriptions (before erasing it).
+pub fn drop_jobs_for_account(conn: &mut DbConn, account_id: &str) -> ApiResult<()> {
+    for sub in subscriptions_of(conn, account_id)? {
+        drop_jobs_for_subscription(conn, &sub.id)?;
+    }
+    Ok(())
+}

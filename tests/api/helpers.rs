@@ -285,3 +285,79 @@ pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert!(body["detail"].is_string());
     body
 }
+
+/// A real `aftercare` process, killed when dropped.
+pub struct ServeProcess(pub std::process::Child);
+
+impl ServeProcess {
+    pub fn spawn(mut cmd: std::process::Command) -> Self {
+        Self(cmd.spawn().expect("start aftercare"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn wait_healthy(client: &reqwest::Client, address: &str) {
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{address}/healthz")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{address} did not become healthy");
+}
+
+/// `aftercare serve` as a child process on a free port; returns it with a
+/// `TestApp` that talks to it and the file its logs go to.
+pub async fn serve_process(
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> (ServeProcess, TestApp, std::path::PathBuf) {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!(
+        "aftercare-test-{}.log",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"));
+    cmd.arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("AFTERCARE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let process = ServeProcess::spawn(cmd);
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &address).await;
+    let url = database_url.to_string();
+    let config = Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.clone())).unwrap();
+    let app = TestApp {
+        address,
+        client,
+        db: Db::new(config.database.clone(), 2, Duration::from_secs(5)),
+        database_url: database_url.to_string(),
+    };
+    (process, app, log)
+}

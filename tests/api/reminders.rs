@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app_with, Backend, TestApp};
+use crate::helpers::{
+    assert_problem, free_port, spawn_app_with, wait_healthy, Backend, ServeProcess, TestApp,
+};
 use crate::on_both_backends;
 use crate::push_service::{Answer, TestPushService, TestSubscriber};
 use crate::recovery::Scenario;
@@ -263,7 +265,7 @@ async fn stale_reminders_are_never_delivered(backend: Backend) {
             aftercare::db::schema::treatments::table
                 .find(&tid)
                 .select(aftercare::db::schema::treatments::clinic_id)
-                .first(&mut *c)
+                .first(&mut **c)
                 .unwrap()
         };
         let identity = format!("{tid}:moisturize:2000-01-01:08:30");
@@ -288,7 +290,7 @@ async fn stale_reminders_are_never_delivered(backend: Backend) {
         aftercare::db::schema::reminder_occurrences::table
             .filter(aftercare::db::schema::reminder_occurrences::identity.eq(&identity))
             .select(aftercare::db::schema::reminder_occurrences::id)
-            .first::<String>(&mut *c)
+            .first::<String>(&mut **c)
             .unwrap()
     })
     .await
@@ -428,36 +430,6 @@ on_both_backends!(
     urgent_flags_are_pushed_to_clinicians,
 );
 
-/// A real `aftercare serve` process, killed when dropped.
-struct ServeProcess(std::process::Child);
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_healthy(client: &reqwest::Client, address: &str) {
-    for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{address}/healthz")).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{address} did not become healthy");
-}
-
 /// Three `aftercare serve` processes against one PostgreSQL database, 200
 /// patients due in the same minute: each reminder is pushed exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -478,7 +450,7 @@ async fn three_serve_processes_deliver_each_reminder_exactly_once() {
         for (k, v) in PUSH_ENV {
             cmd.env(k, v);
         }
-        processes.push(ServeProcess(cmd.spawn().expect("start aftercare serve")));
+        processes.push(ServeProcess::spawn(cmd));
         let address = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
         wait_healthy(&client, &address).await;

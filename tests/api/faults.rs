@@ -1,0 +1,304 @@
+//! Faults: the database going away and coming back, the process killed
+//! mid-write, and a graceful stop.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::helpers::{fresh_database_url, serve_process, spawn_on, Backend, TestApp};
+use crate::on_both_backends;
+use crate::recovery::{add_treatment, Scenario};
+
+/// A TCP proxy in front of the real PostgreSQL that can "stop" it: every
+/// open connection is cut and new ones are refused until it is started again.
+struct PostgresOutage {
+    port: u16,
+    state: Arc<Mutex<(bool, Vec<tokio::task::AbortHandle>)>>,
+}
+
+impl PostgresOutage {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state: Arc<Mutex<(bool, Vec<tokio::task::AbortHandle>)>> = Arc::default();
+        let shared = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
+                let mut guard = shared.lock().unwrap();
+                if guard.0 {
+                    drop(client);
+                    continue;
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                guard.1.push(task.abort_handle());
+            }
+        });
+        Self { port, state }
+    }
+
+    fn stop_database(&self) {
+        let mut guard = self.state.lock().unwrap();
+        guard.0 = true;
+        for t in guard.1.drain(..) {
+            t.abort();
+        }
+    }
+
+    fn start_database(&self) {
+        self.state.lock().unwrap().0 = false;
+    }
+
+    /// The test database URL, through the proxy.
+    fn url(&self) -> String {
+        fresh_database_url(Backend::Postgres)
+            .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", self.port))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_answers_503_fast_and_recovers_without_restart() {
+    assert!(
+        crate::helpers::postgres_base_url().contains("127.0.0.1:5432"),
+        "the proxy fronts 127.0.0.1:5432"
+    );
+    let outage = PostgresOutage::start().await;
+    let app = spawn_on(outage.url(), &[]).await;
+    let s = Scenario::on(app, 0.5, 2).await;
+    assert_eq!(s.app.get("/readyz", None).await.status(), 200);
+
+    outage.stop_database();
+    for path in ["/readyz", "/v1/me"] {
+        let started = Instant::now();
+        let res = s.app.get(path, Some(&s.patient.access_token)).await;
+        assert_eq!(res.status(), 503, "{path}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{path} answered in {:?}",
+            started.elapsed()
+        );
+        assert!(res.headers().contains_key("retry-after"));
+        crate::helpers::assert_problem(res, 503).await;
+    }
+    let res = s
+        .put_log(
+            1,
+            json!({"redness": 5, "swelling": 3, "flaking": 0, "sensitivity": 4}),
+        )
+        .await;
+    crate::helpers::assert_problem(res, 503).await;
+    assert_eq!(
+        s.app.get("/healthz", None).await.status(),
+        200,
+        "the process itself is up"
+    );
+
+    // The database returns: service resumes on its own, no restart.
+    outage.start_database();
+    let mut ready = false;
+    for _ in 0..50 {
+        if s.app.get("/readyz", None).await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ready, "ready again");
+    let res = s
+        .put_log(
+            1,
+            json!({"redness": 5, "swelling": 3, "flaking": 0, "sensitivity": 4}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        s.app
+            .get("/v1/me", Some(&s.patient.access_token))
+            .await
+            .status(),
+        200
+    );
+}
+
+/// Sets up a clinic, clinician, enrolled patient and a 60-day-old treatment.
+async fn seeded(app: &TestApp) -> (String, String, String, chrono::NaiveDate) {
+    let clinic = app.new_clinic().await;
+    let doc = app.add_clinician(&clinic).await;
+    let patient = app.enrolled_patient(&doc, "UTC", 2).await;
+    let t = add_treatment(app, &doc, &patient.id, 0.5, 60).await;
+    let day0: chrono::NaiveDate = t["day0"].as_str().unwrap().parse().unwrap();
+    (
+        doc,
+        patient.access_token,
+        t["id"].as_str().unwrap().to_string(),
+        day0,
+    )
+}
+
+async fn kill_9_loses_no_acknowledged_write(backend: Backend) {
+    let url = fresh_database_url(backend);
+    let (process, app, _log) = serve_process(&url, &[]).await;
+    let (doc, token, treatment, day0) = seeded(&app).await;
+    let app = Arc::new(app);
+    // Each date is written once, with a value derived from it; every write
+    // also carries a sign, so a stored log must have its flag too.
+    let acked: Arc<Mutex<BTreeMap<String, i64>>> = Arc::default();
+    let sent: Arc<Mutex<BTreeMap<String, i64>>> = Arc::default();
+    let mut writers = tokio::task::JoinSet::new();
+    for w in 0..4u64 {
+        let (app, token, treatment, acked, sent) = (
+            app.clone(),
+            token.clone(),
+            treatment.clone(),
+            acked.clone(),
+            sent.clone(),
+        );
+        writers.spawn(async move {
+            for day in (w..=60).step_by(4) {
+                let date = (day0 + chrono::Days::new(day)).to_string();
+                let redness = (day % 11) as i64;
+                sent.lock().unwrap().insert(date.clone(), redness);
+                let res = if w % 2 == 0 {
+                    app.put(&format!("/v1/treatments/{treatment}/logs/{date}"), Some(&token), &json!({"redness": redness, "swelling": 1, "flaking": 1, "sensitivity": 1, "signs": ["white_bumps"]})).await
+                } else {
+                    let id = format!("kill9log{day:08}");
+                    let log = json!({"id": id, "treatment_id": treatment, "log_date": date, "redness": redness, "swelling": 1, "flaking": 1, "sensitivity": 1, "signs": r#"["white_bumps"]"#});
+                    app.post("/v1/sync?last_pulled_at=1", Some(&token), &json!({"changes": {"symptom_logs": {"created": [log], "updated": [], "deleted": []}}})).await
+                };
+                let ok = res.status().is_success();
+                if ok {
+                    acked.lock().unwrap().insert(date, redness);
+                }
+            }
+        });
+    }
+    // Kill -9 once a good part of the stream is acknowledged.
+    for _ in 0..400 {
+        if acked.lock().unwrap().len() >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(process); // SIGKILL
+    while writers.join_next().await.is_some() {}
+    let acked = acked.lock().unwrap().clone();
+    let sent = sent.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 20 && acked.len() < sent.len().max(61),
+        "the kill landed mid-stream ({} acked)",
+        acked.len()
+    );
+
+    // Restart on the same database: every acknowledged write is there, and
+    // nothing stored is half-written.
+    let (_process, app, _log) = serve_process(&url, &[]).await;
+    let logs: Value = app
+        .get(&format!("/v1/treatments/{treatment}/logs"), Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stored: BTreeMap<String, i64> = logs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["date"].as_str().unwrap().to_string(),
+                l["redness"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for (date, redness) in &acked {
+        assert_eq!(
+            stored.get(date),
+            Some(redness),
+            "acknowledged write for {date} lost"
+        );
+    }
+    for (date, redness) in &stored {
+        assert_eq!(
+            sent.get(date),
+            Some(redness),
+            "{date} holds a value nobody sent"
+        );
+    }
+    let flags: Value = app.get("/v1/flags", Some(&doc)).await.json().await.unwrap();
+    let white_bumps = flags["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["reason"] == "white_bumps")
+        .count();
+    assert_eq!(
+        white_bumps,
+        usize::from(!stored.is_empty()),
+        "each stored log was assessed in its transaction"
+    );
+}
+
+on_both_backends!(kill_9_loses_no_acknowledged_write);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
+    let url = fresh_database_url(Backend::Sqlite);
+    let (process, app, log) = serve_process(&url, &[("AFTERCARE_SCHEDULER_TICK_SECS", "1")]).await;
+    let clinic = app.new_clinic().await;
+    let app = Arc::new(app);
+    // Sign-ins are slow on purpose (argon2): many are in flight at once.
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let (app, email, password) = (
+            app.clone(),
+            clinic.admin_email.clone(),
+            clinic.admin_password.clone(),
+        );
+        requests.spawn(async move {
+            app.client
+                .post(format!("{}/v1/auth/login", app.address))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let pid = process.pid().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let mut statuses = Vec::new();
+    while let Some(r) = requests.join_next().await {
+        statuses.push(r.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|s| matches!(s, Ok(200))),
+        "every in-flight request completed: {statuses:?}"
+    );
+    let mut process = process;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = process.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "stopped in time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "clean exit: {status:?}");
+    let logs = std::fs::read_to_string(log).unwrap();
+    assert!(logs.contains("dispatcher stopped"), "{logs}");
+}
