@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::extract::{Caller, ClinicStaff, Json, PatientCaller};
+use super::treatments::read_treatment;
 use super::{parse_json_value, rfc3339};
 use crate::db::DbConn;
 use crate::domain::account::TimeZone;
@@ -49,17 +50,14 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |c| {
-            let scope = caller.scope();
-            let ctx = recovery::load(c, &scope, &id)?;
-            audit::staff_read(c, &scope, "reminders.read", "treatment", &id)?;
-            plan_view(c, &ctx)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    read_treatment(
+        &state,
+        &caller,
+        id.into_inner(),
+        "reminders.read",
+        plan_view,
+    )
+    .await
 }
 
 /// A clinician replaces the treatment's plan; unsent occurrences follow it.
@@ -208,15 +206,13 @@ pub async fn deliveries(
     staff: ClinicStaff,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let items = state
-        .db
-        .run(move |c| {
-            let scope = staff.scope();
-            recovery::load(c, &scope, &id)?;
-            audit::staff_read(c, &scope, "deliveries.read", "treatment", &id)?;
-            let jobs = push_store::for_treatment(c, &id, 200)?;
-            Ok(jobs
+    read_treatment(
+        &state,
+        &staff,
+        id.into_inner(),
+        "deliveries.read",
+        |c, ctx| {
+            let items: Vec<Value> = push_store::for_treatment(c, &ctx.treatment.id, 200)?
                 .iter()
                 .map(|j| {
                     let kind = serde_json::from_str::<Value>(&j.message)
@@ -235,8 +231,9 @@ pub async fn deliveries(
                         "finished_at": j.finished_at.map(rfc3339),
                     })
                 })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+                .collect();
+            Ok(json!({ "items": items }))
+        },
+    )
+    .await
 }

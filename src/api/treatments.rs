@@ -134,22 +134,45 @@ pub async fn list_mine(
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+/// Answers a read of one treatment the caller may see: loads it through the
+/// caller's scope, audits staff reads as `action`, and renders it with `view`.
+pub async fn read_treatment<F>(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+    action: &'static str,
+    view: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut crate::db::DbConn, &recovery::TreatmentCtx) -> ApiResult<serde_json::Value>
+        + Send
+        + 'static,
+{
+    let scope = caller.scope();
+    let body = state
+        .db
+        .run(move |c| {
+            let ctx = recovery::load(c, &scope, &id)?;
+            audit::staff_read(c, &scope, action, "treatment", &id)?;
+            view(c, &ctx)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |c| {
-            let scope = caller.scope();
-            let ctx = recovery::load(c, &scope, &id)?;
-            audit::staff_read(c, &scope, "treatment.read", "treatment", &id)?;
-            Ok(views::treatment(&ctx, Utc::now()))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    read_treatment(
+        &state,
+        &caller,
+        id.into_inner(),
+        "treatment.read",
+        |_, ctx| Ok(views::treatment(ctx, Utc::now())),
+    )
+    .await
 }
 
 pub async fn timeline(
@@ -157,18 +180,17 @@ pub async fn timeline(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |c| {
-            let scope = caller.scope();
-            let ctx = recovery::load(c, &scope, &id)?;
-            let logs = daily_logs::for_treatment(c, &id)?;
-            audit::staff_read(c, &scope, "timeline.read", "treatment", &id)?;
-            Ok(views::timeline(&ctx, &logs))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    read_treatment(
+        &state,
+        &caller,
+        id.into_inner(),
+        "timeline.read",
+        |c, ctx| {
+            let logs = daily_logs::for_treatment(c, &ctx.treatment.id)?;
+            Ok(views::timeline(ctx, &logs))
+        },
+    )
+    .await
 }
 
 pub async fn care(
@@ -176,23 +198,15 @@ pub async fn care(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |c| {
-            let scope = caller.scope();
-            let ctx = recovery::load(c, &scope, &id)?;
-            audit::staff_read(c, &scope, "care.read", "treatment", &id)?;
-            let today = ctx.today(Utc::now());
-            let mut v =
-                serde_json::to_value(care_for_day(ctx.day_of(today), ctx.depth, &ctx.addons))
-                    .map_err(ApiError::internal)?;
-            v["date"] = json!(today);
-            v["treatment_id"] = json!(id);
-            Ok(v)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    read_treatment(&state, &caller, id.into_inner(), "care.read", |_, ctx| {
+        let today = ctx.today(Utc::now());
+        let mut v = serde_json::to_value(care_for_day(ctx.day_of(today), ctx.depth, &ctx.addons))
+            .map_err(ApiError::internal)?;
+        v["date"] = json!(today);
+        v["treatment_id"] = json!(ctx.treatment.id);
+        Ok(v)
+    })
+    .await
 }
 
 pub async fn list_logs(
@@ -200,20 +214,14 @@ pub async fn list_logs(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let items = state
-        .db
-        .run(move |c| {
-            let scope = caller.scope();
-            let ctx = recovery::load(c, &scope, &id)?;
-            audit::staff_read(c, &scope, "logs.read", "treatment", &id)?;
-            Ok(daily_logs::for_treatment(c, &ctx.treatment.id)?
-                .iter()
-                .map(views::log)
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    read_treatment(&state, &caller, id.into_inner(), "logs.read", |c, ctx| {
+        let items: Vec<_> = daily_logs::for_treatment(c, &ctx.treatment.id)?
+            .iter()
+            .map(views::log)
+            .collect();
+        Ok(json!({ "items": items }))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
