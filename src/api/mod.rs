@@ -7,6 +7,7 @@ pub mod flags;
 pub mod health;
 pub mod me;
 pub mod patients;
+pub mod protocols;
 pub mod push;
 pub mod reminders;
 pub mod staff;
@@ -71,6 +72,8 @@ routes! {
     GET "/v1/me/preferences" => reminders::get_preferences,
     PATCH "/v1/me/preferences" => reminders::patch_preferences,
     POST "/v1/reminders/{id}/done" => reminders::done,
+    GET "/v1/protocols/current" => protocols::current,
+    POST "/v1/protocols" => protocols::create,
     GET "/v1/sync" => sync::pull,
     POST "/v1/sync" => sync::push,
 }

@@ -273,31 +273,15 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> ApiResul
         }
     }
     // Each id at most once: a record that exists now is not also deleted.
-    let first_sync = last.is_none();
+    // Rows always go down as `updated` (clients set `sendCreatedAsUpdated`):
+    // a device must never see its own fresh records as `created`
+    // (WatermelonDB #649), and the server does not know what a device holds.
     let changes: Map<String, Value> = tables
         .into_iter()
         .map(|(name, out)| {
-            let present: BTreeSet<&str> = out
-                .records
-                .iter()
-                .filter_map(|r| r["id"].as_str())
-                .collect();
-            let deleted: Vec<&String> = out
-                .deleted
-                .iter()
-                .filter(|id| !present.contains(id.as_str()))
-                .collect();
-            // Rows go down as `updated` except on a first sync: a device must
-            // never see its own fresh records as `created` (WatermelonDB #649).
-            let (created, updated) = if first_sync {
-                (out.records, vec![])
-            } else {
-                (vec![], out.records)
-            };
-            (
-                name.to_string(),
-                json!({"created": created, "updated": updated, "deleted": deleted}),
-            )
+            let present: BTreeSet<&str> = out.records.iter().filter_map(|r| r["id"].as_str()).collect();
+            let deleted: Vec<&String> = out.deleted.iter().filter(|id| !present.contains(id.as_str())).collect();
+            (name.to_string(), json!({"created": [], "updated": out.records, "deleted": deleted}))
         })
         .collect();
     Ok(json!({ "changes": changes, "timestamp": upto, "has_more": upto < current }))

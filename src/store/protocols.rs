@@ -73,3 +73,33 @@ pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Arc<Protocol>> {
         .insert(id.to_string(), protocol.clone());
     Ok(protocol)
 }
+
+/// Stores a clinic's own protocol as the next version of its name; new
+/// treatments at the clinic start with it, existing ones keep theirs.
+/// Call in a write transaction. Returns (id, version).
+pub fn create_for_clinic(conn: &mut DbConn, clinic_id: &str, mut protocol: Protocol) -> ApiResult<(String, u32)> {
+    let latest: Option<i32> = p::table
+        .filter(p::name.eq(&protocol.name))
+        .filter(p::clinic_id.eq(clinic_id).or(p::clinic_id.is_null()))
+        .select(diesel::dsl::max(p::version))
+        .first(conn)?;
+    protocol.version = latest.unwrap_or(0) as u32 + 1;
+    let id = crate::store::new_id();
+    diesel::insert_into(p::table)
+        .values((
+            p::id.eq(&id),
+            p::clinic_id.eq(clinic_id),
+            p::name.eq(&protocol.name),
+            p::version.eq(protocol.version as i32),
+            p::definition.eq(protocol.to_json()),
+            p::created_at.eq(now_ms()),
+        ))
+        .execute(conn)?;
+    Ok((id, protocol.version))
+}
+
+/// Whether a stored protocol belongs to a clinic (false for shipped defaults).
+pub fn is_clinic_specific(conn: &mut DbConn, id: &str) -> ApiResult<bool> {
+    let clinic: Option<String> = p::table.find(id).select(p::clinic_id).first(conn)?;
+    Ok(clinic.is_some())
+}

@@ -522,7 +522,7 @@ async fn check_offs_and_preferences_sync_both_ways(backend: Backend) {
     let tok = &s.patient.access_token;
     let first = pull(&s.app, tok, None).await;
     let t = first["timestamp"].as_i64().unwrap();
-    let reminder = first["changes"]["reminders"]["created"][0].clone();
+    let reminder = first["changes"]["reminders"]["updated"][0].clone();
     let done_at = chrono::Utc::now().timestamp_millis();
     let mut r = reminder.clone();
     r["done_at"] = json!(done_at);
