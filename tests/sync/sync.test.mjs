@@ -1,0 +1,954 @@
+// An unmodified WatermelonDB client (`synchronize()` from @nozbe/watermelondb/sync,
+// LokiJSAdapter in memory) syncing against a running aftercare server.
+//
+// Plain Node, no build step: models are plain classes, decorators are applied
+// as ordinary functions. Seeds its own clinic staff, patient and treatment over
+// the REST API, then runs the scenarios in order on two "devices" (two local
+// databases of the same patient) and checks both the local databases and the
+// server (through the REST API) after each.
+//
+// Environment: AFTERCARE_URL (http://127.0.0.1:PORT), AFTERCARE_ADMIN_EMAIL,
+// AFTERCARE_ADMIN_PASSWORD (the admin of a clinic made with `aftercare clinic create`).
+// Run through tests/sync/run.sh, which starts the server and sets these.
+
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { inspect } from 'node:util'
+
+const require = createRequire(import.meta.url)
+const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb')
+const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
+const { schemaMigrations } = require('@nozbe/watermelondb/Schema/migrations')
+const { synchronize, hasUnsyncedChanges } = require('@nozbe/watermelondb/sync')
+const { field, text, date, readonly } = require('@nozbe/watermelondb/decorators')
+
+const BASE = process.env.AFTERCARE_URL
+const ADMIN_EMAIL = process.env.AFTERCARE_ADMIN_EMAIL
+const ADMIN_PASSWORD = process.env.AFTERCARE_ADMIN_PASSWORD
+if (!BASE || !ADMIN_EMAIL || !ADMIN_PASSWORD) {
+  console.error('set AFTERCARE_URL, AFTERCARE_ADMIN_EMAIL and AFTERCARE_ADMIN_PASSWORD (tests/sync/run.sh does)')
+  process.exit(2)
+}
+
+// ---------------------------------------------------------------------------
+// Everything WatermelonDB logs as an error or warning is recorded; a "[Sync]"
+// message (e.g. "Server wants client to create record … but it already exists
+// locally") fails the scenario during which it appeared.
+// WatermelonDB's own console.log chatter ("[🍉] [Loki] …") is kept quiet too;
+// SYNC_TEST_VERBOSE=1 shows all of it.
+const watermelonLogs = []
+for (const level of ['error', 'warn', 'log']) {
+  const original = console[level].bind(console)
+  console[level] = (...args) => {
+    const ours = level === 'log' && !(typeof args[0] === 'string' && args[0].startsWith('[🍉]'))
+    if (ours) return original(...args)
+    const textOf = args
+      .map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : inspect(a)))
+      .join(' ')
+    watermelonLogs.push({ level, text: textOf })
+    if (process.env.SYNC_TEST_VERBOSE) original(...args)
+  }
+}
+const syncComplaints = (from) =>
+  watermelonLogs.slice(from).filter((l) => l.text.includes('[Sync]') && !l.tolerated)
+// The server sends rows as `created` on a device's first sync and as `updated`
+// afterwards (README). With `sendCreatedAsUpdated: true` (needed, or the client
+// logs "Server wants client to update record … but it doesn't exist locally"
+// for every new reminder, flag or other device's log on every later sync), the
+// client logs this once per table on the first sync. Tolerated there only;
+// reported as a server issue. Set SYNC_TEST_STRICT=1 to fail on it.
+const FIRST_SYNC_CREATED = "'sendCreatedAsUpdated' option is enabled, and yet server sends some records as 'created'"
+let toleratedFirstSyncComplaints = 0
+
+// ---------------------------------------------------------------------------
+// The app's schema, as documented in README.md "Offline sync (WatermelonDB)".
+const s = (name, extra = {}) => ({ name, type: 'string', ...extra })
+const n = (name, extra = {}) => ({ name, type: 'number', ...extra })
+const SYMPTOMS = ['redness', 'swelling', 'flaking', 'sensitivity']
+
+const schema = appSchema({
+  version: 1,
+  tables: [
+    tableSchema({
+      name: 'symptom_logs',
+      columns: [
+        s('treatment_id', { isIndexed: true }),
+        s('log_date', { isIndexed: true }),
+        ...SYMPTOMS.map((c) => n(c)),
+        s('signs'),
+        s('note', { isOptional: true }),
+        n('created_at'),
+        n('updated_at'),
+      ],
+    }),
+    tableSchema({
+      name: 'reminders',
+      columns: [
+        s('treatment_id', { isIndexed: true }),
+        s('kind'),
+        n('day'),
+        s('local_date'),
+        s('local_time'),
+        n('due_at'),
+        s('status'),
+        n('done_at', { isOptional: true }),
+      ],
+    }),
+    tableSchema({
+      name: 'preferences',
+      columns: [s('timezone'), s('quiet_hours', { isOptional: true }), s('times'), s('disabled')],
+    }),
+    tableSchema({
+      name: 'treatments',
+      columns: [
+        n('performed_at'),
+        s('day0'),
+        s('area'),
+        n('depth_mm'),
+        s('addons'),
+        n('session_number'),
+        s('protocol_name'),
+        n('protocol_version'),
+        n('window_days'),
+      ],
+    }),
+    tableSchema({
+      name: 'timeline_days',
+      columns: [
+        s('treatment_id', { isIndexed: true }),
+        n('day'),
+        s('date'),
+        ...SYMPTOMS.flatMap((c) => [n(`${c}_expected`), n(`${c}_upper`)]),
+      ],
+    }),
+    tableSchema({
+      name: 'care_instructions',
+      columns: [
+        s('treatment_id', { isIndexed: true }),
+        n('day'),
+        s('do_items'),
+        s('dont_items'),
+        s('call_clinic_if'),
+      ],
+    }),
+    tableSchema({ name: 'reminder_plans', columns: [s('treatment_id'), s('rules')] }),
+    tableSchema({
+      name: 'flags',
+      columns: [
+        s('treatment_id', { isIndexed: true }),
+        s('reason'),
+        s('severity'),
+        s('status'),
+        n('day', { isOptional: true }),
+        n('opened_at'),
+        n('updated_at'),
+      ],
+    }),
+  ],
+})
+
+// Decorators applied as plain functions: `@field('x') y` is
+// `Object.defineProperty(proto, 'y', field('x')(proto, 'y'))`.
+function decorate(Class, props) {
+  for (const [key, decorators] of Object.entries(props)) {
+    // Innermost decorator first, as Babel would apply `@outer @inner key`.
+    const descriptor = [...decorators]
+      .reverse()
+      .reduce((d, dec) => dec(Class.prototype, key, d), undefined)
+    Object.defineProperty(Class.prototype, key, descriptor)
+  }
+  return Class
+}
+
+class SymptomLog extends Model {
+  static table = 'symptom_logs'
+}
+decorate(SymptomLog, {
+  treatmentId: [field('treatment_id')],
+  logDate: [text('log_date')],
+  redness: [field('redness')],
+  swelling: [field('swelling')],
+  flaking: [field('flaking')],
+  sensitivity: [field('sensitivity')],
+  signsJson: [field('signs')],
+  note: [text('note')],
+  createdAt: [readonly, date('created_at')],
+  updatedAt: [readonly, date('updated_at')],
+})
+
+class Reminder extends Model {
+  static table = 'reminders'
+}
+decorate(Reminder, {
+  treatmentId: [field('treatment_id')],
+  kind: [field('kind')],
+  dueAt: [field('due_at')],
+  status: [field('status')],
+  doneAt: [field('done_at')],
+})
+
+class Preference extends Model {
+  static table = 'preferences'
+}
+decorate(Preference, {
+  timezone: [field('timezone')],
+  quietHours: [field('quiet_hours')],
+  times: [field('times')],
+  disabled: [field('disabled')],
+})
+
+// Down-only tables: read through `_raw` only.
+const plain = (table) =>
+  class extends Model {
+    static table = table
+  }
+const modelClasses = [
+  SymptomLog,
+  Reminder,
+  Preference,
+  plain('treatments'),
+  plain('timeline_days'),
+  plain('care_instructions'),
+  plain('reminder_plans'),
+  plain('flags'),
+]
+
+// ---------------------------------------------------------------------------
+// HTTP
+async function api(method, path, token, body) {
+  const headers = {}
+  if (token) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const textBody = await res.text()
+  let json
+  try {
+    json = textBody ? JSON.parse(textBody) : null
+  } catch {
+    json = textBody
+  }
+  return { status: res.status, body: json, contentType: res.headers.get('content-type') }
+}
+
+async function ok(method, path, token, body, expected = [200, 201]) {
+  const res = await api(method, path, token, body)
+  if (!expected.includes(res.status)) {
+    throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(res.body)}`)
+  }
+  return res.body
+}
+
+class HttpError extends Error {
+  constructor(what, status, body) {
+    super(`${what} → HTTP ${status}: ${JSON.stringify(body)}`)
+    this.status = status
+    this.body = body
+  }
+}
+
+// ---------------------------------------------------------------------------
+// A device: one local WatermelonDB of the patient, syncing as an app would.
+class Device {
+  constructor(name, token) {
+    this.name = name
+    this.token = token
+    this.database = new Database({
+      adapter: new LokiJSAdapter({
+        dbName: `aftercare-${name}`,
+        schema,
+        migrations: schemaMigrations({ migrations: [] }),
+        useWebWorker: false,
+        useIncrementalIndexedDB: false,
+        // In memory (Node has no IndexedDB, so Loki falls back to its memory
+        // adapter); no autosave timer keeping the process alive.
+        extraLokiOptions: { autosave: false },
+        onSetUpError: (error) => {
+          throw error
+        },
+      }),
+      modelClasses,
+    })
+    this.pulls = [] // every pull response (status, counts, has_more)
+    this.pushes = [] // every push response (status, body)
+    this.failedSyncs = [] // errors of synchronize() calls that the app retried
+    this.resolvedConflicts = []
+    this.beforeNextPush = null // one-shot hook, to race another device's write
+  }
+
+  // One synchronize() call; returns whether the server said there is more.
+  async synchronizeOnce() {
+    let hasMore = false
+    let firstSync = false
+    const log = {}
+    const logsBefore = watermelonLogs.length
+    await synchronize({
+      database: this.database,
+      pullChanges: async ({ lastPulledAt, schemaVersion, migration }) => {
+        const q =
+          `last_pulled_at=${lastPulledAt}&schema_version=${schemaVersion}` +
+          `&migration=${encodeURIComponent(JSON.stringify(migration))}`
+        const res = await api('GET', `/v1/sync?${q}`, this.token)
+        if (res.status !== 200) throw new HttpError(`${this.name} pull`, res.status, res.body)
+        const { changes, timestamp } = res.body
+        firstSync = lastPulledAt === null
+        hasMore = res.body.has_more === true
+        this.pulls.push({ lastPulledAt, timestamp, hasMore, changes })
+        return { changes, timestamp }
+      },
+      pushChanges: async ({ changes, lastPulledAt }) => {
+        if (this.beforeNextPush) {
+          const hook = this.beforeNextPush
+          this.beforeNextPush = null
+          await hook()
+        }
+        const res = await api('POST', `/v1/sync?last_pulled_at=${lastPulledAt}`, this.token, {
+          changes,
+        })
+        this.pushes.push({ status: res.status, body: res.body, contentType: res.contentType, changes })
+        // Throwing makes synchronize() fail without marking anything as synced.
+        if (res.status < 200 || res.status > 299) {
+          throw new HttpError(`${this.name} push`, res.status, res.body)
+        }
+      },
+      migrationsEnabledAtVersion: 1,
+      // The server sends rows as `updated` after a device's first sync.
+      sendCreatedAsUpdated: true,
+      log,
+    }).finally(() => {
+      if (!firstSync || process.env.SYNC_TEST_STRICT) return
+      for (const l of watermelonLogs.slice(logsBefore)) {
+        if (l.text.includes(FIRST_SYNC_CREATED)) {
+          l.tolerated = true
+          toleratedFirstSyncComplaints++
+        }
+      }
+    })
+    this.resolvedConflicts.push(...(log.resolvedConflicts || []))
+    return hasMore
+  }
+
+  // What an app does: sync; on failure retry once (a 409 means "pull and try
+  // again"); pull again while the server says `has_more`.
+  async sync() {
+    for (let round = 0; round < 100; round++) {
+      let more
+      try {
+        more = await this.synchronizeOnce()
+      } catch (error) {
+        this.failedSyncs.push(error)
+        more = await this.synchronizeOnce()
+      }
+      if (!more) return
+    }
+    throw new Error(`${this.name}: server kept saying has_more`)
+  }
+
+  collection(table) {
+    return this.database.get(table)
+  }
+
+  async all(table) {
+    return this.collection(table).query().fetch()
+  }
+
+  async rows(table) {
+    return (await this.all(table)).map((r) => ({ ...r._raw }))
+  }
+
+  async logs() {
+    const rows = await this.rows('symptom_logs')
+    return rows.sort((a, b) => a.log_date.localeCompare(b.log_date) || a.id.localeCompare(b.id))
+  }
+
+  async createLog(values) {
+    return this.database.write(() =>
+      this.collection('symptom_logs').create((log) => {
+        log.treatmentId = values.treatment_id
+        log.logDate = values.log_date
+        for (const c of SYMPTOMS) log[c] = values[c]
+        log.signsJson = JSON.stringify(values.signs || [])
+        log.note = values.note ?? null
+      }),
+    )
+  }
+
+  async updateLog(id, change) {
+    const log = await this.collection('symptom_logs').find(id)
+    await this.database.write(() => log.update(change))
+    return log
+  }
+
+  async hasUnsynced() {
+    return hasUnsyncedChanges({ database: this.database })
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Seed: clinician, patient, treatment ~3 days ago, enrolment; a second sign-in
+// of the same patient for the second device.
+async function seed() {
+  const admin = (await ok('POST', '/v1/auth/login', null, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }))
+    .access_token
+  const tag = `${Date.now()}${Math.floor(Math.random() * 1e6)}`
+  const docEmail = `doc-${tag}@clinic.example`
+  const staff = await ok('POST', '/v1/staff', admin, { email: docEmail, name: 'Dr Sync', role: 'clinician' })
+  const doc = (await ok('POST', '/v1/auth/login', null, { email: docEmail, password: staff.password })).access_token
+  const patientEmail = `pat-${tag}@mail.example`
+  const patient = await ok('POST', '/v1/patients', doc, {
+    name: 'Pat Sync',
+    email: patientEmail,
+    timezone: 'Europe/Berlin',
+    fitzpatrick: 2,
+  })
+  const { code } = await ok('POST', `/v1/patients/${patient.id}/enrolment-codes`, doc, {})
+  const password = 'a patient password 1'
+  const enrolled = await ok('POST', '/v1/auth/enrol', null, { code, password })
+  const second = await ok('POST', '/v1/auth/login', null, { email: patientEmail, password })
+  return {
+    doc,
+    patientId: patient.id,
+    tokenA: enrolled.access_token,
+    tokenB: second.access_token,
+  }
+}
+
+const addDays = (isoDate, days) => {
+  const d = new Date(`${isoDate}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+// The clinician registers a treatment performed about 3 days ago.
+async function registerTreatment(ctx) {
+  return ok('POST', `/v1/patients/${ctx.patientId}/treatments`, ctx.doc, {
+    performed_at: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    area: 'face',
+    depth_mm: 0.5,
+    addons: ['serum'],
+    session_number: 1,
+  })
+}
+
+// Values a local log row and a server log (REST view) have in common.
+const localView = (r) => ({
+  id: r.id,
+  date: r.log_date,
+  redness: r.redness,
+  swelling: r.swelling,
+  flaking: r.flaking,
+  sensitivity: r.sensitivity,
+  signs: JSON.parse(r.signs || '[]'),
+  note: r.note ?? null,
+})
+const serverView = (l) => ({
+  id: l.id,
+  date: l.date,
+  redness: l.redness,
+  swelling: l.swelling,
+  flaking: l.flaking,
+  sensitivity: l.sensitivity,
+  signs: l.signs,
+  note: l.note ?? null,
+})
+
+// ---------------------------------------------------------------------------
+async function main() {
+  const started = Date.now()
+  const ctx = await seed()
+  let T // the treatment's id, once registered (scenario 0)
+  const day = (k) => addDays(ctx.treatment.day0, k)
+  const A = new Device('deviceA', ctx.tokenA)
+  const B = new Device('deviceB', ctx.tokenB)
+  const serverLogs = async () =>
+    (await ok('GET', `/v1/treatments/${T}/logs`, ctx.tokenA)).items.map(serverView).sort(
+      (a, b) => a.date.localeCompare(b.date) || a.id.localeCompare(b.id),
+    )
+  const localLogs = async (device) => (await device.logs()).map(localView)
+  // Both devices and the server hold exactly the same logs.
+  const assertConverged = async (what) => {
+    const server = await serverLogs()
+    assert.deepEqual(await localLogs(A), server, `${what}: device A equals the server`)
+    assert.deepEqual(await localLogs(B), server, `${what}: device B equals the server`)
+    assert.equal(await A.hasUnsynced(), false, `${what}: device A has nothing left to push`)
+    assert.equal(await B.hasUnsynced(), false, `${what}: device B has nothing left to push`)
+    return server
+  }
+  const notes = []
+
+  const scenarios = [
+    [
+      '0. a device enrolled before any treatment gets an empty, valid first sync',
+      async () => {
+        await A.sync()
+        assert.equal(A.pulls.length, 1)
+        assert.equal(A.pulls[0].lastPulledAt, null, 'first pull sends last_pulled_at=null')
+        assert.ok(A.pulls[0].timestamp > 0, 'timestamp > 0')
+        for (const t of Object.values(A.pulls[0].changes)) {
+          assert.equal(t.created.length + t.updated.length + t.deleted.length, 0)
+        }
+        ctx.treatment = await registerTreatment(ctx)
+        T = ctx.treatment.id
+        assert.ok(ctx.treatment.current_day >= 3, `treatment day is ${ctx.treatment.current_day}`)
+      },
+    ],
+    [
+      '1. the treatment, timeline, care, plan and reminders come down (incremental on A, first sync on B)',
+      async () => {
+        await A.sync()
+        assert.ok(A.pulls[1].lastPulledAt > 0)
+        assert.ok(A.pulls[1].changes.treatments.updated.some((t) => t.id === T), 'sent as updated to A')
+        const treatments = await A.rows('treatments')
+        assert.deepEqual(
+          treatments.map((t) => t.id),
+          [T],
+        )
+        assert.equal(treatments[0].day0, ctx.treatment.day0)
+        assert.equal(treatments[0].area, 'face')
+        assert.equal(treatments[0].depth_mm, 0.5)
+        assert.deepEqual(JSON.parse(treatments[0].addons), ['serum'])
+        const timeline = await ok('GET', `/v1/treatments/${T}/timeline`, ctx.tokenA)
+        assert.equal(treatments[0].window_days, timeline.window_days)
+        const days = (await A.rows('timeline_days')).sort((x, y) => x.day - y.day)
+        assert.ok(days.every((d) => d.treatment_id === T))
+        assert.deepEqual(
+          days.map((d) => [d.day, d.date, d.redness_expected, d.redness_upper]),
+          timeline.days.map((d) => [d.day, d.date, d.redness.expected, d.redness.upper]),
+          'the timeline on the device equals GET /v1/treatments/{id}/timeline',
+        )
+        assert.equal((await A.rows('care_instructions')).length, days.length)
+        assert.deepEqual(
+          (await A.rows('reminder_plans')).map((p) => p.id),
+          [T],
+        )
+        const reminders = await A.rows('reminders')
+        assert.ok(reminders.length > 0, 'reminders came down')
+        const upcoming = (await ok('GET', `/v1/treatments/${T}/reminders`, ctx.tokenA)).upcoming
+        const local = new Set(reminders.map((r) => r.id))
+        for (const u of upcoming) assert.ok(local.has(u.id), `upcoming reminder ${u.id} is on the device`)
+        for (const r of reminders) {
+          assert.equal(r.treatment_id, T)
+          assert.equal(typeof r.due_at, 'number')
+          assert.equal(r.done_at, null)
+        }
+        await B.sync()
+        assert.equal(B.pulls[0].lastPulledAt, null)
+        assert.ok(B.pulls[0].changes.treatments.created.some((t) => t.id === T), 'sent as created on B\'s first sync')
+        assert.deepEqual(await B.rows('treatments'), treatments)
+        assert.equal((await B.rows('reminders')).length, reminders.length)
+        // A second sync with nothing new changes nothing.
+        const before = A.pulls.length
+        await A.sync()
+        const again = A.pulls[before]
+        assert.equal(again.timestamp, A.pulls[before - 1].timestamp)
+        for (const t of Object.values(again.changes)) {
+          assert.equal(t.created.length + t.updated.length + t.deleted.length, 0)
+        }
+        notes.push(`1: ${reminders.length} reminders, ${days.length} timeline days came down`)
+      },
+    ],
+    [
+      '2. a log created offline reaches the server and is assessed (urgent flag)',
+      async () => {
+        const log = await A.createLog({
+          treatment_id: T,
+          log_date: day(1),
+          redness: 4,
+          swelling: 2,
+          flaking: 1,
+          sensitivity: 3,
+          signs: ['pus_or_crust'],
+          note: 'yellow crust on the cheek',
+        })
+        assert.match(log.id, /^[a-zA-Z0-9]{16}$/, 'WatermelonDB default id')
+        await A.sync()
+        const pushed = A.pushes.at(-1)
+        assert.equal(pushed.status, 200)
+        assert.equal(pushed.changes.symptom_logs.created[0]._status, 'created', 'client pushes _status as is')
+        const server = await serverLogs()
+        assert.deepEqual(server, [
+          {
+            id: log.id,
+            date: day(1),
+            redness: 4,
+            swelling: 2,
+            flaking: 1,
+            sensitivity: 3,
+            signs: ['pus_or_crust'],
+            note: 'yellow crust on the cheek',
+          },
+        ])
+        const queue = (await ok('GET', '/v1/flags?status=open', ctx.doc)).items
+        const flag = queue.find((f) => f.treatment_id === T && f.reason === 'infection_signs')
+        assert.ok(flag, `an infection_signs flag is in the clinician's queue: ${JSON.stringify(queue)}`)
+        assert.equal(flag.severity, 'urgent')
+        // The flag comes down to the device on its next sync (status only, no notes).
+        await A.sync()
+        const localFlags = await A.rows('flags')
+        const mine = localFlags.find((f) => f.id === flag.id)
+        assert.ok(mine, 'the flag is on the device')
+        assert.equal(mine.severity, 'urgent')
+        assert.equal(mine.status, 'open')
+        assert.equal(mine.day, 1)
+        await B.sync()
+        await assertConverged('after create')
+      },
+    ],
+    [
+      '3. a log updated offline updates the server',
+      async () => {
+        const [log] = await A.all('symptom_logs')
+        await A.updateLog(log.id, (l) => {
+          l.redness = 2
+          l.signsJson = '[]'
+          l.note = 'crust gone'
+        })
+        assert.equal(log._raw._status, 'updated')
+        await A.sync()
+        assert.equal(A.pushes.at(-1).status, 200)
+        const server = await serverLogs()
+        assert.equal(server.length, 1)
+        assert.deepEqual(server[0], {
+          id: log.id,
+          date: day(1),
+          redness: 2,
+          swelling: 2,
+          flaking: 1,
+          sensitivity: 3,
+          signs: [],
+          note: 'crust gone',
+        })
+        await B.sync()
+        await assertConverged('after update')
+      },
+    ],
+    [
+      '4. create → sync → delete → sync deletes on the server and on the other device (WatermelonDB #649)',
+      async () => {
+        const log = await A.createLog({
+          treatment_id: T,
+          log_date: day(3),
+          redness: 3,
+          swelling: 1,
+          flaking: 0,
+          sensitivity: 2,
+          signs: [],
+        })
+        await A.sync()
+        assert.ok((await serverLogs()).some((l) => l.id === log.id), 'server has the new log')
+        await B.sync()
+        assert.ok((await B.logs()).some((l) => l.id === log.id), 'device B has it too')
+        // Delete right away: A's next pull echoes A's own fresh record. Sent as
+        // `created`, the client would recreate it and drop the delete (#649).
+        const fresh = await A.collection('symptom_logs').find(log.id)
+        await A.database.write(() => fresh.markAsDeleted())
+        await A.sync()
+        const echoed = A.pulls.at(-1).changes.symptom_logs
+        assert.ok(
+          echoed.updated.some((r) => r.id === log.id),
+          `the pull after the delete echoes the record as updated: ${JSON.stringify(echoed)}`,
+        )
+        assert.ok(!echoed.created.some((r) => r.id === log.id), 'own record not sent back as created')
+        assert.equal(A.pushes.at(-1).status, 200)
+        assert.deepEqual(A.pushes.at(-1).changes.symptom_logs.deleted, [log.id])
+        assert.ok(!(await serverLogs()).some((l) => l.id === log.id), 'server no longer has the log')
+        assert.ok(!(await A.logs()).some((l) => l.id === log.id), 'device A no longer has it')
+        assert.deepEqual(await A.database.adapter.getDeletedRecords('symptom_logs'), [], 'A purged the tombstone')
+        await A.sync() // a later sync does not bring it back
+        assert.ok(!(await A.logs()).some((l) => l.id === log.id), 'not resurrected on A')
+        await B.sync()
+        assert.ok(!(await B.logs()).some((l) => l.id === log.id), 'device B lost it after its sync')
+        await assertConverged('after delete')
+      },
+    ],
+    [
+      '5a. offline edits of different columns on two devices merge per column',
+      async () => {
+        const created = await A.createLog({
+          treatment_id: T,
+          log_date: day(2),
+          redness: 3,
+          swelling: 3,
+          flaking: 0,
+          sensitivity: 3,
+          signs: [],
+        })
+        await A.sync()
+        await B.sync()
+        const id = created.id
+        await B.updateLog(id, (l) => {
+          l.swelling = 1
+        })
+        await A.updateLog(id, (l) => {
+          l.redness = 5
+        })
+        await B.sync()
+        const failedBefore = A.failedSyncs.length
+        await A.sync() // pulls B's swelling first, keeps its own redness, pushes the merge
+        assert.equal(A.failedSyncs.length, failedBefore, 'no conflict: A pulled before pushing')
+        await B.sync()
+        const server = await assertConverged('after per-column merge')
+        const merged = server.find((l) => l.id === id)
+        assert.equal(merged.redness, 5, "A's offline redness kept")
+        assert.equal(merged.swelling, 1, "B's swelling kept")
+        notes.push('5a: columns changed on different devices are both kept (client per-column merge)')
+      },
+    ],
+    [
+      '5b. a write racing a push gets 409; synchronize() fails, the app retries, devices converge',
+      async () => {
+        const [log] = (await A.logs()).filter((l) => l.log_date === day(2))
+        const id = log.id
+        await A.updateLog(id, (l) => {
+          l.sensitivity = 6
+          l.note = 'from A'
+        })
+        await B.updateLog(id, (l) => {
+          l.sensitivity = 1
+          l.flaking = 2
+        })
+        // B pushes after A's pull but before A's push: A's push must be refused.
+        A.beforeNextPush = () => B.sync()
+        const failedBefore = A.failedSyncs.length
+        await A.sync()
+        assert.equal(A.failedSyncs.length, failedBefore + 1, 'the first synchronize() failed')
+        const refused = A.pushes.at(-2)
+        assert.equal(refused.status, 409, `refused push: ${JSON.stringify(refused.body)}`)
+        assert.equal(refused.contentType, 'application/problem+json')
+        assert.ok(JSON.stringify(refused.body).includes(id), '409 names the record')
+        assert.equal(A.pushes.at(-1).status, 200, 'the retry was accepted')
+        await B.sync()
+        const server = await assertConverged('after 409 and retry')
+        const final = server.find((l) => l.id === id)
+        // A pushed last: its locally changed columns win; B's other change stays.
+        assert.equal(final.sensitivity, 6, "A's sensitivity (same column, pushed last) wins")
+        assert.equal(final.note, 'from A')
+        assert.equal(final.flaking, 2, "B's flaking (column A did not touch) kept")
+        assert.ok(A.resolvedConflicts.length > 0, 'the client resolved a conflict on the retry')
+        notes.push(
+          '5b: 409 → retry; same column: the device that pushes last wins; other columns: the earlier push is kept',
+        )
+      },
+    ],
+    [
+      '5c. deleted offline on one device while edited on the other: the delete wins',
+      async () => {
+        const log = await B.createLog({
+          treatment_id: T,
+          log_date: day(3),
+          redness: 2,
+          swelling: 2,
+          flaking: 2,
+          sensitivity: 2,
+          signs: [],
+        })
+        await B.sync()
+        await A.sync()
+        await A.updateLog(log.id, (l) => {
+          l.note = 'edited on A'
+        })
+        const onB = await B.collection('symptom_logs').find(log.id)
+        await B.database.write(() => onB.markAsDeleted())
+        await A.sync() // the edit reaches the server first
+        await B.sync() // pulls the edit (ignored: deleted locally), pushes the delete
+        await A.sync()
+        const server = await assertConverged('after delete vs edit')
+        assert.ok(!server.some((l) => l.id === log.id), 'the log is gone everywhere')
+        notes.push('5c: an offline delete wins over an edit synced before it')
+      },
+    ],
+    [
+      '6. two devices log the same date offline → one log on both devices and the server',
+      async () => {
+        const a = await A.createLog({
+          treatment_id: T,
+          log_date: day(0),
+          redness: 6,
+          swelling: 5,
+          flaking: 0,
+          sensitivity: 5,
+          signs: [],
+          note: 'A: evening',
+        })
+        const b = await B.createLog({
+          treatment_id: T,
+          log_date: day(0),
+          redness: 7,
+          swelling: 4,
+          flaking: 0,
+          sensitivity: 6,
+          signs: [],
+          note: 'B: later',
+        })
+        assert.notEqual(a.id, b.id)
+        await A.sync()
+        await B.sync()
+        await A.sync()
+        await B.sync()
+        const failed = [...A.failedSyncs, ...B.failedSyncs].length
+        const server = await assertConverged('after same-date logs')
+        const day0 = server.filter((l) => l.date === day(0))
+        assert.equal(day0.length, 1, `one log for ${day(0)}: ${JSON.stringify(day0)}`)
+        assert.equal(day0[0].id, a.id, 'the id the server saw first is kept')
+        assert.equal(day0[0].note, 'B: later', 'the values of the latest push win')
+        assert.equal(day0[0].redness, 7)
+        notes.push(`6: kept id of the first push (A), values of the latest push (B); failed syncs so far: ${failed}`)
+      },
+    ],
+    [
+      '7. a reminder checked off offline is seen done on the server',
+      async () => {
+        const now = Date.now()
+        const candidates = (await A.all('reminders'))
+          .filter((r) => r.doneAt === null && r.dueAt > now)
+          .sort((x, y) => x.dueAt - y.dueAt)
+        assert.ok(candidates.length > 0, 'a pending upcoming reminder exists')
+        const reminder = candidates[0]
+        const doneAt = now
+        await A.database.write(() =>
+          reminder.update((r) => {
+            r.doneAt = doneAt
+          }),
+        )
+        await A.sync()
+        assert.equal(A.pushes.at(-1).status, 200)
+        const upcoming = (await ok('GET', `/v1/treatments/${T}/reminders`, ctx.tokenA)).upcoming
+        const onServer = upcoming.find((u) => u.id === reminder.id)
+        assert.ok(onServer, 'the reminder is still upcoming on the server')
+        assert.ok(onServer.done_at, `done_at set on the server: ${JSON.stringify(onServer)}`)
+        // The REST view shows whole seconds; the synced column keeps milliseconds.
+        assert.equal(Date.parse(onServer.done_at), Math.floor(doneAt / 1000) * 1000)
+        await B.sync()
+        const onB = await B.collection('reminders').find(reminder.id)
+        assert.equal(onB.doneAt, doneAt, 'device B sees it done')
+        await A.sync()
+        assert.equal((await A.collection('reminders').find(reminder.id)).doneAt, doneAt)
+      },
+    ],
+    [
+      '8. preferences changed on a device reach the server',
+      async () => {
+        let prefs = await A.all('preferences')
+        notes.push(`8: preferences record ${prefs.length ? 'came down from the server' : 'created on the device'}`)
+        if (prefs.length === 0) {
+          // Not sent down until something is stored: create the one record (id = patient id).
+          await A.database.write(() =>
+            A.collection('preferences').create((p) => {
+              p._raw.id = ctx.patientId
+              p.timezone = 'Europe/Berlin'
+              p.times = '{}'
+              p.disabled = '[]'
+            }),
+          )
+          prefs = await A.all('preferences')
+        }
+        assert.equal(prefs.length, 1)
+        assert.equal(prefs[0].id, ctx.patientId)
+        await A.database.write(() =>
+          prefs[0].update((p) => {
+            p.quietHours = JSON.stringify({ start: '22:00', end: '07:00' })
+            p.disabled = JSON.stringify(['no_picking'])
+          }),
+        )
+        await A.sync()
+        assert.equal(A.pushes.at(-1).status, 200, JSON.stringify(A.pushes.at(-1).body))
+        const server = await ok('GET', '/v1/me/preferences', ctx.tokenA)
+        assert.deepEqual(server.quiet_hours, { start: '22:00', end: '07:00' })
+        assert.deepEqual(server.disabled, ['no_picking'])
+        assert.equal(server.timezone, 'Europe/Berlin')
+        await B.sync()
+        const onB = await B.all('preferences')
+        assert.equal(onB.length, 1)
+        assert.deepEqual(JSON.parse(onB[0].quietHours), { start: '22:00', end: '07:00' })
+        assert.deepEqual(JSON.parse(onB[0].disabled), ['no_picking'])
+        await A.sync()
+        await assertConverged('at the end')
+      },
+    ],
+    [
+      '9. a push the server refuses (422) applies nothing, names table[id].column; fixing the record locally recovers',
+      async () => {
+        const [day1] = (await A.logs()).filter((l) => l.log_date === day(1))
+        await A.updateLog(day1.id, (l) => {
+          l.note = 'pushed together with a bad record'
+        })
+        const bad = await A.createLog({
+          treatment_id: T,
+          log_date: day(3),
+          redness: 11,
+          swelling: 0,
+          flaking: 0,
+          sensitivity: 0,
+          signs: [],
+        })
+        const before = await serverLogs()
+        await assert.rejects(A.sync(), (error) => {
+          assert.equal(error.status, 422)
+          assert.ok(
+            JSON.stringify(error.body).includes(`symptom_logs[${bad.id}].redness`),
+            `the error names the record and column: ${JSON.stringify(error.body)}`,
+          )
+          return true
+        })
+        assert.deepEqual(await serverLogs(), before, 'nothing of the refused push was applied')
+        assert.equal(await A.hasUnsynced(), true, 'the changes wait on the device')
+        await A.updateLog(bad.id, (l) => {
+          l.redness = 9
+        })
+        await A.sync()
+        await B.sync()
+        const server = await assertConverged('after fixing the refused record')
+        assert.equal(server.find((l) => l.id === bad.id).redness, 9)
+        assert.equal(server.find((l) => l.id === day1.id).note, 'pushed together with a bad record')
+      },
+    ],
+  ]
+
+  const results = []
+  for (const [name, run] of scenarios) {
+    const t0 = Date.now()
+    const logsBefore = watermelonLogs.length
+    try {
+      await run()
+      const complaints = syncComplaints(logsBefore)
+      assert.deepEqual(complaints, [], 'WatermelonDB logged no [Sync] errors or warnings')
+      results.push({ name, ok: true, ms: Date.now() - t0 })
+      console.log(`ok   ${name} (${Date.now() - t0} ms)`)
+    } catch (error) {
+      results.push({ name, ok: false, ms: Date.now() - t0, error })
+      console.log(`FAIL ${name}\n     ${String(error.stack || error).split('\n').join('\n     ')}`)
+      const recent = watermelonLogs.slice(logsBefore)
+      if (recent.length) console.log(`     WatermelonDB said: ${JSON.stringify(recent, null, 1)}`)
+      if (/^[01]\./.test(name)) {
+        console.log('     (the other scenarios need this one; stopping)')
+        break
+      }
+    }
+  }
+  const passed = results.filter((r) => r.ok).length
+  const total = scenarios.length
+  console.log('')
+  for (const note of notes) console.log(`note: ${note}`)
+  if (toleratedFirstSyncComplaints) {
+    console.log(
+      `note: tolerated ${toleratedFirstSyncComplaints}× on first syncs: "[Sync] ${FIRST_SYNC_CREATED}" ` +
+        '(the server sends `created` on a first sync; with sendCreatedAsUpdated it should send `updated`)',
+    )
+  }
+  console.log(
+    `sync client test (@nozbe/watermelondb ${require('@nozbe/watermelondb/package.json').version}): ` +
+      `${passed}/${total} scenarios passed in ${Date.now() - started} ms`,
+  )
+  return passed === total
+}
+
+main().then(
+  (allPassed) => process.exit(allPassed ? 0 : 1),
+  (error) => {
+    console.log(`FAIL setup: ${error.stack || error}`)
+    process.exit(1)
+  },
+)
