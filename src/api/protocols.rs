@@ -28,13 +28,25 @@ pub async fn current(state: web::Data<AppState>, staff: ClinicStaff) -> ApiResul
     Ok(HttpResponse::Ok().json(body))
 }
 
-pub async fn create(state: web::Data<AppState>, admin: ClinicAdmin, body: Json<Value>) -> ApiResult<HttpResponse> {
-    let protocol = Protocol::from_json(&body.0.to_string()).map_err(|m| ApiError::field("definition", m))?;
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: ClinicAdmin,
+    body: Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let protocol =
+        Protocol::from_json(&body.0.to_string()).map_err(|m| ApiError::field("definition", m))?;
     let (id, version) = state
         .db
         .write(move |c| {
             let created = protocols::create_for_clinic(c, &admin.clinic_id, protocol)?;
-            audit::record(c, &admin.clinic_id, &admin.account_id, "protocol.create", "protocol", &created.0)?;
+            audit::record(
+                c,
+                &admin.clinic_id,
+                &admin.account_id,
+                "protocol.create",
+                "protocol",
+                &created.0,
+            )?;
             Ok(created)
         })
         .await?;

@@ -279,9 +279,20 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> ApiResul
     let changes: Map<String, Value> = tables
         .into_iter()
         .map(|(name, out)| {
-            let present: BTreeSet<&str> = out.records.iter().filter_map(|r| r["id"].as_str()).collect();
-            let deleted: Vec<&String> = out.deleted.iter().filter(|id| !present.contains(id.as_str())).collect();
-            (name.to_string(), json!({"created": [], "updated": out.records, "deleted": deleted}))
+            let present: BTreeSet<&str> = out
+                .records
+                .iter()
+                .filter_map(|r| r["id"].as_str())
+                .collect();
+            let deleted: Vec<&String> = out
+                .deleted
+                .iter()
+                .filter(|id| !present.contains(id.as_str()))
+                .collect();
+            (
+                name.to_string(),
+                json!({"created": [], "updated": out.records, "deleted": deleted}),
+            )
         })
         .collect();
     Ok(json!({ "changes": changes, "timestamp": upto, "has_more": upto < current }))

@@ -77,7 +77,11 @@ pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Arc<Protocol>> {
 /// Stores a clinic's own protocol as the next version of its name; new
 /// treatments at the clinic start with it, existing ones keep theirs.
 /// Call in a write transaction. Returns (id, version).
-pub fn create_for_clinic(conn: &mut DbConn, clinic_id: &str, mut protocol: Protocol) -> ApiResult<(String, u32)> {
+pub fn create_for_clinic(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    mut protocol: Protocol,
+) -> ApiResult<(String, u32)> {
     let latest: Option<i32> = p::table
         .filter(p::name.eq(&protocol.name))
         .filter(p::clinic_id.eq(clinic_id).or(p::clinic_id.is_null()))

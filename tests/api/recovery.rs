@@ -532,7 +532,13 @@ on_both_backends!(
 
 async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: Backend) {
     let s = Scenario::new(backend, 0.5, 6).await;
-    let current: Value = s.app.get("/v1/protocols/current", Some(&s.doc)).await.json().await.unwrap();
+    let current: Value = s
+        .app
+        .get("/v1/protocols/current", Some(&s.doc))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(current["version"], 1);
     assert_eq!(current["clinic_specific"], false);
     // A more tolerant redness bound on day 5.
@@ -541,20 +547,51 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
     assert_problem(s.app.post("/v1/protocols", Some(&s.doc), &tuned).await, 403).await;
     let mut broken = tuned.clone();
     broken["base"]["redness"]["upper"][5] = json!(11);
-    assert_problem(s.app.post("/v1/protocols", Some(&s.admin), &broken).await, 422).await;
+    assert_problem(
+        s.app.post("/v1/protocols", Some(&s.admin), &broken).await,
+        422,
+    )
+    .await;
     let res = s.app.post("/v1/protocols", Some(&s.admin), &tuned).await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.json::<Value>().await.unwrap()["version"], 2);
-    let current: Value = s.app.get("/v1/protocols/current", Some(&s.doc)).await.json().await.unwrap();
-    assert_eq!((current["version"].clone(), current["clinic_specific"].clone()), (json!(2), json!(true)));
+    let current: Value = s
+        .app
+        .get("/v1/protocols/current", Some(&s.doc))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            current["version"].clone(),
+            current["clinic_specific"].clone()
+        ),
+        (json!(2), json!(true))
+    );
     // The old treatment keeps version 1; a new one starts with version 2.
-    let old: Value = s.app.get(&format!("/v1/treatments/{}", s.treatment_id()), Some(&s.doc)).await.json().await.unwrap();
+    let old: Value = s
+        .app
+        .get(
+            &format!("/v1/treatments/{}", s.treatment_id()),
+            Some(&s.doc),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(old["protocol"]["version"], 1);
     let new = add_treatment(&s.app, &s.doc, &s.patient.id, 0.5, 6).await;
     assert_eq!(new["protocol"]["version"], 2);
     // Another clinic still uses the shipped default.
     let other = s.app.new_clinic().await;
-    let theirs: Value = s.app.get("/v1/protocols/current", Some(&other.admin_token)).await.json().await.unwrap();
+    let theirs: Value = s
+        .app
+        .get("/v1/protocols/current", Some(&other.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(theirs["version"], 1);
 }
 

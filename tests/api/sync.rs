@@ -77,16 +77,23 @@ async fn first_pull_brings_the_server_tables(backend: Backend) {
     let body = pull(&s.app, &s.patient.access_token, None).await;
     let ch = &body["changes"];
     assert_eq!(
-        ids(&body, "treatments", "created"),
+        ids(&body, "treatments", "updated"),
         vec![s.treatment_id().to_string()]
     );
-    assert_eq!(ch["timeline_days"]["created"].as_array().unwrap().len(), 15);
+    assert_eq!(ch["timeline_days"]["updated"].as_array().unwrap().len(), 15);
     assert_eq!(
-        ch["care_instructions"]["created"].as_array().unwrap().len(),
+        ch["care_instructions"]["updated"].as_array().unwrap().len(),
         15
     );
-    assert_eq!(ch["reminder_plans"]["created"].as_array().unwrap().len(), 1);
-    assert!(!ch["reminders"]["created"].as_array().unwrap().is_empty());
+    assert_eq!(ch["reminder_plans"]["updated"].as_array().unwrap().len(), 1);
+    assert!(!ch["reminders"]["updated"].as_array().unwrap().is_empty());
+    for (table, v) in ch.as_object().unwrap() {
+        assert_eq!(
+            v["created"],
+            json!([]),
+            "{table}: rows always go down as updated"
+        );
+    }
     let text = body.to_string();
     assert!(!text.contains("_status") && !text.contains("_changed"));
     // Every id at most once per table.

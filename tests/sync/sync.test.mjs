@@ -51,14 +51,8 @@ for (const level of ['error', 'warn', 'log']) {
 }
 const syncComplaints = (from) =>
   watermelonLogs.slice(from).filter((l) => l.text.includes('[Sync]') && !l.tolerated)
-// The server sends rows as `created` on a device's first sync and as `updated`
-// afterwards (README). With `sendCreatedAsUpdated: true` (needed, or the client
-// logs "Server wants client to update record … but it doesn't exist locally"
-// for every new reminder, flag or other device's log on every later sync), the
-// client logs this once per table on the first sync. Tolerated there only;
-// reported as a server issue. Set SYNC_TEST_STRICT=1 to fail on it.
-const FIRST_SYNC_CREATED = "'sendCreatedAsUpdated' option is enabled, and yet server sends some records as 'created'"
-let toleratedFirstSyncComplaints = 0
+// The server always sends rows as `updated` (README), so `sendCreatedAsUpdated`
+// keeps the client quiet: any `[Sync]` complaint fails the scenario.
 
 // ---------------------------------------------------------------------------
 // The app's schema, as documented in README.md "Offline sync (WatermelonDB)".
@@ -282,7 +276,6 @@ class Device {
   // One synchronize() call; returns whether the server said there is more.
   async synchronizeOnce() {
     let hasMore = false
-    let firstSync = false
     const log = {}
     const logsBefore = watermelonLogs.length
     await synchronize({
@@ -294,7 +287,6 @@ class Device {
         const res = await api('GET', `/v1/sync?${q}`, this.token)
         if (res.status !== 200) throw new HttpError(`${this.name} pull`, res.status, res.body)
         const { changes, timestamp } = res.body
-        firstSync = lastPulledAt === null
         hasMore = res.body.has_more === true
         this.pulls.push({ lastPulledAt, timestamp, hasMore, changes })
         return { changes, timestamp }
@@ -315,17 +307,9 @@ class Device {
         }
       },
       migrationsEnabledAtVersion: 1,
-      // The server sends rows as `updated` after a device's first sync.
+      // The server always sends rows as `updated`.
       sendCreatedAsUpdated: true,
       log,
-    }).finally(() => {
-      if (!firstSync || process.env.SYNC_TEST_STRICT) return
-      for (const l of watermelonLogs.slice(logsBefore)) {
-        if (l.text.includes(FIRST_SYNC_CREATED)) {
-          l.tolerated = true
-          toleratedFirstSyncComplaints++
-        }
-      }
     })
     this.resolvedConflicts.push(...(log.resolvedConflicts || []))
     return hasMore
@@ -536,7 +520,8 @@ async function main() {
         }
         await B.sync()
         assert.equal(B.pulls[0].lastPulledAt, null)
-        assert.ok(B.pulls[0].changes.treatments.created.some((t) => t.id === T), 'sent as created on B\'s first sync')
+        assert.ok(B.pulls[0].changes.treatments.updated.some((t) => t.id === T), 'sent as updated on B\'s first sync')
+        assert.equal(B.pulls[0].changes.treatments.created.length, 0, 'never as created')
         assert.deepEqual(await B.rows('treatments'), treatments)
         assert.equal((await B.rows('reminders')).length, reminders.length)
         // A second sync with nothing new changes nothing.
@@ -932,12 +917,6 @@ async function main() {
   const total = scenarios.length
   console.log('')
   for (const note of notes) console.log(`note: ${note}`)
-  if (toleratedFirstSyncComplaints) {
-    console.log(
-      `note: tolerated ${toleratedFirstSyncComplaints}× on first syncs: "[Sync] ${FIRST_SYNC_CREATED}" ` +
-        '(the server sends `created` on a first sync; with sendCreatedAsUpdated it should send `updated`)',
-    )
-  }
   console.log(
     `sync client test (@nozbe/watermelondb ${require('@nozbe/watermelondb/package.json').version}): ` +
       `${passed}/${total} scenarios passed in ${Date.now() - started} ms`,
