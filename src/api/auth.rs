@@ -44,13 +44,15 @@ fn refresh_ttl_ms(state: &AppState) -> i64 {
     state.config.refresh_token_ttl.as_millis() as i64
 }
 
-pub async fn login(
-    state: web::Data<AppState>,
-    body: Json<LoginRequest>,
-) -> ApiResult<HttpResponse> {
-    let LoginRequest { email, password } = body.0;
+/// The account whose email and password these are, or `None`. Shared by
+/// the API's login and the console's sign-in.
+pub async fn authenticate(
+    state: &AppState,
+    email: String,
+    password: String,
+) -> ApiResult<Option<accounts::Account>> {
     if email.len() > 254 || password.len() > Password::MAX_BYTES {
-        return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
+        return Ok(None);
     }
     let email = email.trim().to_lowercase();
     let account = state
@@ -60,10 +62,17 @@ pub async fn login(
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     // Verified even for unknown emails, so timing does not tell which exist.
     let ok = web::block(move || verify_password(hash.as_deref(), &password)).await?;
-    let account = match account {
-        Some(a) if ok => a,
-        _ => return Err(ApiError::Unauthorized(BAD_CREDENTIALS)),
-    };
+    Ok(account.filter(|_| ok))
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let LoginRequest { email, password } = body.0;
+    let account = authenticate(&state, email, password)
+        .await?
+        .ok_or(ApiError::Unauthorized(BAD_CREDENTIALS))?;
     let ttl = refresh_ttl_ms(&state);
     let id = account.id.clone();
     let refresh = state

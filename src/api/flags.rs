@@ -6,10 +6,9 @@ use serde_json::json;
 
 use super::extract::{ClinicStaff, Json};
 use super::{views, Page};
-use crate::error::{ApiError, ApiResult};
+use crate::clinic::{self, Review};
+use crate::error::ApiResult;
 use crate::startup::AppState;
-use crate::store::flags::{self, QueueFilter};
-use crate::store::{audit, patients};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,41 +30,11 @@ pub async fn queue(
         offset: q.offset,
     }
     .bounds()?;
-    let status = q.status.unwrap_or_else(|| "open".into());
-    if !["open", "acknowledged", "resolved"].contains(&status.as_str()) {
-        return Err(ApiError::field(
-            "status",
-            "must be open, acknowledged or resolved",
-        ));
-    }
-    if let Some(s) = &q.severity {
-        if !["urgent", "review", "routine"].contains(&s.as_str()) {
-            return Err(ApiError::field(
-                "severity",
-                "must be urgent, review or routine",
-            ));
-        }
-    }
-    let filter = QueueFilter {
-        status,
-        severity: q.severity,
-        limit,
-        offset,
-    };
+    let status = q.status.as_deref().unwrap_or("open");
+    let filter = clinic::queue_filter(&[status], q.severity.as_deref(), limit, offset)?;
     let items = state
         .db
-        .run(move |c| {
-            let rows = flags::queue(c, &staff.clinic_id, &filter)?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "flags.queue.read",
-                "clinic",
-                &staff.clinic_id,
-            )?;
-            Ok(rows)
-        })
+        .run(move |c| clinic::read_queue(c, &staff, &filter))
         .await?;
     let items: Vec<serde_json::Value> = items
         .iter()
@@ -84,47 +53,18 @@ pub struct ReviewNote {
     note: Option<String>,
 }
 
-const NOTE_MAX: usize = 2000;
-
-fn clean_note(note: Option<String>, required: bool) -> ApiResult<Option<String>> {
-    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    match &note {
-        None if required => Err(ApiError::field(
-            "note",
-            "a note is required to resolve a flag",
-        )),
-        Some(n) if n.chars().count() > NOTE_MAX => Err(ApiError::field(
-            "note",
-            format!("must be at most {NOTE_MAX} characters"),
-        )),
-        _ => Ok(note),
-    }
-}
-
-async fn transition(
+async fn review(
     state: web::Data<AppState>,
     staff: ClinicStaff,
     id: String,
     note: Option<String>,
-    from: &'static [&'static str],
-    to: &'static str,
+    review: Review,
 ) -> ApiResult<HttpResponse> {
+    let note = clinic::review_note(review, note.as_deref())?;
     let view = state
         .db
         .write(move |c| {
-            let flag = flags::get(c, &staff.scope(), &id)?;
-            let seq = patients::bump_change_seq(c, &flag.patient_id)?;
-            let flag =
-                flags::transition(c, &flag, from, to, &staff.account_id, note.as_deref(), seq)?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                &format!("flag.{to}"),
-                "flag",
-                &flag.id,
-            )?;
-            let events = flags::events(c, std::slice::from_ref(&flag.id))?;
+            let (flag, events) = clinic::review_flag(c, &staff, &id, review, note.as_deref())?;
             Ok(views::flag(&flag, Some(&events)))
         })
         .await?;
@@ -137,14 +77,12 @@ pub async fn acknowledge(
     id: web::Path<String>,
     body: Json<ReviewNote>,
 ) -> ApiResult<HttpResponse> {
-    let note = clean_note(body.0.note, false)?;
-    transition(
+    review(
         state,
         staff,
         id.into_inner(),
-        note,
-        &["open"],
-        "acknowledged",
+        body.0.note,
+        Review::Acknowledge,
     )
     .await
 }
@@ -155,14 +93,5 @@ pub async fn resolve(
     id: web::Path<String>,
     body: Json<ReviewNote>,
 ) -> ApiResult<HttpResponse> {
-    let note = clean_note(body.0.note, true)?;
-    transition(
-        state,
-        staff,
-        id.into_inner(),
-        note,
-        &["open", "acknowledged"],
-        "resolved",
-    )
-    .await
+    review(state, staff, id.into_inner(), body.0.note, Review::Resolve).await
 }

@@ -1,23 +1,14 @@
 //! Patients of a clinic, for its clinicians and admins.
 
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::extract::{ClinicStaff, Json};
-use super::Page;
-use crate::domain::account::{Email, PersonName, TimeZone};
-use crate::error::{ApiError, ApiResult, FieldError};
+use super::{views, Page};
+use crate::clinic::{self, NewPatient};
+use crate::error::ApiResult;
 use crate::startup::AppState;
-use crate::store::{audit, enrolment_codes, patients};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewPatient {
-    name: String,
-    email: String,
-    timezone: String,
-    fitzpatrick: i64,
-}
+use crate::store::{audit, patients};
 
 #[derive(Serialize)]
 pub struct PatientView {
@@ -49,60 +40,10 @@ pub async fn create(
     staff: ClinicStaff,
     body: Json<NewPatient>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.0;
-    let name = PersonName::parse(&body.name);
-    let email = Email::parse(&body.email);
-    let timezone = TimeZone::parse(&body.timezone);
-    let fitzpatrick = if (1..=6).contains(&body.fitzpatrick) {
-        Ok(body.fitzpatrick as i32)
-    } else {
-        Err("must be a Fitzpatrick skin type from 1 (I) to 6 (VI)".to_string())
-    };
-    let (Ok(name), Ok(email), Ok(timezone), Ok(fitzpatrick)) =
-        (&name, &email, &timezone, &fitzpatrick)
-    else {
-        let errors = [
-            ("name", name.err()),
-            ("email", email.err()),
-            ("timezone", timezone.err()),
-            ("fitzpatrick", fitzpatrick.err()),
-        ]
-        .into_iter()
-        .filter_map(|(f, e)| {
-            e.map(|message| FieldError {
-                field: f.into(),
-                message,
-            })
-        })
-        .collect();
-        return Err(ApiError::Validation(errors));
-    };
-    let (name, email, timezone, fitzpatrick) =
-        (name.clone(), email.clone(), *timezone, *fitzpatrick);
+    let valid = body.0.validate()?;
     let patient = state
         .db
-        .write(move |c| {
-            let id = patients::create(
-                c,
-                patients::NewPatient {
-                    clinic_id: &staff.clinic_id,
-                    created_by: &staff.account_id,
-                    name: &name,
-                    email: &email,
-                    timezone,
-                    fitzpatrick,
-                },
-            )?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "patient.create",
-                "patient",
-                &id,
-            )?;
-            patients::get(c, &staff.scope(), &id)
-        })
+        .write(move |c| clinic::add_patient(c, &staff, &valid))
         .await?;
     Ok(HttpResponse::Created().json(PatientView::from(patient)))
 }
@@ -115,18 +56,7 @@ pub async fn list(
     let (limit, offset) = page.bounds()?;
     let items = state
         .db
-        .run(move |c| {
-            let items = patients::list(c, &staff.clinic_id, limit, offset)?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "patient.list",
-                "clinic",
-                &staff.clinic_id,
-            )?;
-            Ok(items)
-        })
+        .run(move |c| clinic::list_patients(c, &staff, limit, offset))
         .await?;
     let items: Vec<PatientView> = items.into_iter().map(PatientView::from).collect();
     Ok(HttpResponse::Ok()
@@ -166,20 +96,7 @@ pub async fn enrolment_code(
     let ttl = state.config.enrolment_code_ttl.as_millis() as i64;
     let (code, expires_at) = state
         .db
-        .write(move |c| {
-            let p = patients::get(c, &staff.scope(), &id)?;
-            let issued =
-                enrolment_codes::create(c, &p.id, &staff.clinic_id, &staff.account_id, ttl)?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "enrolment_code.create",
-                "patient",
-                &p.id,
-            )?;
-            Ok(issued)
-        })
+        .write(move |c| clinic::issue_enrolment_code(c, &staff, &id, ttl))
         .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({
         "code": code,
@@ -195,36 +112,27 @@ pub async fn recovery(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let now = chrono::Utc::now();
-    let body = state
+    let recovery = state
         .db
-        .write(move |c| {
-            let scope = staff.scope();
-            let patient = patients::get(c, &scope, &id)?;
-            let mut items = Vec::new();
-            for t in crate::store::treatments::for_patient(c, &patient.id)? {
-                let ctx = crate::recovery::context(c, t)?;
-                let logs = crate::store::daily_logs::for_treatment(c, &ctx.treatment.id)?;
-                items.push(serde_json::json!({
-                    "treatment": super::views::treatment(&ctx, now),
-                    "timeline": super::views::timeline(&ctx, &logs),
-                    "logs": logs.iter().map(super::views::log).collect::<Vec<_>>(),
-                    "flags": super::treatments::flags_of(c, &ctx.treatment.id, true)?,
-                    "adherence": crate::store::reminders::adherence(c, &ctx.treatment.id, now.timestamp_millis())?
-                        .into_iter()
-                        .map(|(kind, due, done)| serde_json::json!({"kind": kind, "due": due, "done": done}))
-                        .collect::<Vec<_>>(),
-                }));
-            }
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "recovery.read",
-                "patient",
-                &patient.id,
-            )?;
-            Ok(serde_json::json!({ "patient": PatientView::from(patient), "treatments": items }))
-        })
+        .write(move |c| clinic::read_recovery(c, &staff, &id, now))
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    let items: Vec<serde_json::Value> = recovery
+        .treatments
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "treatment": views::treatment(&t.ctx, now),
+                "timeline": views::timeline(&t.ctx, &t.logs),
+                "logs": t.logs.iter().map(views::log).collect::<Vec<_>>(),
+                "flags": t.flags.iter().map(|f| views::flag(f, Some(&t.events))).collect::<Vec<_>>(),
+                "adherence": t.adherence
+                    .iter()
+                    .map(|(kind, due, done)| serde_json::json!({"kind": kind, "due": due, "done": done}))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(
+        serde_json::json!({ "patient": PatientView::from(recovery.patient), "treatments": items }),
+    ))
 }

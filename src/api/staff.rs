@@ -4,20 +4,11 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ClinicAdmin, Json};
-use crate::auth::{generate_password, hash_password};
-use crate::domain::account::{Email, Password, PersonName, Role};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::auth::hash_password;
+use crate::clinic::{self, NewStaff};
+use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use crate::store::{accounts, audit};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewStaff {
-    email: String,
-    name: String,
-    role: String,
-    password: Option<String>,
-}
 
 #[derive(Serialize)]
 pub struct StaffMember {
@@ -49,59 +40,16 @@ pub async fn create(
     admin: ClinicAdmin,
     body: Json<NewStaff>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.0;
-    let mut errors = Vec::new();
-    let mut check = |field: &str, r: Result<(), String>| {
-        if let Err(message) = r {
-            errors.push(FieldError {
-                field: field.into(),
-                message,
-            });
-        }
-    };
-    let email = Email::parse(&body.email);
-    let name = PersonName::parse(&body.name);
-    let role = match Role::parse(&body.role) {
-        Ok(r) if r.is_staff() => Ok(r),
-        _ => Err("must be `clinician` or `admin`".to_string()),
-    };
-    let generated = body.password.is_none();
-    let password = Password::parse(&body.password.unwrap_or_else(generate_password));
-    check("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
-    check("name", name.as_ref().map(|_| ()).map_err(Clone::clone));
-    check("role", role.as_ref().map(|_| ()).map_err(Clone::clone));
-    check(
-        "password",
-        password.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    let (Ok(email), Ok(name), Ok(role), Ok(password)) = (email, name, role, password) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let shown = generated.then(|| password.expose().to_string());
-    let hash = web::block(move || hash_password(&password)).await?;
+    let valid = body.0.validate()?;
+    let shown = valid.generated.then(|| valid.password.expose().to_string());
+    let (valid, hash) = web::block(move || {
+        let hash = hash_password(&valid.password);
+        (valid, hash)
+    })
+    .await?;
     let member = state
         .db
-        .write(move |c| {
-            let id = accounts::create(
-                c,
-                accounts::NewAccount {
-                    clinic_id: &admin.clinic_id,
-                    role,
-                    email: &email,
-                    name: &name,
-                    password_hash: Some(&hash),
-                },
-            )?;
-            audit::record(
-                c,
-                &admin.clinic_id,
-                &admin.account_id,
-                "staff.create",
-                "account",
-                &id,
-            )?;
-            accounts::get(c, &id)?.ok_or(ApiError::NotFound)
-        })
+        .write(move |c| clinic::add_staff(c, &admin, &valid, &hash))
         .await?;
     let mut member = StaffMember::from(member);
     member.password = shown;

@@ -1,88 +1,19 @@
 //! Treatments, their expected timeline, daily logs and care instructions.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{Caller, ClinicStaff, Json, PatientCaller};
 use super::views;
+use crate::clinic::{self, TreatmentRequest};
 use crate::domain::care::care_for_day;
 use crate::domain::log::{LogEntry, RawLog};
-use crate::domain::treatment::{Addon, Area, DepthMm};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::recovery::{self, NewTreatment};
+use crate::recovery;
 use crate::startup::AppState;
 use crate::store::{audit, daily_logs, flags, treatments};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TreatmentRequest {
-    performed_at: String,
-    area: String,
-    depth_mm: f64,
-    #[serde(default)]
-    addons: Vec<String>,
-    session_number: i64,
-}
-
-fn parse_treatment(body: TreatmentRequest, now: DateTime<Utc>) -> Result<NewTreatment, ApiError> {
-    let mut errors = Vec::new();
-    let mut err = |field: &str, message: String| {
-        errors.push(FieldError {
-            field: field.into(),
-            message,
-        })
-    };
-    let performed_at = match DateTime::parse_from_rfc3339(&body.performed_at) {
-        Ok(t) => {
-            let t = t.with_timezone(&Utc);
-            if t > now + chrono::Duration::days(30) {
-                err("performed_at", "must not be more than 30 days ahead".into());
-            } else if t < now - chrono::Duration::days(366) {
-                err("performed_at", "must be within the last year".into());
-            }
-            Some(t)
-        }
-        Err(_) => {
-            err(
-                "performed_at",
-                "must be an RFC 3339 date-time such as 2026-03-01T10:30:00+01:00".into(),
-            );
-            None
-        }
-    };
-    let area = Area::parse(&body.area).map_err(|e| err("area", e)).ok();
-    let depth = DepthMm::parse(body.depth_mm)
-        .map_err(|e| err("depth_mm", e))
-        .ok();
-    if body.addons.len() > Addon::ALL.len() {
-        err("addons", format!("at most {} add-ons", Addon::ALL.len()));
-    }
-    let addons: Vec<Addon> = body
-        .addons
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| {
-            Addon::parse(a)
-                .map_err(|e| err(&format!("addons[{i}]"), e))
-                .ok()
-        })
-        .collect();
-    if !(1..=50).contains(&body.session_number) {
-        err("session_number", "must be between 1 and 50".into());
-    }
-    match (performed_at, area, depth) {
-        (Some(performed_at), Some(area), Some(depth)) if errors.is_empty() => Ok(NewTreatment {
-            performed_at,
-            area,
-            depth,
-            addons,
-            session_number: body.session_number as i32,
-        }),
-        _ => Err(ApiError::Validation(errors)),
-    }
-}
 
 pub async fn create(
     state: web::Data<AppState>,
@@ -91,26 +22,12 @@ pub async fn create(
     body: Json<TreatmentRequest>,
 ) -> ApiResult<HttpResponse> {
     let now = Utc::now();
-    let new = parse_treatment(body.0, now)?;
+    let new = body.0.validate(now)?;
     let patient_id = patient_id.into_inner();
     let view = state
         .db
         .write(move |c| {
-            let ctx = recovery::register_treatment(
-                c,
-                &staff.scope(),
-                &staff.account_id,
-                &patient_id,
-                &new,
-            )?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "treatment.create",
-                "treatment",
-                &ctx.treatment.id,
-            )?;
+            let ctx = clinic::register_treatment(c, &staff, &patient_id, &new)?;
             Ok(views::treatment(&ctx, now))
         })
         .await?;

@@ -151,7 +151,8 @@ pub fn events(conn: &mut DbConn, flag_ids: &[String]) -> ApiResult<Vec<FlagEvent
 }
 
 pub struct QueueFilter {
-    pub status: String,
+    /// Flags in any of these statuses.
+    pub statuses: Vec<String>,
     pub severity: Option<String>,
     pub limit: i64,
     pub offset: i64,
@@ -166,7 +167,7 @@ pub fn queue(
     let mut q = f::table
         .inner_join(a::table.on(a::id.eq(f::patient_id)))
         .filter(f::clinic_id.eq(clinic_id))
-        .filter(f::status.eq(&filter.status))
+        .filter(f::status.eq_any(filter.statuses.clone()))
         .select((Flag::as_select(), a::name))
         .order((f::severity_rank, f::opened_at, f::id))
         .limit(filter.limit)
