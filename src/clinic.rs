@@ -219,8 +219,7 @@ pub fn register_treatment(
     patient_id: &str,
     new: &NewTreatment,
 ) -> ApiResult<TreatmentCtx> {
-    let ctx =
-        recovery::register_treatment(c, &staff.scope(), &staff.account_id, patient_id, new)?;
+    let ctx = recovery::register_treatment(c, &staff.scope(), &staff.account_id, patient_id, new)?;
     audit::record(
         c,
         &staff.clinic_id,
@@ -261,11 +260,8 @@ impl NewStaff {
             _ => Err("must be `clinician` or `admin`".to_string()),
         };
         let generated = self.password.is_none();
-        let password = Password::parse(
-            &self
-                .password
-                .unwrap_or_else(crate::auth::generate_password),
-        );
+        let password =
+            Password::parse(&self.password.unwrap_or_else(crate::auth::generate_password));
         match (email, name, role, password) {
             (Ok(email), Ok(name), Ok(role), Ok(password)) => Ok(ValidStaff {
                 email,

@@ -63,6 +63,11 @@ pub struct Config {
     pub push_timeout: Duration,
     pub push_retry_base: Duration,
     pub push_max_attempts: i32,
+    /// How long a clinician console sign-in lasts.
+    pub console_session_ttl: Duration,
+    /// Believe `X-Forwarded-Proto: https` from a TLS-terminating proxy, so
+    /// console cookies get `Secure`. Only safe when such a proxy is in front.
+    pub trust_forwarded_proto: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +171,11 @@ impl Config {
                     })?,
             },
             log_json: matches!(get("AFTERCARE_LOG_FORMAT").as_deref(), Some("json")),
+            console_session_ttl: secs("AFTERCARE_CONSOLE_SESSION_TTL_SECS", 8 * 3600)?,
+            trust_forwarded_proto: matches!(
+                get("AFTERCARE_TRUST_FORWARDED_PROTO").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod clinic;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domain;
 pub mod error;

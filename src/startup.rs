@@ -13,6 +13,7 @@ use crate::api;
 use crate::api::extract::BODY_LIMIT;
 use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::console;
 use crate::db::{Db, DbSetupError};
 use crate::error::ApiError;
 use crate::push::dispatcher::{Dispatcher, DispatcherConfig};
@@ -218,6 +219,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                 }
             })
             .wrap(TracingLogger::default())
+            // Before the API: its HTML pages set their own CSP and 404 page.
+            .configure(console::configure)
             .configure(api::configure)
             .default_service(web::to(api::fallback))
     })

@@ -240,7 +240,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(patients -> accounts (account_id));
+diesel::joinable!(console_sessions -> accounts (account_id));
 diesel::joinable!(treatments -> protocols (protocol_id));
 diesel::joinable!(flags -> treatments (treatment_id));
 diesel::joinable!(daily_logs -> treatments (treatment_id));
@@ -265,4 +275,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_occurrences,
     push_jobs,
     sync_tombstones,
+    console_sessions,
 );

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod clinics;
+pub mod console_sessions;
 pub mod daily_logs;
 pub mod enrolment_codes;
 pub mod flags;

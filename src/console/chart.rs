@@ -1,0 +1,133 @@
+//! Per-symptom recovery charts, drawn on the server as inline SVG: the
+//! expected score as a line, the band up to the upper bound, and the logged
+//! scores as points (a different shape when above the bound, so the reading
+//! does not depend on colour).
+
+use maud::{html, Markup};
+
+use crate::domain::timeline::Timeline;
+use crate::domain::treatment::Symptom;
+
+const W: f64 = 360.0;
+const H: f64 = 190.0;
+const LEFT: f64 = 30.0;
+const RIGHT: f64 = 10.0;
+const TOP: f64 = 10.0;
+const BOTTOM: f64 = 28.0;
+const MAX_SCORE: f64 = 10.0;
+
+struct Scale {
+    last_day: f64,
+}
+
+impl Scale {
+    fn x(&self, day: f64) -> f64 {
+        LEFT + (W - LEFT - RIGHT) * day / self.last_day.max(1.0)
+    }
+
+    fn y(&self, score: f64) -> f64 {
+        TOP + (H - TOP - BOTTOM) * (1.0 - score.clamp(0.0, MAX_SCORE) / MAX_SCORE)
+    }
+}
+
+fn points(pairs: impl Iterator<Item = (f64, f64)>) -> String {
+    pairs
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The chart of one symptom; `logged` holds (day, score) pairs.
+pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, i32)]) -> Markup {
+    let s = Scale {
+        last_day: timeline.last_day() as f64,
+    };
+    let days: Vec<(f64, f64, f64)> = timeline
+        .days
+        .iter()
+        .map(|d| {
+            let e = d.get(symptom);
+            (d.day as f64, e.expected as f64, e.upper as f64)
+        })
+        .collect();
+    let expected = points(days.iter().map(|(d, e, _)| (s.x(*d), s.y(*e))));
+    let band = points(
+        days.iter()
+            .map(|(d, _, u)| (s.x(*d), s.y(*u)))
+            .chain(days.iter().rev().map(|(d, e, _)| (s.x(*d), s.y(*e)))),
+    );
+    let upper_of = |day: i64| {
+        timeline
+            .at(day)
+            .map(|d| d.get(symptom).upper as i32)
+            .unwrap_or(10)
+    };
+    let shown: Vec<(i64, i32, bool)> = logged
+        .iter()
+        .filter(|(day, _)| (0..=timeline.last_day() as i64).contains(day))
+        .map(|&(day, score)| (day, score, score > upper_of(day)))
+        .collect();
+    let step = if s.last_day > 14.0 { 7 } else { 1 };
+    let name = symptom.as_str();
+    let title_id = format!("{id}-title");
+    html! {
+        figure.chart {
+            svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-labelledby=(title_id)
+                class={ "chart-svg chart-" (name) } {
+                title id=(title_id) {
+                    (super::views::words(name)) ": expected score, upper bound and "
+                    (shown.len()) " logged scores over " (timeline.last_day()) " days"
+                }
+                @for score in [0.0, 5.0, 10.0] {
+                    line.grid x1=(LEFT) x2={ (W - RIGHT) } y1=(s.y(score)) y2=(s.y(score)) {}
+                    text.axis x={ (LEFT - 6.0) } y={ (s.y(score) + 4.0) } text-anchor="end" { (score) }
+                }
+                @for day in (0..=timeline.last_day()).step_by(step) {
+                    text.axis x=(s.x(day as f64)) y={ (H - BOTTOM + 14.0) } text-anchor="middle" { (day) }
+                }
+                text.axis x={ ((LEFT + W - RIGHT) / 2.0) } y={ (H - 2.0) } text-anchor="middle" { "day after treatment" }
+                polygon.band points=(band) {}
+                polyline.expected points=(expected) fill="none" {}
+                @for (day, score, over) in &shown {
+                    @let (x, y) = (s.x(*day as f64), s.y(*score as f64));
+                    @if *over {
+                        rect.logged.over x={ (x - 5.0) } y={ (y - 5.0) } width="10" height="10"
+                            transform={ "rotate(45 " (x) " " (y) ")" } {
+                            title { "day " (day) ": " (score) ", above the upper bound of " (upper_of(*day)) }
+                        }
+                    } @else {
+                        circle.logged cx=(x) cy=(y) r="4.5" {
+                            title { "day " (day) ": " (score) }
+                        }
+                    }
+                }
+            }
+            figcaption { (super::views::words(name)) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::protocol::Protocol;
+    use crate::domain::timeline::expected_timeline;
+    use crate::domain::treatment::{Area, DepthMm};
+
+    fn timeline() -> Timeline {
+        let protocol = Protocol::default_microneedling();
+        expected_timeline(&protocol, DepthMm::parse(0.5).unwrap(), Area::Face, &[])
+    }
+
+    #[test]
+    fn draws_band_line_and_marks_scores_above_the_bound() {
+        let t = timeline();
+        let svg = symptom("c1", Symptom::Redness, &t, &[(0, 3), (1, 10), (99, 5)]).into_string();
+        assert!(svg.contains("<polygon class=\"band\""), "{svg}");
+        assert!(svg.contains("<polyline class=\"expected\""), "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
+        assert_eq!(svg.matches("class=\"logged over\"").count(), 1, "{svg}");
+        assert!(svg.contains("above the upper bound"), "{svg}");
+        assert!(svg.contains("aria-labelledby=\"c1-title\""), "{svg}");
+    }
+}

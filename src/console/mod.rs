@@ -1,0 +1,155 @@
+//! The clinician console: server-rendered HTML pages under `/console/` for
+//! clinic staff (sign-in, flag queue, patients, recovery pages, admin). It is
+//! not part of the JSON contract in `openapi.yaml`. Handlers use the same
+//! extractors' scope and the same `clinic` use cases as the API.
+
+mod admin;
+mod auth;
+mod chart;
+mod flags;
+mod patients;
+pub mod session;
+mod views;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpResponse, ResponseError};
+use maud::html;
+
+use crate::error::ApiError;
+
+/// Pages load only our stylesheet; no scripts, no other hosts, no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const STYLESHEET: &str = include_str!("console.css");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console")
+            .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, CSP)))
+            .route("", web::get().to(home))
+            .route("/", web::get().to(home))
+            .route("/static/console.css", web::get().to(stylesheet))
+            .service(
+                web::resource("/sign-in")
+                    .get(auth::sign_in_page)
+                    .post(auth::sign_in),
+            )
+            .route("/sign-out", web::post().to(auth::sign_out))
+            .route("/flags", web::get().to(flags::queue))
+            .route(
+                "/flags/{id}/acknowledge",
+                web::post().to(flags::acknowledge),
+            )
+            .route("/flags/{id}/resolve", web::post().to(flags::resolve))
+            .service(
+                web::resource("/patients")
+                    .get(patients::list)
+                    .post(patients::create),
+            )
+            .route("/patients/{id}", web::get().to(patients::page))
+            .route(
+                "/patients/{id}/treatments",
+                web::post().to(patients::add_treatment),
+            )
+            .route(
+                "/patients/{id}/enrolment-codes",
+                web::post().to(patients::enrolment_code),
+            )
+            .service(
+                web::resource("/staff")
+                    .get(admin::staff)
+                    .post(admin::add_staff),
+            )
+            .route("/audit", web::get().to(admin::audit))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn home() -> HttpResponse {
+    views::see_other("/console/flags")
+}
+
+async fn not_found() -> HttpResponse {
+    ConsoleError::Api(ApiError::NotFound).error_response()
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(STYLESHEET)
+}
+
+/// Why a console request did not get its page. Rendered as HTML, never as a
+/// 500 unless something really broke.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// No live session: go to the sign-in page.
+    #[error("sign in first")]
+    SignIn,
+    /// A form without this session's CSRF token.
+    #[error("the form's security token is missing or stale")]
+    Csrf,
+    #[error("only clinic admins may open this page")]
+    AdminOnly,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl ResponseError for ConsoleError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::Csrf | Self::AdminOnly => StatusCode::FORBIDDEN,
+            Self::Api(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, detail, fields) = match self {
+            Self::SignIn => return views::see_other("/console/sign-in"),
+            Self::Csrf => (
+                "Form expired",
+                "This form's security token is missing or stale. Go back, reload the page and try again."
+                    .to_string(),
+                Vec::new(),
+            ),
+            Self::AdminOnly => ("Not allowed", self.to_string(), Vec::new()),
+            Self::Api(ApiError::Validation(errors)) => (
+                "Please correct the form",
+                "Some fields need another look:".to_string(),
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect(),
+            ),
+            Self::Api(ApiError::NotFound) => (
+                "Not found",
+                "There is no such page, or it is not part of your clinic.".to_string(),
+                Vec::new(),
+            ),
+            Self::Api(ApiError::Internal(msg)) => {
+                tracing::error!(error = %msg, "internal error in the console");
+                (
+                    "Something went wrong",
+                    "Something went wrong on our side; it has been logged.".to_string(),
+                    Vec::new(),
+                )
+            }
+            Self::Api(e) => ("Could not do that", e.to_string(), Vec::new()),
+        };
+        let body = html! {
+            h1 { (title) }
+            p { (detail) }
+            @if !fields.is_empty() {
+                ul { @for f in &fields { li { (f) } } }
+            }
+            p { a href="/console/flags" { "Back to the flag queue" } }
+        };
+        views::page(self.status_code(), title, None, body)
+    }
+}
+
+pub type ConsoleResult<T> = Result<T, ConsoleError>;

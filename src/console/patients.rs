@@ -1,0 +1,442 @@
+//! Patients: the list, adding one, the recovery page, registering a
+//! treatment and issuing an enrolment code.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use maud::{html, Markup, PreEscaped};
+
+use super::session::{ConsoleForm, ConsoleSession};
+use super::{chart, flags, views, ConsoleResult};
+use crate::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest};
+use crate::domain::log::signs_from_text;
+use crate::domain::reminder::format_hhmm;
+use crate::domain::treatment::{Addon, Area, Symptom};
+use crate::error::{ApiError, ApiResult};
+use crate::recovery::TreatmentCtx;
+use crate::startup::AppState;
+use crate::store::accounts;
+use crate::store::patients::{self, Patient};
+
+const LIST_LIMIT: i64 = 200;
+
+fn fitzpatrick(n: i32) -> &'static str {
+    ["I", "II", "III", "IV", "V", "VI"]
+        .get((n - 1).max(0) as usize)
+        .copied()
+        .unwrap_or("?")
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    session: ConsoleSession,
+) -> ConsoleResult<HttpResponse> {
+    let staff = session.staff.clone();
+    let items = state
+        .db
+        .run(move |c| clinic::list_patients(c, &staff, LIST_LIMIT, 0))
+        .await?;
+    let body = html! {
+        h1 { "Patients" }
+        @if items.is_empty() {
+            p.empty { "No patients yet." }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Time zone" }
+                    th scope="col" { "Skin type" } th scope="col" { "App enrolled" } th scope="col" { "Added" }
+                } }
+                tbody {
+                    @for p in &items {
+                        tr {
+                            td { a href={ "/console/patients/" (p.id) } { (p.name) } }
+                            td { (p.email) }
+                            td { (p.timezone) }
+                            td { "Fitzpatrick " (fitzpatrick(p.fitzpatrick)) }
+                            td { @if p.enrolled { "Yes" } @else { "Not yet" } }
+                            td { (views::instant(p.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="add-patient" {
+            h2 #add-patient { "Add a patient" }
+            form.stack method="post" action="/console/patients" {
+                (views::csrf(&session))
+                label for="name" { "Name" }
+                input #name type="text" name="name" required maxlength="200";
+                label for="email" { "Email" }
+                input #email type="email" name="email" required;
+                label for="timezone" { "Time zone (IANA name)" }
+                input #timezone type="text" name="timezone" required placeholder="Europe/Berlin";
+                label for="fitzpatrick" { "Fitzpatrick skin type" }
+                select #fitzpatrick name="fitzpatrick" required {
+                    @for n in 1..=6 { option value=(n) { (fitzpatrick(n)) } }
+                }
+                button type="submit" { "Add patient" }
+            }
+        }
+    };
+    Ok(views::ok("Patients", &session, body))
+}
+
+pub async fn create(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResult<HttpResponse> {
+    let f = &form.fields;
+    let valid = NewPatient {
+        name: f.text("name").into(),
+        email: f.text("email").into(),
+        timezone: f.text("timezone").into(),
+        // Not a number reads as 0, which validation names.
+        fitzpatrick: f.text("fitzpatrick").parse().unwrap_or(0),
+    }
+    .validate()?;
+    let staff = form.session.staff.clone();
+    let patient = state
+        .db
+        .write(move |c| clinic::add_patient(c, &staff, &valid))
+        .await?;
+    Ok(views::see_other(&format!(
+        "/console/patients/{}",
+        patient.id
+    )))
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    session: ConsoleSession,
+    id: web::Path<String>,
+) -> ConsoleResult<HttpResponse> {
+    let staff = session.staff.clone();
+    let id = id.into_inner();
+    let now = Utc::now();
+    let (recovery, names) = state
+        .db
+        .write(move |c| {
+            let recovery = clinic::read_recovery(c, &staff, &id, now)?;
+            let names: HashMap<String, String> = accounts::list_staff(c, &staff.clinic_id)?
+                .into_iter()
+                .map(|a| (a.id, a.name))
+                .collect();
+            Ok((recovery, names))
+        })
+        .await?;
+    let p = &recovery.patient;
+    let here = format!("/console/patients/{}", p.id);
+    let body = html! {
+        h1 { (p.name) }
+        dl.facts {
+            dt { "Email" } dd { (p.email) }
+            dt { "Time zone" } dd { (p.timezone) }
+            dt { "Skin type" } dd { "Fitzpatrick " (fitzpatrick(p.fitzpatrick)) }
+            dt { "App" } dd { @if p.enrolled { "Enrolled" } @else { "Not enrolled yet" } }
+        }
+        form.inline method="post" action={ (here) "/enrolment-codes" } {
+            (views::csrf(&session))
+            button type="submit" { "Issue an enrolment code" }
+        }
+        @if recovery.treatments.is_empty() {
+            p.empty { "No treatment registered yet." }
+        }
+        @for (i, t) in recovery.treatments.iter().enumerate() {
+            (treatment_section(&session, t, i, &here, &names, now))
+        }
+        (treatment_form(&session, &here))
+    };
+    Ok(views::ok(&recovery.patient.name, &session, body))
+}
+
+fn treatment_section(
+    session: &ConsoleSession,
+    t: &TreatmentRecovery,
+    index: usize,
+    here: &str,
+    names: &HashMap<String, String>,
+    now: chrono::DateTime<Utc>,
+) -> Markup {
+    let ctx = &t.ctx;
+    let tr = &ctx.treatment;
+    let heading = format!("treatment-{index}");
+    let performed = chrono::DateTime::from_timestamp_millis(tr.performed_at)
+        .unwrap_or_default()
+        .with_timezone(&ctx.tz);
+    let logged: Vec<(i64, [i32; 4])> = t
+        .logs
+        .iter()
+        .map(|l| {
+            (
+                l.day as i64,
+                [l.redness, l.swelling, l.flaking, l.sensitivity],
+            )
+        })
+        .collect();
+    html! {
+        section.treatment aria-labelledby=(heading) {
+            h2 #(heading) {
+                "Session " (tr.session_number) ", " (views::words(ctx.area.as_str())) ", "
+                (format!("{:.2}", ctx.depth.get())) " mm"
+            }
+            dl.facts {
+                dt { "Performed" } dd { (performed.format("%Y-%m-%d %H:%M %Z")) }
+                dt { "Today is day" } dd { (ctx.day_of(ctx.today(now))) }
+                dt { "Add-ons" } dd {
+                    @if ctx.addons.is_empty() { "None" }
+                    @else { (ctx.addons.iter().map(|a| views::words(a.as_str())).collect::<Vec<_>>().join(", ")) }
+                }
+                dt { "Expected course" } dd {
+                    (ctx.protocol.name) " v" (ctx.protocol.version) ", about "
+                    (ctx.timeline.window_days) " days"
+                }
+            }
+            h3 { "Recovery charts" }
+            p.hint {
+                "Shaded band: expected score up to the upper bound. Line: expected score. "
+                "Circles: logged scores; diamonds: logged scores above the upper bound."
+            }
+            div.charts {
+                @for (k, symptom) in Symptom::ALL.into_iter().enumerate() {
+                    @let points: Vec<(i64, i32)> = logged.iter().map(|(d, s)| (*d, s[k])).collect();
+                    (chart::symptom(&format!("chart-{index}-{}", symptom.as_str()), symptom, &ctx.timeline, &points))
+                }
+            }
+            h3 { "Flags" }
+            @if t.flags.is_empty() {
+                p.empty { "No flags for this treatment." }
+            }
+            @for f in &t.flags {
+                article.flag id={ "flag-" (f.id) } {
+                    h4 { (views::severity(&f.severity)) " · " (views::words(&f.reason)) " · " (views::status(&f.status)) }
+                    p { "Opened " (views::instant(f.opened_at))
+                        @if let Some(d) = views::evidence_day(&f.evidence) { ", day " (d) } }
+                    (views::evidence(&f.evidence))
+                    @let history: Vec<_> = t.events.iter().filter(|e| e.flag_id == f.id).collect();
+                    @if !history.is_empty() {
+                        ol.history {
+                            @for e in history {
+                                li {
+                                    (views::words(&e.action)) " by "
+                                    (names.get(&e.actor_id).map(String::as_str).unwrap_or("a former staff member"))
+                                    ", " (views::instant(e.at))
+                                    @if let Some(n) = &e.note { ": " q { (n) } }
+                                }
+                            }
+                        }
+                    }
+                    (flags::review_forms(session, f, here))
+                }
+            }
+            h3 { "Daily logs" }
+            (logs_table(t))
+            h3 { "Reminders" }
+            (reminders(t))
+        }
+    }
+}
+
+fn logs_table(t: &TreatmentRecovery) -> Markup {
+    html! {
+        @if t.logs.is_empty() {
+            p.empty { "No logs yet." }
+        } @else {
+            table.logs {
+                thead { tr {
+                    th scope="col" { "Date" } th scope="col" { "Day" }
+                    @for s in Symptom::ALL { th scope="col" { (views::words(s.as_str())) } }
+                    th scope="col" { "Warning signs" } th scope="col" { "Note" }
+                } }
+                tbody {
+                    @for l in &t.logs {
+                        tr {
+                            td { (l.log_date) } td { (l.day) }
+                            td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
+                            td {
+                                @let signs = signs_from_text(&l.signs);
+                                @if signs.is_empty() { "None" }
+                                @else { strong { (signs.iter().map(|s| views::words(s.as_str())).collect::<Vec<_>>().join(", ")) } }
+                            }
+                            td { (l.note.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn reminders(t: &TreatmentRecovery) -> Markup {
+    html! {
+        table.plan {
+            caption { "Reminder plan (patient's local time)" }
+            thead { tr { th scope="col" { "Reminder" } th scope="col" { "Days" } th scope="col" { "Times" } } }
+            tbody {
+                @for r in &t.plan.rules {
+                    tr {
+                        td { (views::words(r.kind.as_str())) }
+                        td { (r.first_day) "–" (r.last_day) }
+                        td { (r.times.iter().map(|t| format_hhmm(*t)).collect::<Vec<_>>().join(", ")) }
+                    }
+                }
+            }
+        }
+        @if t.adherence.is_empty() {
+            p.empty { "No reminder has been due yet." }
+        } @else {
+            table.adherence {
+                caption { "Adherence so far" }
+                thead { tr { th scope="col" { "Reminder" } th scope="col" { "Done" } th scope="col" { "Not done" } } }
+                tbody {
+                    @for (kind, due, done) in &t.adherence {
+                        tr { td { (views::words(kind)) } td { (done) " of " (due) } td { (due - done) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn treatment_form(session: &ConsoleSession, here: &str) -> Markup {
+    html! {
+        section aria-labelledby="add-treatment" {
+            h2 #add-treatment { "Register a treatment" }
+            form.stack method="post" action={ (here) "/treatments" } {
+                (views::csrf(session))
+                label for="performed_at" { "Date and time (patient's local time)" }
+                input #performed_at type="datetime-local" name="performed_at" required;
+                label for="area" { "Area" }
+                select #area name="area" required {
+                    @for a in Area::ALL { option value=(a.as_str()) { (views::words(a.as_str())) } }
+                }
+                label for="depth_mm" { "Needle depth (mm, 0.25–3.0)" }
+                input #depth_mm type="number" name="depth_mm" min="0.25" max="3" step="0.05" required;
+                fieldset {
+                    legend { "Add-ons" }
+                    @for a in Addon::ALL {
+                        label.check {
+                            input type="checkbox" name="addons" value=(a.as_str());
+                            " " (views::words(a.as_str()))
+                        }
+                    }
+                }
+                label for="session_number" { "Session number in the series" }
+                input #session_number type="number" name="session_number" min="1" max="50" value="1" required;
+                button type="submit" { "Register treatment" }
+            }
+        }
+    }
+}
+
+/// A `datetime-local` value read in the patient's zone, as RFC 3339.
+fn local_time(raw: &str, tz: chrono_tz::Tz) -> ApiResult<String> {
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ApiError::field("performed_at", "must be a date and time"))?;
+    // A time skipped by a DST change does not exist; a repeated one is read
+    // as the earlier of the two.
+    let t = tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
+        ApiError::field(
+            "performed_at",
+            "that time does not exist in the patient's time zone (clocks changed)",
+        )
+    })?;
+    Ok(t.to_rfc3339())
+}
+
+pub async fn add_treatment(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let staff = form.session.staff.clone();
+    let id = id.into_inner();
+    let f = form.fields;
+    let now = Utc::now();
+    let patient_id = state
+        .db
+        .write(move |c| {
+            let patient: Patient = patients::get(c, &staff.scope(), &id)?;
+            let tz: chrono_tz::Tz = patient
+                .timezone
+                .parse()
+                .map_err(|_| ApiError::internal("stored time zone is invalid"))?;
+            let request = TreatmentRequest {
+                performed_at: local_time(f.text("performed_at"), tz)?,
+                area: f.text("area").into(),
+                depth_mm: f.text("depth_mm").parse().unwrap_or(f64::NAN),
+                addons: f.all("addons"),
+                session_number: f.text("session_number").parse().unwrap_or(0),
+            };
+            let new = request.validate(now)?;
+            let ctx: TreatmentCtx = clinic::register_treatment(c, &staff, &patient.id, &new)?;
+            Ok(ctx.treatment.patient_id)
+        })
+        .await?;
+    Ok(views::see_other(&format!("/console/patients/{patient_id}")))
+}
+
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: drop the XML declaration.
+    svg.find("<svg").map(|i| svg[i..].to_string())
+}
+
+pub async fn enrolment_code(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let staff = form.session.staff.clone();
+    let id = id.into_inner();
+    let ttl = state.config.enrolment_code_ttl.as_millis() as i64;
+    let (patient, code, expires_at) = state
+        .db
+        .write(move |c| {
+            let (code, expires_at) = clinic::issue_enrolment_code(c, &staff, &id, ttl)?;
+            Ok((patients::get(c, &staff.scope(), &id)?, code, expires_at))
+        })
+        .await?;
+    let body = html! {
+        h1 { "Enrolment code for " (patient.name) }
+        p { "Give this code to the patient to enter (or scan) in the aftercare app. "
+            "It works once and is shown only now." }
+        p.code { code { (code) } }
+        p { "Valid until " (views::instant(expires_at)) "." }
+        @if let Some(svg) = qr_svg(&code) {
+            figure.qr {
+                // Generated by the qrcode crate from our own code string.
+                (PreEscaped(svg))
+                figcaption { "QR code of the enrolment code " (code) }
+            }
+        }
+        p { a href={ "/console/patients/" (patient.id) } { "Back to " (patient.name) } }
+    };
+    Ok(views::ok("Enrolment code", &form.session, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_follow_the_patients_zone_and_refuse_gaps() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(
+            local_time("2026-07-01T10:30", berlin).unwrap(),
+            "2026-07-01T10:30:00+02:00"
+        );
+        assert!(local_time("2026-03-29T02:30", berlin).is_err());
+        assert!(local_time("yesterday", berlin).is_err());
+    }
+
+    #[test]
+    fn qr_codes_are_inline_svg() {
+        let svg = qr_svg("ABCD-EFGH-JKMN").unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(!svg.contains("<?xml"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Clinician console sign-ins, kept server-side so sign-out really ends them.
+//! Rows are keyed by the SHA-256 of the cookie's token, never the token.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{accounts as a, console_sessions as s};
+use crate::db::DbConn;
+use crate::error::ApiResult;
+
+/// The account behind a live session, read fresh on every request so a
+/// changed role or a deleted account takes effect at once.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionAccount {
+    pub account_id: String,
+    pub clinic_id: String,
+    pub role: String,
+    pub name: String,
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    token_hash: &str,
+    account_id: &str,
+    now: i64,
+    ttl_ms: i64,
+) -> ApiResult<()> {
+    diesel::insert_into(s::table)
+        .values((
+            s::token_hash.eq(token_hash),
+            s::account_id.eq(account_id),
+            s::created_at.eq(now),
+            s::expires_at.eq(now + ttl_ms),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The session's account, if the session exists and has not expired.
+pub fn find(conn: &mut DbConn, token_hash: &str, now: i64) -> ApiResult<Option<SessionAccount>> {
+    Ok(s::table
+        .inner_join(a::table)
+        .filter(s::token_hash.eq(token_hash))
+        .filter(s::expires_at.gt(now))
+        .select((a::id, a::clinic_id, a::role, a::name))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn delete(conn: &mut DbConn, token_hash: &str) -> ApiResult<()> {
+    diesel::delete(s::table.find(token_hash)).execute(conn)?;
+    Ok(())
+}
+
+/// Drops expired sessions; run at sign-in so the table stays small.
+pub fn purge_expired(conn: &mut DbConn, now: i64) -> ApiResult<usize> {
+    Ok(diesel::delete(s::table.filter(s::expires_at.le(now))).execute(conn)?)
+}
