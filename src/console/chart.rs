@@ -30,6 +30,11 @@ impl Scale {
     }
 }
 
+/// One decimal is finer than a pixel; keeps the page small.
+fn n(v: f64) -> String {
+    format!("{v:.1}")
+}
+
 fn points(pairs: impl Iterator<Item = (f64, f64)>) -> String {
     pairs
         .map(|(x, y)| format!("{x:.1},{y:.1}"))
@@ -79,11 +84,11 @@ pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, 
                     (shown.len()) " logged scores over " (timeline.last_day()) " days"
                 }
                 @for score in [0.0, 5.0, 10.0] {
-                    line.grid x1=(LEFT) x2={ (W - RIGHT) } y1=(s.y(score)) y2=(s.y(score)) {}
-                    text.axis x={ (LEFT - 6.0) } y={ (s.y(score) + 4.0) } text-anchor="end" { (score) }
+                    line.grid x1=(LEFT) x2=(W - RIGHT) y1=(n(s.y(score))) y2=(n(s.y(score))) {}
+                    text.axis x=(LEFT - 6.0) y=(n(s.y(score) + 4.0)) text-anchor="end" { (score) }
                 }
                 @for day in (0..=timeline.last_day()).step_by(step) {
-                    text.axis x=(s.x(day as f64)) y={ (H - BOTTOM + 14.0) } text-anchor="middle" { (day) }
+                    text.axis x=(n(s.x(day as f64))) y={ (H - BOTTOM + 14.0) } text-anchor="middle" { (day) }
                 }
                 text.axis x={ ((LEFT + W - RIGHT) / 2.0) } y={ (H - 2.0) } text-anchor="middle" { "day after treatment" }
                 polygon.band points=(band) {}
@@ -91,12 +96,12 @@ pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, 
                 @for (day, score, over) in &shown {
                     @let (x, y) = (s.x(*day as f64), s.y(*score as f64));
                     @if *over {
-                        rect.logged.over x={ (x - 5.0) } y={ (y - 5.0) } width="10" height="10"
-                            transform={ "rotate(45 " (x) " " (y) ")" } {
+                        rect.logged.over x=(n(x - 5.0)) y=(n(y - 5.0)) width="10" height="10"
+                            transform={ "rotate(45 " (n(x)) " " (n(y)) ")" } {
                             title { "day " (day) ": " (score) ", above the upper bound of " (upper_of(*day)) }
                         }
                     } @else {
-                        circle.logged cx=(x) cy=(y) r="4.5" {
+                        circle.logged cx=(n(x)) cy=(n(y)) r="4.5" {
                             title { "day " (day) ": " (score) }
                         }
                     }

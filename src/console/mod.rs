@@ -28,43 +28,50 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/console")
             .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, CSP)))
-            .route("", web::get().to(home))
-            .route("/", web::get().to(home))
-            .route("/static/console.css", web::get().to(stylesheet))
+            .service(resource("", "GET").get(home))
+            .service(resource("/", "GET").get(home))
+            .service(resource("/static/console.css", "GET").get(stylesheet))
             .service(
-                web::resource("/sign-in")
+                resource("/sign-in", "GET, POST")
                     .get(auth::sign_in_page)
                     .post(auth::sign_in),
             )
-            .route("/sign-out", web::post().to(auth::sign_out))
-            .route("/flags", web::get().to(flags::queue))
-            .route(
-                "/flags/{id}/acknowledge",
-                web::post().to(flags::acknowledge),
-            )
-            .route("/flags/{id}/resolve", web::post().to(flags::resolve))
+            .service(resource("/sign-out", "POST").post(auth::sign_out))
+            .service(resource("/flags", "GET").get(flags::queue))
+            .service(resource("/flags/{id}/acknowledge", "POST").post(flags::acknowledge))
+            .service(resource("/flags/{id}/resolve", "POST").post(flags::resolve))
             .service(
-                web::resource("/patients")
+                resource("/patients", "GET, POST")
                     .get(patients::list)
                     .post(patients::create),
             )
-            .route("/patients/{id}", web::get().to(patients::page))
-            .route(
-                "/patients/{id}/treatments",
-                web::post().to(patients::add_treatment),
-            )
-            .route(
-                "/patients/{id}/enrolment-codes",
-                web::post().to(patients::enrolment_code),
+            .service(resource("/patients/{id}", "GET").get(patients::page))
+            .service(resource("/patients/{id}/treatments", "POST").post(patients::add_treatment))
+            .service(
+                resource("/patients/{id}/enrolment-codes", "POST").post(patients::enrolment_code),
             )
             .service(
-                web::resource("/staff")
+                resource("/staff", "GET, POST")
                     .get(admin::staff)
                     .post(admin::add_staff),
             )
-            .route("/audit", web::get().to(admin::audit))
+            .service(resource("/audit", "GET").get(admin::audit))
             .default_service(web::to(not_found)),
     );
+}
+
+/// A console page answering 405 (with `Allow`) to other methods; without
+/// this, resources fall back to the scope's 404 page.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        let mut res = ConsoleError::Api(ApiError::MethodNotAllowed(format!(
+            "this page accepts {allow} only"
+        )))
+        .error_response();
+        res.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+        res
+    }))
 }
 
 async fn home() -> HttpResponse {

@@ -101,7 +101,11 @@ pub fn status(s: &str) -> Markup {
 
 /// `snake_case` codes as words: "pus_or_crust" → "Pus or crust".
 pub fn words(code: &str) -> String {
-    capitalise(&code.replace('_', " "))
+    match code {
+        "prp" => "PRP".into(),
+        "rf" => "RF".into(),
+        _ => capitalise(&code.replace('_', " ")),
+    }
 }
 
 fn capitalise(s: &str) -> String {

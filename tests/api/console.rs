@@ -1,0 +1,696 @@
+//! The clinician console over HTTP: sign-in, sessions, CSRF, scoping, pages.
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
+use crate::on_both_backends;
+use crate::recovery::add_treatment;
+
+const PATIENT_PASSWORD: &str = "patient password 1";
+
+/// A clinic with a clinician, and an enrolled patient whose day-1 log
+/// reported pus (an urgent flag).
+struct Clinic {
+    app: TestApp,
+    admin_email: String,
+    admin_password: String,
+    admin_token: String,
+    doc_email: String,
+    doc_password: String,
+    patient_id: String,
+    patient_email: String,
+    patient_name: String,
+    flag_id: String,
+}
+
+async fn add_staff(app: &TestApp, admin_token: &str, role: &str) -> (String, String) {
+    let email = format!("{role}-{}@clinic.example", uuid::Uuid::new_v4().simple());
+    let password = "clinician password 1".to_string();
+    let res = app
+        .post(
+            "/v1/staff",
+            Some(admin_token),
+            &json!({"email": email, "name": "Dr Console", "role": role, "password": password}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    (email, password)
+}
+
+impl Clinic {
+    async fn new(app: TestApp) -> Self {
+        let clinic = app.new_clinic().await;
+        let (doc_email, doc_password) = add_staff(&app, &clinic.admin_token, "clinician").await;
+        let doc = app.login(&doc_email, &doc_password).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let patient_email = format!("pat-{}@mail.example", uuid::Uuid::new_v4().simple());
+        let patient_name = "Robin Console".to_string();
+        let res = app
+            .post(
+                "/v1/patients",
+                Some(&doc),
+                &json!({"name": patient_name, "email": patient_email, "timezone": "Europe/Berlin", "fitzpatrick": 3}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let patient_id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let code = app.enrolment_code(&doc, &patient_id).await;
+        let enrolled: Value = app
+            .post(
+                "/v1/auth/enrol",
+                None,
+                &json!({"code": code, "password": PATIENT_PASSWORD}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let patient_token = enrolled["access_token"].as_str().unwrap();
+        let treatment = add_treatment(&app, &doc, &patient_id, 0.5, 3).await;
+        let day1 = treatment["day0"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::NaiveDate>()
+            .unwrap()
+            + chrono::Days::new(1);
+        let res = app
+            .put(
+                &format!(
+                    "/v1/treatments/{}/logs/{day1}",
+                    treatment["id"].as_str().unwrap()
+                ),
+                Some(patient_token),
+                &json!({"redness": 4, "swelling": 2, "flaking": 1, "sensitivity": 3,
+                        "signs": ["pus_or_crust"], "note": "yellow crust on the cheek"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let flags: Value = app
+            .get("/v1/flags?severity=urgent", Some(&doc))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let flag_id = flags["items"][0]["id"].as_str().unwrap().to_string();
+        Self {
+            app,
+            admin_email: clinic.admin_email,
+            admin_password: clinic.admin_password,
+            admin_token: clinic.admin_token,
+            doc_email,
+            doc_password,
+            patient_id,
+            patient_email,
+            patient_name,
+            flag_id,
+        }
+    }
+
+    async fn flag_status(&self) -> String {
+        let flags: Value = self
+            .app
+            .get(
+                &format!("/v1/patients/{}/recovery", self.patient_id),
+                Some(&self.admin_token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        flags["treatments"][0]["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == self.flag_id.as_str())
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// The value of a cookie the response sets, with its whole `Set-Cookie` line.
+fn set_cookie(res: &Response, name: &str) -> Option<(String, String)> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|line| {
+            let value = line[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            (value, line.to_string())
+        })
+}
+
+/// The CSRF token in a page's first form.
+fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+fn location(res: &Response) -> &str {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+/// A browser: the session cookie it holds, if any.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: String,
+}
+
+impl<'a> Browser<'a> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.address))
+            .header("cookie", &self.cookie);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(f) = form {
+            req = req.form(f);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, None, &[]).await
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.text().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.send(Method::POST, path, Some(form), &[]).await
+    }
+
+    /// The CSRF token of the session, read from a page as a browser would.
+    async fn csrf(&self) -> String {
+        csrf_in(&self.page("/console/patients").await)
+    }
+}
+
+/// Posts the sign-in form as a browser would (with its double-submit cookie).
+async fn sign_in_response(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    let form_page = app.get("/console/sign-in", None).await;
+    assert_eq!(form_page.status(), StatusCode::OK);
+    let (token, _) = set_cookie(&form_page, "aftercare_console_signin").unwrap();
+    let csrf = csrf_in(&form_page.text().await.unwrap());
+    assert_eq!(csrf, token);
+    let browser = Browser {
+        app,
+        cookie: format!("aftercare_console_signin={token}"),
+    };
+    browser
+        .send(
+            Method::POST,
+            "/console/sign-in",
+            Some(&[("csrf", &csrf), ("email", email), ("password", password)]),
+            headers,
+        )
+        .await
+}
+
+async fn sign_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
+    let res = sign_in_response(app, email, password, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    assert_eq!(location(&res), "/console/flags");
+    let (token, _) = set_cookie(&res, "aftercare_console").expect("session cookie");
+    Browser {
+        app,
+        cookie: format!("aftercare_console={token}"),
+    }
+}
+
+async fn a_clinician_reviews_an_urgent_flag_from_the_console(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+
+    let res = doc.get("/console/flags").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let queue = res.text().await.unwrap();
+    let first_row = &queue[queue.find("<tbody>").unwrap()..];
+    assert!(first_row.contains("Urgent"), "{queue}");
+    assert!(first_row.contains(&c.patient_name));
+    assert!(first_row.contains("Pus or crust"));
+
+    let page = doc
+        .page(&format!("/console/patients/{}", c.patient_id))
+        .await;
+    assert_eq!(page.matches("class=\"chart-svg").count(), 4, "{page}");
+    assert!(page.contains("yellow crust on the cheek"));
+    assert!(page.contains("Log symptoms"), "the reminder plan is shown");
+    // The read is audited like the API's.
+    let audit: Value = c
+        .app
+        .get("/v1/audit", Some(&c.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "recovery.read" && e["subject_id"] == c.patient_id.as_str()));
+
+    let csrf = csrf_in(&page);
+    let back = format!("/console/patients/{}", c.patient_id);
+    let res = doc
+        .post(
+            &format!("/console/flags/{}/acknowledge", c.flag_id),
+            &[("csrf", &csrf), ("next", &back), ("note", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), back);
+    assert_eq!(c.flag_status().await, "acknowledged");
+
+    // Resolving needs a note, as in the API.
+    let path = format!("/console/flags/{}/resolve", c.flag_id);
+    let res = doc.post(&path, &[("csrf", &csrf), ("note", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(c.flag_status().await, "acknowledged");
+    let res = doc
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("note", "Seen in clinic; antibiotics started"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/flags", "no `next`: the queue");
+    assert_eq!(c.flag_status().await, "resolved");
+    let page = doc.page(&back).await;
+    assert!(page.contains("Seen in clinic; antibiotics started"));
+    // Resolving again is a conflict, shown as a page, not a 500.
+    let res = doc.post(&path, &[("csrf", &csrf), ("note", "again")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+async fn patients_cannot_sign_in(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let res = sign_in_response(&c.app, &c.patient_email, PATIENT_PASSWORD, &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&res, "aftercare_console").is_none());
+    assert!(res.text().await.unwrap().contains("aftercare app"));
+}
+
+async fn a_wrong_password_is_refused(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    for (email, password) in [
+        (c.doc_email.as_str(), "not the password"),
+        ("nobody@clinic.example", "clinician password 1"),
+    ] {
+        let res = sign_in_response(&c.app, email, password, &[]).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(set_cookie(&res, "aftercare_console").is_none());
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("email or password is wrong"));
+    }
+}
+
+async fn another_clinics_clinician_gets_404(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let other = c.app.new_clinic().await;
+    let (email, password) = add_staff(&c.app, &other.admin_token, "clinician").await;
+    let stranger = sign_in(&c.app, &email, &password).await;
+    let csrf = stranger.csrf().await;
+
+    let res = stranger
+        .get(&format!("/console/patients/{}", c.patient_id))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(!res.text().await.unwrap().contains(&c.patient_name));
+    for path in [
+        format!("/console/patients/{}/enrolment-codes", c.patient_id),
+        format!("/console/flags/{}/acknowledge", c.flag_id),
+    ] {
+        let res = stranger.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert!(!stranger
+        .page("/console/flags")
+        .await
+        .contains(&c.patient_name));
+    assert_eq!(c.flag_status().await, "open");
+}
+
+async fn posts_without_the_csrf_token_are_refused_and_change_nothing(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let admin = sign_in(&c.app, &c.admin_email, &c.admin_password).await;
+    let others = admin.csrf().await;
+    let ack = format!("/console/flags/{}/acknowledge", c.flag_id);
+    for form in [
+        vec![("note", "no token")],
+        vec![("csrf", ""), ("note", "empty token")],
+        vec![("csrf", "0123456789abcdef"), ("note", "made-up token")],
+        vec![
+            ("csrf", others.as_str()),
+            ("note", "another session's token"),
+        ],
+    ] {
+        let res = doc.post(&ack, &form).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{form:?}");
+    }
+    assert_eq!(c.flag_status().await, "open");
+
+    let res = doc
+        .post(
+            "/console/patients",
+            &[
+                ("name", "Forged"),
+                ("email", "forged@mail.example"),
+                ("timezone", "UTC"),
+                ("fitzpatrick", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(!doc.page("/console/patients").await.contains("Forged"));
+
+    // A JSON body cannot carry the form's token either.
+    let res = doc
+        .app
+        .client
+        .post(format!("{}{ack}", c.app.address))
+        .header("cookie", &doc.cookie)
+        .json(&json!({"csrf": doc.csrf().await}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // An oversized form is refused as such, before any token check matters.
+    let big = "x".repeat(70 * 1024);
+    let res = doc
+        .post(&ack, &[("csrf", others.as_str()), ("note", &big)])
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // The sign-in form needs its double-submit cookie.
+    let res = c
+        .app
+        .client
+        .post(format!("{}/console/sign-in", c.app.address))
+        .form(&[
+            ("csrf", "x".repeat(43).as_str()),
+            ("email", &c.doc_email),
+            ("password", &c.doc_password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&res, "aftercare_console").is_none());
+    assert_eq!(c.flag_status().await, "open");
+}
+
+async fn the_session_cookie_is_http_only_strict_and_secure_over_https(backend: Backend) {
+    let app = spawn_app_with(backend, &[("AFTERCARE_TRUST_FORWARDED_PROTO", "1")]).await;
+    let c = Clinic::new(app).await;
+    let over_http = sign_in_response(&c.app, &c.doc_email, &c.doc_password, &[]).await;
+    let (token, line) = set_cookie(&over_http, "aftercare_console").unwrap();
+    assert!(token.len() >= 40, "{line}");
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=28800",
+    ] {
+        assert!(line.contains(attr), "{attr} in {line}");
+    }
+    assert!(!line.contains("Secure"), "{line}");
+
+    let proxied = sign_in_response(
+        &c.app,
+        &c.doc_email,
+        &c.doc_password,
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    let (_, line) = set_cookie(&proxied, "aftercare_console").unwrap();
+    assert!(
+        line.contains("Secure") && line.contains("HttpOnly"),
+        "{line}"
+    );
+
+    // Without the setting, the header is not believed.
+    let plain = Clinic::new(spawn_app(backend).await).await;
+    let res = sign_in_response(
+        &plain.app,
+        &plain.doc_email,
+        &plain.doc_password,
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    let (_, line) = set_cookie(&res, "aftercare_console").unwrap();
+    assert!(!line.contains("Secure"), "{line}");
+}
+
+async fn signing_out_ends_the_session(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let csrf = doc.csrf().await;
+    let res = doc.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/sign-in");
+    let (value, line) = set_cookie(&res, "aftercare_console").unwrap();
+    assert!(value.is_empty() && line.contains("Max-Age=0"), "{line}");
+
+    // The old cookie no longer works, for pages or forms.
+    let res = doc.get("/console/flags").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/sign-in");
+    let res = doc
+        .post(
+            &format!("/console/flags/{}/acknowledge", c.flag_id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.flag_status().await, "open");
+}
+
+async fn sessions_expire(backend: Backend) {
+    let app = spawn_app_with(backend, &[("AFTERCARE_CONSOLE_SESSION_TTL_SECS", "1")]).await;
+    let c = Clinic::new(app).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    assert_eq!(doc.get("/console/flags").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = doc.get("/console/flags").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/sign-in");
+}
+
+async fn staff_add_patients_treatments_and_enrolment_codes(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let csrf = doc.csrf().await;
+    let res = doc
+        .post(
+            "/console/patients",
+            &[
+                ("csrf", &csrf),
+                ("name", "Alex Newpatient"),
+                ("email", "not an email"),
+                ("timezone", "Mars/Base"),
+                ("fitzpatrick", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("email") && page.contains("timezone") && page.contains("fitzpatrick"));
+
+    let res = doc
+        .post(
+            "/console/patients",
+            &[
+                ("csrf", &csrf),
+                ("name", "Alex Newpatient"),
+                ("email", "alex@mail.example"),
+                ("timezone", "Europe/Berlin"),
+                ("fitzpatrick", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let patient_page = location(&res).to_string();
+    assert!(patient_page.starts_with("/console/patients/"));
+
+    let when = (chrono::Utc::now() - chrono::Duration::days(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let res = doc
+        .post(
+            &format!("{patient_page}/treatments"),
+            &[
+                ("csrf", &csrf),
+                ("performed_at", &when),
+                ("area", "neck"),
+                ("depth_mm", "1.5"),
+                ("addons", "serum"),
+                ("addons", "rf"),
+                ("session_number", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), patient_page);
+    let page = doc.page(&patient_page).await;
+    assert!(page.contains("Session 2, Neck, 1.50 mm"));
+    assert!(page.contains("RF, Serum"));
+
+    let res = doc
+        .post(
+            &format!("{patient_page}/enrolment-codes"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<svg"), "QR code");
+    let start = page.find("<code>").unwrap() + "<code>".len();
+    let code = &page[start..start + 14];
+    let res = c
+        .app
+        .post(
+            "/v1/auth/enrol",
+            None,
+            &json!({"code": code, "password": "a new patient password"}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the shown code enrols the app"
+    );
+}
+
+async fn only_admins_manage_staff_and_read_the_audit_log(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    for path in ["/console/staff", "/console/audit"] {
+        assert_eq!(
+            doc.get(path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let csrf = doc.csrf().await;
+    let res = doc
+        .post(
+            "/console/staff",
+            &[
+                ("csrf", &csrf),
+                ("name", "Sneaky"),
+                ("email", "sneaky@clinic.example"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let admin = sign_in(&c.app, &c.admin_email, &c.admin_password).await;
+    let csrf = admin.csrf().await;
+    let email = format!("new-{}@clinic.example", uuid::Uuid::new_v4().simple());
+    let res = admin
+        .post(
+            "/console/staff",
+            &[
+                ("csrf", &csrf),
+                ("name", "Dr New"),
+                ("email", &email),
+                ("role", "clinician"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    let marker = "shown only now: <code>";
+    let start = page.find(marker).unwrap() + marker.len();
+    let password = &page[start..start + page[start..].find('<').unwrap()];
+    sign_in(&c.app, &email, password).await;
+
+    let audit = admin.page("/console/audit").await;
+    for action in ["staff.create", "console.sign_in", "patient.list"] {
+        assert!(audit.contains(action), "{action}");
+    }
+}
+
+on_both_backends!(
+    a_clinician_reviews_an_urgent_flag_from_the_console,
+    patients_cannot_sign_in,
+    a_wrong_password_is_refused,
+    another_clinics_clinician_gets_404,
+    posts_without_the_csrf_token_are_refused_and_change_nothing,
+    the_session_cookie_is_http_only_strict_and_secure_over_https,
+    signing_out_ends_the_session,
+    sessions_expire,
+    staff_add_patients_treatments_and_enrolment_codes,
+    only_admins_manage_staff_and_read_the_audit_log,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_console_paths_are_404_pages_and_wrong_methods_405() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let res = app.get("/console/nope", None).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let res = app
+        .request(Method::DELETE, "/console/flags", None, None)
+        .await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let res = app.get("/console/flags", None).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/sign-in");
+    let res = app.get("/console/static/console.css", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains(".severity-urgent"));
+}
