@@ -254,30 +254,44 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
     let (process, app, log) = serve_process(&url, &[("AFTERCARE_SCHEDULER_TICK_SECS", "1")]).await;
     let clinic = app.new_clinic().await;
     let app = Arc::new(app);
-    // Sign-ins are slow on purpose (argon2): many are in flight at once.
+    // Sign-ins are slow on purpose (argon2): many are in flight at once. The
+    // stop is sent once the first has answered, so the server has read them
+    // all and is still working on most (whatever the machine's load).
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut requests = tokio::task::JoinSet::new();
     for _ in 0..24 {
-        let (app, email, password) = (
+        let (app, email, password, answered) = (
             app.clone(),
             clinic.admin_email.clone(),
             clinic.admin_password.clone(),
+            answered.clone(),
         );
         requests.spawn(async move {
-            app.client
+            let r = app
+                .client
                 .post(format!("{}/v1/auth/login", app.address))
                 .json(&json!({"email": email, "password": password}))
                 .send()
                 .await
-                .map(|r| r.status().as_u16())
+                .map(|r| r.status().as_u16());
+            answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            r
         });
     }
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    while answered.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let pid = process.pid().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
+    let answered_before_stop = answered.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        answered_before_stop < 24,
+        "requests were still in flight at SIGTERM"
+    );
     let mut statuses = Vec::new();
     while let Some(r) = requests.join_next().await {
         statuses.push(r.unwrap());
