@@ -68,6 +68,15 @@ pub struct Config {
     /// Believe `X-Forwarded-Proto: https` from a TLS-terminating proxy, so
     /// console cookies get `Secure`. Only safe when such a proxy is in front.
     pub trust_forwarded_proto: bool,
+    /// Sign-in (per email) and enrolment (per code) attempts per 15 minutes.
+    pub auth_limit_account: u32,
+    /// Sign-in and enrolment attempts per client address per 15 minutes.
+    pub auth_limit_address: u32,
+    /// Take the client address and scheme from `X-Forwarded-For` /
+    /// `X-Forwarded-Proto` (set it only behind a reverse proxy that sets them).
+    pub trust_proxy: bool,
+    /// Bearer token for `GET /metrics`; without one only loopback may read it.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +118,17 @@ impl Config {
                     .ok_or_else(|| {
                         ConfigError::invalid(name, "expected a positive number of seconds")
                     }),
+            }
+        };
+        let count = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| ConfigError::invalid(name, "expected 1–1000000")),
             }
         };
         let jwt_secret = match get("AFTERCARE_JWT_SECRET") {
@@ -169,6 +189,22 @@ impl Config {
                     .ok_or_else(|| {
                         ConfigError::invalid("AFTERCARE_PUSH_MAX_ATTEMPTS", "expected 1–20")
                     })?,
+            },
+            auth_limit_account: count("AFTERCARE_AUTH_LIMIT_ACCOUNT", 10)?,
+            auth_limit_address: count("AFTERCARE_AUTH_LIMIT_ADDRESS", 100)?,
+            trust_proxy: matches!(
+                get("AFTERCARE_TRUST_PROXY").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
+            metrics_token: match get("AFTERCARE_METRICS_TOKEN") {
+                None => None,
+                Some(t) if t.len() >= 16 => Some(t),
+                Some(_) => {
+                    return Err(ConfigError::invalid(
+                        "AFTERCARE_METRICS_TOKEN",
+                        "must be at least 16 characters",
+                    ))
+                }
             },
             log_json: matches!(get("AFTERCARE_LOG_FORMAT").as_deref(), Some("json")),
             console_session_ttl: secs("AFTERCARE_CONSOLE_SESSION_TTL_SECS", 8 * 3600)?,

@@ -1,21 +1,24 @@
 //! Builds the application: database, secrets, HTTP server. Tests bind port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpMessage, HttpServer};
 use base64::Engine;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api;
-use crate::api::extract::BODY_LIMIT;
+use crate::api::extract::{is_https, BODY_LIMIT};
+use crate::api::limits::AuthLimits;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::console;
 use crate::db::{Db, DbSetupError};
 use crate::error::ApiError;
+use crate::metrics::{Metrics, SharedMetrics};
 use crate::push::dispatcher::{Dispatcher, DispatcherConfig};
 use crate::push::sender::{PushSender, VapidKeys};
 use crate::store::{protocols, settings};
@@ -27,6 +30,9 @@ pub struct AppState {
     pub config: Config,
     /// The VAPID public key browsers subscribe with.
     pub vapid_public_key: String,
+    /// Attempt budgets of sign-in and enrolment (per process).
+    pub limits: AuthLimits,
+    pub metrics: SharedMetrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +85,7 @@ pub struct Application {
     port: u16,
     server: Server,
     background: Background,
+    state: web::Data<AppState>,
 }
 
 /// The work every process does besides HTTP: the reminder dispatcher and
@@ -147,17 +154,21 @@ impl Application {
         let port = listener.local_addr()?.port();
         let background = Background::build(db.clone(), &config)?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
+        let limits = AuthLimits::new(config.auth_limit_account, config.auth_limit_address);
         let state = web::Data::new(AppState {
             db,
             keys,
             config,
             vapid_public_key,
+            limits,
+            metrics: Arc::new(Metrics::new()),
         });
-        let server = run(listener, state)?;
+        let server = run(listener, state.clone())?;
         Ok(Self {
             port,
             server,
             background,
+            state,
         })
     }
 
@@ -171,7 +182,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let background = tokio::spawn(self.background.run(stopped));
+        let state = self.state.clone();
+        // Forgets attempt budgets that are full again, so memory stays bounded.
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                state.limits.forget_idle();
+            }
+        });
         let result = self.server.await;
+        sweeper.abort();
         let _ = stop.send(true);
         if tokio::time::timeout(std::time::Duration::from_secs(30), background)
             .await
@@ -184,8 +205,14 @@ impl Application {
     }
 }
 
+/// Two years, the usual preload value.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
 fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std::io::Error> {
     let server = HttpServer::new(move || {
+        let metrics = state.metrics.clone();
+        // Either setting says a TLS-terminating proxy sets X-Forwarded-Proto.
+        let trust_proxy = state.config.trust_proxy || state.config.trust_forwarded_proto;
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
@@ -202,7 +229,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                     .add((
                         "Content-Security-Policy",
                         "default-src 'none'; frame-ancestors 'none'",
-                    )),
+                    ))
+                    .add(("Cross-Origin-Resource-Policy", "same-origin")),
             )
             // Echo the request id so a client report can be matched to the logs.
             .wrap_fn(|req, srv| {
@@ -219,6 +247,33 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                 }
             })
             .wrap(TracingLogger::default())
+            // Outermost: counts every response, errors and 404s included, and
+            // adds HSTS only when a trusted proxy says the client used https
+            // (HSTS over plain http is ignored by browsers, and would pin
+            // https on a host that may not serve it).
+            .wrap_fn(move |req, srv| {
+                let started = std::time::Instant::now();
+                let https = is_https(req.request(), trust_proxy);
+                let metrics = metrics.clone();
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if https {
+                        res.headers_mut().insert(
+                            header::STRICT_TRANSPORT_SECURITY,
+                            HeaderValue::from_static(HSTS),
+                        );
+                    }
+                    let req = res.request();
+                    metrics.observe_request(
+                        req.match_pattern().as_deref(),
+                        req.method().as_str(),
+                        res.status().as_u16(),
+                        started.elapsed(),
+                    );
+                    Ok(res)
+                }
+            })
             // Before the API: its HTML pages set their own CSP and 404 page.
             .configure(console::configure)
             .configure(api::configure)

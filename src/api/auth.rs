@@ -1,10 +1,13 @@
 //! Sign-in, token refresh with rotation, sign-out and patient enrolment.
 
+use std::net::IpAddr;
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::extract::Json;
-use crate::auth::{hash_password, verify_password};
+use super::extract::{ClientAddr, Json};
+use super::limits::Limited;
+use crate::auth::{hash_password, normalise_enrolment_code, sha256_hex, verify_password};
 use crate::domain::account::{Password, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
@@ -44,10 +47,18 @@ fn refresh_ttl_ms(state: &AppState) -> i64 {
     state.config.refresh_token_ttl.as_millis() as i64
 }
 
+/// Counts a refused attempt in the metrics and turns it into a 429.
+fn limited(state: &AppState, endpoint: &'static str, l: Limited) -> ApiError {
+    state.metrics.rate_limited(endpoint, l.key());
+    l.into()
+}
+
 /// The account whose email and password these are, or `None`. Shared by
-/// the API's login and the console's sign-in.
+/// the API's login and the console's sign-in, which share one attempt
+/// budget per email and per client address (429 once it is spent).
 pub async fn authenticate(
     state: &AppState,
+    client: IpAddr,
     email: String,
     password: String,
 ) -> ApiResult<Option<accounts::Account>> {
@@ -55,6 +66,11 @@ pub async fn authenticate(
         return Ok(None);
     }
     let email = email.trim().to_lowercase();
+    state
+        .limits
+        .login
+        .check(client, &email)
+        .map_err(|l| limited(state, "login", l))?;
     let account = state
         .db
         .run(move |c| accounts::find_by_email(c, &email))
@@ -67,10 +83,11 @@ pub async fn authenticate(
 
 pub async fn login(
     state: web::Data<AppState>,
+    client: ClientAddr,
     body: Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest { email, password } = body.0;
-    let account = authenticate(&state, email, password)
+    let account = authenticate(&state, client.0, email, password)
         .await?
         .ok_or(ApiError::Unauthorized(BAD_CREDENTIALS))?;
     let ttl = refresh_ttl_ms(&state);
@@ -143,15 +160,25 @@ pub struct EnrolRequest {
 /// earlier sessions.
 pub async fn enrol(
     state: web::Data<AppState>,
+    client: ClientAddr,
     body: Json<EnrolRequest>,
 ) -> ApiResult<HttpResponse> {
     let EnrolRequest { code, password } = body.0;
-    let password = Password::parse(&password).map_err(|m| ApiError::field("password", m))?;
     if code.len() > 64 {
         return Err(ApiError::Unauthorized(
             "the enrolment code is unknown, used or expired",
         ));
     }
+    // Every try spends the address's budget, which is what bounds guessing
+    // (60-bit codes); the per-code budget stops hammering one leaked code.
+    // Keyed by a hash so that codes are not kept in memory.
+    let key = sha256_hex(&normalise_enrolment_code(&code).unwrap_or_else(|| code.clone()));
+    state
+        .limits
+        .enrol
+        .check(client.0, &key)
+        .map_err(|l| limited(&state, "enrol", l))?;
+    let password = Password::parse(&password).map_err(|m| ApiError::field("password", m))?;
     let hash = web::block(move || hash_password(&password)).await?;
     let ttl = refresh_ttl_ms(&state);
     let enrolled = state

@@ -3,6 +3,7 @@
 //! scoped store queries, never by hand in handlers.
 
 use std::future::{ready, Future, Ready};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -123,6 +124,57 @@ role_extractor!(
     Role::Patient
 );
 
+/// The client's address, for per-address limits: the TCP peer or, with
+/// `AFTERCARE_TRUST_PROXY`, the last address in `X-Forwarded-For` (the one
+/// our own proxy appended; earlier entries are the client's to invent).
+/// IPv6 addresses are reduced to their /64, which one client usually holds whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    pub fn of(req: &HttpRequest, trust_proxy: bool) -> Self {
+        let forwarded = trust_proxy
+            .then(|| req.headers().get_all("x-forwarded-for").last())
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let ip = forwarded
+            .or_else(|| req.peer_addr().map(|a| a.ip()))
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        Self(match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+            },
+            v4 => v4,
+        })
+    }
+}
+
+impl FromRequest for ClientAddr {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trust = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.config.trust_proxy);
+        ready(Ok(Self::of(req, trust)))
+    }
+}
+
+/// Whether the client reached us over https: never without a trusted proxy,
+/// since this server speaks plain HTTP itself.
+pub fn is_https(req: &HttpRequest, trust_proxy: bool) -> bool {
+    trust_proxy
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
 /// Largest JSON body accepted anywhere.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
@@ -167,8 +219,27 @@ pub fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
-/// Deserializes JSON, naming the path of the first offending field.
+/// Deepest nesting of arrays and objects accepted in a body.
+pub const MAX_DEPTH: usize = 32;
+/// Longest string (or object key) accepted anywhere in a body, in characters;
+/// fields have tighter limits of their own.
+pub const MAX_STRING_CHARS: usize = 4096;
+
+/// Deserializes JSON, naming the path of the first offending field. The body
+/// is first checked against the nesting and string limits, so no handler ever
+/// sees a pathological document.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let message = strip_position(&e.to_string());
+        if message.contains("recursion limit") {
+            too_deep()
+        } else {
+            ApiError::BadRequest(format!("the body is not valid JSON: {message}"))
+        }
+    })?;
+    check_shape(&value, &mut Vec::new())?;
+    // Parsed again from the bytes (not from `value`) so that duplicate keys
+    // and other strictness of the typed parse still apply.
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -184,9 +255,123 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+fn too_deep() -> ApiError {
+    ApiError::field(
+        "body",
+        format!("must not nest arrays and objects more than {MAX_DEPTH} levels deep"),
+    )
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn path_of(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) if out.is_empty() => out.push_str(k),
+            Segment::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if out.is_empty() {
+        "body".into()
+    } else {
+        out
+    }
+}
+
+/// Refuses documents nested deeper than [`MAX_DEPTH`] or carrying a string
+/// longer than [`MAX_STRING_CHARS`].
+fn check_shape<'a>(v: &'a serde_json::Value, path: &mut Vec<Segment<'a>>) -> Result<(), ApiError> {
+    use serde_json::Value;
+    let long = |s: &str| s.len() > MAX_STRING_CHARS && s.chars().count() > MAX_STRING_CHARS;
+    match v {
+        Value::String(s) if long(s) => Err(ApiError::field(
+            path_of(path),
+            format!("must be at most {MAX_STRING_CHARS} characters"),
+        )),
+        Value::Array(_) | Value::Object(_) if path.len() >= MAX_DEPTH => Err(too_deep()),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Segment::Index(i));
+                check_shape(item, path)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                path.push(Segment::Key(k));
+                if long(k) {
+                    return Err(ApiError::field(
+                        path_of(&path[..path.len() - 1]),
+                        format!("has a member name longer than {MAX_STRING_CHARS} characters"),
+                    ));
+                }
+                check_shape(item, path)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: ApiError) -> String {
+        match e {
+            ApiError::Validation(errs) => errs[0].field.clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_the_limit() {
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse_json::<serde_json::Value>(nest(MAX_DEPTH).as_bytes()).is_ok());
+        let e = parse_json::<serde_json::Value>(nest(MAX_DEPTH + 1).as_bytes()).unwrap_err();
+        assert_eq!(field_of(e), "body");
+        // Far past serde_json's own recursion limit: still a clear 422.
+        let e = parse_json::<serde_json::Value>(nest(100_000).as_bytes()).unwrap_err();
+        assert_eq!(field_of(e), "body");
+    }
+
+    #[test]
+    fn long_strings_are_refused_with_their_path() {
+        let ok = format!(r#"{{"a":[{{"b":"{}"}}]}}"#, "é".repeat(MAX_STRING_CHARS));
+        assert!(parse_json::<serde_json::Value>(ok.as_bytes()).is_ok());
+        let long = format!(
+            r#"{{"a":[{{"b":"{}"}}]}}"#,
+            "x".repeat(MAX_STRING_CHARS + 1)
+        );
+        let e = parse_json::<serde_json::Value>(long.as_bytes()).unwrap_err();
+        assert_eq!(field_of(e), "a[0].b");
+        let key = format!(r#"{{"{}":1}}"#, "k".repeat(MAX_STRING_CHARS + 1));
+        let e = parse_json::<serde_json::Value>(key.as_bytes()).unwrap_err();
+        assert_eq!(field_of(e), "body");
+    }
+
+    #[test]
+    fn malformed_json_stays_a_bad_request() {
+        assert!(matches!(
+            parse_json::<serde_json::Value>(b"{nope"),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 }

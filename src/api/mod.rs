@@ -5,6 +5,7 @@ pub mod auth;
 pub mod extract;
 pub mod flags;
 pub mod health;
+pub mod limits;
 pub mod me;
 pub mod patients;
 pub mod protocols;
@@ -38,6 +39,7 @@ routes! {
     GET "/healthz" => health::healthz,
     GET "/readyz" => health::readyz,
     GET "/openapi.yaml" => health::openapi,
+    GET "/metrics" => health::metrics,
     POST "/v1/auth/login" => auth::login,
     POST "/v1/auth/refresh" => auth::refresh,
     POST "/v1/auth/logout" => auth::logout,

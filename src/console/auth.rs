@@ -8,6 +8,7 @@ use maud::html;
 use super::session::{self, over_https, ConsoleForm, SignInForm, SESSION_COOKIE, SIGNIN_COOKIE};
 use super::{views, ConsoleResult};
 use crate::api::auth::authenticate;
+use crate::api::extract::ClientAddr;
 use crate::auth::sha256_hex;
 use crate::db::now_ms;
 use crate::error::ApiError;
@@ -71,7 +72,8 @@ pub async fn sign_in(
 ) -> ConsoleResult<HttpResponse> {
     let email = form.fields.text("email").to_string();
     let password = form.fields.text("password").to_string();
-    let Some(account) = authenticate(&state, email.clone(), password).await? else {
+    let client = ClientAddr::of(&req, state.config.trust_proxy).0;
+    let Some(account) = authenticate(&state, client, email.clone(), password).await? else {
         return form_response(
             &req,
             &state,

@@ -9,6 +9,7 @@ mod contract;
 mod errors;
 mod faults;
 mod health;
+mod limits;
 mod patients;
 mod privacy;
 mod push_service;

@@ -1,0 +1,236 @@
+//! Prometheus metrics (OpenMetrics text): requests and latency per route
+//! pattern, method and status; database pool use; outbox depth; push outcomes;
+//! refused sign-in and enrolment attempts.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
+
+use crate::push::outbox::COUNTERS;
+
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The matched route pattern (`/v1/treatments/{id}`), never the raw path,
+    /// so ids do not multiply series; unmatched paths share one value.
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    pub endpoint: &'static str,
+    pub budget: &'static str,
+}
+
+type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: HistogramFamily,
+    limited: Family<LimitLabels, Counter>,
+    pool_connections: Gauge,
+    pool_idle: Gauge,
+    pool_max: Gauge,
+    outbox_pending: Gauge,
+    database_up: Gauge,
+}
+
+/// What the scrape handler reads from the database side.
+pub struct DbSnapshot {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+    /// `None` when the database did not answer.
+    pub outbox_pending: Option<i64>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms to ~16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// Push outcomes from the process-wide atomic counters of the dispatcher.
+#[derive(Debug)]
+struct PushOutcomes;
+
+impl Collector for PushOutcomes {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let outcomes = [
+            ("sent", &COUNTERS.sent),
+            ("retried", &COUNTERS.retried),
+            ("failed", &COUNTERS.failed),
+            ("stale", &COUNTERS.stale),
+            ("subscription_removed", &COUNTERS.subscriptions_removed),
+        ];
+        let mut family = encoder.encode_descriptor(
+            "aftercare_push_outcomes",
+            "Web Push attempts by outcome, in this process.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (outcome, counter) in outcomes {
+            let labels = [("outcome", outcome)];
+            ConstCounter::new(counter.load(Ordering::Relaxed))
+                .encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
+        let limited = Family::<LimitLabels, Counter>::default();
+        let (pool_connections, pool_idle, pool_max, outbox_pending, database_up) =
+            Default::default();
+        registry.register(
+            "aftercare_http_requests",
+            "HTTP requests by route pattern, method and status.",
+            requests.clone(),
+        );
+        registry.register(
+            "aftercare_http_request_duration_seconds",
+            "HTTP request latency by route pattern, method and status.",
+            latency.clone(),
+        );
+        registry.register(
+            "aftercare_auth_rate_limited",
+            "Sign-in and enrolment attempts refused with 429, by endpoint and exhausted budget.",
+            limited.clone(),
+        );
+        registry.register(
+            "aftercare_db_pool_connections",
+            "Open database connections in this process's pool.",
+            Gauge::clone(&pool_connections),
+        );
+        registry.register(
+            "aftercare_db_pool_idle_connections",
+            "Idle database connections in this process's pool.",
+            Gauge::clone(&pool_idle),
+        );
+        registry.register(
+            "aftercare_db_pool_max_connections",
+            "Configured size of this process's pool.",
+            Gauge::clone(&pool_max),
+        );
+        registry.register(
+            "aftercare_push_outbox_pending",
+            "Push jobs waiting to be sent (whole database).",
+            Gauge::clone(&outbox_pending),
+        );
+        registry.register(
+            "aftercare_database_up",
+            "1 when the database answered the last scrape.",
+            Gauge::clone(&database_up),
+        );
+        registry.register_collector(Box::new(PushOutcomes));
+        Self {
+            registry,
+            requests,
+            latency,
+            limited,
+            pool_connections,
+            pool_idle,
+            pool_max,
+            outbox_pending,
+            database_up,
+        }
+    }
+
+    pub fn observe_request(&self, route: Option<&str>, method: &str, status: u16, took: Duration) {
+        // Methods are client-chosen tokens: only the standard ones become labels.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
+        let labels = RequestLabels {
+            route: route.unwrap_or("unmatched").to_string(),
+            method: method.to_string(),
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.latency
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn rate_limited(&self, endpoint: &'static str, budget: &'static str) {
+        self.limited
+            .get_or_create(&LimitLabels { endpoint, budget })
+            .inc();
+    }
+
+    /// The whole exposition, with the database figures of this scrape.
+    pub fn render(&self, db: &DbSnapshot) -> String {
+        self.pool_connections.set(db.connections.into());
+        self.pool_idle.set(db.idle.into());
+        self.pool_max.set(db.max.into());
+        self.database_up.set(db.outbox_pending.is_some().into());
+        if let Some(n) = db.outbox_pending {
+            self.outbox_pending.set(n);
+        }
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+/// Shared between the request middleware and the handlers.
+pub type SharedMetrics = Arc<Metrics>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_requests_by_pattern_and_push_outcomes() {
+        let m = Metrics::new();
+        m.observe_request(
+            Some("/v1/treatments/{id}"),
+            "GET",
+            200,
+            Duration::from_millis(3),
+        );
+        m.observe_request(None, "BREW", 404, Duration::from_millis(1));
+        m.rate_limited("login", "address");
+        let text = m.render(&DbSnapshot {
+            connections: 2,
+            idle: 1,
+            max: 8,
+            outbox_pending: Some(5),
+        });
+        assert!(text.contains(
+            r#"aftercare_http_requests_total{route="/v1/treatments/{id}",method="GET",status="200"} 1"#
+        ), "{text}");
+        assert!(text.contains(r#"route="unmatched",method="other",status="404""#));
+        assert!(text.contains("aftercare_http_request_duration_seconds_bucket{"));
+        assert!(text.contains("aftercare_db_pool_max_connections 8"));
+        assert!(text.contains("aftercare_push_outbox_pending 5"));
+        assert!(text.contains(r#"aftercare_push_outcomes_total{outcome="sent"}"#));
+        assert!(text
+            .contains(r#"aftercare_auth_rate_limited_total{endpoint="login",budget="address"} 1"#));
+        assert!(text.trim_end().ends_with("# EOF"));
+    }
+}
