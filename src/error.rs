@@ -11,11 +11,14 @@ pub struct FieldError {
     pub message: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// `Display` and `Debug` are what the request logger records, so neither
+/// quotes what the client sent (a mistyped field may hold a password or a
+/// note); the full `detail` goes only to the client, in the response.
+#[derive(thiserror::Error)]
 pub enum ApiError {
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
-    #[error("{0}")]
+    #[error("the request is malformed")]
     BadRequest(String),
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -43,6 +46,19 @@ pub enum ApiError {
     Unavailable,
     #[error("internal error")]
     Internal(String),
+}
+
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Validation(errors) => f
+                .debug_tuple("Validation")
+                .field(&errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>())
+                .finish(),
+            Self::Internal(detail) => f.debug_tuple("Internal").field(detail).finish(),
+            other => write!(f, "{}: {other}", other.slug()),
+        }
+    }
 }
 
 impl ApiError {
@@ -147,6 +163,7 @@ impl ResponseError for ApiError {
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join("; "),
+            Self::BadRequest(detail) => detail.clone(),
             other => other.to_string(),
         };
         let errors = match self {

@@ -11,6 +11,7 @@ mod errors;
 mod faults;
 mod health;
 mod limits;
+mod logs;
 mod patients;
 mod privacy;
 mod push_service;
