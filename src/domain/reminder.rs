@@ -219,11 +219,17 @@ pub struct ReminderPlan {
 }
 
 impl ReminderPlan {
+    /// Six kinds with a few day ranges each leave plenty of room.
+    pub const MAX_RULES: usize = 50;
+
     /// Checks what a clinician's edit must respect: days within 0..=120,
     /// `first_day <= last_day`, 1..=6 whole-minute times per rule and no
     /// time repeated for the same kind on the same day (occurrence identity
     /// is (treatment, kind, date, time), so a repeat could never be sent).
     pub fn validate(&self) -> Result<(), String> {
+        if self.rules.len() > Self::MAX_RULES {
+            return Err(format!("at most {} rules", Self::MAX_RULES));
+        }
         for (i, r) in self.rules.iter().enumerate() {
             let what = format!("rule {i} ({})", r.kind);
             if r.last_day > MAX_DAY {
