@@ -100,6 +100,11 @@ TREATMENT_ID="$(printf '%s' "$TREATMENT" | field '["id"]')"
 DAY0="$(printf '%s' "$TREATMENT" | field '["day0"]')"
 LOG_DATE="$("$PY" -c "import datetime as d; print(d.date.fromisoformat('$DAY0') + d.timedelta(days=1))")"
 FLAG_ID="$(api PUT "/v1/treatments/$TREATMENT_ID/logs/$LOG_DATE" "$PATIENT" '{"redness":9,"swelling":8,"flaking":1,"sensitivity":7,"signs":["fever"],"note":"fixture note"}' | field '["assessment"]["flags"][0]["id"]')"
+# Erasure (DELETE /v1/me) gets a patient of its own in the patient run, so
+# the fixture patient lives on for the other operations.
+ERASED_ID="$(api POST /v1/patients "$CLINICIAN" '{"name":"Era Sure","email":"erasure@schemathesis.example","timezone":"UTC","fitzpatrick":2}' | field '["id"]')"
+CODE="$(api POST "/v1/patients/$ERASED_ID/enrolment-codes" "$CLINICIAN" | field '["code"]')"
+ERASED_PATIENT="$(api POST /v1/auth/enrol "" "{\"code\":\"$CODE\",\"password\":\"patient password 2\"}" | field '["access_token"]')"
 OCCURRENCE_ID="$(api GET "/v1/treatments/$TREATMENT_ID/reminders" "$PATIENT" | field '["upcoming"][0]["id"]')"
 
 cat >"$WORK/schemathesis.toml" <<EOF
@@ -133,10 +138,20 @@ CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,respo
 TOTAL_FAILURES=0
 summary=()
 run() {
-  local who="$1" token="$2" report="$WORK/report-$1.ndjson" status=0
+  local who="$1" token="$2" report="$WORK/report-$1.ndjson" config="$WORK/schemathesis-$1.toml" status=0
+  cp "$WORK/schemathesis.toml" "$config"
+  if [ "$who" = patient ]; then
+    cat >>"$config" <<EOF
+
+[[operations]]
+include-path = "/v1/me"
+include-method = "DELETE"
+headers = { Authorization = "Bearer $ERASED_PATIENT" }
+EOF
+  fi
   echo
   echo "schemathesis: run as $who"
-  "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run openapi.yaml \
+  "$VENV/bin/schemathesis" --config-file "$config" run openapi.yaml \
     --url "$BASE" \
     --header "Authorization: Bearer $token" \
     --checks "$CHECKS" \

@@ -48,27 +48,22 @@ const READ_ONLY: [&str; 5] = [
 #[serde(deny_unknown_fields)]
 pub struct PullQuery {
     last_pulled_at: Option<String>,
-    #[allow(dead_code)]
     schema_version: Option<String>,
-    #[allow(dead_code)]
     migration: Option<String>,
 }
 
 /// `null` (the literal WatermelonDB sends on a first sync) or a cursor.
 fn parse_cursor(raw: Option<&str>) -> ApiResult<Option<i64>> {
-    match raw.map(str::trim) {
+    match raw {
         None | Some("null") | Some("") => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::field(
-                    "last_pulled_at",
-                    "must be null or a timestamp from an earlier pull",
-                )
-            }),
+        // Plain digits only, as the spec's pattern says: no sign, no spaces.
+        Some(s) if (1..=18).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some(s.parse().expect("18 digits fit in an i64")))
+        }
+        Some(_) => Err(ApiError::field(
+            "last_pulled_at",
+            "must be null or a timestamp from an earlier pull",
+        )),
     }
 }
 
@@ -303,6 +298,25 @@ pub async fn pull(
     patient: PatientCaller,
     q: web::Query<PullQuery>,
 ) -> ApiResult<HttpResponse> {
+    // Not used, but bounded like any other input.
+    if q.schema_version
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > 32)
+    {
+        return Err(ApiError::field(
+            "schema_version",
+            "must be at most 32 characters",
+        ));
+    }
+    if q.migration
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > 4096)
+    {
+        return Err(ApiError::field(
+            "migration",
+            "must be at most 4096 characters",
+        ));
+    }
     let last = parse_cursor(q.last_pulled_at.as_deref())?;
     let body = state
         .db

@@ -251,7 +251,15 @@ on_both_backends!(kill_9_loses_no_acknowledged_write);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
     let url = fresh_database_url(Backend::Sqlite);
-    let (process, app, log) = serve_process(&url, &[("AFTERCARE_SCHEDULER_TICK_SECS", "1")]).await;
+    // 25 sign-ins to one account: above its default attempt budget.
+    let (process, app, log) = serve_process(
+        &url,
+        &[
+            ("AFTERCARE_SCHEDULER_TICK_SECS", "1"),
+            ("AFTERCARE_AUTH_LIMIT_ACCOUNT", "100"),
+        ],
+    )
+    .await;
     let clinic = app.new_clinic().await;
     let app = Arc::new(app);
     // Sign-ins are slow on purpose (argon2): many are in flight at once. The
