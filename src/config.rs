@@ -65,15 +65,13 @@ pub struct Config {
     pub push_max_attempts: i32,
     /// How long a clinician console sign-in lasts.
     pub console_session_ttl: Duration,
-    /// Believe `X-Forwarded-Proto: https` from a TLS-terminating proxy, so
-    /// console cookies get `Secure`. Only safe when such a proxy is in front.
-    pub trust_forwarded_proto: bool,
     /// Sign-in (per email) and enrolment (per code) attempts per 15 minutes.
     pub auth_limit_account: u32,
     /// Sign-in and enrolment attempts per client address per 15 minutes.
     pub auth_limit_address: u32,
     /// Take the client address and scheme from `X-Forwarded-For` /
-    /// `X-Forwarded-Proto` (set it only behind a reverse proxy that sets them).
+    /// `X-Forwarded-Proto` (set it only behind a reverse proxy that sets them):
+    /// attempt limits, console cookies' `Secure` and HSTS follow it.
     pub trust_proxy: bool,
     /// Bearer token for `GET /metrics`; without one only loopback may read it.
     pub metrics_token: Option<String>,
@@ -208,10 +206,6 @@ impl Config {
             },
             log_json: matches!(get("AFTERCARE_LOG_FORMAT").as_deref(), Some("json")),
             console_session_ttl: secs("AFTERCARE_CONSOLE_SESSION_TTL_SECS", 8 * 3600)?,
-            trust_forwarded_proto: matches!(
-                get("AFTERCARE_TRUST_FORWARDED_PROTO").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
         })
     }
 }

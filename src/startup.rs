@@ -212,7 +212,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
     let server = HttpServer::new(move || {
         let metrics = state.metrics.clone();
         // Either setting says a TLS-terminating proxy sets X-Forwarded-Proto.
-        let trust_proxy = state.config.trust_proxy || state.config.trust_forwarded_proto;
+        let trust_proxy = state.config.trust_proxy;
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))

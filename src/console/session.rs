@@ -48,7 +48,7 @@ fn tokens_match(sent: &str, expected: &str) -> bool {
 /// Whether the browser reached us over https. The server itself speaks plain
 /// HTTP, so only a trusted TLS-terminating proxy can tell (see the README).
 pub fn over_https(req: &HttpRequest, state: &AppState) -> bool {
-    state.config.trust_forwarded_proto
+    state.config.trust_proxy
         && req
             .headers()
             .get("x-forwarded-proto")

@@ -448,7 +448,7 @@ async fn posts_without_the_csrf_token_are_refused_and_change_nothing(backend: Ba
 }
 
 async fn the_session_cookie_is_http_only_strict_and_secure_over_https(backend: Backend) {
-    let app = spawn_app_with(backend, &[("AFTERCARE_TRUST_FORWARDED_PROTO", "1")]).await;
+    let app = spawn_app_with(backend, &[("AFTERCARE_TRUST_PROXY", "1")]).await;
     let c = Clinic::new(app).await;
     let over_http = sign_in_response(&c.app, &c.doc_email, &c.doc_password, &[]).await;
     let (token, line) = set_cookie(&over_http, "aftercare_console").unwrap();

@@ -72,7 +72,7 @@ async fn postgres_outage_answers_503_fast_and_recovers_without_restart() {
         "the proxy fronts 127.0.0.1:5432"
     );
     let outage = PostgresOutage::start().await;
-    let app = spawn_on(outage.url(), &[]).await;
+    let app = spawn_on(outage.url(), &[("AFTERCARE_DB_TIMEOUT_SECS", "2")]).await;
     let s = Scenario::on(app, 0.5, 2).await;
     assert_eq!(s.app.get("/readyz", None).await.status(), 200);
 

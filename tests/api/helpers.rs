@@ -99,6 +99,8 @@ pub async fn spawn_on(database_url: String, env: &[(&str, &str)]) -> TestApp {
             ("DATABASE_URL".into(), database_url.clone()),
             ("AFTERCARE_BIND".into(), "127.0.0.1:0".into()),
             ("AFTERCARE_DB_POOL_SIZE".into(), "4".into()),
+            // Generous: a loaded CI machine must not turn a slow connect into a failure.
+            ("AFTERCARE_DB_TIMEOUT_SECS".into(), "10".into()),
         ])
         .collect();
     let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
