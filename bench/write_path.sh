@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Write path: daily-log PUTs from many patients, on SQLite and PostgreSQL,
+# beside the database's own ceiling for the same upsert and the framework's
+# ceiling (GET /healthz), all under the same wrk settings in the same run.
+#
+#   bench/write_path.sh [sqlite] [postgres]      (default: both)
+#
+# Environment: BENCH_PATIENTS (200), BENCH_DAYS (60), WRK_SECONDS (15),
+# WRK_CONNS (32), WRK_THREADS (2), RATE_SECONDS (15), CEILING_SECONDS (15).
+source "$(dirname "$0")/lib.sh"
+
+PATIENTS=${BENCH_PATIENTS:-200}
+DAYS=${BENCH_DAYS:-60}
+RATE_SECONDS=${RATE_SECONDS:-15}
+CEILING_SECONDS=${CEILING_SECONDS:-15}
+BACKENDS=("$@")
+[[ ${#BACKENDS[@]} -gt 0 ]] || BACKENDS=(sqlite postgres)
+
+need_pkg wrk wrk
+need_pkg pgbench postgresql-contrib
+build
+
+ROWS=()
+for backend in "${BACKENDS[@]}"; do
+    database_for "$backend" write
+    url=$DB_URL
+    start_server "$url"
+    log "$backend: seeding $PATIENTS patients over HTTP"
+    seed "$BENCH_TMP/seed-$backend.tsv" --patients "$PATIENTS" --days-ago "$DAYS"
+
+    log "$backend: framework ceiling (GET /healthz)"
+    read -r h_rps h_p50 h_p99 h_err < <(run_wrk "$BASE/healthz")
+
+    log "$backend: PUT daily logs, wrk ${WRK_SECONDS}s"
+    read -r s_rps s_p50 s_p99 s_err < <(BENCH_SEED=$BENCH_TMP/seed-$backend.tsv \
+        run_wrk "$BASE" "$ROOT/bench/wrk/put_log.lua")
+
+    rate=$(half "$s_rps")
+    log "$backend: PUT daily logs at a constant $rate/s (half of peak)"
+    half_out=$("$HARNESS" rate --base "$BASE" --seed "$BENCH_TMP/seed-$backend.tsv" \
+        --mode put-log --rate "$rate" --seconds "$RATE_SECONDS" --connections "$WRK_CONNS")
+    r_p50=$(kv "$half_out" p50_ms)
+    r_p99=$(kv "$half_out" p99_ms)
+    r_err=$(kv "$half_out" errors)
+    r_rate=$(kv "$half_out" rate)
+    stop_server
+
+    log "$backend: database ceiling, ${CEILING_SECONDS}s"
+    case $backend in
+        sqlite)
+            c_out=$("$HARNESS" sqlite-ceiling --path "$BENCH_TMP/ceiling.db" \
+                --seconds "$CEILING_SECONDS" --treatments "$PATIENTS" --dates "$DAYS")
+            c_rps=$(kv "$c_out" rate)
+            c_how="minimal C-API loop, 1 writer"
+            ;;
+        postgres)
+            # The same table shape and upsert; as many connections as the
+            # service's pool (8), pgbench with prepared statements.
+            cat >"$BENCH_TMP/upsert.sql" <<EOF
+\set t random(0, $((PATIENTS - 1)))
+\set d random(0, $((DAYS - 1)))
+INSERT INTO bench_logs (id, treatment_id, patient_id, log_date, day, redness, swelling, flaking, sensitivity, signs, note, created_at, updated_at, seq, created_seq) VALUES ('l' || :t::text || '-' || :d::text, 't' || :t::text, 'p' || :t::text, DATE '2026-01-01' + :d::int, :d::int, 1, 0, 1, 1, '', NULL, 1767225600000, 1767225600000, 2, 2) ON CONFLICT (treatment_id, log_date) DO UPDATE SET redness = excluded.redness, swelling = excluded.swelling, flaking = excluded.flaking, sensitivity = excluded.sensitivity, signs = excluded.signs, note = excluded.note, day = excluded.day, updated_at = excluded.updated_at, seq = bench_logs.seq + 1;
+EOF
+            psql "$url" -qAt >/dev/null <<'EOF'
+CREATE TABLE bench_logs (
+    id TEXT PRIMARY KEY NOT NULL,
+    treatment_id TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    log_date DATE NOT NULL,
+    day INTEGER NOT NULL,
+    redness INTEGER NOT NULL CHECK (redness BETWEEN 0 AND 10),
+    swelling INTEGER NOT NULL CHECK (swelling BETWEEN 0 AND 10),
+    flaking INTEGER NOT NULL CHECK (flaking BETWEEN 0 AND 10),
+    sensitivity INTEGER NOT NULL CHECK (sensitivity BETWEEN 0 AND 10),
+    signs TEXT NOT NULL,
+    note TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    seq BIGINT NOT NULL DEFAULT 0,
+    created_seq BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (treatment_id, log_date)
+);
+CREATE INDEX bench_logs_patient_seq ON bench_logs (patient_id, seq);
+EOF
+            if ! pgbench -n -M prepared -c 8 -j 2 -T "$CEILING_SECONDS" -f "$BENCH_TMP/upsert.sql" "$url" \
+                >"$BENCH_TMP/pgbench.txt" 2>&1; then
+                tail -20 "$BENCH_TMP/pgbench.txt" >&2
+                exit 1
+            fi
+            c_rps=$(awk '/^tps = / {printf "%.1f", $3}' "$BENCH_TMP/pgbench.txt")
+            c_how="pgbench -c 8 -j 2 -M prepared"
+            ;;
+    esac
+    ROWS+=("$backend|$s_rps|$s_p50|$s_p99|$s_err|$r_rate|$r_p50|$r_p99|$r_err|$c_rps|$c_how|$h_rps|$h_p50|$h_p99")
+done
+
+echo
+echo "## Write path: PUT /v1/treatments/{id}/logs/{date}"
+echo
+echo "$(machine_line)"
+echo "wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s; $PATIENTS patients x $DAYS dates; half-peak: constant rate, $WRK_CONNS connections, ${RATE_SECONDS}s, latency from the scheduled send time"
+echo
+echo "| backend | PUT req/s | p50 ms | p99 ms | errors | half-peak req/s | p50 ms | p99 ms | errors | DB ceiling writes/s | ceiling how | service/DB | /healthz req/s | /healthz p50/p99 ms | service/framework |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r b s_rps s_p50 s_p99 s_err r_rate r_p50 r_p99 r_err c_rps c_how h_rps h_p50 h_p99 <<<"$row"
+    echo "| $b | $s_rps | $s_p50 | $s_p99 | $s_err | $r_rate | $r_p50 | $r_p99 | $r_err | $c_rps | $c_how | $(ratio "$s_rps" "$c_rps") | $h_rps | $h_p50 / $h_p99 | $(ratio "$s_rps" "$h_rps") |"
+done
+echo
+echo "goals: PostgreSQL service/DB >= 50%; p99 at half peak < 10 ms"
