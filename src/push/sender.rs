@@ -315,7 +315,10 @@ struct CachedSignature {
 #[derive(Clone)]
 pub struct PushSender {
     keys: VapidKeys,
-    vapid: PartialVapidSignatureBuilder,
+    /// Shared: cloning the builder re-derives the public key from the
+    /// private one (a P-256 scalar multiplication), so a `PushSender` clone
+    /// per push must not clone it.
+    vapid: Arc<PartialVapidSignatureBuilder>,
     subject: String,
     timeout: Duration,
     allow_insecure: bool,
@@ -352,7 +355,7 @@ impl PushSender {
         }
         Self {
             keys,
-            vapid,
+            vapid: Arc::new(vapid),
             subject,
             timeout,
             allow_insecure: false,
@@ -523,7 +526,7 @@ impl PushSender {
             .unwrap_or_default()
             .as_secs()
             + VAPID_VALIDITY.as_secs();
-        let mut builder = self.vapid.clone().add_sub_info(info);
+        let mut builder = PartialVapidSignatureBuilder::clone(&self.vapid).add_sub_info(info);
         // RFC 8292 §2: aud is the origin of the push resource, including a
         // non-default port (web-push's default drops the port).
         builder.add_claim("aud", origin);
