@@ -86,7 +86,7 @@ pub fn upsert(conn: &mut DbConn, id: &str, v: LogValues<'_>) -> ApiResult<DailyL
         .filter(l::treatment_id.eq(v.treatment_id))
         .filter(l::log_date.eq(v.log_date))
         .select(DailyLog::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// A treatment's logs in date order.
@@ -109,7 +109,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> ApiResult<Option<DailyLog>> {
     Ok(l::table
         .find(id)
         .select(DailyLog::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -122,7 +122,7 @@ pub fn by_date(
         .filter(l::treatment_id.eq(treatment_id))
         .filter(l::log_date.eq(date))
         .select(DailyLog::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

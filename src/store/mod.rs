@@ -1,5 +1,10 @@
 //! Diesel queries, one module per table or aggregate. Functions that read
 //! patient data take a [`Scope`], so who-may-see-what is decided here once.
+//!
+//! Lookups by primary or unique key use `get_result`, not `first`: `first`
+//! adds `LIMIT ?`, and SQLite (the bundled 3.50) marks a bound LIMIT as plan-relevant,
+//! so every execution re-prepares the cached statement (a third of the CPU
+//! of a daily-log write on SQLite; see bench/RESULTS.md).
 
 pub mod accounts;
 pub mod audit;

@@ -84,7 +84,7 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Patient> {
         .inner_join(a::table)
         .filter(p::account_id.eq(id))
         .select(columns())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match found {
         Some(patient) if scope.allows(&patient.id, &patient.clinic_id) => Ok(patient),
@@ -120,7 +120,7 @@ pub fn bump_change_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
     Ok(p::table
         .find(patient_id)
         .select(p::change_seq)
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// The patient's time zone and skin type, as the recovery rules need them.
@@ -128,7 +128,7 @@ pub fn profile(conn: &mut DbConn, patient_id: &str) -> ApiResult<(String, i32)> 
     Ok(p::table
         .find(patient_id)
         .select((p::timezone, p::fitzpatrick))
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 pub fn set_timezone(conn: &mut DbConn, patient_id: &str, timezone: &str) -> ApiResult<()> {
@@ -143,5 +143,5 @@ pub fn sync_cursor(conn: &mut DbConn, patient_id: &str) -> ApiResult<(i64, i64)>
     Ok(p::table
         .find(patient_id)
         .select((p::change_seq, p::tombstones_pruned_seq))
-        .first(conn)?)
+        .get_result(conn)?)
 }

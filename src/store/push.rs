@@ -108,7 +108,7 @@ pub fn subscription(conn: &mut DbConn, id: &str) -> ApiResult<Option<StoredSubsc
     Ok(s::table
         .find(id)
         .select(StoredSubscription::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -43,7 +43,7 @@ pub fn plan(conn: &mut DbConn, treatment_id: &str) -> ApiResult<(ReminderPlan, i
     let (json, until): (String, i64) = rp::table
         .find(treatment_id)
         .select((rp::plan, rp::planned_until))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok((
         serde_json::from_str(&json).map_err(|e| corrupt("plan", e))?,
         until,
@@ -90,7 +90,7 @@ pub fn preferences(conn: &mut DbConn, patient_id: &str) -> ApiResult<Preferences
     let json: Option<String> = pr::table
         .find(patient_id)
         .select(pr::prefs)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match json {
         None => Ok(Preferences::default()),
@@ -277,7 +277,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Option<OccurrenceRow>> {
     Ok(o::table
         .find(id)
         .select(OccurrenceRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -294,7 +294,7 @@ pub fn preferences_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
     Ok(pr::table
         .find(patient_id)
         .select(pr::seq)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .unwrap_or(0))
 }

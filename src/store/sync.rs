@@ -130,7 +130,7 @@ pub fn changed(conn: &mut DbConn, patient_id: &str, after: i64, upto: i64) -> Ap
             .filter(pr::patient_id.eq(patient_id))
             .filter(pr::seq.gt(after).and(pr::seq.le(upto)))
             .select(pr::prefs)
-            .first(conn)
+            .get_result(conn)
             .optional()?,
     })
 }

@@ -65,7 +65,7 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Treatment> {
     let found: Option<Treatment> = t::table
         .find(id)
         .select(Treatment::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match found {
         Some(tr) if scope.allows(&tr.patient_id, &tr.clinic_id) => Ok(tr),
@@ -95,5 +95,5 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> ApiResult<Treatment> {
     Ok(t::table
         .find(id)
         .select(Treatment::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
