@@ -112,6 +112,15 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    /// SQLite has one writer at a time. Without this, concurrent writers of
+    /// this process wait in SQLite's busy handler, which sleeps 1, 2, 5, 10…
+    /// up to 100 ms between tries: a few collisions turn a sub-millisecond
+    /// write into tens or hundreds of milliseconds. Queued here, the next
+    /// writer starts as soon as the last one commits; other processes still
+    /// meet the busy timeout. `None` on PostgreSQL, where writers run
+    /// concurrently.
+    sqlite_writer: Option<std::sync::Arc<parking_lot::Mutex<()>>>,
+    timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +141,13 @@ impl Db {
             .connection_timeout(timeout)
             .test_on_check_out(false)
             .build_unchecked(Manager { url: url.clone() });
-        Self { pool, url }
+        let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(Default::default);
+        Self {
+            pool,
+            url,
+            sqlite_writer,
+            timeout,
+        }
     }
 
     pub fn backend(&self) -> &'static str {
@@ -179,16 +194,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            let result = f(&mut conn);
-            if matches!(result, Err(ApiError::Unavailable)) {
-                conn.broken = true;
-            }
-            result
-        })
-        .await?
+        self.blocking(None, f).await
     }
 
     /// Like [`Db::run`], inside one write transaction.
@@ -197,7 +203,35 @@ impl Db {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_tx(conn, f)).await
+        self.blocking(self.sqlite_writer.clone(), move |conn| write_tx(conn, f))
+            .await
+    }
+
+    async fn blocking<T, F>(
+        &self,
+        writer: Option<std::sync::Arc<parking_lot::Mutex<()>>>,
+        f: F,
+    ) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (pool, timeout) = (self.pool.clone(), self.timeout);
+        actix_web::web::block(move || {
+            // A writer's turn comes before its connection, so queued writers
+            // hold none; the wait is bounded like a pool checkout (503).
+            let _turn = match &writer {
+                Some(w) => Some(w.try_lock_for(timeout).ok_or(ApiError::Unavailable)?),
+                None => None,
+            };
+            let mut conn = pool.get()?;
+            let result = f(&mut conn);
+            if matches!(result, Err(ApiError::Unavailable)) {
+                conn.broken = true;
+            }
+            result
+        })
+        .await?
     }
 
     pub fn pool_state(&self) -> (u32, u32) {
