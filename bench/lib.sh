@@ -5,8 +5,12 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/target/release/aftercare
-HARNESS=$ROOT/target/release/examples/bench
+# BENCH_BIN_DIR=dir (holding `aftercare` and `bench`) runs other, already
+# built binaries, e.g. to compare two commits; nothing is built then.
+BIN_DIR=${BENCH_BIN_DIR:-$ROOT/target/release}
+BIN=$BIN_DIR/aftercare
+HARNESS=${BENCH_BIN_DIR:+$BENCH_BIN_DIR/bench}
+HARNESS=${HARNESS:-$ROOT/target/release/examples/bench}
 PG_BASE=${BENCH_PG_BASE:-postgres://postgres@127.0.0.1:5432}
 ADMIN_EMAIL=admin@bench.example
 ADMIN_PASSWORD='bench admin password'
@@ -52,6 +56,7 @@ need_pkg() { # command package
 }
 
 build() {
+    [[ -z ${BENCH_BIN_DIR:-} ]] || return 0
     log "building release binary and bench harness"
     (cd "$ROOT" && cargo build --release --quiet --bin aftercare --example bench)
 }
