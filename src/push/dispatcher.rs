@@ -132,118 +132,137 @@ impl Dispatcher {
             });
         }
         let mut delivered = 0;
+        let mut outcomes = Vec::with_capacity(tasks.len());
         while let Some(joined) = tasks.join_next().await {
             let Ok((job, attempt)) = joined else { continue };
             delivered += usize::from(matches!(attempt, Attempt::Sent(PushOutcome::Delivered)));
-            self.record(job, attempt).await?;
+            outcomes.push((job, attempt));
         }
+        self.record(outcomes).await?;
         Ok(delivered)
     }
 
-    async fn record(&self, job: PushJob, attempt: Attempt) -> ApiResult<()> {
+    /// Records the outcomes of one batch in one write transaction.
+    async fn record(&self, outcomes: Vec<(PushJob, Attempt)>) -> ApiResult<()> {
         let worker = self.worker.clone();
-        let attempts = job.attempts + 1;
         let now = Utc::now().timestamp_millis();
         let (retry_base, max_attempts) = (self.config.retry_base, self.config.max_attempts);
         self.db
             .write(move |c| {
-                let id = &job.id;
-                match attempt {
-                    Attempt::NoSubscription => {
-                        push_store::finish(
-                            c,
-                            id,
-                            &worker,
-                            "gone",
-                            None,
-                            Some("subscription removed"),
-                            job.attempts,
-                        )?;
-                    }
-                    Attempt::Sent(PushOutcome::Delivered) => {
-                        push_store::finish(c, id, &worker, "sent", Some(201), None, attempts)?;
-                        outbox::count(&COUNTERS.sent);
-                    }
-                    Attempt::Sent(PushOutcome::Gone) => {
-                        push_store::finish(
-                            c,
-                            id,
-                            &worker,
-                            "gone",
-                            Some(410),
-                            Some("push service says the subscription is gone"),
-                            attempts,
-                        )?;
-                        push_store::delete_subscription_by_id(c, &job.subscription_id)?;
-                        push_store::drop_jobs_for_subscription(c, &job.subscription_id)?;
-                        outbox::count(&COUNTERS.subscriptions_removed);
-                    }
-                    Attempt::Stale => {
-                        push_store::finish(
-                            c,
-                            id,
-                            &worker,
-                            "stale",
-                            None,
-                            Some("stale before it could be sent"),
-                            job.attempts,
-                        )?;
-                        outbox::count(&COUNTERS.stale);
-                    }
-                    Attempt::Sent(PushOutcome::Rejected { status, reason }) => {
-                        push_store::finish(
-                            c,
-                            id,
-                            &worker,
-                            "failed",
-                            Some(i32::from(status)),
-                            Some(&reason),
-                            attempts,
-                        )?;
-                        outbox::count(&COUNTERS.failed);
-                    }
-                    Attempt::Sent(PushOutcome::Retry { after }) => {
-                        let next = now + backoff(retry_base, attempts, after).as_millis() as i64;
-                        if attempts >= max_attempts {
-                            push_store::finish(
-                                c,
-                                id,
-                                &worker,
-                                "failed",
-                                None,
-                                Some("gave up after the last attempt"),
-                                attempts,
-                            )?;
-                            outbox::count(&COUNTERS.failed);
-                        } else if next >= job.stale_at {
-                            push_store::finish(
-                                c,
-                                id,
-                                &worker,
-                                "stale",
-                                None,
-                                Some("next attempt would be too late"),
-                                attempts,
-                            )?;
-                            outbox::count(&COUNTERS.stale);
-                        } else {
-                            push_store::retry_later(
-                                c,
-                                id,
-                                &worker,
-                                next,
-                                None,
-                                "push service asked to retry",
-                                attempts,
-                            )?;
-                            outbox::count(&COUNTERS.retried);
-                        }
-                    }
+                for (job, attempt) in outcomes {
+                    record_one(c, &worker, now, retry_base, max_attempts, job, attempt)?;
                 }
                 Ok(())
             })
             .await
     }
+}
+
+/// Records one push's outcome: sent, gone, stale, failed or retried later.
+fn record_one(
+    c: &mut crate::db::DbConn,
+    worker: &str,
+    now: i64,
+    retry_base: Duration,
+    max_attempts: i32,
+    job: PushJob,
+    attempt: Attempt,
+) -> ApiResult<()> {
+    let attempts = job.attempts + 1;
+    let id = &job.id;
+    match attempt {
+        Attempt::NoSubscription => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "gone",
+                None,
+                Some("subscription removed"),
+                job.attempts,
+            )?;
+        }
+        Attempt::Sent(PushOutcome::Delivered) => {
+            push_store::finish(c, id, worker, "sent", Some(201), None, attempts)?;
+            outbox::count(&COUNTERS.sent);
+        }
+        Attempt::Sent(PushOutcome::Gone) => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "gone",
+                Some(410),
+                Some("push service says the subscription is gone"),
+                attempts,
+            )?;
+            push_store::delete_subscription_by_id(c, &job.subscription_id)?;
+            push_store::drop_jobs_for_subscription(c, &job.subscription_id)?;
+            outbox::count(&COUNTERS.subscriptions_removed);
+        }
+        Attempt::Stale => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "stale",
+                None,
+                Some("stale before it could be sent"),
+                job.attempts,
+            )?;
+            outbox::count(&COUNTERS.stale);
+        }
+        Attempt::Sent(PushOutcome::Rejected { status, reason }) => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "failed",
+                Some(i32::from(status)),
+                Some(&reason),
+                attempts,
+            )?;
+            outbox::count(&COUNTERS.failed);
+        }
+        Attempt::Sent(PushOutcome::Retry { after }) => {
+            let next = now + backoff(retry_base, attempts, after).as_millis() as i64;
+            if attempts >= max_attempts {
+                push_store::finish(
+                    c,
+                    id,
+                    worker,
+                    "failed",
+                    None,
+                    Some("gave up after the last attempt"),
+                    attempts,
+                )?;
+                outbox::count(&COUNTERS.failed);
+            } else if next >= job.stale_at {
+                push_store::finish(
+                    c,
+                    id,
+                    worker,
+                    "stale",
+                    None,
+                    Some("next attempt would be too late"),
+                    attempts,
+                )?;
+                outbox::count(&COUNTERS.stale);
+            } else {
+                push_store::retry_later(
+                    c,
+                    id,
+                    worker,
+                    next,
+                    None,
+                    "push service asked to retry",
+                    attempts,
+                )?;
+                outbox::count(&COUNTERS.retried);
+            }
+        }
+    }
+    Ok(())
 }
 
 enum Attempt {
