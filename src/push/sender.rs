@@ -386,9 +386,17 @@ impl PushSender {
             Err(reason) => return rejected_locally(reason),
         };
         let origin = url.origin().ascii_serialization();
-        let request = match self.build(sub, msg, &origin) {
-            Ok(request) => request,
-            Err(reason) => return rejected_locally(reason),
+        // Encryption (an ECDH per message) is the CPU-heavy part: run it on
+        // the blocking pool so that concurrent sends use every core instead
+        // of the caller's (single-threaded) runtime.
+        let built = {
+            let (this, sub, msg, origin) = (self.clone(), sub.clone(), msg.clone(), origin.clone());
+            tokio::task::spawn_blocking(move || this.build(&sub, &msg, &origin)).await
+        };
+        let request = match built {
+            Ok(Ok(request)) => request,
+            Ok(Err(reason)) => return rejected_locally(reason),
+            Err(e) => return rejected_locally(format!("building the request failed: {e}")),
         };
 
         let response = match self.client.execute(request).await {
