@@ -67,15 +67,11 @@ fn parse_cursor(raw: Option<&str>) -> ApiResult<Option<i64>> {
     }
 }
 
-fn ms(v: i64) -> Value {
-    json!(v)
-}
-
 fn treatment_record(ctx: &TreatmentCtx) -> Value {
     let t = &ctx.treatment;
     json!({
         "id": t.id,
-        "performed_at": ms(t.performed_at),
+        "performed_at": t.performed_at,
         "day0": t.day0,
         "area": ctx.area,
         "depth_mm": ctx.depth.get(),
@@ -140,8 +136,8 @@ fn log_record(l: &daily_logs::DailyLog) -> Value {
         "sensitivity": l.sensitivity,
         "signs": serde_json::to_string(&signs).unwrap_or_default(),
         "note": l.note,
-        "created_at": ms(l.created_at),
-        "updated_at": ms(l.updated_at),
+        "created_at": l.created_at,
+        "updated_at": l.updated_at,
     })
 }
 
@@ -187,8 +183,7 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> ApiResul
         current,
     );
     let changed = sync::changed(c, patient_id, after, upto)?;
-    let mut tables: BTreeMap<&str, TableOut> = BTreeMap::new();
-    for name in [
+    let mut tables: BTreeMap<&str, TableOut> = [
         "treatments",
         "timeline_days",
         "care_instructions",
@@ -197,70 +192,51 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> ApiResul
         "flags",
         "symptom_logs",
         "preferences",
-    ] {
-        tables.insert(name, TableOut::default());
+    ]
+    .into_iter()
+    .map(|name| (name, TableOut::default()))
+    .collect();
+    // Every table above is present, so `rows` never misses.
+    fn rows<'a>(tables: &'a mut BTreeMap<&str, TableOut>, name: &str) -> &'a mut Vec<Value> {
+        &mut tables.get_mut(name).expect("known sync table").records
     }
     for t in changed.treatments {
         let ctx = recovery::context(c, t)?;
         let (days, care) = derived_records(&ctx);
-        tables
-            .get_mut("treatments")
-            .unwrap()
-            .records
-            .push(treatment_record(&ctx));
-        tables
-            .get_mut("timeline_days")
-            .unwrap()
-            .records
-            .extend(days);
-        tables
-            .get_mut("care_instructions")
-            .unwrap()
-            .records
-            .extend(care);
+        rows(&mut tables, "treatments").push(treatment_record(&ctx));
+        rows(&mut tables, "timeline_days").extend(days);
+        rows(&mut tables, "care_instructions").extend(care);
     }
     for (treatment_id, plan) in changed.plans {
         let rules: Value = serde_json::from_str::<Value>(&plan)
             .map(|p| p["rules"].clone())
             .unwrap_or(Value::Null);
-        tables
-            .get_mut("reminder_plans")
-            .unwrap()
-            .records
-            .push(json!({
-                "id": treatment_id, "treatment_id": treatment_id, "rules": rules.to_string(),
-            }));
+        rows(&mut tables, "reminder_plans").push(json!({
+            "id": treatment_id, "treatment_id": treatment_id, "rules": rules.to_string(),
+        }));
     }
     for o in &changed.occurrences {
-        tables.get_mut("reminders").unwrap().records.push(json!({
+        rows(&mut tables, "reminders").push(json!({
             "id": o.id, "treatment_id": o.treatment_id, "kind": o.kind, "day": o.day,
-            "local_date": o.local_date, "local_time": o.local_time, "due_at": ms(o.due_at),
+            "local_date": o.local_date, "local_time": o.local_time, "due_at": o.due_at,
             "status": o.status, "done_at": o.done_at,
         }));
     }
     for f in &changed.flags {
         let evidence: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
-        tables.get_mut("flags").unwrap().records.push(json!({
+        rows(&mut tables, "flags").push(json!({
             "id": f.id, "treatment_id": f.treatment_id, "reason": f.reason, "severity": f.severity,
             "status": f.status, "day": evidence.get("day").cloned().unwrap_or(Value::Null),
-            "opened_at": ms(f.opened_at), "updated_at": ms(f.updated_at),
+            "opened_at": f.opened_at, "updated_at": f.updated_at,
         }));
     }
     for l in &changed.logs {
-        tables
-            .get_mut("symptom_logs")
-            .unwrap()
-            .records
-            .push(log_record(l));
+        rows(&mut tables, "symptom_logs").push(log_record(l));
     }
     if let Some(json) = changed.preferences {
         let prefs: Preferences = serde_json::from_str(&json).map_err(ApiError::internal)?;
         let (tz, _) = patients::profile(c, patient_id)?;
-        tables
-            .get_mut("preferences")
-            .unwrap()
-            .records
-            .push(preferences_record(patient_id, &tz, &prefs));
+        rows(&mut tables, "preferences").push(preferences_record(patient_id, &tz, &prefs));
     }
     for (table, id) in sync::tombstones(c, patient_id, after, upto)? {
         if let Some(out) = tables.get_mut(table.as_str()) {
