@@ -1,10 +1,8 @@
 //! Command-line operations that need no HTTP: creating a clinic and its admin.
 
 use crate::auth::{generate_password, hash_password};
-use crate::db::{write_tx, Db};
-use crate::domain::account::{Email, Password, PersonName, Role};
-use crate::error::ApiError;
-use crate::store::{accounts, clinics};
+use crate::db::Db;
+use crate::domain::account::{Email, Password, PersonName};
 
 pub struct CreatedClinic {
     pub clinic_id: String,
@@ -29,22 +27,13 @@ pub fn create_clinic(
     let password = Password::parse(&password.unwrap_or_else(generate_password))
         .map_err(|e| format!("password {e}"))?;
     let hash = hash_password(&password);
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let (clinic_id, admin_id) = write_tx(&mut conn, |c| {
-        let clinic_id = clinics::create(c, clinic_name.as_str())?;
-        let admin_id = accounts::create(
-            c,
-            accounts::NewAccount {
-                clinic_id: &clinic_id,
-                role: Role::Admin,
-                email: &email,
-                name: &admin_name,
-                password_hash: Some(&hash),
+    let (clinic_id, admin_id) =
+        crate::app::clinic::create_clinic(db, &clinic_name, &email, &admin_name, &hash).map_err(
+            |e| match e {
+                crate::app::AppError::Conflict(m) => m,
+                other => other.to_string(),
             },
         )?;
-        Ok::<_, ApiError>((clinic_id, admin_id))
-    })
-    .map_err(|e| e.to_string())?;
     Ok(CreatedClinic {
         clinic_id,
         admin_id,

@@ -1,9 +1,11 @@
 //! Periodic background work in every server process (missed-log flags,
-//! pruning old sync tombstones). Each job is safe to run
-//! in several processes at once (idempotent flag upserts under a unique index).
+//! pruning old sync tombstones). Each job is safe to run in several
+//! processes at once (idempotent flag upserts under a unique index), and
+//! writes only through the database's one write entry point.
 
 use std::time::Duration;
 
+use crate::app::{recovery, sync, AppError};
 use crate::db::Db;
 
 pub async fn run(db: Db, every: Duration) {
@@ -11,19 +13,14 @@ pub async fn run(db: Db, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match db
-            .run(|c| crate::recovery::check_missed_logs(c, chrono::Utc::now()))
-            .await
-        {
+        match recovery::check_missed_logs(&db, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(flags = n, "missed-log check raised or updated flags"),
             Err(e) => tracing::warn!(error = %e, "missed-log check failed; will retry"),
         }
         let now = chrono::Utc::now().timestamp_millis();
-        if let Err(e) = db
-            .write(move |c| crate::store::sync::prune_tombstones(c, now))
-            .await
-        {
+        if let Err(e) = sync::prune_tombstones(&db, now).await {
+            let e: AppError = e;
             tracing::warn!(error = %e, "tombstone pruning failed; will retry");
         }
     }

@@ -1,19 +1,24 @@
 //! aftercare: recovery tracking after microneedling. The binary in `main.rs`
 //! is a thin CLI over this library; integration tests use it too.
+//!
+//! Layers, each calling only the ones below it: `domain` (pure rules) ←
+//! `db` and `store` (queries) ← `app` (use cases) ← `http` (state, errors,
+//! client address shared by the web side) ← `api` (JSON) and `console`
+//! (HTML) and `jobs` (background work) ← `startup` ← `main`. `push` is the
+//! Web Push transport, used by the dispatcher job.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod cli;
-pub mod clinic;
 pub mod config;
 pub mod console;
 pub mod db;
 pub mod domain;
-pub mod error;
+pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod push;
-pub mod recovery;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

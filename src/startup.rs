@@ -11,29 +11,16 @@ use base64::Engine;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api;
-use crate::api::extract::{is_https, BODY_LIMIT};
-use crate::api::limits::AuthLimits;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::console;
 use crate::db::{Db, DbSetupError};
-use crate::error::ApiError;
-use crate::metrics::{Metrics, SharedMetrics};
+use crate::http::limits::AuthLimits;
+use crate::http::{is_https, ApiError, AppState, BODY_LIMIT};
+use crate::metrics::Metrics;
 use crate::push::dispatcher::{Dispatcher, DispatcherConfig};
 use crate::push::sender::{PushSender, VapidKeys};
 use crate::store::{protocols, settings};
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub keys: TokenKeys,
-    pub config: Config,
-    /// The VAPID public key browsers subscribe with.
-    pub vapid_public_key: String,
-    /// Attempt budgets of sign-in and enrolment (per process).
-    pub limits: AuthLimits,
-    pub metrics: SharedMetrics,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

@@ -8,13 +8,15 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use aftercare::app::outbox::Message;
+use aftercare::app::AppError;
 use aftercare::config::Config;
+use aftercare::db::now_ms;
 use aftercare::db::schema::{push_jobs as j, push_subscriptions as s};
-use aftercare::db::{now_ms, write_tx};
 use aftercare::domain::account::{Email, PersonName, TimeZone};
+use aftercare::domain::ids::PatientId;
 use aftercare::domain::reminder::ReminderKind;
 use aftercare::push::dispatcher::{Dispatcher, DispatcherConfig};
-use aftercare::push::outbox::Message;
 use aftercare::push::sender::{PushSender, VapidKeys};
 use aftercare::startup::open_database;
 use aftercare::store::{patients, protocols, push, reminders, treatments};
@@ -50,8 +52,8 @@ pub struct Args {
     export: String,
 }
 
-fn err<E: std::fmt::Display>(e: E) -> aftercare::error::ApiError {
-    aftercare::error::ApiError::internal(e.to_string())
+fn err<E: std::fmt::Display>(e: E) -> AppError {
+    AppError::internal(e.to_string())
 }
 
 fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
@@ -62,9 +64,10 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
         None,
         Some("bench admin password".into()),
     )?;
-    let mut conn = db.conn().map_err(ctx("connection"))?;
-    let protocol_id =
-        protocols::current_for_clinic(&mut conn, &clinic.clinic_id).map_err(ctx("protocol"))?;
+    let protocol_id = {
+        let mut conn = db.conn().map_err(ctx("connection"))?;
+        protocols::current_for_clinic(&mut conn, &clinic.clinic_id).map_err(ctx("protocol"))?
+    };
     let now = now_ms();
     let today = chrono::Utc::now().date_naive();
     let name = PersonName::parse("Bench Patient")?;
@@ -72,8 +75,9 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
     let mut i = 0;
     while i < a.patients {
         let end = (i + 500).min(a.patients);
-        write_tx(&mut conn, |c| {
+        db.write_blocking(|tx| {
             for p in i..end {
+                let c = tx.conn();
                 let email = Email::parse(&format!("p{p}@bench.example")).map_err(err)?;
                 let pid = patients::create(
                     c,
@@ -86,10 +90,11 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
                         fitzpatrick: 2,
                     },
                 )?;
+                let patient = PatientId::new(pid.clone());
+                let mut w = tx.patient(&patient);
                 let tid = treatments::create(
-                    c,
+                    &mut w,
                     treatments::NewTreatment {
-                        patient_id: &pid,
                         clinic_id: &clinic.clinic_id,
                         protocol_id: &protocol_id,
                         performed_at: now - 3 * 86_400_000,
@@ -99,7 +104,6 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
                         addons: "",
                         session_number: 1,
                         created_by: &clinic.admin_id,
-                        seq: 1,
                     },
                 )?;
                 // A real browser-like subscription: P-256 public key and a
@@ -107,7 +111,7 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
                 let key = VapidKeys::generate().public_key();
                 let auth = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
                 push::upsert_subscription(
-                    c,
+                    w.conn(),
                     push::NewSubscription {
                         account_id: &pid,
                         clinic_id: &clinic.clinic_id,
@@ -120,11 +124,10 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
                 for k in 0..a.per_patient {
                     let kind = ReminderKind::ALL[k % ReminderKind::ALL.len()];
                     reminders::insert_occurrence(
-                        c,
+                        &mut w,
                         &reminders::NewOccurrence {
                             identity: &format!("{tid}:{}:bench:{k}", kind.as_str()),
                             treatment_id: &tid,
-                            patient_id: &pid,
                             clinic_id: &clinic.clinic_id,
                             kind: kind.as_str(),
                             day: 3,
@@ -132,12 +135,11 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
                             local_time: "08:00",
                             due_at: now - 60_000,
                             stale_at: now + 3 * 3_600_000,
-                            seq: 1,
                         },
                     )?;
                 }
             }
-            Ok(())
+            Ok::<_, AppError>(())
         })
         .map_err(ctx("seed"))?;
         i = end;

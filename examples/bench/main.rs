@@ -43,7 +43,7 @@ enum Command {
     Dispatch(dispatch::Args),
     /// Bulk-seeds treatments and plans into a SQLite file.
     PlanningSeed(planning::SeedArgs),
-    /// Runs the planner (`push::scheduler::refill`) over a seeded file.
+    /// Runs the planner (`app::reminders::refill`) over a seeded file.
     PlanningRun(planning::RunArgs),
 }
 

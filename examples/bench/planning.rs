@@ -6,11 +6,11 @@
 
 use std::time::Instant;
 
+use aftercare::app::reminders as scheduler;
 use aftercare::config::{Config, DatabaseUrl};
 use aftercare::db::DbConn;
 use aftercare::domain::reminder::default_plan;
 use aftercare::domain::treatment::DepthMm;
-use aftercare::push::scheduler;
 use aftercare::startup::open_database;
 use aftercare::store::protocols;
 use diesel::connection::SimpleConnection;
@@ -119,7 +119,12 @@ pub fn run(a: RunArgs) -> Res<()> {
     let created = if a.dry {
         dry_run(&mut conn, now)?
     } else {
-        scheduler::refill(&mut conn, now, a.batch).map_err(ctx("refill"))?
+        // The planner writes through the service's one write entry point.
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(ctx("runtime"))?
+            .block_on(scheduler::refill(&db, now, a.batch))
+            .map_err(ctx("refill"))?
     };
     let secs = t.elapsed().as_secs_f64();
     let treatments: i64 = {

@@ -1,17 +1,15 @@
 //! Sign-in, token refresh with rotation, sign-out and patient enrolment.
 
-use std::net::IpAddr;
-
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ClientAddr, Json};
-use super::limits::Limited;
-use crate::auth::{hash_password, normalise_enrolment_code, sha256_hex, verify_password};
+use super::extract::Json;
+use crate::app::accounts as app_accounts;
+use crate::auth::{normalise_enrolment_code, sha256_hex};
 use crate::domain::account::{Password, Role};
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-use crate::store::{accounts, enrolment_codes, refresh_tokens};
+use crate::http::sign_in::{authenticate, limited};
+use crate::http::{ApiError, ApiResult, AppState, ClientAddr};
+use crate::store::accounts;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,40 +45,6 @@ fn refresh_ttl_ms(state: &AppState) -> i64 {
     state.config.refresh_token_ttl.as_millis() as i64
 }
 
-/// Counts a refused attempt in the metrics and turns it into a 429.
-fn limited(state: &AppState, endpoint: &'static str, l: Limited) -> ApiError {
-    state.metrics.rate_limited(endpoint, l.key());
-    l.into()
-}
-
-/// The account whose email and password these are, or `None`. Shared by
-/// the API's login and the console's sign-in, which share one attempt
-/// budget per email and per client address (429 once it is spent).
-pub async fn authenticate(
-    state: &AppState,
-    client: IpAddr,
-    email: String,
-    password: String,
-) -> ApiResult<Option<accounts::Account>> {
-    if email.len() > 254 || password.len() > Password::MAX_BYTES {
-        return Ok(None);
-    }
-    let email = email.trim().to_lowercase();
-    state
-        .limits
-        .login
-        .check(client, &email)
-        .map_err(|l| limited(state, "login", l))?;
-    let account = state
-        .db
-        .run(move |c| accounts::find_by_email(c, &email))
-        .await?;
-    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    // Verified even for unknown emails, so timing does not tell which exist.
-    let ok = web::block(move || verify_password(hash.as_deref(), &password)).await?;
-    Ok(account.filter(|_| ok))
-}
-
 pub async fn login(
     state: web::Data<AppState>,
     client: ClientAddr,
@@ -91,11 +55,7 @@ pub async fn login(
         .await?
         .ok_or(ApiError::Unauthorized(BAD_CREDENTIALS))?;
     let ttl = refresh_ttl_ms(&state);
-    let id = account.id.clone();
-    let refresh = state
-        .db
-        .write(move |c| refresh_tokens::issue(c, &id, None, ttl))
-        .await?;
+    let refresh = app_accounts::start_session(&state.db, account.id.clone(), ttl).await?;
     Ok(HttpResponse::Ok().json(tokens(&state, &account, refresh)))
 }
 
@@ -114,18 +74,7 @@ pub async fn refresh(
         return Err(ApiError::Unauthorized("the refresh token is invalid"));
     }
     let ttl = refresh_ttl_ms(&state);
-    let outcome = state
-        .db
-        .write(move |c| {
-            let rotation = refresh_tokens::rotate(c, &presented, ttl)?;
-            Ok(match rotation {
-                refresh_tokens::Rotation::Rotated { account_id, token } => {
-                    accounts::get(c, &account_id)?.map(|a| (a, token))
-                }
-                _ => None,
-            })
-        })
-        .await?;
+    let outcome = app_accounts::refresh(&state.db, presented, ttl).await?;
     match outcome {
         Some((account, token)) => Ok(HttpResponse::Ok().json(tokens(&state, &account, token))),
         None => Err(ApiError::Unauthorized(
@@ -140,10 +89,7 @@ pub async fn logout(
 ) -> ApiResult<HttpResponse> {
     let presented = body.0.refresh_token;
     if presented.len() <= 128 {
-        state
-            .db
-            .write(move |c| refresh_tokens::revoke_by_token(c, &presented))
-            .await?;
+        app_accounts::sign_out(&state.db, presented).await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -179,20 +125,8 @@ pub async fn enrol(
         .check(client.0, &key)
         .map_err(|l| limited(&state, "enrol", l))?;
     let password = Password::parse(&password).map_err(|m| ApiError::field("password", m))?;
-    let hash = web::block(move || hash_password(&password)).await?;
     let ttl = refresh_ttl_ms(&state);
-    let enrolled = state
-        .db
-        .write(move |c| {
-            let Some(patient_id) = enrolment_codes::redeem(c, &code)? else {
-                return Ok(None);
-            };
-            accounts::set_password(c, &patient_id, &hash)?;
-            refresh_tokens::revoke_all_for(c, &patient_id)?;
-            let token = refresh_tokens::issue(c, &patient_id, None, ttl)?;
-            Ok(accounts::get(c, &patient_id)?.map(|a| (a, token)))
-        })
-        .await?;
+    let enrolled = app_accounts::enrol(&state.db, code, password, ttl).await?;
     match enrolled {
         Some((account, token)) => Ok(HttpResponse::Ok().json(tokens(&state, &account, token))),
         None => Err(ApiError::Unauthorized(

@@ -1,9 +1,9 @@
-//! Request extractors: who is calling (from the bearer token) and JSON bodies
-//! with precise, field-named errors. Authorization is decided here and in the
-//! scoped store queries, never by hand in handlers.
+//! Request extractors: who is calling (from the bearer token, as the plain
+//! `app` caller types) and JSON bodies with precise, field-named errors.
+//! Authorization is decided here and in the scoped store queries, never by
+//! hand in handlers.
 
 use std::future::{ready, Future, Ready};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -12,63 +12,39 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::domain::account::Role;
-use crate::error::{ApiError, FieldError};
-use crate::startup::AppState;
-use crate::store::Scope;
+use crate::app::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};
+use crate::http::{ApiError, AppState, FieldError};
 
-/// Any signed-in caller, verified from `Authorization: Bearer <access token>`.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub account_id: String,
-    pub clinic_id: String,
-    pub role: Role,
-}
-
-impl Caller {
-    pub fn scope(&self) -> Scope {
-        match self.role {
-            Role::Patient => Scope::Patient {
-                patient_id: self.account_id.clone(),
-                clinic_id: self.clinic_id.clone(),
-            },
-            Role::Admin | Role::Clinician => Scope::Clinic {
-                clinic_id: self.clinic_id.clone(),
-                actor_id: self.account_id.clone(),
-            },
-        }
-    }
-
-    fn from_req(req: &HttpRequest) -> Result<Self, ApiError> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::internal("application state missing"))?;
-        let value = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized(
-                "this operation needs a bearer access token",
-            ))?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or(ApiError::Unauthorized(
-                "the Authorization header must be `Bearer <token>`",
-            ))?;
-        let claims = state.keys.verify(token).ok_or(ApiError::Unauthorized(
-            "the access token is invalid or expired",
+/// The caller verified from `Authorization: Bearer <access token>`.
+fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized(
+            "this operation needs a bearer access token",
         ))?;
-        Ok(Self {
-            account_id: claims.sub,
-            clinic_id: claims.clinic,
-            role: claims.role,
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
         })
-    }
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        ))?;
+    let claims = state.keys.verify(token).ok_or(ApiError::Unauthorized(
+        "the access token is invalid or expired",
+    ))?;
+    Ok(Caller {
+        account_id: claims.sub,
+        clinic_id: claims.clinic,
+        role: claims.role,
+    })
 }
 
 impl FromRequest for Caller {
@@ -76,107 +52,27 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::from_req(req))
+        ready(caller_of(req))
     }
 }
 
-/// Declares an extractor that admits only callers with the given roles.
+/// Callers of one role: the role check is the app type's own.
 macro_rules! role_extractor {
-    ($(#[$doc:meta])* $name:ident, $($role:pat_param)|+) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone)]
-        pub struct $name(pub Caller);
-
+    ($($name:ident),*) => {$(
         impl FromRequest for $name {
             type Error = ApiError;
             type Future = Ready<Result<Self, ApiError>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                ready(Caller::from_req(req).and_then(|c| match c.role {
-                    $($role)|+ => Ok(Self(c)),
-                    _ => Err(ApiError::Forbidden("your role may not perform this operation")),
-                }))
+                ready(caller_of(req).and_then(|c| Ok($name::try_from(c)?)))
             }
         }
-
-        impl std::ops::Deref for $name {
-            type Target = Caller;
-            fn deref(&self) -> &Caller {
-                &self.0
-            }
-        }
-    };
+    )*};
 }
 
-role_extractor!(
-    /// A clinician or admin; their scope is their clinic.
-    ClinicStaff,
-    Role::Clinician | Role::Admin
-);
-role_extractor!(
-    /// A clinic admin.
-    ClinicAdmin,
-    Role::Admin
-);
-role_extractor!(
-    /// A patient; their scope is themselves.
-    PatientCaller,
-    Role::Patient
-);
+role_extractor!(ClinicStaff, ClinicAdmin, PatientCaller);
 
-/// The client's address, for per-address limits: the TCP peer or, with
-/// `AFTERCARE_TRUST_PROXY`, the last address in `X-Forwarded-For` (the one
-/// our own proxy appended; earlier entries are the client's to invent).
-/// IPv6 addresses are reduced to their /64, which one client usually holds whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub IpAddr);
-
-impl ClientAddr {
-    pub fn of(req: &HttpRequest, trust_proxy: bool) -> Self {
-        let forwarded = trust_proxy
-            .then(|| req.headers().get_all("x-forwarded-for").last())
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok());
-        let ip = forwarded
-            .or_else(|| req.peer_addr().map(|a| a.ip()))
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Self(match ip {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
-            },
-            v4 => v4,
-        })
-    }
-}
-
-impl FromRequest for ClientAddr {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.config.trust_proxy);
-        ready(Ok(Self::of(req, trust)))
-    }
-}
-
-/// Whether the client reached us over https: never without a trusted proxy,
-/// since this server speaks plain HTTP itself.
-pub fn is_https(req: &HttpRequest, trust_proxy: bool) -> bool {
-    trust_proxy
-        && req
-            .headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
-}
-
-/// Largest JSON body accepted anywhere.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub use crate::http::BODY_LIMIT;
 
 /// A JSON body. Unlike actix's own, errors name the offending field and are
 /// problem+json: malformed JSON is 400, wrong shapes are 422.

@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::{ClinicStaff, Json};
+use super::extract::Json;
 use super::{views, Page};
-use crate::clinic::{self, Review};
-use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::app::clinic::{self, Review};
+use crate::app::ClinicStaff;
+use crate::http::{ApiResult, AppState};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,10 +32,7 @@ pub async fn queue(
     .bounds()?;
     let status = q.status.as_deref().unwrap_or("open");
     let filter = clinic::queue_filter(&[status], q.severity.as_deref(), limit, offset)?;
-    let items = state
-        .db
-        .run(move |c| clinic::read_queue(c, &staff, &filter))
-        .await?;
+    let items = clinic::read_queue(&state.db, staff, filter).await?;
     let items: Vec<serde_json::Value> = items
         .iter()
         .map(|(f, name)| {
@@ -61,14 +58,8 @@ async fn review(
     review: Review,
 ) -> ApiResult<HttpResponse> {
     let note = clinic::review_note(review, note.as_deref())?;
-    let view = state
-        .db
-        .write(move |c| {
-            let (flag, events) = clinic::review_flag(c, &staff, &id, review, note.as_deref())?;
-            Ok(views::flag(&flag, Some(&events)))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    let (flag, events) = clinic::review_flag(&state.db, staff, id, review, note).await?;
+    Ok(HttpResponse::Ok().json(views::flag(&flag, Some(&events))))
 }
 
 pub async fn acknowledge(

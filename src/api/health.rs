@@ -1,10 +1,9 @@
 use actix_web::{web, HttpResponse};
-use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::auth::sha256_hex;
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::http::ApiError;
+use crate::http::AppState;
 
 /// The process is up.
 pub async fn healthz() -> HttpResponse {
@@ -13,9 +12,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::from))
+    crate::app::outbox::database_up(&state.db)
         .await
         .map_err(|_| ApiError::Unavailable)?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.backend()})))
@@ -64,9 +61,8 @@ pub async fn metrics(
             }
         }
     }
-    let db = state.db.clone();
     let max = state.config.pool_size;
-    let pending = db.run(crate::store::push::pending_count).await.ok();
+    let pending = crate::app::outbox::pending(&state.db).await.ok();
     let (connections, idle) = state.db.pool_state();
     let body = state.metrics.render(&crate::metrics::DbSnapshot {
         connections,

@@ -1,80 +1,69 @@
+//! The caller's own account: who they are, and for patients their data
+//! export and erasure.
+
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::extract::{Caller, PatientCaller};
-use crate::domain::account::Role;
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-use crate::store::{accounts, clinics, patients};
+use super::{reminders, rfc3339, views};
+use crate::app::{accounts, privacy, Caller, PatientCaller};
+use crate::http::{ApiResult, AppState};
 
 /// Who the caller is: account, role, clinic and, for patients, their profile.
 pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let body = state
-        .db
-        .run(move |c| {
-            let account = accounts::get(c, &caller.account_id)?.ok_or(ApiError::Unauthorized(
-                "the account behind this token no longer exists",
-            ))?;
-            let clinic_name = clinics::name(c, &account.clinic_id)?;
-            let mut body = json!({
-                "id": account.id,
-                "role": account.role(),
-                "name": account.name,
-                "email": account.email,
-                "clinic": {"id": account.clinic_id, "name": clinic_name},
-            });
-            if caller.role == Role::Patient {
-                let p = patients::get(c, &caller.scope(), &caller.account_id)?;
-                body["timezone"] = json!(p.timezone);
-                body["fitzpatrick"] = json!(p.fitzpatrick);
-            }
-            Ok(body)
-        })
-        .await?;
+    let me = accounts::me(&state.db, caller).await?;
+    let a = &me.account;
+    let mut body = json!({
+        "id": a.id,
+        "role": a.role(),
+        "name": a.name,
+        "email": a.email,
+        "clinic": {"id": a.clinic_id, "name": me.clinic_name},
+    });
+    if let Some((timezone, fitzpatrick)) = me.profile {
+        body["timezone"] = json!(timezone);
+        body["fitzpatrick"] = json!(fitzpatrick);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// Everything the service holds about the calling patient, as JSON.
 pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiResult<HttpResponse> {
     let now = chrono::Utc::now();
-    let body = state
-        .db
-        .run(move |c| {
-            let scope = patient.scope();
-            let me = patients::get(c, &scope, &patient.account_id)?;
-            let mut treatments = Vec::new();
-            for t in crate::store::treatments::for_patient(c, &me.id)? {
-                let ctx = crate::recovery::context(c, t)?;
-                let logs = crate::store::daily_logs::for_treatment(c, &ctx.treatment.id)?;
-                let reminders = crate::store::reminders::upcoming(c, &ctx.treatment.id, 0, 10_000)?;
-                treatments.push(json!({
-                    "treatment": super::views::treatment(&ctx, now),
-                    "timeline": super::views::timeline(&ctx, &logs),
-                    "logs": logs.iter().map(super::views::log).collect::<Vec<_>>(),
-                    "flags": super::treatments::flags_of(c, &ctx.treatment.id, false)?,
-                    "reminders": reminders.iter().map(super::reminders::occurrence).collect::<Vec<_>>(),
-                }));
-            }
-            let prefs = crate::store::reminders::preferences(c, &me.id)?;
-            let devices: Vec<_> = crate::store::push::subscriptions_of(c, &me.id)?
-                .iter()
-                .map(|s| {
-                    let origin = url::Url::parse(&s.endpoint).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-                    json!({"push_service": origin, "registered_at": super::rfc3339(s.created_at)})
-                })
-                .collect();
-            Ok(json!({
-                "exported_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "patient": {
-                    "id": me.id, "name": me.name, "email": me.email, "timezone": me.timezone,
-                    "fitzpatrick": me.fitzpatrick, "created_at": super::rfc3339(me.created_at),
-                },
-                "preferences": prefs,
-                "push_devices": devices,
-                "treatments": treatments,
-            }))
+    let e = privacy::export(&state.db, patient).await?;
+    let treatments: Vec<_> = e
+        .treatments
+        .iter()
+        .map(|t| {
+            json!({
+                "treatment": views::treatment(&t.ctx, now),
+                "timeline": views::timeline(&t.ctx, &t.logs),
+                "logs": t.logs.iter().map(views::log).collect::<Vec<_>>(),
+                "flags": t.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
+                "reminders": t.reminders.iter().map(reminders::occurrence).collect::<Vec<_>>(),
+            })
         })
-        .await?;
+        .collect();
+    let devices: Vec<_> = e
+        .devices
+        .iter()
+        .map(|s| {
+            let origin = url::Url::parse(&s.endpoint)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default();
+            json!({"push_service": origin, "registered_at": rfc3339(s.created_at)})
+        })
+        .collect();
+    let me = &e.patient;
+    let body = json!({
+        "exported_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "patient": {
+            "id": me.id, "name": me.name, "email": me.email, "timezone": me.timezone,
+            "fitzpatrick": me.fitzpatrick, "created_at": rfc3339(me.created_at),
+        },
+        "preferences": e.preferences,
+        "push_devices": devices,
+        "treatments": treatments,
+    });
     Ok(HttpResponse::Ok()
         .insert_header((
             "Content-Disposition",
@@ -83,25 +72,8 @@ pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiRe
         .json(body))
 }
 
-/// Erases the calling patient: account, profile, treatments, logs, flags,
-/// reminders, devices and sessions. The clinic keeps its audit trail, which
-/// holds ids and actions only.
+/// Erases the calling patient (see `app::privacy::erase`).
 pub async fn delete(state: web::Data<AppState>, patient: PatientCaller) -> ApiResult<HttpResponse> {
-    state
-        .db
-        .write(move |c| {
-            let me = patients::get(c, &patient.scope(), &patient.account_id)?;
-            crate::store::push::drop_jobs_for_account(c, &me.id)?;
-            accounts::delete(c, &me.id)?;
-            crate::store::audit::record(
-                c,
-                &me.clinic_id,
-                &me.id,
-                "patient.erased",
-                "patient",
-                &me.id,
-            )
-        })
-        .await?;
+    privacy::erase(&state.db, patient).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,6 @@ pub mod auth;
 pub mod extract;
 pub mod flags;
 pub mod health;
-pub mod limits;
 pub mod me;
 pub mod patients;
 pub mod protocols;
@@ -20,7 +19,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::error::ApiError;
+use crate::http::ApiError;
 
 /// Registers every route and records it in `ROUTES`, so the route list that a
 /// test compares with `openapi.yaml` is exactly what the server serves.

@@ -3,12 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::extract::{ClinicStaff, Json};
+use super::extract::Json;
 use super::{views, Page};
-use crate::clinic::{self, NewPatient};
-use crate::error::ApiResult;
-use crate::startup::AppState;
-use crate::store::{audit, patients};
+use crate::app::clinic::{self, NewPatient};
+use crate::app::ClinicStaff;
+use crate::http::{ApiResult, AppState};
+use crate::store::patients;
 
 #[derive(Serialize)]
 pub struct PatientView {
@@ -41,10 +41,7 @@ pub async fn create(
     body: Json<NewPatient>,
 ) -> ApiResult<HttpResponse> {
     let valid = body.0.validate()?;
-    let patient = state
-        .db
-        .write(move |c| clinic::add_patient(c, &staff, &valid))
-        .await?;
+    let patient = clinic::add_patient(&state.db, staff, valid).await?;
     Ok(HttpResponse::Created().json(PatientView::from(patient)))
 }
 
@@ -54,10 +51,7 @@ pub async fn list(
     page: web::Query<Page>,
 ) -> ApiResult<HttpResponse> {
     let (limit, offset) = page.bounds()?;
-    let items = state
-        .db
-        .run(move |c| clinic::list_patients(c, &staff, limit, offset))
-        .await?;
+    let items = clinic::list_patients(&state.db, staff, limit, offset).await?;
     let items: Vec<PatientView> = items.into_iter().map(PatientView::from).collect();
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "items": items, "limit": limit, "offset": offset })))
@@ -68,22 +62,7 @@ pub async fn get(
     staff: ClinicStaff,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let patient = state
-        .db
-        .write(move |c| {
-            let p = patients::get(c, &staff.scope(), &id)?;
-            audit::record(
-                c,
-                &staff.clinic_id,
-                &staff.account_id,
-                "patient.read",
-                "patient",
-                &id,
-            )?;
-            Ok(p)
-        })
-        .await?;
+    let patient = clinic::read_patient(&state.db, staff, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(PatientView::from(patient)))
 }
 
@@ -94,10 +73,7 @@ pub async fn enrolment_code(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let ttl = state.config.enrolment_code_ttl.as_millis() as i64;
-    let (code, expires_at) = state
-        .db
-        .write(move |c| clinic::issue_enrolment_code(c, &staff, &id, ttl))
-        .await?;
+    let (_, code, expires_at) = clinic::issue_enrolment_code(&state.db, staff, id, ttl).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({
         "code": code,
         "expires_at": super::rfc3339(expires_at),
@@ -112,10 +88,7 @@ pub async fn recovery(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let now = chrono::Utc::now();
-    let recovery = state
-        .db
-        .write(move |c| clinic::read_recovery(c, &staff, &id, now))
-        .await?;
+    let (recovery, _) = clinic::read_recovery(&state.db, staff, id, now).await?;
     let items: Vec<serde_json::Value> = recovery
         .treatments
         .iter()

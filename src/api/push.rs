@@ -5,11 +5,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::{Caller, Json};
-use crate::error::{ApiError, ApiResult, FieldError};
+use super::extract::Json;
+use crate::app::accounts::{self, NewDevice};
+use crate::app::Caller;
+use crate::http::{ApiError, ApiResult, AppState, FieldError};
 use crate::push::sender::{validate_endpoint, validate_subscription_keys, MAX_ENDPOINT_LEN};
-use crate::startup::AppState;
-use crate::store::push::{self as push_store, NewSubscription};
 
 pub async fn vapid_public_key(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "public_key": state.vapid_public_key }))
@@ -65,22 +65,12 @@ pub async fn subscribe(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let (id, created) = state
-        .db
-        .write(move |c| {
-            push_store::upsert_subscription(
-                c,
-                NewSubscription {
-                    account_id: &caller.account_id,
-                    clinic_id: &caller.clinic_id,
-                    role: caller.role.as_str(),
-                    endpoint: &body.endpoint,
-                    p256dh: &body.keys.p256dh,
-                    auth: &body.keys.auth,
-                },
-            )
-        })
-        .await?;
+    let device = NewDevice {
+        endpoint: body.endpoint,
+        p256dh: body.keys.p256dh,
+        auth: body.keys.auth,
+    };
+    let (id, created) = accounts::register_device(&state.db, caller, device).await?;
     Ok(if created {
         HttpResponse::Created()
     } else {
@@ -100,14 +90,6 @@ pub async fn unsubscribe(
     caller: Caller,
     body: Json<Unsubscribe>,
 ) -> ApiResult<HttpResponse> {
-    let endpoint = body.0.endpoint;
-    let removed = state
-        .db
-        .write(move |c| push_store::delete_subscription(c, &caller.account_id, &endpoint))
-        .await?;
-    if removed {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    accounts::remove_device(&state.db, caller, body.0.endpoint).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

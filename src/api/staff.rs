@@ -3,12 +3,11 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ClinicAdmin, Json};
-use crate::auth::hash_password;
-use crate::clinic::{self, NewStaff};
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-use crate::store::{accounts, audit};
+use super::extract::Json;
+use crate::app::clinic::{self, NewStaff};
+use crate::app::{accounts as app_accounts, ClinicAdmin};
+use crate::http::{ApiError, ApiResult, AppState};
+use crate::store::accounts;
 
 #[derive(Serialize)]
 pub struct StaffMember {
@@ -42,25 +41,14 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let valid = body.0.validate()?;
     let shown = valid.generated.then(|| valid.password.expose().to_string());
-    let (valid, hash) = web::block(move || {
-        let hash = hash_password(&valid.password);
-        (valid, hash)
-    })
-    .await?;
-    let member = state
-        .db
-        .write(move |c| clinic::add_staff(c, &admin, &valid, &hash))
-        .await?;
+    let (member, _) = clinic::add_staff(&state.db, admin, valid).await?;
     let mut member = StaffMember::from(member);
     member.password = shown;
     Ok(HttpResponse::Created().json(member))
 }
 
 pub async fn list(state: web::Data<AppState>, admin: ClinicAdmin) -> ApiResult<HttpResponse> {
-    let staff = state
-        .db
-        .run(move |c| accounts::list_staff(c, &admin.clinic_id))
-        .await?;
+    let staff = app_accounts::staff(&state.db, &admin).await?;
     let items: Vec<StaffMember> = staff.into_iter().map(StaffMember::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
@@ -83,10 +71,7 @@ pub async fn audit(
         return Err(ApiError::field("limit", "must be between 1 and 500"));
     }
     let before = q.before;
-    let entries = state
-        .db
-        .run(move |c| audit::list(c, &admin.clinic_id, before, limit))
-        .await?;
+    let entries = app_accounts::audit_log(&state.db, &admin, before, limit).await?;
     let items: Vec<serde_json::Value> = entries
         .into_iter()
         .map(|e| {

@@ -5,15 +5,13 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::{Caller, ClinicStaff, Json, PatientCaller};
+use super::extract::Json;
 use super::views;
-use crate::clinic::{self, TreatmentRequest};
+use crate::app::clinic::{self, TreatmentRequest};
+use crate::app::{recovery, Caller, ClinicStaff, PatientCaller};
 use crate::domain::care::care_for_day;
 use crate::domain::log::{LogEntry, RawLog};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::recovery;
-use crate::startup::AppState;
-use crate::store::{audit, daily_logs, flags, treatments};
+use crate::http::{ApiError, ApiResult, AppState, FieldError};
 
 pub async fn create(
     state: web::Data<AppState>,
@@ -23,15 +21,8 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let now = Utc::now();
     let new = body.0.validate(now)?;
-    let patient_id = patient_id.into_inner();
-    let view = state
-        .db
-        .write(move |c| {
-            let ctx = clinic::register_treatment(c, &staff, &patient_id, &new)?;
-            Ok(views::treatment(&ctx, now))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+    let ctx = clinic::register_treatment(&state.db, staff, patient_id.into_inner(), new).await?;
+    Ok(HttpResponse::Created().json(views::treatment(&ctx, now)))
 }
 
 pub async fn list_mine(
@@ -39,42 +30,12 @@ pub async fn list_mine(
     patient: PatientCaller,
 ) -> ApiResult<HttpResponse> {
     let now = Utc::now();
-    let items = state
-        .db
-        .run(move |c| {
-            treatments::for_patient(c, &patient.account_id)?
-                .into_iter()
-                .map(|t| recovery::context(c, t).map(|ctx| views::treatment(&ctx, now)))
-                .collect::<ApiResult<Vec<_>>>()
-        })
-        .await?;
+    let items: Vec<_> = recovery::my_treatments(&state.db, &patient)
+        .await?
+        .iter()
+        .map(|ctx| views::treatment(ctx, now))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
-}
-
-/// Answers a read of one treatment the caller may see: loads it through the
-/// caller's scope, audits staff reads as `action`, and renders it with `view`.
-pub async fn read_treatment<F>(
-    state: &AppState,
-    caller: &Caller,
-    id: String,
-    action: &'static str,
-    view: F,
-) -> ApiResult<HttpResponse>
-where
-    F: FnOnce(&mut crate::db::DbConn, &recovery::TreatmentCtx) -> ApiResult<serde_json::Value>
-        + Send
-        + 'static,
-{
-    let scope = caller.scope();
-    let body = state
-        .db
-        .run(move |c| {
-            let ctx = recovery::load(c, &scope, &id)?;
-            audit::staff_read(c, &scope, action, "treatment", &id)?;
-            view(c, &ctx)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
 }
 
 pub async fn get(
@@ -82,14 +43,8 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    read_treatment(
-        &state,
-        &caller,
-        id.into_inner(),
-        "treatment.read",
-        |_, ctx| Ok(views::treatment(ctx, Utc::now())),
-    )
-    .await
+    let ctx = recovery::treatment(&state.db, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(views::treatment(&ctx, Utc::now())))
 }
 
 pub async fn timeline(
@@ -97,17 +52,8 @@ pub async fn timeline(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    read_treatment(
-        &state,
-        &caller,
-        id.into_inner(),
-        "timeline.read",
-        |c, ctx| {
-            let logs = daily_logs::for_treatment(c, &ctx.treatment.id)?;
-            Ok(views::timeline(ctx, &logs))
-        },
-    )
-    .await
+    let (ctx, logs) = recovery::timeline(&state.db, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(views::timeline(&ctx, &logs)))
 }
 
 pub async fn care(
@@ -115,15 +61,13 @@ pub async fn care(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    read_treatment(&state, &caller, id.into_inner(), "care.read", |_, ctx| {
-        let today = ctx.today(Utc::now());
-        let mut v = serde_json::to_value(care_for_day(ctx.day_of(today), ctx.depth, &ctx.addons))
-            .map_err(ApiError::internal)?;
-        v["date"] = json!(today);
-        v["treatment_id"] = json!(ctx.treatment.id);
-        Ok(v)
-    })
-    .await
+    let ctx = recovery::care(&state.db, &caller, id.into_inner()).await?;
+    let today = ctx.today(Utc::now());
+    let mut v = serde_json::to_value(care_for_day(ctx.day_of(today), ctx.depth, &ctx.addons))
+        .map_err(ApiError::internal)?;
+    v["date"] = json!(today);
+    v["treatment_id"] = json!(ctx.treatment.id);
+    Ok(HttpResponse::Ok().json(v))
 }
 
 pub async fn list_logs(
@@ -131,14 +75,9 @@ pub async fn list_logs(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    read_treatment(&state, &caller, id.into_inner(), "logs.read", |c, ctx| {
-        let items: Vec<_> = daily_logs::for_treatment(c, &ctx.treatment.id)?
-            .iter()
-            .map(views::log)
-            .collect();
-        Ok(json!({ "items": items }))
-    })
-    .await
+    let logs = recovery::logs(&state.db, &caller, id.into_inner()).await?;
+    let items: Vec<_> = logs.iter().map(views::log).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
 #[derive(Deserialize)]
@@ -182,51 +121,19 @@ pub async fn put_log(
                 .collect(),
         )
     })?;
-    let (created, view) = state
-        .db
-        .write(move |c| {
-            let ctx = recovery::load(c, &patient.scope(), &id)?;
-            let existed = daily_logs::dates_for_treatment(c, &id)?.contains(&date);
-            let recorded = recovery::record_log(c, &ctx, None, date, &entry, Utc::now())?;
-            let a = &recorded.assessment;
-            Ok((
-                !existed,
-                json!({
-                    "log": views::log(&recorded.log),
-                    "assessment": {
-                        "day": recorded.log.day,
-                        "standings": a.standings,
-                        "flags": recorded.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
-                    },
-                }),
-            ))
-        })
-        .await?;
+    let (created, recorded) = recovery::put_log(&state.db, patient, id, date, entry).await?;
+    let view = json!({
+        "log": views::log(&recorded.log),
+        "assessment": {
+            "day": recorded.log.day,
+            "standings": recorded.assessment.standings,
+            "flags": recorded.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
+        },
+    });
     Ok(if created {
         HttpResponse::Created()
     } else {
         HttpResponse::Ok()
     }
     .json(view))
-}
-
-/// Flags of one treatment without clinician notes; patient or staff.
-pub fn flags_of(
-    c: &mut crate::db::DbConn,
-    treatment_id: &str,
-    with_events: bool,
-) -> ApiResult<Vec<serde_json::Value>> {
-    let list = flags::for_treatment(c, treatment_id)?;
-    let events = if with_events {
-        Some(flags::events(
-            c,
-            &list.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
-        )?)
-    } else {
-        None
-    };
-    Ok(list
-        .iter()
-        .map(|f| views::flag(f, events.as_deref()))
-        .collect())
 }

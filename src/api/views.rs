@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::rfc3339;
+use crate::app::treatments::TreatmentCtx;
 use crate::domain::log::signs_from_text;
-use crate::recovery::TreatmentCtx;
 use crate::store::daily_logs::DailyLog;
 use crate::store::flags::{Flag, FlagEvent};
 

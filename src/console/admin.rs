@@ -8,11 +8,10 @@ use serde::Deserialize;
 
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
-use crate::auth::hash_password;
-use crate::clinic::{self, NewStaff};
-use crate::startup::AppState;
-use crate::store::accounts::{self, Account};
-use crate::store::audit;
+use crate::app::accounts as app_accounts;
+use crate::app::clinic::{self, NewStaff};
+use crate::http::AppState;
+use crate::store::accounts::Account;
 
 const AUDIT_PAGE: i64 = 100;
 
@@ -58,10 +57,7 @@ pub async fn staff(
     session: ConsoleSession,
 ) -> ConsoleResult<HttpResponse> {
     let admin = session.admin()?;
-    let list = state
-        .db
-        .run(move |c| accounts::list_staff(c, &admin.clinic_id))
-        .await?;
+    let list = app_accounts::staff(&state.db, &admin).await?;
     Ok(staff_page(&session, &list, None))
 }
 
@@ -78,19 +74,7 @@ pub async fn add_staff(
     }
     .validate()?;
     let password = valid.password.expose().to_string();
-    let (valid, hash) = web::block(move || {
-        let hash = hash_password(&valid.password);
-        (valid, hash)
-    })
-    .await
-    .map_err(crate::error::ApiError::from)?;
-    let (member, list) = state
-        .db
-        .write(move |c| {
-            let member = clinic::add_staff(c, &admin, &valid, &hash)?;
-            Ok((member, accounts::list_staff(c, &admin.clinic_id)?))
-        })
-        .await?;
+    let (member, list) = clinic::add_staff(&state.db, admin, valid).await?;
     let created = html! {
         div.notice role="status" {
             p { "Added " strong { (member.name) } " (" (member.email) ") as " (views::words(&member.role)) "." }
@@ -112,17 +96,12 @@ pub async fn audit(
 ) -> ConsoleResult<HttpResponse> {
     let admin = session.admin()?;
     let before = q.before;
-    let (entries, names) = state
-        .db
-        .run(move |c| {
-            let entries = audit::list(c, &admin.clinic_id, before, AUDIT_PAGE)?;
-            let names: HashMap<String, String> = accounts::list_staff(c, &admin.clinic_id)?
-                .into_iter()
-                .map(|a| (a.id, a.name))
-                .collect();
-            Ok((entries, names))
-        })
-        .await?;
+    let entries = app_accounts::audit_log(&state.db, &admin, before, AUDIT_PAGE).await?;
+    let names: HashMap<String, String> = app_accounts::staff(&state.db, &admin)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
     let body = html! {
         h1 { "Audit log" }
         p.hint { "Who read or changed what, newest first." }

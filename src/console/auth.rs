@@ -7,13 +7,10 @@ use maud::html;
 
 use super::session::{self, over_https, ConsoleForm, SignInForm, SESSION_COOKIE, SIGNIN_COOKIE};
 use super::{views, ConsoleResult};
-use crate::api::auth::authenticate;
-use crate::api::extract::ClientAddr;
+use crate::app::accounts;
 use crate::auth::sha256_hex;
-use crate::db::now_ms;
-use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::{audit, console_sessions};
+use crate::http::sign_in::authenticate;
+use crate::http::{ApiError, AppState, ClientAddr};
 
 fn form(status: StatusCode, token: &str, email: &str, problem: Option<&str>) -> HttpResponse {
     let body = html! {
@@ -94,22 +91,9 @@ pub async fn sign_in(
     let token = session::new_token();
     let hash = sha256_hex(&token);
     let ttl = state.config.console_session_ttl;
-    state
-        .db
-        .write(move |c| {
-            let now = now_ms();
-            console_sessions::purge_expired(c, now)?;
-            console_sessions::create(c, &hash, &account.id, now, ttl.as_millis() as i64)?;
-            audit::record(
-                c,
-                &account.clinic_id,
-                &account.id,
-                "console.sign_in",
-                "account",
-                &account.id,
-            )
-        })
-        .await?;
+    accounts::open_console_session(&state.db, account, hash, ttl.as_millis() as i64)
+        .await
+        .map_err(ApiError::from)?;
     let secure = over_https(&req, &state);
     let mut res = views::see_other("/console/flags");
     set_cookie(
@@ -126,10 +110,9 @@ pub async fn sign_out(
     form: ConsoleForm,
 ) -> ConsoleResult<HttpResponse> {
     let hash = form.session.token_hash().to_string();
-    state
-        .db
-        .write(move |c| console_sessions::delete(c, &hash))
-        .await?;
+    accounts::close_console_session(&state.db, hash)
+        .await
+        .map_err(ApiError::from)?;
     let mut res = views::see_other("/console/sign-in");
     set_cookie(
         &mut res,

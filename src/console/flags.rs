@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
-use crate::clinic::{self, Review, SEVERITIES};
-use crate::startup::AppState;
+use crate::app::clinic::{self, Review, SEVERITIES};
+use crate::http::AppState;
 use crate::store::flags::Flag;
 
 const QUEUE_LIMIT: i64 = 200;
@@ -44,10 +44,7 @@ pub async fn queue(
     };
     let filter = clinic::queue_filter(statuses, severity, QUEUE_LIMIT, 0)?;
     let staff = session.staff.clone();
-    let rows = state
-        .db
-        .run(move |c| clinic::read_queue(c, &staff, &filter))
-        .await?;
+    let rows = clinic::read_queue(&state.db, staff, filter).await?;
     let here = format!(
         "/console/flags?status={status}&severity={}",
         severity.unwrap_or("")
@@ -142,10 +139,7 @@ async fn review(
     let note = clinic::review_note(review, form.fields.opt("note"))?;
     let staff = form.session.staff.clone();
     let id = id.into_inner();
-    state
-        .db
-        .write(move |c| clinic::review_flag(c, &staff, &id, review, note.as_deref()))
-        .await?;
+    clinic::review_flag(&state.db, staff, id, review, note).await?;
     Ok(views::see_other(views::return_to(
         form.fields.text("next"),
         "/console/flags",

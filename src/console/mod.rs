@@ -16,7 +16,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpResponse, ResponseError};
 use maud::html;
 
-use crate::error::ApiError;
+use crate::http::ApiError;
 
 /// Pages load only our stylesheet; no scripts, no other hosts, no framing.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
@@ -103,6 +103,12 @@ pub enum ConsoleError {
     AdminOnly,
     #[error(transparent)]
     Api(#[from] ApiError),
+}
+
+impl From<crate::app::AppError> for ConsoleError {
+    fn from(e: crate::app::AppError) -> Self {
+        Self::Api(e.into())
+    }
 }
 
 impl ResponseError for ConsoleError {

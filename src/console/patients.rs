@@ -9,15 +9,14 @@ use maud::{html, Markup, PreEscaped};
 
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{chart, flags, views, ConsoleResult};
-use crate::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest};
+use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest};
+use crate::app::treatments::TreatmentCtx;
 use crate::domain::log::signs_from_text;
 use crate::domain::reminder::format_hhmm;
 use crate::domain::treatment::{Addon, Area, Symptom};
-use crate::error::{ApiError, ApiResult};
-use crate::recovery::TreatmentCtx;
-use crate::startup::AppState;
-use crate::store::accounts;
-use crate::store::patients::{self, Patient};
+use crate::http::AppState;
+use crate::http::{ApiError, ApiResult};
+use crate::store::patients::Patient;
 
 const LIST_LIMIT: i64 = 200;
 
@@ -33,10 +32,7 @@ pub async fn list(
     session: ConsoleSession,
 ) -> ConsoleResult<HttpResponse> {
     let staff = session.staff.clone();
-    let items = state
-        .db
-        .run(move |c| clinic::list_patients(c, &staff, LIST_LIMIT, 0))
-        .await?;
+    let items = clinic::list_patients(&state.db, staff, LIST_LIMIT, 0).await?;
     let body = html! {
         h1 { "Patients" }
         @if items.is_empty() {
@@ -93,10 +89,7 @@ pub async fn create(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleRes
     }
     .validate()?;
     let staff = form.session.staff.clone();
-    let patient = state
-        .db
-        .write(move |c| clinic::add_patient(c, &staff, &valid))
-        .await?;
+    let patient = clinic::add_patient(&state.db, staff, valid).await?;
     Ok(views::see_other(&format!(
         "/console/patients/{}",
         patient.id
@@ -111,17 +104,8 @@ pub async fn page(
     let staff = session.staff.clone();
     let id = id.into_inner();
     let now = Utc::now();
-    let (recovery, names) = state
-        .db
-        .write(move |c| {
-            let recovery = clinic::read_recovery(c, &staff, &id, now)?;
-            let names: HashMap<String, String> = accounts::list_staff(c, &staff.clinic_id)?
-                .into_iter()
-                .map(|a| (a.id, a.name))
-                .collect();
-            Ok((recovery, names))
-        })
-        .await?;
+    let (recovery, staff_list) = clinic::read_recovery(&state.db, staff, id, now).await?;
+    let names: HashMap<String, String> = staff_list.into_iter().map(|a| (a.id, a.name)).collect();
     let p = &recovery.patient;
     let here = format!("/console/patients/{}", p.id);
     let body = html! {
@@ -351,26 +335,22 @@ pub async fn add_treatment(
     let id = id.into_inner();
     let f = form.fields;
     let now = Utc::now();
-    let patient_id = state
-        .db
-        .write(move |c| {
-            let patient: Patient = patients::get(c, &staff.scope(), &id)?;
-            let tz: chrono_tz::Tz = patient
-                .timezone
-                .parse()
-                .map_err(|_| ApiError::internal("stored time zone is invalid"))?;
-            let request = TreatmentRequest {
-                performed_at: local_time(f.text("performed_at"), tz)?,
-                area: f.text("area").into(),
-                depth_mm: f.text("depth_mm").parse().unwrap_or(f64::NAN),
-                addons: f.all("addons"),
-                session_number: f.text("session_number").parse().unwrap_or(0),
-            };
-            let new = request.validate(now)?;
-            let ctx: TreatmentCtx = clinic::register_treatment(c, &staff, &patient.id, &new)?;
-            Ok(ctx.treatment.patient_id)
-        })
-        .await?;
+    // The form's local date-time is in the patient's zone.
+    let patient: Patient = clinic::patient(&state.db, &staff, id).await?;
+    let tz: chrono_tz::Tz = patient
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::internal("stored time zone is invalid"))?;
+    let request = TreatmentRequest {
+        performed_at: local_time(f.text("performed_at"), tz)?,
+        area: f.text("area").into(),
+        depth_mm: f.text("depth_mm").parse().unwrap_or(f64::NAN),
+        addons: f.all("addons"),
+        session_number: f.text("session_number").parse().unwrap_or(0),
+    };
+    let new = request.validate(now)?;
+    let ctx: TreatmentCtx = clinic::register_treatment(&state.db, staff, patient.id, new).await?;
+    let patient_id = ctx.treatment.patient_id;
     Ok(views::see_other(&format!("/console/patients/{patient_id}")))
 }
 
@@ -393,13 +373,8 @@ pub async fn enrolment_code(
     let staff = form.session.staff.clone();
     let id = id.into_inner();
     let ttl = state.config.enrolment_code_ttl.as_millis() as i64;
-    let (patient, code, expires_at) = state
-        .db
-        .write(move |c| {
-            let (code, expires_at) = clinic::issue_enrolment_code(c, &staff, &id, ttl)?;
-            Ok((patients::get(c, &staff.scope(), &id)?, code, expires_at))
-        })
-        .await?;
+    let (patient, code, expires_at) =
+        clinic::issue_enrolment_code(&state.db, staff, id, ttl).await?;
     let body = html! {
         h1 { "Enrolment code for " (patient.name) }
         p { "Give this code to the patient to enter (or scan) in the aftercare app. "

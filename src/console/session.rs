@@ -15,13 +15,11 @@ use actix_web::{web, FromRequest, HttpRequest};
 use subtle::ConstantTimeEq;
 
 use super::ConsoleError;
-use crate::api::extract::{Caller, ClinicAdmin, ClinicStaff};
+use crate::app::{accounts, Caller, ClinicAdmin, ClinicStaff};
 use crate::auth::{random_token, sha256_hex};
 use crate::db::now_ms;
 use crate::domain::account::Role;
-use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::console_sessions;
+use crate::http::{ApiError, AppState};
 
 pub const SESSION_COOKIE: &str = "aftercare_console";
 pub const SIGNIN_COOKIE: &str = "aftercare_console_signin";
@@ -111,11 +109,7 @@ impl ConsoleSession {
 
     /// The admin behind this session, or 403.
     pub fn admin(&self) -> Result<ClinicAdmin, ConsoleError> {
-        if self.is_admin() {
-            Ok(ClinicAdmin(self.staff.0.clone()))
-        } else {
-            Err(ConsoleError::AdminOnly)
-        }
+        self.staff.admin().ok_or(ConsoleError::AdminOnly)
     }
 
     pub fn token_hash(&self) -> &str {
@@ -137,22 +131,23 @@ impl FromRequest for ConsoleSession {
             let token = token.ok_or(ConsoleError::SignIn)?;
             let hash = sha256_hex(&token);
             let h = hash.clone();
-            let account = state?
-                .db
-                .run(move |c| console_sessions::find(c, &h, now_ms()))
-                .await?
+            let account = accounts::console_session(&state?.db, h, now_ms())
+                .await
+                .map_err(ApiError::from)?
                 .ok_or(ConsoleError::SignIn)?;
             // Sign-in admits only staff; checked again in case a role changed.
             let role = Role::parse(&account.role)
                 .ok()
                 .filter(|r| r.is_staff())
                 .ok_or(ConsoleError::SignIn)?;
+            let staff = ClinicStaff::try_from(Caller {
+                account_id: account.account_id,
+                clinic_id: account.clinic_id,
+                role,
+            })
+            .map_err(ApiError::from)?;
             Ok(Self {
-                staff: ClinicStaff(Caller {
-                    account_id: account.account_id,
-                    clinic_id: account.clinic_id,
-                    role,
-                }),
+                staff,
                 name: account.name,
                 csrf: csrf_for(&token),
                 token_hash: hash,
@@ -206,7 +201,7 @@ fn read_form(
     async move {
         let body = body.await.map_err(|e| match e.as_error::<PayloadError>() {
             Some(PayloadError::Overflow) => ConsoleError::from(ApiError::PayloadTooLarge {
-                limit: crate::api::extract::BODY_LIMIT,
+                limit: crate::http::BODY_LIMIT,
             }),
             _ => ApiError::BadRequest(format!("could not read the form: {e}")).into(),
         })?;

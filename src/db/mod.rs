@@ -2,6 +2,9 @@
 //! embedded migrations per backend, and the few places where the two differ.
 
 pub mod schema;
+mod write;
+
+pub use write::{PatientWrite, Tx};
 
 use std::time::Duration;
 
@@ -11,7 +14,6 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::DatabaseUrl;
-use crate::error::{ApiError, ApiResult};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -107,7 +109,27 @@ impl Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
-/// Handle to the database shared by every request.
+/// A unit of database work failed before or around its queries: no
+/// connection (or no turn at the SQLite writer) within the timeout, or the
+/// work itself panicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFault {
+    Unavailable,
+    Panicked,
+}
+
+/// The error type of work run through [`Db`]: it absorbs diesel's errors and
+/// [`DbFault`]s, and says which errors mean the connection is dead, so the
+/// pool drops it instead of handing it out again.
+pub trait DbError: From<diesel::result::Error> + From<DbFault> + Send + 'static {
+    fn is_unavailable(&self) -> bool;
+}
+
+/// Handle to the database shared by every request and job.
+///
+/// Reads go through [`Db::read`]; every write, from a request or a
+/// background job, through [`Db::write`] (or [`Db::write_blocking`] outside
+/// the async runtime), the one way to get a [`Tx`].
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
@@ -154,8 +176,10 @@ impl Db {
         self.url.backend_name()
     }
 
-    pub fn conn(&self) -> ApiResult<r2d2::PooledConnection<Manager>> {
-        Ok(self.pool.get()?)
+    /// A raw connection, for start-up (secrets, seeding) and tests. Request
+    /// and job code goes through [`Db::read`] and [`Db::write`].
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, r2d2::PoolError> {
+        self.pool.get()
     }
 
     /// Applies the embedded migrations of this backend.
@@ -188,50 +212,66 @@ impl Db {
         result.map_err(|e| DbSetupError::Migrate(e.to_string()))
     }
 
-    /// Runs blocking diesel work on actix's blocking pool.
-    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    /// Runs read-only work on the blocking pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: DbError,
     {
-        self.blocking(None, f).await
+        let db = self.clone();
+        off_runtime(move || db.read_blocking(f)).await
     }
 
-    /// Like [`Db::run`], inside one write transaction.
-    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    /// Like [`Db::read`], on the calling thread.
+    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: DbError,
     {
-        self.blocking(self.sqlite_writer.clone(), move |conn| write_tx(conn, f))
-            .await
+        self.with_conn(None, f)
     }
 
-    async fn blocking<T, F>(
-        &self,
-        writer: Option<std::sync::Arc<parking_lot::Mutex<()>>>,
-        f: F,
-    ) -> ApiResult<T>
+    /// Runs work inside one write transaction on the blocking pool.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: DbError,
     {
-        let (pool, timeout) = (self.pool.clone(), self.timeout);
-        actix_web::web::block(move || {
-            // A writer's turn comes before its connection, so queued writers
-            // hold none; the wait is bounded like a pool checkout (503).
-            let _turn = match &writer {
-                Some(w) => Some(w.try_lock_for(timeout).ok_or(ApiError::Unavailable)?),
-                None => None,
-            };
-            let mut conn = pool.get()?;
-            let result = f(&mut conn);
-            if matches!(result, Err(ApiError::Unavailable)) {
-                conn.broken = true;
-            }
-            result
+        let db = self.clone();
+        off_runtime(move || db.write_blocking(f)).await
+    }
+
+    /// The one write entry point: a transaction that, on SQLite, first
+    /// waits its turn on this process's writer queue.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        E: DbError,
+    {
+        self.with_conn(self.sqlite_writer.as_deref(), |conn| {
+            write::transaction(conn, f)
         })
-        .await?
+    }
+
+    fn with_conn<T, E, F>(&self, writer: Option<&parking_lot::Mutex<()>>, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: DbError,
+    {
+        // A writer's turn comes before its connection, so queued writers
+        // hold none; the wait is bounded like a pool checkout (503).
+        let _turn = match writer {
+            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Unavailable)?),
+            None => None,
+        };
+        let mut conn = self.pool.get().map_err(|_| DbFault::Unavailable)?;
+        let result = f(&mut conn);
+        if result.as_ref().is_err_and(E::is_unavailable) {
+            conn.broken = true;
+        }
+        result
     }
 
     pub fn pool_state(&self) -> (u32, u32) {
@@ -240,30 +280,23 @@ impl Db {
     }
 }
 
-/// A transaction that takes the write lock up front. On SQLite a deferred
-/// transaction that reads and then writes fails with SQLITE_BUSY instead of
-/// waiting, so writes begin with `BEGIN IMMEDIATE`.
-pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T>) -> ApiResult<T> {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
-    let result = f(conn);
-    let end = match (&result, &mut *conn) {
-        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
-        (Ok(_), DbConn::Postgres(c)) => AnsiTransactionManager::commit_transaction(c),
-        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
-        (Err(_), DbConn::Postgres(c)) => AnsiTransactionManager::rollback_transaction(c),
-    };
-    match (result, end) {
-        (Ok(v), Ok(())) => Ok(v),
-        (Ok(_), Err(e)) => Err(ApiError::from(e)),
-        (Err(e), _) => Err(e),
-    }
+/// Runs blocking work on the runtime's blocking threads.
+async fn off_runtime<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: DbError,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(DbFault::Panicked.into()))
 }
 
 /// A read-only transaction: one consistent snapshot for several queries.
-pub fn read_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T>) -> ApiResult<T> {
+pub fn read_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     conn.transaction(|c| f(c))
 }
 

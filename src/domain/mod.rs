@@ -3,6 +3,7 @@
 pub mod account;
 pub mod assessment;
 pub mod care;
+pub mod ids;
 pub mod log;
 pub mod protocol;
 pub mod reminder;

@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::Utc;
 use rand::Rng;
 
-use super::outbox::{self, Message, COUNTERS};
-use super::scheduler;
 use super::sender::{PushMessage, PushOutcome, PushSender, Subscription, Urgency};
+use crate::app::outbox::{self, Message, COUNTERS};
+use crate::app::reminders as scheduler;
+use crate::app::AppResult;
 use crate::db::Db;
-use crate::error::ApiResult;
 use crate::store::push::{self as push_store, PushJob};
 
 #[derive(Clone)]
@@ -68,15 +68,15 @@ impl Dispatcher {
     }
 
     /// One pass: plan, fan out, send everything ready.
-    pub async fn tick(&self) -> ApiResult<usize> {
+    pub async fn tick(&self) -> AppResult<usize> {
         let now = Utc::now();
-        self.db.run(move |c| scheduler::refill(c, now, 500)).await?;
+        scheduler::refill(&self.db, now, 500).await?;
         let batch = self.config.batch;
         loop {
             let now_ms = Utc::now().timestamp_millis();
             let taken = self
                 .db
-                .write(move |c| outbox::fan_out(c, now_ms, batch))
+                .write(move |tx| outbox::fan_out(tx, now_ms, batch))
                 .await?;
             if (taken as i64) < batch {
                 break;
@@ -89,7 +89,15 @@ impl Dispatcher {
             let worker = self.worker.clone();
             let jobs = self
                 .db
-                .write(move |c| push_store::claim(c, &worker, now_ms, lease_until, batch))
+                .write(move |tx| {
+                    Ok::<_, crate::app::AppError>(push_store::claim(
+                        tx.conn(),
+                        &worker,
+                        now_ms,
+                        lease_until,
+                        batch,
+                    )?)
+                })
                 .await?;
             if jobs.is_empty() {
                 return Ok(sent);
@@ -102,14 +110,14 @@ impl Dispatcher {
         }
     }
 
-    async fn send_all(&self, jobs: Vec<PushJob>) -> ApiResult<usize> {
+    async fn send_all(&self, jobs: Vec<PushJob>) -> AppResult<usize> {
         let ids: Vec<String> = jobs.iter().map(|j| j.subscription_id.clone()).collect();
         let subs = self
             .db
-            .run(move |c| {
+            .read(move |c| {
                 ids.iter()
-                    .map(|id| push_store::subscription(c, id))
-                    .collect::<ApiResult<Vec<_>>>()
+                    .map(|id| Ok(push_store::subscription(c, id)?))
+                    .collect::<AppResult<Vec<_>>>()
             })
             .await?;
         let mut tasks = tokio::task::JoinSet::new();
@@ -143,14 +151,22 @@ impl Dispatcher {
     }
 
     /// Records the outcomes of one batch in one write transaction.
-    async fn record(&self, outcomes: Vec<(PushJob, Attempt)>) -> ApiResult<()> {
+    async fn record(&self, outcomes: Vec<(PushJob, Attempt)>) -> AppResult<()> {
         let worker = self.worker.clone();
         let now = Utc::now().timestamp_millis();
         let (retry_base, max_attempts) = (self.config.retry_base, self.config.max_attempts);
         self.db
-            .write(move |c| {
+            .write(move |tx| {
                 for (job, attempt) in outcomes {
-                    record_one(c, &worker, now, retry_base, max_attempts, job, attempt)?;
+                    record_one(
+                        tx.conn(),
+                        &worker,
+                        now,
+                        retry_base,
+                        max_attempts,
+                        job,
+                        attempt,
+                    )?;
                 }
                 Ok(())
             })
@@ -167,7 +183,7 @@ fn record_one(
     max_attempts: i32,
     job: PushJob,
     attempt: Attempt,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let attempts = job.attempts + 1;
     let id = &job.id;
     match attempt {

@@ -1,7 +1,5 @@
-//! Reminders over Web Push: the sender (VAPID + aes128gcm), the scheduler that
-//! materialises occurrences ahead of time, the outbox and the dispatcher.
+//! Reminders over Web Push: the sender (VAPID + aes128gcm) and the
+//! dispatcher that sends what the outbox holds.
 
 pub mod dispatcher;
-pub mod outbox;
-pub mod scheduler;
 pub mod sender;

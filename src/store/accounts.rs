@@ -3,7 +3,6 @@ use diesel::prelude::*;
 use crate::db::schema::accounts;
 use crate::db::{now_ms, DbConn};
 use crate::domain::account::{Email, PersonName, Role};
-use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -32,17 +31,17 @@ pub struct NewAccount<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-/// Creates an account; a taken email answers 409.
-pub fn create(conn: &mut DbConn, new: NewAccount<'_>) -> ApiResult<String> {
+/// Whether an account already uses this email.
+pub fn email_taken(conn: &mut DbConn, email: &Email) -> QueryResult<bool> {
     let taken: i64 = accounts::table
-        .filter(accounts::email.eq(new.email.as_str()))
+        .filter(accounts::email.eq(email.as_str()))
         .count()
         .get_result(conn)?;
-    if taken > 0 {
-        return Err(ApiError::conflict(
-            "an account with this email already exists",
-        ));
-    }
+    Ok(taken > 0)
+}
+
+/// Creates an account (check [`email_taken`] first for a precise error).
+pub fn create(conn: &mut DbConn, new: NewAccount<'_>) -> QueryResult<String> {
     let id = super::new_id();
     diesel::insert_into(accounts::table)
         .values((
@@ -58,23 +57,23 @@ pub fn create(conn: &mut DbConn, new: NewAccount<'_>) -> ApiResult<String> {
     Ok(id)
 }
 
-pub fn find_by_email(conn: &mut DbConn, email: &str) -> ApiResult<Option<Account>> {
-    Ok(accounts::table
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<Account>> {
+    accounts::table
         .filter(accounts::email.eq(email))
         .select(Account::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Option<Account>> {
-    Ok(accounts::table
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
+    accounts::table
         .find(id)
         .select(Account::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> ApiResult<()> {
+pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set(accounts::password_hash.eq(hash))
         .execute(conn)?;
@@ -82,17 +81,17 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str) -> ApiResult<()> {
 }
 
 /// Staff of one clinic, oldest first.
-pub fn list_staff(conn: &mut DbConn, clinic_id: &str) -> ApiResult<Vec<Account>> {
-    Ok(accounts::table
+pub fn list_staff(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<Account>> {
+    accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.ne("patient"))
         .order((accounts::created_at, accounts::id))
         .select(Account::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Deletes an account; its patient data goes with it (ON DELETE CASCADE).
-pub fn delete(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(accounts::table.find(id)).execute(conn)?;
     Ok(())
 }

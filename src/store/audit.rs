@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::db::schema::audit_log as al;
 use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
 
 pub fn record(
     conn: &mut DbConn,
@@ -15,7 +14,7 @@ pub fn record(
     action: &str,
     subject_type: &str,
     subject_id: &str,
-) -> ApiResult<()> {
+) -> QueryResult<()> {
     diesel::insert_into(al::table)
         .values((
             al::clinic_id.eq(clinic_id),
@@ -45,7 +44,7 @@ pub fn list(
     clinic_id: &str,
     before: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<AuditEntry>> {
+) -> QueryResult<Vec<AuditEntry>> {
     let mut q = al::table
         .filter(al::clinic_id.eq(clinic_id))
         .select((
@@ -62,7 +61,7 @@ pub fn list(
     if let Some(b) = before {
         q = q.filter(al::id.lt(b));
     }
-    Ok(q.load(conn)?)
+    q.load(conn)
 }
 
 /// Records a read of patient data when staff made it; patients reading their
@@ -73,7 +72,7 @@ pub fn staff_read(
     action: &str,
     subject_type: &str,
     subject_id: &str,
-) -> ApiResult<()> {
+) -> QueryResult<()> {
     match scope {
         super::Scope::Clinic {
             clinic_id,

@@ -2,9 +2,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::clinics;
 use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
 
-pub fn create(conn: &mut DbConn, name: &str) -> ApiResult<String> {
+pub fn create(conn: &mut DbConn, name: &str) -> QueryResult<String> {
     let id = super::new_id();
     diesel::insert_into(clinics::table)
         .values((
@@ -16,6 +15,6 @@ pub fn create(conn: &mut DbConn, name: &str) -> ApiResult<String> {
     Ok(id)
 }
 
-pub fn name(conn: &mut DbConn, id: &str) -> ApiResult<String> {
-    Ok(clinics::table.find(id).select(clinics::name).first(conn)?)
+pub fn name(conn: &mut DbConn, id: &str) -> QueryResult<String> {
+    clinics::table.find(id).select(clinics::name).first(conn)
 }

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::{accounts as a, console_sessions as s};
 use crate::db::DbConn;
-use crate::error::ApiResult;
 
 /// The account behind a live session, read fresh on every request so a
 /// changed role or a deleted account takes effect at once.
@@ -23,7 +22,7 @@ pub fn create(
     account_id: &str,
     now: i64,
     ttl_ms: i64,
-) -> ApiResult<()> {
+) -> QueryResult<()> {
     diesel::insert_into(s::table)
         .values((
             s::token_hash.eq(token_hash),
@@ -36,22 +35,22 @@ pub fn create(
 }
 
 /// The session's account, if the session exists and has not expired.
-pub fn find(conn: &mut DbConn, token_hash: &str, now: i64) -> ApiResult<Option<SessionAccount>> {
-    Ok(s::table
+pub fn find(conn: &mut DbConn, token_hash: &str, now: i64) -> QueryResult<Option<SessionAccount>> {
+    s::table
         .inner_join(a::table)
         .filter(s::token_hash.eq(token_hash))
         .filter(s::expires_at.gt(now))
         .select((a::id, a::clinic_id, a::role, a::name))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn delete(conn: &mut DbConn, token_hash: &str) -> ApiResult<()> {
+pub fn delete(conn: &mut DbConn, token_hash: &str) -> QueryResult<()> {
     diesel::delete(s::table.find(token_hash)).execute(conn)?;
     Ok(())
 }
 
 /// Drops expired sessions; run at sign-in so the table stays small.
-pub fn purge_expired(conn: &mut DbConn, now: i64) -> ApiResult<usize> {
-    Ok(diesel::delete(s::table.filter(s::expires_at.le(now))).execute(conn)?)
+pub fn purge_expired(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
+    diesel::delete(s::table.filter(s::expires_at.le(now))).execute(conn)
 }

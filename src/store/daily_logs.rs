@@ -2,8 +2,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::schema::daily_logs as l;
-use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
+use crate::db::{now_ms, DbConn, PatientWrite};
 use crate::per_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -28,26 +27,27 @@ pub struct DailyLog {
 
 pub struct LogValues<'a> {
     pub treatment_id: &'a str,
-    pub patient_id: &'a str,
     pub log_date: NaiveDate,
     pub day: i32,
     pub scores: [i32; 4],
     pub signs: &'a str,
     pub note: Option<&'a str>,
-    pub seq: i64,
 }
 
 /// Writes the log for (treatment, date): a second log for the same date
 /// replaces the first. `id` is used only when the log is new (sync supplies
 /// the client's id). Returns the stored row.
-pub fn upsert(conn: &mut DbConn, id: &str, v: LogValues<'_>) -> ApiResult<DailyLog> {
+pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> QueryResult<DailyLog> {
     let now = now_ms();
+    let seq = w.stamp()?;
+    let patient_id = w.patient_id().as_str().to_string();
+    let conn = w.conn();
     let [redness, swelling, flaking, sensitivity] = v.scores;
     let inserted = per_backend!(conn, |c| diesel::insert_into(l::table)
         .values((
             l::id.eq(id),
             l::treatment_id.eq(v.treatment_id),
-            l::patient_id.eq(v.patient_id),
+            l::patient_id.eq(&patient_id),
             l::log_date.eq(v.log_date),
             l::day.eq(v.day),
             l::redness.eq(redness),
@@ -58,8 +58,8 @@ pub fn upsert(conn: &mut DbConn, id: &str, v: LogValues<'_>) -> ApiResult<DailyL
             l::note.eq(v.note),
             l::created_at.eq(now),
             l::updated_at.eq(now),
-            l::seq.eq(v.seq),
-            l::created_seq.eq(v.seq),
+            l::seq.eq(seq),
+            l::created_seq.eq(seq),
         ))
         .on_conflict_do_nothing()
         .execute(c))?;
@@ -78,61 +78,62 @@ pub fn upsert(conn: &mut DbConn, id: &str, v: LogValues<'_>) -> ApiResult<DailyL
             l::note.eq(v.note),
             l::day.eq(v.day),
             l::updated_at.eq(now),
-            l::seq.eq(v.seq),
+            l::seq.eq(seq),
         ))
         .execute(conn)?;
     }
-    Ok(l::table
+    l::table
         .filter(l::treatment_id.eq(v.treatment_id))
         .filter(l::log_date.eq(v.log_date))
         .select(DailyLog::as_select())
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// A treatment's logs in date order.
-pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<Vec<DailyLog>> {
-    Ok(l::table
+pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<DailyLog>> {
+    l::table
         .filter(l::treatment_id.eq(treatment_id))
         .order(l::log_date)
         .select(DailyLog::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn dates_for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<Vec<NaiveDate>> {
-    Ok(l::table
+pub fn dates_for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<NaiveDate>> {
+    l::table
         .filter(l::treatment_id.eq(treatment_id))
         .select(l::log_date)
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn by_id(conn: &mut DbConn, id: &str) -> ApiResult<Option<DailyLog>> {
-    Ok(l::table
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<DailyLog>> {
+    l::table
         .find(id)
         .select(DailyLog::as_select())
         .get_result(conn)
-        .optional()?)
+        .optional()
 }
 
 pub fn by_date(
     conn: &mut DbConn,
     treatment_id: &str,
     date: NaiveDate,
-) -> ApiResult<Option<DailyLog>> {
-    Ok(l::table
+) -> QueryResult<Option<DailyLog>> {
+    l::table
         .filter(l::treatment_id.eq(treatment_id))
         .filter(l::log_date.eq(date))
         .select(DailyLog::as_select())
         .get_result(conn)
-        .optional()?)
-}
-
-pub fn delete(conn: &mut DbConn, id: &str) -> ApiResult<()> {
-    diesel::delete(l::table.find(id)).execute(conn)?;
-    Ok(())
+        .optional()
 }
 
 /// Deletes the patient's log; another patient's id is left alone. Returns
-/// whether a row was deleted.
-pub fn delete_owned(conn: &mut DbConn, id: &str, patient_id: &str) -> ApiResult<bool> {
-    Ok(diesel::delete(l::table.find(id).filter(l::patient_id.eq(patient_id))).execute(conn)? == 1)
+/// whether a row was deleted. Devices learn of it through a tombstone.
+pub fn delete(w: &mut PatientWrite<'_, '_>, id: &str) -> QueryResult<bool> {
+    let owner = w.patient_id().as_str().to_string();
+    let deleted =
+        diesel::delete(l::table.find(id).filter(l::patient_id.eq(owner))).execute(w.conn())? == 1;
+    if deleted {
+        super::tombstones::record(w, "symptom_logs", id)?;
+    }
+    Ok(deleted)
 }

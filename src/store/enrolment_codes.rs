@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use crate::auth::{generate_enrolment_code, normalise_enrolment_code, sha256_hex};
 use crate::db::schema::enrolment_codes as ec;
 use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
 
 /// Creates a code for the patient; returns the code (shown once) and its expiry (ms).
 pub fn create(
@@ -14,7 +13,7 @@ pub fn create(
     clinic_id: &str,
     created_by: &str,
     ttl_ms: i64,
-) -> ApiResult<(String, i64)> {
+) -> QueryResult<(String, i64)> {
     let code = generate_enrolment_code();
     let canonical = normalise_enrolment_code(&code).expect("generated codes are canonical");
     let now = now_ms();
@@ -33,7 +32,7 @@ pub fn create(
 
 /// Uses up a code and returns its patient, or `None` when the code is
 /// unknown, used or expired. Other open codes of that patient are voided too.
-pub fn redeem(conn: &mut DbConn, raw: &str) -> ApiResult<Option<String>> {
+pub fn redeem(conn: &mut DbConn, raw: &str) -> QueryResult<Option<String>> {
     let Some(canonical) = normalise_enrolment_code(raw) else {
         return Ok(None);
     };

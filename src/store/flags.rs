@@ -4,9 +4,8 @@ use diesel::prelude::*;
 
 use super::Scope;
 use crate::db::schema::{accounts as a, flag_events as fe, flags as f};
-use crate::db::{now_ms, DbConn};
+use crate::db::{now_ms, DbConn, PatientWrite};
 use crate::domain::assessment::{Finding, Severity};
-use crate::error::{ApiError, ApiResult};
 use crate::per_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,10 +38,8 @@ pub struct FlagEvent {
 
 pub struct Raise<'a> {
     pub treatment_id: &'a str,
-    pub patient_id: &'a str,
     pub clinic_id: &'a str,
     pub finding: &'a Finding,
-    pub seq: i64,
 }
 
 /// A flag after [`raise`], and whether it just became urgent (new, or
@@ -54,8 +51,8 @@ pub struct Raised {
 
 /// Raises a flag for a finding, or updates the treatment's active flag for
 /// the same reason with the new evidence (keeping the higher severity).
-/// Call inside a write transaction.
-pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
+pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> {
+    let patient_id = w.patient_id().as_str().to_string();
     let urgent = Severity::Urgent.rank() as i32;
     let reason = r.finding.reason.as_str();
     let now = now_ms();
@@ -63,7 +60,7 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
     // A concurrent writer may insert the same active flag first; the partial
     // unique index turns our insert into a no-op and we update theirs.
     for _ in 0..2 {
-        if let Some(existing) = active(conn, r.treatment_id, reason)? {
+        if let Some(existing) = active(w.conn(), r.treatment_id, reason)? {
             let severity = if existing.severity_rank <= r.finding.severity.rank() as i32 {
                 Severity::from_rank(existing.severity_rank as i64).unwrap_or(r.finding.severity)
             } else {
@@ -76,13 +73,15 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
                     became_urgent,
                 });
             }
+            let seq = w.stamp()?;
+            let conn = w.conn();
             diesel::update(f::table.find(&existing.id))
                 .set((
                     f::evidence.eq(&evidence),
                     f::severity.eq(severity.as_str()),
                     f::severity_rank.eq(severity.rank() as i32),
                     f::updated_at.eq(now),
-                    f::seq.eq(r.seq),
+                    f::seq.eq(seq),
                 ))
                 .execute(conn)?;
             let flag = f::table
@@ -95,11 +94,13 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
             });
         }
         let id = super::new_id();
+        let seq = w.stamp()?;
+        let conn = w.conn();
         let inserted = per_backend!(conn, |c| diesel::insert_into(f::table)
             .values((
                 f::id.eq(&id),
                 f::treatment_id.eq(r.treatment_id),
-                f::patient_id.eq(r.patient_id),
+                f::patient_id.eq(&patient_id),
                 f::clinic_id.eq(r.clinic_id),
                 f::reason.eq(reason),
                 f::severity.eq(r.finding.severity.as_str()),
@@ -108,7 +109,7 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
                 f::evidence.eq(&evidence),
                 f::opened_at.eq(now),
                 f::updated_at.eq(now),
-                f::seq.eq(r.seq),
+                f::seq.eq(seq),
             ))
             .on_conflict_do_nothing()
             .execute(c))?;
@@ -121,33 +122,33 @@ pub fn raise(conn: &mut DbConn, r: Raise<'_>) -> ApiResult<Raised> {
             });
         }
     }
-    Err(ApiError::internal("flag upsert did not converge"))
+    Err(super::impossible("flag upsert did not converge"))
 }
 
-fn active(conn: &mut DbConn, treatment_id: &str, reason: &str) -> ApiResult<Option<Flag>> {
-    Ok(f::table
+fn active(conn: &mut DbConn, treatment_id: &str, reason: &str) -> QueryResult<Option<Flag>> {
+    f::table
         .filter(f::treatment_id.eq(treatment_id))
         .filter(f::reason.eq(reason))
         .filter(f::status.ne("resolved"))
         .select(Flag::as_select())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
-pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> ApiResult<Vec<Flag>> {
-    Ok(f::table
+pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<Flag>> {
+    f::table
         .filter(f::treatment_id.eq(treatment_id))
         .order((f::severity_rank, f::opened_at))
         .select(Flag::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn events(conn: &mut DbConn, flag_ids: &[String]) -> ApiResult<Vec<FlagEvent>> {
-    Ok(fe::table
+pub fn events(conn: &mut DbConn, flag_ids: &[String]) -> QueryResult<Vec<FlagEvent>> {
+    fe::table
         .filter(fe::flag_id.eq_any(flag_ids))
         .order((fe::at, fe::id))
         .select(FlagEvent::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 pub struct QueueFilter {
@@ -163,7 +164,7 @@ pub fn queue(
     conn: &mut DbConn,
     clinic_id: &str,
     filter: &QueueFilter,
-) -> ApiResult<Vec<(Flag, String)>> {
+) -> QueryResult<Vec<(Flag, String)>> {
     let mut q = f::table
         .inner_join(a::table.on(a::id.eq(f::patient_id)))
         .filter(f::clinic_id.eq(clinic_id))
@@ -176,11 +177,11 @@ pub fn queue(
     if let Some(s) = &filter.severity {
         q = q.filter(f::severity.eq(s.clone()));
     }
-    Ok(q.load(conn)?)
+    q.load(conn)
 }
 
 /// The flag if it belongs to the scope's clinic (staff only reach flags).
-pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Flag> {
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Flag> {
     let found: Option<Flag> = f::table
         .find(id)
         .select(Flag::as_select())
@@ -188,31 +189,35 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Flag> {
         .optional()?;
     match found {
         Some(flag) if scope.allows(&flag.patient_id, &flag.clinic_id) => Ok(flag),
-        _ => Err(ApiError::NotFound),
+        _ => Err(diesel::result::Error::NotFound),
     }
 }
 
-/// Moves a flag from one of `from` to `to`, recording who and why. Returns
-/// `Conflict` when the flag is in another state.
+/// Moves the patient's flag from one of `from` to `to`, recording who and
+/// why. `Ok(Err(status))` when the flag is in another state.
 pub fn transition(
-    conn: &mut DbConn,
+    w: &mut PatientWrite<'_, '_>,
     flag: &Flag,
     from: &[&str],
     to: &str,
     actor_id: &str,
     note: Option<&str>,
-    seq: i64,
-) -> ApiResult<Flag> {
+) -> QueryResult<Result<Flag, String>> {
     let now = now_ms();
-    let changed = diesel::update(f::table.find(&flag.id).filter(f::status.eq_any(from)))
-        .set((f::status.eq(to), f::updated_at.eq(now), f::seq.eq(seq)))
-        .execute(conn)?;
+    let seq = w.stamp()?;
+    let owner = w.patient_id().as_str().to_string();
+    let conn = w.conn();
+    let changed = diesel::update(
+        f::table
+            .find(&flag.id)
+            .filter(f::patient_id.eq(&owner))
+            .filter(f::status.eq_any(from)),
+    )
+    .set((f::status.eq(to), f::updated_at.eq(now), f::seq.eq(seq)))
+    .execute(conn)?;
     if changed == 0 {
         let current: String = f::table.find(&flag.id).select(f::status).first(conn)?;
-        return Err(ApiError::conflict(format!(
-            "the flag is {current}; it can only become {to} from {}",
-            from.join(" or ")
-        )));
+        return Ok(Err(current));
     }
     diesel::insert_into(fe::table)
         .values((
@@ -224,8 +229,8 @@ pub fn transition(
             fe::at.eq(now),
         ))
         .execute(conn)?;
-    Ok(f::table
+    Ok(Ok(f::table
         .find(&flag.id)
         .select(Flag::as_select())
-        .first(conn)?)
+        .first(conn)?))
 }

@@ -1,5 +1,9 @@
 //! Diesel queries, one module per table or aggregate. Functions that read
-//! patient data take a [`Scope`], so who-may-see-what is decided here once.
+//! patient data take a [`Scope`], so who-may-see-what is decided here once;
+//! a record outside the scope is `NotFound`, like a missing one. Functions
+//! that write a patient's synced rows take a [`PatientWrite`](crate::db::PatientWrite).
+//! Everything returns diesel's `QueryResult`; the use cases in `app` decide
+//! what an error means to the caller.
 //!
 //! Lookups by primary or unique key use `get_result`, not `first`: `first`
 //! adds `LIMIT ?`, and SQLite (the bundled 3.50) marks a bound LIMIT as plan-relevant,
@@ -20,6 +24,7 @@ pub mod refresh_tokens;
 pub mod reminders;
 pub mod settings;
 pub mod sync;
+pub mod tombstones;
 pub mod treatments;
 
 /// The data a caller may reach, derived from their access token.
@@ -54,4 +59,19 @@ impl Scope {
 
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// Stored JSON that no longer parses.
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("stored {what} is invalid: {e}").into())
+}
+
+/// A value that cannot be written as JSON.
+pub(crate) fn unserializable(e: serde_json::Error) -> diesel::result::Error {
+    diesel::result::Error::SerializationError(Box::new(e))
+}
+
+/// A query whose outcome should be impossible; reported as an internal error.
+pub(crate) fn impossible(what: &str) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(what.to_string().into())
 }

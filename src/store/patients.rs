@@ -3,9 +3,8 @@ use diesel::prelude::*;
 use super::accounts::{self, NewAccount};
 use super::Scope;
 use crate::db::schema::{accounts as a, patients as p};
-use crate::db::DbConn;
+use crate::db::{DbConn, PatientWrite};
 use crate::domain::account::{Email, PersonName, Role, TimeZone};
-use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Patient {
@@ -28,7 +27,7 @@ pub struct NewPatient<'a> {
     pub fitzpatrick: i32,
 }
 
-pub fn create(conn: &mut DbConn, new: NewPatient<'_>) -> ApiResult<String> {
+pub fn create(conn: &mut DbConn, new: NewPatient<'_>) -> QueryResult<String> {
     let id = accounts::create(
         conn,
         NewAccount {
@@ -79,7 +78,7 @@ fn columns() -> Columns {
 
 /// The patient, if the scope may see them; otherwise `NotFound`, so that
 /// another clinic cannot even learn that the id exists.
-pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Patient> {
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Patient> {
     let found: Option<Patient> = p::table
         .inner_join(a::table)
         .filter(p::account_id.eq(id))
@@ -88,7 +87,7 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Patient> {
         .optional()?;
     match found {
         Some(patient) if scope.allows(&patient.id, &patient.clinic_id) => Ok(patient),
-        _ => Err(ApiError::NotFound),
+        _ => Err(diesel::result::Error::NotFound),
     }
 }
 
@@ -98,50 +97,39 @@ pub fn list(
     clinic_id: &str,
     limit: i64,
     offset: i64,
-) -> ApiResult<Vec<Patient>> {
-    Ok(p::table
+) -> QueryResult<Vec<Patient>> {
+    p::table
         .inner_join(a::table)
         .filter(p::clinic_id.eq(clinic_id))
         .order((a::created_at.desc(), p::account_id))
         .limit(limit)
         .offset(offset)
         .select(columns())
-        .load(conn)?)
-}
-
-/// Bumps the patient's change counter and returns the new value. Call inside
-/// the write transaction that changes the patient's synced rows: on
-/// PostgreSQL the row lock orders concurrent writers of one patient, so a
-/// sync pull that reads the counter can never miss a committed change.
-pub fn bump_change_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
-    diesel::update(p::table.find(patient_id))
-        .set(p::change_seq.eq(p::change_seq + 1))
-        .execute(conn)?;
-    Ok(p::table
-        .find(patient_id)
-        .select(p::change_seq)
-        .get_result(conn)?)
+        .load(conn)
 }
 
 /// The patient's time zone and skin type, as the recovery rules need them.
-pub fn profile(conn: &mut DbConn, patient_id: &str) -> ApiResult<(String, i32)> {
-    Ok(p::table
+pub fn profile(conn: &mut DbConn, patient_id: &str) -> QueryResult<(String, i32)> {
+    p::table
         .find(patient_id)
         .select((p::timezone, p::fitzpatrick))
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
-pub fn set_timezone(conn: &mut DbConn, patient_id: &str, timezone: &str) -> ApiResult<()> {
-    diesel::update(p::table.find(patient_id))
+/// The zone is part of the synced preferences record: write it together
+/// with the preferences ([`super::reminders::set_preferences`]).
+pub fn set_timezone(w: &mut PatientWrite<'_, '_>, timezone: &str) -> QueryResult<()> {
+    let id = w.patient_id().as_str().to_string();
+    diesel::update(p::table.find(id))
         .set(p::timezone.eq(timezone))
-        .execute(conn)?;
+        .execute(w.conn())?;
     Ok(())
 }
 
 /// (current change counter, highest pruned tombstone seq) for sync pulls.
-pub fn sync_cursor(conn: &mut DbConn, patient_id: &str) -> ApiResult<(i64, i64)> {
-    Ok(p::table
+pub fn sync_cursor(conn: &mut DbConn, patient_id: &str) -> QueryResult<(i64, i64)> {
+    p::table
         .find(patient_id)
         .select((p::change_seq, p::tombstones_pruned_seq))
-        .get_result(conn)?)
+        .get_result(conn)
 }

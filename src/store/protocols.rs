@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use crate::db::schema::protocols as p;
 use crate::db::{now_ms, DbConn};
 use crate::domain::protocol::Protocol;
-use crate::error::{ApiError, ApiResult};
 use crate::per_backend;
 
 fn default_id(protocol: &Protocol) -> String {
@@ -17,7 +16,7 @@ fn default_id(protocol: &Protocol) -> String {
 }
 
 /// Stores the shipped default protocol version if it is not there yet.
-pub fn seed_default(conn: &mut DbConn) -> ApiResult<()> {
+pub fn seed_default(conn: &mut DbConn) -> QueryResult<()> {
     let protocol = Protocol::default_microneedling();
     let id = default_id(&protocol);
     let definition = Protocol::default_json();
@@ -36,7 +35,7 @@ pub fn seed_default(conn: &mut DbConn) -> ApiResult<()> {
 
 /// The protocol a new treatment at this clinic starts with: the clinic's own
 /// newest version if it has one, else the newest default.
-pub fn current_for_clinic(conn: &mut DbConn, clinic_id: &str) -> ApiResult<String> {
+pub fn current_for_clinic(conn: &mut DbConn, clinic_id: &str) -> QueryResult<String> {
     let own: Option<String> = p::table
         .filter(p::clinic_id.eq(clinic_id))
         .order((p::version.desc(), p::created_at.desc()))
@@ -52,11 +51,11 @@ pub fn current_for_clinic(conn: &mut DbConn, clinic_id: &str) -> ApiResult<Strin
         .select(p::id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::internal("no default protocol seeded"))
+        .ok_or_else(|| super::impossible("no default protocol seeded"))
 }
 
 /// The parsed protocol; versions never change once stored, so caching is safe.
-pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Arc<Protocol>> {
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Arc<Protocol>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Protocol>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().expect("cache lock").get(id) {
@@ -65,7 +64,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Arc<Protocol>> {
     let definition: String = p::table.find(id).select(p::definition).first(conn)?;
     let protocol = Arc::new(
         Protocol::from_json(&definition)
-            .map_err(|e| ApiError::internal(format!("protocol {id}: {e}")))?,
+            .map_err(|e| super::corrupt(&format!("protocol {id}"), e))?,
     );
     cache
         .lock()
@@ -81,7 +80,7 @@ pub fn create_for_clinic(
     conn: &mut DbConn,
     clinic_id: &str,
     mut protocol: Protocol,
-) -> ApiResult<(String, u32)> {
+) -> QueryResult<(String, u32)> {
     let latest: Option<i32> = p::table
         .filter(p::name.eq(&protocol.name))
         .filter(p::clinic_id.eq(clinic_id).or(p::clinic_id.is_null()))
@@ -103,7 +102,7 @@ pub fn create_for_clinic(
 }
 
 /// Whether a stored protocol belongs to a clinic (false for shipped defaults).
-pub fn is_clinic_specific(conn: &mut DbConn, id: &str) -> ApiResult<bool> {
+pub fn is_clinic_specific(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     let clinic: Option<String> = p::table.find(id).select(p::clinic_id).first(conn)?;
     Ok(clinic.is_some())
 }

@@ -4,7 +4,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::{push_jobs as j, push_subscriptions as s};
 use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
 use crate::per_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -32,7 +31,10 @@ pub struct NewSubscription<'a> {
 
 /// Stores a subscription; an endpoint seen before (the same browser) is
 /// updated and moves to the caller. Returns (id, created).
-pub fn upsert_subscription(conn: &mut DbConn, n: NewSubscription<'_>) -> ApiResult<(String, bool)> {
+pub fn upsert_subscription(
+    conn: &mut DbConn,
+    n: NewSubscription<'_>,
+) -> QueryResult<(String, bool)> {
     let now = now_ms();
     let existing: Option<String> = s::table
         .filter(s::endpoint.eq(n.endpoint))
@@ -70,7 +72,11 @@ pub fn upsert_subscription(conn: &mut DbConn, n: NewSubscription<'_>) -> ApiResu
 }
 
 /// Removes the caller's subscription for an endpoint; returns whether one existed.
-pub fn delete_subscription(conn: &mut DbConn, account_id: &str, endpoint: &str) -> ApiResult<bool> {
+pub fn delete_subscription(
+    conn: &mut DbConn,
+    account_id: &str,
+    endpoint: &str,
+) -> QueryResult<bool> {
     Ok(diesel::delete(
         s::table
             .filter(s::account_id.eq(account_id))
@@ -80,36 +86,39 @@ pub fn delete_subscription(conn: &mut DbConn, account_id: &str, endpoint: &str) 
         > 0)
 }
 
-pub fn delete_subscription_by_id(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+pub fn delete_subscription_by_id(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(s::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-pub fn subscriptions_of(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<StoredSubscription>> {
-    Ok(s::table
+pub fn subscriptions_of(
+    conn: &mut DbConn,
+    account_id: &str,
+) -> QueryResult<Vec<StoredSubscription>> {
+    s::table
         .filter(s::account_id.eq(account_id))
         .select(StoredSubscription::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Clinicians' and admins' subscriptions in a clinic (for urgent-flag alerts).
 pub fn staff_subscriptions(
     conn: &mut DbConn,
     clinic_id: &str,
-) -> ApiResult<Vec<StoredSubscription>> {
-    Ok(s::table
+) -> QueryResult<Vec<StoredSubscription>> {
+    s::table
         .filter(s::clinic_id.eq(clinic_id))
         .filter(s::role.ne("patient"))
         .select(StoredSubscription::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn subscription(conn: &mut DbConn, id: &str) -> ApiResult<Option<StoredSubscription>> {
-    Ok(s::table
+pub fn subscription(conn: &mut DbConn, id: &str) -> QueryResult<Option<StoredSubscription>> {
+    s::table
         .find(id)
         .select(StoredSubscription::as_select())
         .get_result(conn)
-        .optional()?)
+        .optional()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -145,7 +154,7 @@ pub struct NewJob<'a> {
 }
 
 /// Enqueues a push unless one with the same dedupe key exists.
-pub fn enqueue(conn: &mut DbConn, n: &NewJob<'_>) -> ApiResult<bool> {
+pub fn enqueue(conn: &mut DbConn, n: &NewJob<'_>) -> QueryResult<bool> {
     let id = super::new_id();
     let inserted = per_backend!(conn, |c| diesel::insert_into(j::table)
         .values((
@@ -174,7 +183,7 @@ pub fn claim(
     now: i64,
     lease_until: i64,
     limit: i64,
-) -> ApiResult<Vec<PushJob>> {
+) -> QueryResult<Vec<PushJob>> {
     macro_rules! ready {
         () => {
             j::table
@@ -211,7 +220,7 @@ pub fn finish(
     last_status: Option<i32>,
     last_error: Option<&str>,
     attempts: i32,
-) -> ApiResult<bool> {
+) -> QueryResult<bool> {
     let now = now_ms();
     Ok(diesel::update(
         j::table
@@ -240,7 +249,7 @@ pub fn retry_later(
     last_status: Option<i32>,
     last_error: &str,
     attempts: i32,
-) -> ApiResult<bool> {
+) -> QueryResult<bool> {
     Ok(diesel::update(
         j::table
             .find(id)
@@ -259,7 +268,7 @@ pub fn retry_later(
 }
 
 /// Pending jobs of a subscription that is gone are dropped with it.
-pub fn drop_jobs_for_subscription(conn: &mut DbConn, subscription_id: &str) -> ApiResult<()> {
+pub fn drop_jobs_for_subscription(conn: &mut DbConn, subscription_id: &str) -> QueryResult<()> {
     diesel::update(
         j::table
             .filter(j::subscription_id.eq(subscription_id))
@@ -275,25 +284,29 @@ pub fn drop_jobs_for_subscription(conn: &mut DbConn, subscription_id: &str) -> A
 }
 
 /// What was sent for a treatment, newest first.
-pub fn for_treatment(conn: &mut DbConn, treatment_id: &str, limit: i64) -> ApiResult<Vec<PushJob>> {
-    Ok(j::table
+pub fn for_treatment(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<PushJob>> {
+    j::table
         .filter(j::treatment_id.eq(treatment_id))
         .order((j::created_at.desc(), j::id))
         .limit(limit)
         .select(PushJob::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Jobs waiting to be sent (for metrics).
-pub fn pending_count(conn: &mut DbConn) -> ApiResult<i64> {
-    Ok(j::table
+pub fn pending_count(conn: &mut DbConn) -> QueryResult<i64> {
+    j::table
         .filter(j::status.eq("pending"))
         .count()
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// Retires every pending push of an account's subscriptions (before erasing it).
-pub fn drop_jobs_for_account(conn: &mut DbConn, account_id: &str) -> ApiResult<()> {
+pub fn drop_jobs_for_account(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
     for sub in subscriptions_of(conn, account_id)? {
         drop_jobs_for_subscription(conn, &sub.id)?;
     }

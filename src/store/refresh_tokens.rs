@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use crate::auth::{random_token, sha256_hex};
 use crate::db::schema::refresh_tokens as rt;
 use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
 
 /// Stores a new refresh token (in `family`, or a new family) and returns it.
 pub fn issue(
@@ -14,7 +13,7 @@ pub fn issue(
     account_id: &str,
     family: Option<&str>,
     ttl_ms: i64,
-) -> ApiResult<String> {
+) -> QueryResult<String> {
     let token = random_token(32);
     let now = now_ms();
     let family = family.map(String::from).unwrap_or_else(super::new_id);
@@ -53,7 +52,7 @@ pub enum Rotation {
 
 /// Call inside a write transaction. The conditional update makes two
 /// concurrent uses of one token resolve to one rotation and one reuse.
-pub fn rotate(conn: &mut DbConn, presented: &str, ttl_ms: i64) -> ApiResult<Rotation> {
+pub fn rotate(conn: &mut DbConn, presented: &str, ttl_ms: i64) -> QueryResult<Rotation> {
     let now = now_ms();
     let row: Option<Stored> = rt::table
         .filter(rt::token_hash.eq(sha256_hex(presented)))
@@ -89,7 +88,7 @@ pub fn rotate(conn: &mut DbConn, presented: &str, ttl_ms: i64) -> ApiResult<Rota
     Ok(Rotation::Rotated { account_id, token })
 }
 
-pub fn revoke_family(conn: &mut DbConn, family: &str) -> ApiResult<()> {
+pub fn revoke_family(conn: &mut DbConn, family: &str) -> QueryResult<()> {
     diesel::update(
         rt::table
             .filter(rt::family_id.eq(family))
@@ -101,7 +100,7 @@ pub fn revoke_family(conn: &mut DbConn, family: &str) -> ApiResult<()> {
 }
 
 /// Revokes the family of the presented token (logout). Unknown tokens are ignored.
-pub fn revoke_by_token(conn: &mut DbConn, presented: &str) -> ApiResult<()> {
+pub fn revoke_by_token(conn: &mut DbConn, presented: &str) -> QueryResult<()> {
     let family: Option<String> = rt::table
         .filter(rt::token_hash.eq(sha256_hex(presented)))
         .select(rt::family_id)
@@ -113,7 +112,7 @@ pub fn revoke_by_token(conn: &mut DbConn, presented: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn revoke_all_for(conn: &mut DbConn, account_id: &str) -> ApiResult<()> {
+pub fn revoke_all_for(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
     diesel::update(
         rt::table
             .filter(rt::account_id.eq(account_id))

@@ -6,28 +6,24 @@ use diesel::prelude::*;
 use crate::db::schema::{
     reminder_occurrences as o, reminder_plans as rp, reminder_preferences as pr,
 };
-use crate::db::{now_ms, DbConn};
+use crate::db::{now_ms, DbConn, PatientWrite};
 use crate::domain::reminder::{Preferences, ReminderPlan};
-use crate::error::{ApiError, ApiResult};
 use crate::per_backend;
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("stored {what} is invalid: {e}"))
-}
-
 pub fn create_plan(
-    conn: &mut DbConn,
+    w: &mut PatientWrite<'_, '_>,
     treatment_id: &str,
-    patient_id: &str,
     plan: &ReminderPlan,
     actor: &str,
-    seq: i64,
-) -> ApiResult<()> {
-    let json = serde_json::to_string(plan).map_err(ApiError::internal)?;
+) -> QueryResult<()> {
+    let seq = w.stamp()?;
+    let patient_id = w.patient_id().as_str().to_string();
+    let conn = w.conn();
+    let json = serde_json::to_string(plan).map_err(super::unserializable)?;
     diesel::insert_into(rp::table)
         .values((
             rp::treatment_id.eq(treatment_id),
-            rp::patient_id.eq(patient_id),
+            rp::patient_id.eq(&patient_id),
             rp::plan.eq(json),
             rp::planned_until.eq(0i64),
             rp::updated_at.eq(now_ms()),
@@ -39,54 +35,65 @@ pub fn create_plan(
 }
 
 /// The plan and how far it has been materialised (ms).
-pub fn plan(conn: &mut DbConn, treatment_id: &str) -> ApiResult<(ReminderPlan, i64)> {
+pub fn plan(conn: &mut DbConn, treatment_id: &str) -> QueryResult<(ReminderPlan, i64)> {
     let (json, until): (String, i64) = rp::table
         .find(treatment_id)
         .select((rp::plan, rp::planned_until))
         .get_result(conn)?;
     Ok((
-        serde_json::from_str(&json).map_err(|e| corrupt("plan", e))?,
+        serde_json::from_str(&json).map_err(|e| super::corrupt("plan", e))?,
         until,
     ))
 }
 
 pub fn set_plan(
-    conn: &mut DbConn,
+    w: &mut PatientWrite<'_, '_>,
     treatment_id: &str,
     plan: &ReminderPlan,
     actor: &str,
-    seq: i64,
-) -> ApiResult<()> {
-    let json = serde_json::to_string(plan).map_err(ApiError::internal)?;
-    diesel::update(rp::table.find(treatment_id))
-        .set((
-            rp::plan.eq(json),
-            rp::updated_at.eq(now_ms()),
-            rp::updated_by.eq(actor),
-            rp::seq.eq(seq),
-        ))
-        .execute(conn)?;
+) -> QueryResult<()> {
+    let seq = w.stamp()?;
+    let owner = w.patient_id().as_str().to_string();
+    let conn = w.conn();
+    let json = serde_json::to_string(plan).map_err(super::unserializable)?;
+    diesel::update(
+        rp::table
+            .find(treatment_id)
+            .filter(rp::patient_id.eq(owner)),
+    )
+    .set((
+        rp::plan.eq(json),
+        rp::updated_at.eq(now_ms()),
+        rp::updated_by.eq(actor),
+        rp::seq.eq(seq),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
-pub fn set_planned_until(conn: &mut DbConn, treatment_id: &str, until: i64) -> ApiResult<()> {
+/// How far the plan is materialised: bookkeeping devices never see, so no stamp.
+pub fn set_planned_until(
+    w: &mut PatientWrite<'_, '_>,
+    treatment_id: &str,
+    until: i64,
+) -> QueryResult<()> {
     diesel::update(rp::table.find(treatment_id))
         .set(rp::planned_until.eq(until))
-        .execute(conn)?;
+        .execute(w.conn())?;
     Ok(())
 }
 
 /// Treatments whose occurrences are planned less far ahead than `before`.
-pub fn needing_plan(conn: &mut DbConn, before: i64, limit: i64) -> ApiResult<Vec<String>> {
-    Ok(rp::table
+pub fn needing_plan(conn: &mut DbConn, before: i64, limit: i64) -> QueryResult<Vec<String>> {
+    rp::table
         .filter(rp::planned_until.lt(before))
         .order(rp::planned_until)
         .select(rp::treatment_id)
         .limit(limit)
-        .load(conn)?)
+        .load(conn)
 }
 
-pub fn preferences(conn: &mut DbConn, patient_id: &str) -> ApiResult<Preferences> {
+pub fn preferences(conn: &mut DbConn, patient_id: &str) -> QueryResult<Preferences> {
     let json: Option<String> = pr::table
         .find(patient_id)
         .select(pr::prefs)
@@ -94,17 +101,16 @@ pub fn preferences(conn: &mut DbConn, patient_id: &str) -> ApiResult<Preferences
         .optional()?;
     match json {
         None => Ok(Preferences::default()),
-        Some(j) => serde_json::from_str(&j).map_err(|e| corrupt("preferences", e)),
+        Some(j) => serde_json::from_str(&j).map_err(|e| super::corrupt("preferences", e)),
     }
 }
 
-pub fn set_preferences(
-    conn: &mut DbConn,
-    patient_id: &str,
-    prefs: &Preferences,
-    seq: i64,
-) -> ApiResult<()> {
-    let json = serde_json::to_string(prefs).map_err(ApiError::internal)?;
+pub fn set_preferences(w: &mut PatientWrite<'_, '_>, prefs: &Preferences) -> QueryResult<()> {
+    let seq = w.stamp()?;
+    let patient_id = w.patient_id().as_str().to_string();
+    let patient_id = patient_id.as_str();
+    let conn = w.conn();
+    let json = serde_json::to_string(prefs).map_err(super::unserializable)?;
     let now = now_ms();
     let inserted = per_backend!(conn, |c| diesel::insert_into(pr::table)
         .values((
@@ -146,7 +152,6 @@ pub struct OccurrenceRow {
 pub struct NewOccurrence<'a> {
     pub identity: &'a str,
     pub treatment_id: &'a str,
-    pub patient_id: &'a str,
     pub clinic_id: &'a str,
     pub kind: &'a str,
     pub day: i32,
@@ -154,18 +159,20 @@ pub struct NewOccurrence<'a> {
     pub local_time: &'a str,
     pub due_at: i64,
     pub stale_at: i64,
-    pub seq: i64,
 }
 
 /// Inserts an occurrence unless its identity exists; returns whether it was new.
-pub fn insert_occurrence(conn: &mut DbConn, n: &NewOccurrence<'_>) -> ApiResult<bool> {
+pub fn insert_occurrence(w: &mut PatientWrite<'_, '_>, n: &NewOccurrence<'_>) -> QueryResult<bool> {
     let id = super::new_id();
+    let seq = w.stamp()?;
+    let patient_id = w.patient_id().as_str().to_string();
+    let conn = w.conn();
     let inserted = per_backend!(conn, |c| diesel::insert_into(o::table)
         .values((
             o::id.eq(&id),
             o::identity.eq(n.identity),
             o::treatment_id.eq(n.treatment_id),
-            o::patient_id.eq(n.patient_id),
+            o::patient_id.eq(&patient_id),
             o::clinic_id.eq(n.clinic_id),
             o::kind.eq(n.kind),
             o::day.eq(n.day),
@@ -175,7 +182,7 @@ pub fn insert_occurrence(conn: &mut DbConn, n: &NewOccurrence<'_>) -> ApiResult<
             o::stale_at.eq(n.stale_at),
             o::status.eq("pending"),
             o::created_at.eq(now_ms()),
-            o::seq.eq(n.seq),
+            o::seq.eq(seq),
         ))
         .on_conflict_do_nothing()
         .execute(c))?;
@@ -186,28 +193,29 @@ pub fn insert_occurrence(conn: &mut DbConn, n: &NewOccurrence<'_>) -> ApiResult<
 /// so a changed plan or preference applies to them; devices learn of it
 /// through tombstones stamped `seq`.
 pub fn drop_pending(
-    conn: &mut DbConn,
+    w: &mut PatientWrite<'_, '_>,
     treatment_id: &str,
     from: i64,
-    seq: i64,
-) -> ApiResult<usize> {
-    let doomed: Vec<(String, String)> = o::table
+) -> QueryResult<usize> {
+    let owner = w.patient_id().as_str().to_string();
+    let doomed: Vec<String> = o::table
         .filter(o::treatment_id.eq(treatment_id))
+        .filter(o::patient_id.eq(&owner))
         .filter(o::status.eq("pending"))
         .filter(o::done_at.is_null())
         .filter(o::due_at.ge(from))
-        .select((o::id, o::patient_id))
-        .load(conn)?;
-    for (id, patient_id) in &doomed {
-        diesel::delete(o::table.find(id).filter(o::status.eq("pending"))).execute(conn)?;
-        super::sync::tombstone(conn, patient_id, "reminders", id, seq)?;
+        .select(o::id)
+        .load(w.conn())?;
+    for id in &doomed {
+        diesel::delete(o::table.find(id).filter(o::status.eq("pending"))).execute(w.conn())?;
+        super::tombstones::record(w, "reminders", id)?;
     }
     Ok(doomed.len())
 }
 
 /// Claims up to `limit` due occurrences for fan-out. Call in a write
 /// transaction; on PostgreSQL rows locked by another process are skipped.
-pub fn claim_due(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<Vec<OccurrenceRow>> {
+pub fn claim_due(conn: &mut DbConn, now: i64, limit: i64) -> QueryResult<Vec<OccurrenceRow>> {
     macro_rules! due {
         () => {
             o::table
@@ -225,10 +233,11 @@ pub fn claim_due(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<Vec<Occur
     })
 }
 
-pub fn set_status(conn: &mut DbConn, id: &str, status: &str) -> ApiResult<()> {
+pub fn set_status(w: &mut PatientWrite<'_, '_>, id: &str, status: &str) -> QueryResult<()> {
+    let seq = w.stamp()?;
     diesel::update(o::table.find(id))
-        .set(o::status.eq(status))
-        .execute(conn)?;
+        .set((o::status.eq(status), o::seq.eq(seq)))
+        .execute(w.conn())?;
     Ok(())
 }
 
@@ -238,14 +247,14 @@ pub fn upcoming(
     treatment_id: &str,
     from: i64,
     limit: i64,
-) -> ApiResult<Vec<OccurrenceRow>> {
-    Ok(o::table
+) -> QueryResult<Vec<OccurrenceRow>> {
+    o::table
         .filter(o::treatment_id.eq(treatment_id))
         .filter(o::due_at.ge(from))
         .order((o::due_at, o::identity))
         .limit(limit)
         .select(OccurrenceRow::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Occurrences already due, for adherence: (kind, due, done).
@@ -253,7 +262,7 @@ pub fn adherence(
     conn: &mut DbConn,
     treatment_id: &str,
     now: i64,
-) -> ApiResult<Vec<(String, i64, i64)>> {
+) -> QueryResult<Vec<(String, i64, i64)>> {
     let rows: Vec<(String, Option<i64>)> = o::table
         .filter(o::treatment_id.eq(treatment_id))
         .filter(o::due_at.le(now))
@@ -273,24 +282,25 @@ pub fn adherence(
     Ok(out)
 }
 
-pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<Option<OccurrenceRow>> {
-    Ok(o::table
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<OccurrenceRow>> {
+    o::table
         .find(id)
         .select(OccurrenceRow::as_select())
         .get_result(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Marks an occurrence done (idempotent: the first time is kept).
-pub fn mark_done(conn: &mut DbConn, id: &str, at: i64, seq: i64) -> ApiResult<()> {
+pub fn mark_done(w: &mut PatientWrite<'_, '_>, id: &str, at: i64) -> QueryResult<()> {
+    let seq = w.stamp()?;
     diesel::update(o::table.find(id).filter(o::done_at.is_null()))
         .set((o::done_at.eq(at), o::seq.eq(seq)))
-        .execute(conn)?;
+        .execute(w.conn())?;
     Ok(())
 }
 
 /// Change number of the patient's preferences (0 when never set).
-pub fn preferences_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
+pub fn preferences_seq(conn: &mut DbConn, patient_id: &str) -> QueryResult<i64> {
     Ok(pr::table
         .find(patient_id)
         .select(pr::seq)
@@ -300,9 +310,11 @@ pub fn preferences_seq(conn: &mut DbConn, patient_id: &str) -> ApiResult<i64> {
 }
 
 /// Sets or clears a check-off (sync: the device's value wins).
-pub fn set_done(conn: &mut DbConn, id: &str, done_at: Option<i64>, seq: i64) -> ApiResult<()> {
-    diesel::update(o::table.find(id))
+pub fn set_done(w: &mut PatientWrite<'_, '_>, id: &str, done_at: Option<i64>) -> QueryResult<()> {
+    let seq = w.stamp()?;
+    let owner = w.patient_id().as_str().to_string();
+    diesel::update(o::table.find(id).filter(o::patient_id.eq(owner)))
         .set((o::done_at.eq(done_at), o::seq.eq(seq)))
-        .execute(conn)?;
+        .execute(w.conn())?;
     Ok(())
 }

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::settings;
 use crate::db::DbConn;
-use crate::error::ApiResult;
 use crate::per_backend;
 
 /// Returns the stored value, first storing `make()` if there is none. Two
@@ -14,7 +13,7 @@ pub fn get_or_create(
     conn: &mut DbConn,
     key: &str,
     make: impl FnOnce() -> String,
-) -> ApiResult<String> {
+) -> QueryResult<String> {
     if let Some(v) = get(conn, key)? {
         return Ok(v);
     }
@@ -26,10 +25,10 @@ pub fn get_or_create(
     Ok(get(conn, key)?.unwrap_or(value))
 }
 
-pub fn get(conn: &mut DbConn, key: &str) -> ApiResult<Option<String>> {
-    Ok(settings::table
+pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
+    settings::table
         .find(key)
         .select(settings::value)
         .first(conn)
-        .optional()?)
+        .optional()
 }

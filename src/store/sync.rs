@@ -7,8 +7,7 @@ use crate::db::schema::{
     daily_logs as l, flags as f, reminder_occurrences as o, reminder_plans as rp,
     reminder_preferences as pr, sync_tombstones as ts, treatments as t,
 };
-use crate::db::{now_ms, DbConn};
-use crate::error::ApiResult;
+use crate::db::DbConn;
 
 use super::daily_logs::DailyLog;
 use super::flags::Flag;
@@ -19,39 +18,20 @@ use super::treatments::Treatment;
 /// must resync from scratch.
 pub const TOMBSTONE_RETENTION_MS: i64 = 180 * 24 * 3600 * 1000;
 
-pub fn tombstone(
-    conn: &mut DbConn,
-    patient_id: &str,
-    table: &str,
-    record_id: &str,
-    seq: i64,
-) -> ApiResult<()> {
-    diesel::insert_into(ts::table)
-        .values((
-            ts::patient_id.eq(patient_id),
-            ts::table_name.eq(table),
-            ts::record_id.eq(record_id),
-            ts::seq.eq(seq),
-            ts::deleted_at.eq(now_ms()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Deleted record ids per table with `after < seq <= upto`.
 pub fn tombstones(
     conn: &mut DbConn,
     patient_id: &str,
     after: i64,
     upto: i64,
-) -> ApiResult<Vec<(String, String)>> {
-    Ok(ts::table
+) -> QueryResult<Vec<(String, String)>> {
+    ts::table
         .filter(ts::patient_id.eq(patient_id))
         .filter(ts::seq.gt(after))
         .filter(ts::seq.le(upto))
         .order(ts::seq)
         .select((ts::table_name, ts::record_id))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Every change number after `after`, one per changed row, ascending, at most
@@ -61,7 +41,7 @@ pub fn change_numbers(
     patient_id: &str,
     after: i64,
     limit: i64,
-) -> ApiResult<Vec<i64>> {
+) -> QueryResult<Vec<i64>> {
     let mut seqs: Vec<i64> = Vec::new();
     macro_rules! seqs_of {
         ($table:ident, $patient:expr, $seq:expr) => {
@@ -99,7 +79,7 @@ pub struct Changed {
 }
 
 /// Rows of the patient changed with `after < seq <= upto`.
-pub fn changed(conn: &mut DbConn, patient_id: &str, after: i64, upto: i64) -> ApiResult<Changed> {
+pub fn changed(conn: &mut DbConn, patient_id: &str, after: i64, upto: i64) -> QueryResult<Changed> {
     Ok(Changed {
         treatments: t::table
             .filter(t::patient_id.eq(patient_id))
@@ -137,7 +117,7 @@ pub fn changed(conn: &mut DbConn, patient_id: &str, after: i64, upto: i64) -> Ap
 
 /// Drops tombstones older than the retention, remembering per patient up to
 /// which change number deletions are no longer known.
-pub fn prune_tombstones(conn: &mut DbConn, now: i64) -> ApiResult<usize> {
+pub fn prune_tombstones(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     use crate::db::schema::patients as p;
     let cutoff = now - TOMBSTONE_RETENTION_MS;
     let old: Vec<(String, Option<i64>)> = ts::table

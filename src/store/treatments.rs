@@ -3,8 +3,7 @@ use diesel::prelude::*;
 
 use super::Scope;
 use crate::db::schema::treatments as t;
-use crate::db::{now_ms, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::db::{now_ms, DbConn, PatientWrite};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = t)]
@@ -25,7 +24,6 @@ pub struct Treatment {
 }
 
 pub struct NewTreatment<'a> {
-    pub patient_id: &'a str,
     pub clinic_id: &'a str,
     pub protocol_id: &'a str,
     pub performed_at: i64,
@@ -35,15 +33,16 @@ pub struct NewTreatment<'a> {
     pub addons: &'a str,
     pub session_number: i32,
     pub created_by: &'a str,
-    pub seq: i64,
 }
 
-pub fn create(conn: &mut DbConn, new: NewTreatment<'_>) -> ApiResult<String> {
+pub fn create(w: &mut PatientWrite<'_, '_>, new: NewTreatment<'_>) -> QueryResult<String> {
     let id = super::new_id();
+    let seq = w.stamp()?;
+    let patient_id = w.patient_id().as_str().to_string();
     diesel::insert_into(t::table)
         .values((
             t::id.eq(&id),
-            t::patient_id.eq(new.patient_id),
+            t::patient_id.eq(&patient_id),
             t::clinic_id.eq(new.clinic_id),
             t::protocol_id.eq(new.protocol_id),
             t::performed_at.eq(new.performed_at),
@@ -54,14 +53,14 @@ pub fn create(conn: &mut DbConn, new: NewTreatment<'_>) -> ApiResult<String> {
             t::session_number.eq(new.session_number),
             t::created_by.eq(new.created_by),
             t::created_at.eq(now_ms()),
-            t::seq.eq(new.seq),
+            t::seq.eq(seq),
         ))
-        .execute(conn)?;
+        .execute(w.conn())?;
     Ok(id)
 }
 
 /// The treatment if the scope may see it, else `NotFound`.
-pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Treatment> {
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Treatment> {
     let found: Option<Treatment> = t::table
         .find(id)
         .select(Treatment::as_select())
@@ -69,31 +68,31 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> ApiResult<Treatment> {
         .optional()?;
     match found {
         Some(tr) if scope.allows(&tr.patient_id, &tr.clinic_id) => Ok(tr),
-        _ => Err(ApiError::NotFound),
+        _ => Err(diesel::result::Error::NotFound),
     }
 }
 
 /// A patient's treatments, newest first.
-pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> ApiResult<Vec<Treatment>> {
-    Ok(t::table
+pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<Treatment>> {
+    t::table
         .filter(t::patient_id.eq(patient_id))
         .order((t::performed_at.desc(), t::id))
         .select(Treatment::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Treatments whose day 0 is on or after `since` (for the first-week jobs).
-pub fn recent(conn: &mut DbConn, since: NaiveDate) -> ApiResult<Vec<Treatment>> {
-    Ok(t::table
+pub fn recent(conn: &mut DbConn, since: NaiveDate) -> QueryResult<Vec<Treatment>> {
+    t::table
         .filter(t::day0.ge(since))
         .select(Treatment::as_select())
-        .load(conn)?)
+        .load(conn)
 }
 
 /// A treatment by id, unscoped: for background jobs only.
-pub fn by_id(conn: &mut DbConn, id: &str) -> ApiResult<Treatment> {
-    Ok(t::table
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Treatment> {
+    t::table
         .find(id)
         .select(Treatment::as_select())
-        .get_result(conn)?)
+        .get_result(conn)
 }

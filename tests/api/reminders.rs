@@ -269,22 +269,23 @@ async fn stale_reminders_are_never_delivered(backend: Backend) {
                 .unwrap()
         };
         let identity = format!("{tid}:moisturize:2000-01-01:08:30");
-        aftercare::store::reminders::insert_occurrence(
-            &mut c,
-            &aftercare::store::reminders::NewOccurrence {
-                identity: &identity,
-                treatment_id: &tid,
-                patient_id: &pid,
-                clinic_id: &clinic,
-                kind: "moisturize",
-                day: 1,
-                local_date: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-                local_time: "08:30",
-                due_at: now - 60_000,
-                stale_at: now - 1_000,
-                seq: 0,
-            },
-        )
+        let pid = aftercare::domain::ids::PatientId::new(pid);
+        db.write_blocking(|tx| {
+            Ok::<_, aftercare::app::AppError>(aftercare::store::reminders::insert_occurrence(
+                &mut tx.patient(&pid),
+                &aftercare::store::reminders::NewOccurrence {
+                    identity: &identity,
+                    treatment_id: &tid,
+                    clinic_id: &clinic,
+                    kind: "moisturize",
+                    day: 1,
+                    local_date: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+                    local_time: "08:30",
+                    due_at: now - 60_000,
+                    stale_at: now - 1_000,
+                },
+            )?)
+        })
         .unwrap();
         use diesel::prelude::*;
         aftercare::db::schema::reminder_occurrences::table

@@ -580,25 +580,24 @@ async fn stale_cursors_get_a_resync_signal_and_big_pulls_are_paged(backend: Back
     let s = Scenario::new(backend, 0.5, 1).await;
     let tok = &s.patient.access_token;
     let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
-    // 2 500 deletions recorded at once, more than one pull carries.
+    // 2 500 deletions in five writes, more than one pull carries.
     let db = s.app.db.clone();
-    let pid = s.patient.id.clone();
+    let pid = aftercare::domain::ids::PatientId::new(s.patient.id.clone());
     tokio::task::spawn_blocking(move || {
-        let mut c = db.conn().unwrap();
-        aftercare::db::write_tx(&mut c, |c| {
-            for i in 0..2500 {
-                let seq = aftercare::store::patients::bump_change_seq(c, &pid)?;
-                aftercare::store::sync::tombstone(
-                    c,
-                    &pid,
-                    "symptom_logs",
-                    &format!("gone{i:06}"),
-                    seq,
-                )?;
-            }
-            Ok(())
-        })
-        .unwrap();
+        for batch in 0..5 {
+            db.write_blocking(|tx| {
+                let mut w = tx.patient(&pid);
+                for i in 0..500 {
+                    aftercare::store::tombstones::record(
+                        &mut w,
+                        "symptom_logs",
+                        &format!("gone{batch}{i:06}"),
+                    )?;
+                }
+                Ok::<_, aftercare::app::AppError>(())
+            })
+            .unwrap();
+        }
     })
     .await
     .unwrap();

@@ -14,7 +14,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::de::{Deserialize, Deserializer, Error as _, SeqAccess, Visitor};
 
-use crate::error::ApiError;
+use super::error::ApiError;
 
 /// The period over which the configured number of attempts may be spent.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);

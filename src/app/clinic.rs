@@ -5,13 +5,15 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::api::extract::{ClinicAdmin, ClinicStaff};
-use crate::db::DbConn;
+use super::actor::{ClinicAdmin, ClinicStaff};
+use super::error::{AppError, AppResult, FieldError};
+use super::recovery::{self, NewTreatment};
+use super::treatments::{self as ctx_of, TreatmentCtx};
+use crate::db::{Db, DbConn, Tx};
 use crate::domain::account::{Email, Password, PersonName, Role, TimeZone};
+use crate::domain::ids::PatientId;
 use crate::domain::reminder::ReminderPlan;
 use crate::domain::treatment::{Addon, Area, DepthMm};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::recovery::{self, NewTreatment, TreatmentCtx};
 use crate::store::accounts::{self, Account};
 use crate::store::daily_logs::{self, DailyLog};
 use crate::store::flags::{self, Flag, FlagEvent, QueueFilter};
@@ -28,6 +30,16 @@ fn collect_errors(checks: &[(&str, Option<&String>)]) -> Vec<FieldError> {
             })
         })
         .collect()
+}
+
+/// E-mail addresses are unique across the service.
+pub(super) fn refuse_taken_email(c: &mut DbConn, email: &Email) -> AppResult<()> {
+    if accounts::email_taken(c, email)? {
+        return Err(AppError::conflict(
+            "an account with this email already exists",
+        ));
+    }
+    Ok(())
 }
 
 // --- Patients -------------------------------------------------------------
@@ -49,7 +61,7 @@ pub struct ValidPatient {
 }
 
 impl NewPatient {
-    pub fn validate(&self) -> ApiResult<ValidPatient> {
+    pub fn validate(&self) -> AppResult<ValidPatient> {
         let name = PersonName::parse(&self.name);
         let email = Email::parse(&self.email);
         let timezone = TimeZone::parse(&self.timezone);
@@ -65,7 +77,7 @@ impl NewPatient {
                 timezone,
                 fitzpatrick,
             }),
-            (name, email, timezone, fitzpatrick) => Err(ApiError::Validation(collect_errors(&[
+            (name, email, timezone, fitzpatrick) => Err(AppError::Validation(collect_errors(&[
                 ("name", name.as_ref().err()),
                 ("email", email.as_ref().err()),
                 ("timezone", timezone.as_ref().err()),
@@ -75,7 +87,9 @@ impl NewPatient {
     }
 }
 
-pub fn add_patient(c: &mut DbConn, staff: &ClinicStaff, p: &ValidPatient) -> ApiResult<Patient> {
+fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> AppResult<Patient> {
+    let c = tx.conn();
+    refuse_taken_email(c, &p.email)?;
     let id = patients::create(
         c,
         patients::NewPatient {
@@ -95,16 +109,17 @@ pub fn add_patient(c: &mut DbConn, staff: &ClinicStaff, p: &ValidPatient) -> Api
         "patient",
         &id,
     )?;
-    patients::get(c, &staff.scope(), &id)
+    Ok(patients::get(c, &staff.scope(), &id)?)
 }
 
 /// The clinic's patients, newest first (audited).
-pub fn list_patients(
-    c: &mut DbConn,
+fn list_patients_in(
+    tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     limit: i64,
     offset: i64,
-) -> ApiResult<Vec<Patient>> {
+) -> AppResult<Vec<Patient>> {
+    let c = tx.conn();
     let items = patients::list(c, &staff.clinic_id, limit, offset)?;
     audit::record(
         c,
@@ -118,12 +133,13 @@ pub fn list_patients(
 }
 
 /// A single-use enrolment code for a patient of the clinic: (code, expiry ms).
-pub fn issue_enrolment_code(
-    c: &mut DbConn,
+fn issue_enrolment_code_in(
+    tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     patient_id: &str,
     ttl_ms: i64,
-) -> ApiResult<(String, i64)> {
+) -> AppResult<(String, i64)> {
+    let c = tx.conn();
     let p = patients::get(c, &staff.scope(), patient_id)?;
     let issued = enrolment_codes::create(c, &p.id, &staff.clinic_id, &staff.account_id, ttl_ms)?;
     audit::record(
@@ -151,7 +167,7 @@ pub struct TreatmentRequest {
 }
 
 impl TreatmentRequest {
-    pub fn validate(&self, now: DateTime<Utc>) -> ApiResult<NewTreatment> {
+    pub fn validate(&self, now: DateTime<Utc>) -> AppResult<NewTreatment> {
         let mut errors = Vec::new();
         let mut err = |field: &str, message: String| {
             errors.push(FieldError {
@@ -207,21 +223,21 @@ impl TreatmentRequest {
                     session_number: self.session_number as i32,
                 })
             }
-            _ => Err(ApiError::Validation(errors)),
+            _ => Err(AppError::Validation(errors)),
         }
     }
 }
 
 /// Registers a treatment (with its reminder plan) for a patient of the clinic.
-pub fn register_treatment(
-    c: &mut DbConn,
+fn register_treatment_in(
+    tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     patient_id: &str,
     new: &NewTreatment,
-) -> ApiResult<TreatmentCtx> {
-    let ctx = recovery::register_treatment(c, &staff.scope(), &staff.account_id, patient_id, new)?;
+) -> AppResult<TreatmentCtx> {
+    let ctx = recovery::register_treatment(tx, &staff.scope(), &staff.account_id, patient_id, new)?;
     audit::record(
-        c,
+        tx.conn(),
         &staff.clinic_id,
         &staff.account_id,
         "treatment.create",
@@ -252,7 +268,7 @@ pub struct ValidStaff {
 }
 
 impl NewStaff {
-    pub fn validate(self) -> ApiResult<ValidStaff> {
+    pub fn validate(self) -> AppResult<ValidStaff> {
         let email = Email::parse(&self.email);
         let name = PersonName::parse(&self.name);
         let role = match Role::parse(&self.role) {
@@ -270,7 +286,7 @@ impl NewStaff {
                 password,
                 generated,
             }),
-            (email, name, role, password) => Err(ApiError::Validation(collect_errors(&[
+            (email, name, role, password) => Err(AppError::Validation(collect_errors(&[
                 ("email", email.as_ref().err()),
                 ("name", name.as_ref().err()),
                 ("role", role.as_ref().err()),
@@ -282,12 +298,14 @@ impl NewStaff {
 
 /// Adds a clinician or admin to the admin's clinic; `hash` is the password's
 /// argon2 hash, computed off the async runtime by the caller.
-pub fn add_staff(
-    c: &mut DbConn,
+fn add_staff_in(
+    tx: &mut Tx<'_>,
     admin: &ClinicAdmin,
     s: &ValidStaff,
     hash: &str,
-) -> ApiResult<Account> {
+) -> AppResult<Account> {
+    let c = tx.conn();
+    refuse_taken_email(c, &s.email)?;
     let id = accounts::create(
         c,
         accounts::NewAccount {
@@ -306,7 +324,7 @@ pub fn add_staff(
         "account",
         &id,
     )?;
-    accounts::get(c, &id)?.ok_or(ApiError::NotFound)
+    accounts::get(c, &id)?.ok_or(AppError::NotFound)
 }
 
 // --- Flag review ------------------------------------------------------------
@@ -320,16 +338,16 @@ pub fn queue_filter(
     severity: Option<&str>,
     limit: i64,
     offset: i64,
-) -> ApiResult<QueueFilter> {
+) -> AppResult<QueueFilter> {
     if statuses.is_empty() || statuses.iter().any(|s| !FLAG_STATUSES.contains(s)) {
-        return Err(ApiError::field(
+        return Err(AppError::field(
             "status",
             "must be open, acknowledged or resolved",
         ));
     }
     if let Some(s) = severity {
         if !SEVERITIES.contains(&s) {
-            return Err(ApiError::field(
+            return Err(AppError::field(
                 "severity",
                 "must be urgent, review or routine",
             ));
@@ -344,11 +362,12 @@ pub fn queue_filter(
 }
 
 /// The clinic's review queue, most severe then oldest first (audited).
-pub fn read_queue(
-    c: &mut DbConn,
+fn read_queue_in(
+    tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     filter: &QueueFilter,
-) -> ApiResult<Vec<(Flag, String)>> {
+) -> AppResult<Vec<(Flag, String)>> {
+    let c = tx.conn();
     let rows = flags::queue(c, &staff.clinic_id, filter)?;
     audit::record(
         c,
@@ -385,14 +404,14 @@ impl Review {
 
 const NOTE_MAX: usize = 2000;
 
-fn clean_note(note: Option<&str>, required: bool) -> ApiResult<Option<String>> {
+fn clean_note(note: Option<&str>, required: bool) -> AppResult<Option<String>> {
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     match &note {
-        None if required => Err(ApiError::field(
+        None if required => Err(AppError::field(
             "note",
             "a note is required to resolve a flag",
         )),
-        Some(n) if n.chars().count() > NOTE_MAX => Err(ApiError::field(
+        Some(n) if n.chars().count() > NOTE_MAX => Err(AppError::field(
             "note",
             format!("must be at most {NOTE_MAX} characters"),
         )),
@@ -401,22 +420,29 @@ fn clean_note(note: Option<&str>, required: bool) -> ApiResult<Option<String>> {
 }
 
 /// Checks a review note before any database work (a resolution needs one).
-pub fn review_note(review: Review, note: Option<&str>) -> ApiResult<Option<String>> {
+pub fn review_note(review: Review, note: Option<&str>) -> AppResult<Option<String>> {
     clean_note(note, review == Review::Resolve)
 }
 
 /// Acknowledges or resolves a flag of the clinic; returns it with its history.
-pub fn review_flag(
-    c: &mut DbConn,
+fn review_flag_in(
+    tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     flag_id: &str,
     review: Review,
     note: Option<&str>,
-) -> ApiResult<(Flag, Vec<FlagEvent>)> {
-    let flag = flags::get(c, &staff.scope(), flag_id)?;
-    let seq = patients::bump_change_seq(c, &flag.patient_id)?;
+) -> AppResult<(Flag, Vec<FlagEvent>)> {
+    let flag = flags::get(tx.conn(), &staff.scope(), flag_id)?;
     let to = review.to();
-    let flag = flags::transition(c, &flag, review.from(), to, &staff.account_id, note, seq)?;
+    let mut w = tx.patient(&PatientId::new(flag.patient_id.clone()));
+    let flag = flags::transition(&mut w, &flag, review.from(), to, &staff.account_id, note)?
+        .map_err(|current| {
+            AppError::conflict(format!(
+                "the flag is {current}; it can only become {to} from {}",
+                review.from().join(" or ")
+            ))
+        })?;
+    let c = tx.conn();
     audit::record(
         c,
         &staff.clinic_id,
@@ -449,16 +475,17 @@ pub struct PatientRecovery {
 }
 
 /// Everything about one patient's recovery, for a clinician (audited).
-pub fn read_recovery(
-    c: &mut DbConn,
+fn read_recovery_in(
+    tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     patient_id: &str,
     now: DateTime<Utc>,
-) -> ApiResult<PatientRecovery> {
+) -> AppResult<PatientRecovery> {
+    let c = tx.conn();
     let patient = patients::get(c, &staff.scope(), patient_id)?;
     let mut items = Vec::new();
     for t in treatments::for_patient(c, &patient.id)? {
-        let ctx = recovery::context(c, t)?;
+        let ctx = ctx_of::context(c, t)?;
         let id = ctx.treatment.id.clone();
         let flags = flags::for_treatment(c, &id)?;
         let flag_ids: Vec<String> = flags.iter().map(|f| f.id.clone()).collect();
@@ -482,5 +509,156 @@ pub fn read_recovery(
     Ok(PatientRecovery {
         patient,
         treatments: items,
+    })
+}
+
+// --- Entry points -------------------------------------------------------------
+
+pub async fn add_patient(db: &Db, staff: ClinicStaff, p: ValidPatient) -> AppResult<Patient> {
+    db.write(move |tx| add_patient_in(tx, &staff, &p)).await
+}
+
+/// The clinic's patients, newest first (audited).
+pub async fn list_patients(
+    db: &Db,
+    staff: ClinicStaff,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Patient>> {
+    db.write(move |tx| list_patients_in(tx, &staff, limit, offset))
+        .await
+}
+
+/// One patient of the clinic, for the API (audited as `patient.read`).
+pub async fn read_patient(db: &Db, staff: ClinicStaff, patient_id: String) -> AppResult<Patient> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let p = patients::get(c, &staff.scope(), &patient_id)?;
+        audit::record(
+            c,
+            &staff.clinic_id,
+            &staff.account_id,
+            "patient.read",
+            "patient",
+            &patient_id,
+        )?;
+        Ok(p)
+    })
+    .await
+}
+
+/// One patient of the clinic.
+pub async fn patient(db: &Db, staff: &ClinicStaff, patient_id: String) -> AppResult<Patient> {
+    let scope = staff.scope();
+    db.read(move |c| Ok(patients::get(c, &scope, &patient_id)?))
+        .await
+}
+
+/// A single-use enrolment code for a patient of the clinic: the patient,
+/// the code and its expiry (ms).
+pub async fn issue_enrolment_code(
+    db: &Db,
+    staff: ClinicStaff,
+    patient_id: String,
+    ttl_ms: i64,
+) -> AppResult<(Patient, String, i64)> {
+    db.write(move |tx| {
+        let (code, expires_at) = issue_enrolment_code_in(tx, &staff, &patient_id, ttl_ms)?;
+        let p = patients::get(tx.conn(), &staff.scope(), &patient_id)?;
+        Ok((p, code, expires_at))
+    })
+    .await
+}
+
+/// Registers a treatment (with its reminder plan) for a patient of the clinic.
+pub async fn register_treatment(
+    db: &Db,
+    staff: ClinicStaff,
+    patient_id: String,
+    new: NewTreatment,
+) -> AppResult<TreatmentCtx> {
+    db.write(move |tx| register_treatment_in(tx, &staff, &patient_id, &new))
+        .await
+}
+
+/// Adds a clinician or admin; hashes the password off the async runtime.
+/// Returns the new account and the clinic's staff list.
+pub async fn add_staff(
+    db: &Db,
+    admin: ClinicAdmin,
+    s: ValidStaff,
+) -> AppResult<(Account, Vec<Account>)> {
+    let (s, hash) = tokio::task::spawn_blocking(move || {
+        let hash = crate::auth::hash_password(&s.password);
+        (s, hash)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    db.write(move |tx| {
+        let member = add_staff_in(tx, &admin, &s, &hash)?;
+        Ok((member, accounts::list_staff(tx.conn(), &admin.clinic_id)?))
+    })
+    .await
+}
+
+/// The clinic's review queue, most severe then oldest first (audited).
+pub async fn read_queue(
+    db: &Db,
+    staff: ClinicStaff,
+    filter: QueueFilter,
+) -> AppResult<Vec<(Flag, String)>> {
+    db.write(move |tx| read_queue_in(tx, &staff, &filter)).await
+}
+
+/// Acknowledges or resolves a flag of the clinic; returns it with its history.
+pub async fn review_flag(
+    db: &Db,
+    staff: ClinicStaff,
+    flag_id: String,
+    review: Review,
+    note: Option<String>,
+) -> AppResult<(Flag, Vec<FlagEvent>)> {
+    db.write(move |tx| review_flag_in(tx, &staff, &flag_id, review, note.as_deref()))
+        .await
+}
+
+/// Everything about one patient's recovery, for a clinician (audited), with
+/// the names of the clinic's staff for the review history.
+pub async fn read_recovery(
+    db: &Db,
+    staff: ClinicStaff,
+    patient_id: String,
+    now: DateTime<Utc>,
+) -> AppResult<(PatientRecovery, Vec<Account>)> {
+    db.write(move |tx| {
+        let recovery = read_recovery_in(tx, &staff, &patient_id, now)?;
+        Ok((recovery, accounts::list_staff(tx.conn(), &staff.clinic_id)?))
+    })
+    .await
+}
+
+/// Creates a clinic and its first admin in one transaction (the CLI).
+pub fn create_clinic(
+    db: &Db,
+    name: &PersonName,
+    admin_email: &Email,
+    admin_name: &PersonName,
+    password_hash: &str,
+) -> AppResult<(String, String)> {
+    db.write_blocking(|tx| {
+        let c = tx.conn();
+        refuse_taken_email(c, admin_email)?;
+        let clinic_id = crate::store::clinics::create(c, name.as_str())?;
+        let admin_id = accounts::create(
+            c,
+            accounts::NewAccount {
+                clinic_id: &clinic_id,
+                role: Role::Admin,
+                email: admin_email,
+                name: admin_name,
+                password_hash: Some(password_hash),
+            },
+        )?;
+        Ok((clinic_id, admin_id))
     })
 }

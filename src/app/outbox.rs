@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::db::DbConn;
+use super::error::{AppError, AppResult};
+use crate::db::{DbConn, Tx};
+use crate::domain::ids::PatientId;
 use crate::domain::reminder::{message, topic, ReminderKind};
-use crate::error::{ApiError, ApiResult};
 use crate::store::flags::Flag;
 use crate::store::push::{self as push_store, NewJob};
 use crate::store::reminders::{self, OccurrenceRow};
@@ -45,18 +46,19 @@ pub fn count(counter: &AtomicU64) {
 
 /// Fans out due occurrences into one push job per subscription of their
 /// patient. Call in a write transaction; returns how many occurrences it took.
-pub fn fan_out(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<usize> {
-    let due = reminders::claim_due(conn, now, limit)?;
+pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<usize> {
+    let due = reminders::claim_due(tx.conn(), now, limit)?;
     for occ in &due {
+        let mut w = tx.patient(&PatientId::new(occ.patient_id.clone()));
         if occ.stale_at <= now {
-            reminders::set_status(conn, &occ.id, "stale")?;
+            reminders::set_status(&mut w, &occ.id, "stale")?;
             count(&COUNTERS.stale);
             continue;
         }
         let msg = reminder_message(occ)?;
-        for sub in push_store::subscriptions_of(conn, &occ.patient_id)? {
+        for sub in push_store::subscriptions_of(w.conn(), &occ.patient_id)? {
             push_store::enqueue(
-                conn,
+                w.conn(),
                 &NewJob {
                     dedupe_key: &format!("{}:{}", occ.id, sub.id),
                     subscription_id: &sub.id,
@@ -68,13 +70,13 @@ pub fn fan_out(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<usize> {
                 },
             )?;
         }
-        reminders::set_status(conn, &occ.id, "dispatched")?;
+        reminders::set_status(&mut w, &occ.id, "dispatched")?;
     }
     Ok(due.len())
 }
 
-fn reminder_message(occ: &OccurrenceRow) -> ApiResult<String> {
-    let kind = ReminderKind::parse(&occ.kind).map_err(ApiError::internal)?;
+fn reminder_message(occ: &OccurrenceRow) -> AppResult<String> {
+    let kind = ReminderKind::parse(&occ.kind).map_err(AppError::internal)?;
     let day = u16::try_from(occ.day).unwrap_or(0);
     let text = message(kind, day);
     let m = Message {
@@ -91,12 +93,12 @@ fn reminder_message(occ: &OccurrenceRow) -> ApiResult<String> {
         topic: Some(topic(kind)),
         urgency: "normal".into(),
     };
-    serde_json::to_string(&m).map_err(ApiError::internal)
+    serde_json::to_string(&m).map_err(AppError::internal)
 }
 
 /// Pushes a newly urgent flag to the clinic's clinicians' subscriptions. The
 /// payload names the reason and day, not the patient: a lock screen is public.
-pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> ApiResult<()> {
+pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> AppResult<()> {
     let m = Message {
         payload: json!({
             "type": "flag",
@@ -108,7 +110,7 @@ pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> ApiResult<()> {
         topic: Some("urgent-flag".into()),
         urgency: "high".into(),
     };
-    let msg = serde_json::to_string(&m).map_err(ApiError::internal)?;
+    let msg = serde_json::to_string(&m).map_err(AppError::internal)?;
     for sub in push_store::staff_subscriptions(conn, &flag.clinic_id)? {
         push_store::enqueue(
             conn,
@@ -124,4 +126,15 @@ pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> ApiResult<()> {
         )?;
     }
     Ok(())
+}
+
+/// Push jobs waiting to be sent (for metrics).
+pub async fn pending(db: &crate::db::Db) -> AppResult<i64> {
+    db.read(|c| Ok(push_store::pending_count(c)?)).await
+}
+
+/// Whether the database answers a trivial query.
+pub async fn database_up(db: &crate::db::Db) -> AppResult<()> {
+    use diesel::connection::SimpleConnection;
+    db.read(|c| Ok(c.batch_execute("SELECT 1")?)).await
 }

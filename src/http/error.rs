@@ -1,15 +1,12 @@
-//! One error type for the whole API, rendered as RFC 9457 problem details.
+//! The HTTP error: every refusal the API answers, rendered as RFC 9457
+//! problem details. Use cases fail with [`AppError`]; this is where that
+//! becomes a status code.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-/// A field that failed validation, named as the client sent it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::app::{AppError, FieldError};
 
 /// `Display` and `Debug` are what the request logger records, so neither
 /// quotes what the client sent (a mistyped field may hold a password or a
@@ -64,10 +61,7 @@ impl std::fmt::Debug for ApiError {
 impl ApiError {
     /// A validation error on a single field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+        Self::Validation(vec![FieldError::new(field, message)])
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
@@ -195,37 +189,19 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as K, Error as E};
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
         match e {
-            E::NotFound => Self::NotFound,
-            E::DatabaseError(K::ClosedConnection, _) => Self::Unavailable,
-            E::DatabaseError(K::UniqueViolation, info) => {
-                // Callers turn expected duplicates into precise messages; this is the backstop.
-                tracing::warn!(constraint = ?info.constraint_name(), "unique violation");
-                Self::conflict("a record with the same identity already exists")
-            }
-            E::DatabaseError(K::Unknown, ref info)
-                if info.message().contains("database is locked")
-                    || info.message().contains("terminating connection")
-                    || info.message().contains("server closed the connection")
-                    || info.message().contains("no connection to the server")
-                    || info.message().contains("could not send data to server")
-                    || info
-                        .message()
-                        .contains("could not receive data from server") =>
-            {
-                Self::Unavailable
-            }
-            other => Self::internal(format!("database: {other}")),
+            AppError::Validation(errors) => Self::Validation(errors),
+            AppError::Unauthorized(m) => Self::Unauthorized(m),
+            AppError::Forbidden(m) => Self::Forbidden(m),
+            AppError::NotFound => Self::NotFound,
+            AppError::Conflict(m) => Self::Conflict(m),
+            AppError::ConflictRecords(errors) => Self::ConflictRecords(errors),
+            AppError::ResyncRequired(m) => Self::ResyncRequired(m),
+            AppError::Unavailable => Self::Unavailable,
+            AppError::Internal(m) => Self::Internal(m),
         }
-    }
-}
-
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(_: diesel::r2d2::PoolError) -> Self {
-        Self::Unavailable
     }
 }
 

@@ -1,0 +1,255 @@
+//! Accounts and sessions: sign-in, refresh-token rotation, sign-out,
+//! patient enrolment, console sessions, protocols and push devices of an
+//! account, and who the caller is.
+
+use std::sync::Arc;
+
+use super::actor::{Caller, ClinicAdmin, ClinicStaff};
+use super::error::{AppError, AppResult};
+use crate::auth::{hash_password, verify_password};
+use crate::db::Db;
+use crate::domain::account::{Password, Role};
+use crate::domain::protocol::Protocol;
+use crate::store::accounts::{self, Account};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::console_sessions::{self, SessionAccount};
+use crate::store::push::{self as push_store, NewSubscription};
+use crate::store::{clinics, enrolment_codes, patients, protocols, refresh_tokens};
+
+/// The account whose email and password these are, or `None`. Unknown
+/// emails cost the same password work, so timing does not tell which exist.
+pub async fn authenticate(db: &Db, email: String, password: String) -> AppResult<Option<Account>> {
+    let account = db
+        .read(move |c| Ok::<_, AppError>(accounts::find_by_email(c, &email)?))
+        .await?;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &password))
+        .await
+        .map_err(AppError::internal)?;
+    Ok(account.filter(|_| ok))
+}
+
+/// Starts a sign-in (token family) for an authenticated account; returns the refresh token.
+pub async fn start_session(db: &Db, account_id: String, ttl_ms: i64) -> AppResult<String> {
+    db.write(move |tx| Ok(refresh_tokens::issue(tx.conn(), &account_id, None, ttl_ms)?))
+        .await
+}
+
+/// Rotates a refresh token: the account and the new token, or `None` when
+/// the token is unknown, expired or already used (which revokes its family).
+pub async fn refresh(
+    db: &Db,
+    presented: String,
+    ttl_ms: i64,
+) -> AppResult<Option<(Account, String)>> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        Ok(match refresh_tokens::rotate(c, &presented, ttl_ms)? {
+            refresh_tokens::Rotation::Rotated { account_id, token } => {
+                accounts::get(c, &account_id)?.map(|a| (a, token))
+            }
+            _ => None,
+        })
+    })
+    .await
+}
+
+/// Ends the sign-in the refresh token belongs to.
+pub async fn sign_out(db: &Db, presented: String) -> AppResult<()> {
+    db.write(move |tx| Ok(refresh_tokens::revoke_by_token(tx.conn(), &presented)?))
+        .await
+}
+
+/// Redeems an enrolment code: sets the patient's password, ends earlier
+/// sessions and starts a new one. `None` when the code is unknown, used or expired.
+pub async fn enrol(
+    db: &Db,
+    code: String,
+    password: Password,
+    ttl_ms: i64,
+) -> AppResult<Option<(Account, String)>> {
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(AppError::internal)?;
+    db.write(move |tx| {
+        let c = tx.conn();
+        let Some(patient_id) = enrolment_codes::redeem(c, &code)? else {
+            return Ok(None);
+        };
+        accounts::set_password(c, &patient_id, &hash)?;
+        refresh_tokens::revoke_all_for(c, &patient_id)?;
+        let token = refresh_tokens::issue(c, &patient_id, None, ttl_ms)?;
+        Ok(accounts::get(c, &patient_id)?.map(|a| (a, token)))
+    })
+    .await
+}
+
+/// Who the caller is.
+pub struct Me {
+    pub account: Account,
+    pub clinic_name: String,
+    /// A patient's (time zone, skin type).
+    pub profile: Option<(String, i32)>,
+}
+
+pub async fn me(db: &Db, caller: Caller) -> AppResult<Me> {
+    db.read(move |c| {
+        let account = accounts::get(c, &caller.account_id)?.ok_or(AppError::Unauthorized(
+            "the account behind this token no longer exists",
+        ))?;
+        let clinic_name = clinics::name(c, &account.clinic_id)?;
+        let profile = if caller.role == Role::Patient {
+            let p = patients::get(c, &caller.scope(), &caller.account_id)?;
+            Some((p.timezone, p.fitzpatrick))
+        } else {
+            None
+        };
+        Ok(Me {
+            account,
+            clinic_name,
+            profile,
+        })
+    })
+    .await
+}
+
+/// The clinic's staff accounts.
+pub async fn staff(db: &Db, admin: &ClinicAdmin) -> AppResult<Vec<Account>> {
+    let clinic = admin.clinic_id.clone();
+    db.read(move |c| Ok(accounts::list_staff(c, &clinic)?))
+        .await
+}
+
+/// The clinic's audit trail, newest first, before an entry id.
+pub async fn audit_log(
+    db: &Db,
+    admin: &ClinicAdmin,
+    before: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<AuditEntry>> {
+    let clinic = admin.clinic_id.clone();
+    db.read(move |c| Ok(audit::list(c, &clinic, before, limit)?))
+        .await
+}
+
+/// The protocol new treatments of the clinic start with.
+pub struct CurrentProtocol {
+    pub id: String,
+    pub protocol: Arc<Protocol>,
+    pub clinic_specific: bool,
+}
+
+pub async fn current_protocol(db: &Db, staff: &ClinicStaff) -> AppResult<CurrentProtocol> {
+    let clinic = staff.clinic_id.clone();
+    db.read(move |c| {
+        let id = protocols::current_for_clinic(c, &clinic)?;
+        Ok(CurrentProtocol {
+            protocol: protocols::get(c, &id)?,
+            clinic_specific: protocols::is_clinic_specific(c, &id)?,
+            id,
+        })
+    })
+    .await
+}
+
+/// An admin tunes the clinic's protocol as a new version: (id, version).
+pub async fn create_protocol(
+    db: &Db,
+    admin: ClinicAdmin,
+    protocol: Protocol,
+) -> AppResult<(String, u32)> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let created = protocols::create_for_clinic(c, &admin.clinic_id, protocol)?;
+        audit::record(
+            c,
+            &admin.clinic_id,
+            &admin.account_id,
+            "protocol.create",
+            "protocol",
+            &created.0,
+        )?;
+        Ok(created)
+    })
+    .await
+}
+
+/// A validated Web Push subscription of the caller's browser or device.
+pub struct NewDevice {
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// Stores the caller's push subscription: (id, created).
+pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult<(String, bool)> {
+    db.write(move |tx| {
+        Ok(push_store::upsert_subscription(
+            tx.conn(),
+            NewSubscription {
+                account_id: &caller.account_id,
+                clinic_id: &caller.clinic_id,
+                role: caller.role.as_str(),
+                endpoint: &d.endpoint,
+                p256dh: &d.p256dh,
+                auth: &d.auth,
+            },
+        )?)
+    })
+    .await
+}
+
+/// Removes the caller's subscription for an endpoint; `NotFound` if none.
+pub async fn remove_device(db: &Db, caller: Caller, endpoint: String) -> AppResult<()> {
+    let removed = db
+        .write(move |tx| {
+            Ok::<_, AppError>(push_store::delete_subscription(
+                tx.conn(),
+                &caller.account_id,
+                &endpoint,
+            )?)
+        })
+        .await?;
+    removed.then_some(()).ok_or(AppError::NotFound)
+}
+
+/// Opens a console session for a signed-in staff account (audited).
+pub async fn open_console_session(
+    db: &Db,
+    account: Account,
+    token_hash: String,
+    ttl_ms: i64,
+) -> AppResult<()> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let now = crate::db::now_ms();
+        console_sessions::purge_expired(c, now)?;
+        console_sessions::create(c, &token_hash, &account.id, now, ttl_ms)?;
+        audit::record(
+            c,
+            &account.clinic_id,
+            &account.id,
+            "console.sign_in",
+            "account",
+            &account.id,
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// The staff account behind a live console session.
+pub async fn console_session(
+    db: &Db,
+    token_hash: String,
+    now: i64,
+) -> AppResult<Option<SessionAccount>> {
+    db.read(move |c| Ok(console_sessions::find(c, &token_hash, now)?))
+        .await
+}
+
+/// Ends a console session.
+pub async fn close_console_session(db: &Db, token_hash: String) -> AppResult<()> {
+    db.write(move |tx| Ok(console_sessions::delete(tx.conn(), &token_hash)?))
+        .await
+}

@@ -1,0 +1,19 @@
+//! Use cases: the only callers of `store` for writes. Each function takes
+//! the acting caller as an [`actor`] type, validates, runs its queries in
+//! one transaction through [`Db`](crate::db::Db), and returns data or an
+//! [`AppError`]. `api/`, `console/` and `jobs/` call these; nothing here
+//! knows HTTP.
+
+pub mod accounts;
+pub mod actor;
+pub mod clinic;
+pub mod error;
+pub mod outbox;
+pub mod privacy;
+pub mod recovery;
+pub mod reminders;
+pub mod sync;
+pub mod treatments;
+
+pub use actor::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};
+pub use error::{AppError, AppResult, FieldError};

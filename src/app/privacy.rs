@@ -1,0 +1,74 @@
+//! A patient's rights over their data: everything held about them, and erasure.
+
+use super::actor::PatientCaller;
+use super::error::AppResult;
+use super::treatments::{self as ctx_of, TreatmentCtx};
+use crate::db::Db;
+use crate::domain::reminder::Preferences;
+use crate::store::daily_logs::DailyLog;
+use crate::store::flags::Flag;
+use crate::store::patients::{self, Patient};
+use crate::store::push::StoredSubscription;
+use crate::store::reminders::OccurrenceRow;
+use crate::store::{accounts, audit, daily_logs, flags, push, reminders, treatments};
+
+pub struct TreatmentExport {
+    pub ctx: TreatmentCtx,
+    pub logs: Vec<DailyLog>,
+    pub flags: Vec<Flag>,
+    pub reminders: Vec<OccurrenceRow>,
+}
+
+pub struct Export {
+    pub patient: Patient,
+    pub preferences: Preferences,
+    pub devices: Vec<StoredSubscription>,
+    pub treatments: Vec<TreatmentExport>,
+}
+
+/// Everything the service holds about the calling patient.
+pub async fn export(db: &Db, patient: PatientCaller) -> AppResult<Export> {
+    db.read(move |c| {
+        let me = patients::get(c, &patient.scope(), &patient.account_id)?;
+        let mut items = Vec::new();
+        for t in treatments::for_patient(c, &me.id)? {
+            let ctx = ctx_of::context(c, t)?;
+            let id = ctx.treatment.id.clone();
+            items.push(TreatmentExport {
+                logs: daily_logs::for_treatment(c, &id)?,
+                flags: flags::for_treatment(c, &id)?,
+                reminders: reminders::upcoming(c, &id, 0, 10_000)?,
+                ctx,
+            });
+        }
+        Ok(Export {
+            preferences: reminders::preferences(c, &me.id)?,
+            devices: push::subscriptions_of(c, &me.id)?,
+            patient: me,
+            treatments: items,
+        })
+    })
+    .await
+}
+
+/// Erases the calling patient: account, profile, treatments, logs, flags,
+/// reminders, devices and sessions. The clinic keeps its audit trail, which
+/// holds ids and actions only.
+pub async fn erase(db: &Db, patient: PatientCaller) -> AppResult<()> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let me = patients::get(c, &patient.scope(), &patient.account_id)?;
+        push::drop_jobs_for_account(c, &me.id)?;
+        accounts::delete(c, &me.id)?;
+        audit::record(
+            c,
+            &me.clinic_id,
+            &me.id,
+            "patient.erased",
+            "patient",
+            &me.id,
+        )?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,320 @@
+//! A patient's recovery: registering a treatment, recording a daily log with
+//! its assessment and flags, the periodic missed-log check, and reading a
+//! treatment's course. Shared by the REST API, sync and the console.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::actor::{Caller, PatientCaller};
+use super::error::{AppError, AppResult};
+use super::outbox;
+use super::reminders;
+use super::treatments::{self as ctx_of, TreatmentCtx};
+use crate::db::{Db, DbConn, PatientWrite, Tx};
+use crate::domain::assessment::{self, Assessment, DayLog, Finding};
+use crate::domain::ids::PatientId;
+use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntry};
+use crate::domain::reminder::default_plan;
+use crate::domain::treatment::{self, Addon, Area, DepthMm, Score, Scores};
+use crate::store::daily_logs::{self, DailyLog, LogValues};
+use crate::store::flags::{self, Flag, FlagEvent, Raise};
+use crate::store::{audit, patients, protocols, Scope};
+
+pub struct NewTreatment {
+    pub performed_at: DateTime<Utc>,
+    pub area: Area,
+    pub depth: DepthMm,
+    pub addons: Vec<Addon>,
+    pub session_number: i32,
+}
+
+/// Registers a treatment for a patient the staff scope may see, with its
+/// default reminder plan materialised.
+pub fn register_treatment(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    actor_id: &str,
+    patient_id: &str,
+    new: &NewTreatment,
+) -> AppResult<TreatmentCtx> {
+    let patient = patients::get(tx.conn(), scope, patient_id)?;
+    let tz: Tz = patient
+        .timezone
+        .parse()
+        .map_err(|_| AppError::corrupt("time zone", &patient.timezone))?;
+    let protocol_id = protocols::current_for_clinic(tx.conn(), &patient.clinic_id)?;
+    let mut addons: Vec<&str> = new.addons.iter().map(|a| a.as_str()).collect();
+    addons.sort_unstable();
+    addons.dedup();
+    let mut w = tx.patient(&PatientId::new(patient.id.clone()));
+    let id = crate::store::treatments::create(
+        &mut w,
+        crate::store::treatments::NewTreatment {
+            clinic_id: &patient.clinic_id,
+            protocol_id: &protocol_id,
+            performed_at: new.performed_at.timestamp_millis(),
+            day0: treatment::day0(new.performed_at, tz),
+            area: new.area.as_str(),
+            depth_mm: new.depth.get(),
+            addons: &addons.join(","),
+            session_number: new.session_number,
+            created_by: actor_id,
+        },
+    )?;
+    let ctx = ctx_of::load(w.conn(), scope, &id)?;
+    crate::store::reminders::create_plan(&mut w, &id, &default_plan(new.depth), actor_id)?;
+    reminders::replan(&mut w, &ctx, Utc::now())?;
+    Ok(ctx)
+}
+
+pub fn day_log(log: &DailyLog) -> AppResult<DayLog> {
+    let score = |v: i32| Score::parse(v as i64).map_err(|e| AppError::corrupt("score", e));
+    Ok(DayLog {
+        date: log.log_date,
+        day: log.day as i64,
+        scores: Scores {
+            redness: score(log.redness)?,
+            swelling: score(log.swelling)?,
+            flaking: score(log.flaking)?,
+            sensitivity: score(log.sensitivity)?,
+        },
+        signs: signs_from_text(&log.signs),
+    })
+}
+
+pub struct Recorded {
+    pub log: DailyLog,
+    pub assessment: Assessment,
+    /// Flags raised or updated by this log.
+    pub flags: Vec<Flag>,
+}
+
+/// Records (or replaces) the log for a date and assesses it, raising flags.
+/// `id` is the client's record id, used when the log is new.
+pub fn record_log(
+    w: &mut PatientWrite<'_, '_>,
+    ctx: &TreatmentCtx,
+    id: Option<&str>,
+    date: NaiveDate,
+    entry: &LogEntry,
+    now: DateTime<Utc>,
+) -> AppResult<Recorded> {
+    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now))
+        .map_err(|m| AppError::field("date", m))?;
+    let new_id = crate::store::new_id();
+    let log = daily_logs::upsert(
+        w,
+        id.unwrap_or(&new_id),
+        LogValues {
+            treatment_id: &ctx.treatment.id,
+            log_date: date,
+            day: day as i32,
+            scores: [
+                entry.scores.redness.get() as i32,
+                entry.scores.swelling.get() as i32,
+                entry.scores.flaking.get() as i32,
+                entry.scores.sensitivity.get() as i32,
+            ],
+            signs: &signs_to_text(&entry.signs),
+            note: entry.note.as_deref(),
+        },
+    )?;
+    let history = daily_logs::for_treatment(w.conn(), &ctx.treatment.id)?
+        .iter()
+        .map(day_log)
+        .collect::<AppResult<Vec<_>>>()?;
+    let current = day_log(&log)?;
+    let assessment = assessment::assess(&ctx.timeline, ctx.fitzpatrick, &history, &current);
+    let flags = raise_all(w, ctx, &assessment.findings)?;
+    Ok(Recorded {
+        log,
+        assessment,
+        flags,
+    })
+}
+
+/// The patient's log for a date, recorded over REST: whether it is new,
+/// and what was stored and found.
+pub async fn put_log(
+    db: &Db,
+    patient: PatientCaller,
+    treatment_id: String,
+    date: NaiveDate,
+    entry: LogEntry,
+) -> AppResult<(bool, Recorded)> {
+    db.write(move |tx| {
+        let ctx = ctx_of::load(tx.conn(), &patient.scope(), &treatment_id)?;
+        let existed = daily_logs::by_date(tx.conn(), &treatment_id, date)?.is_some();
+        let mut w = tx.patient(&patient.patient());
+        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now())?;
+        Ok((!existed, recorded))
+    })
+    .await
+}
+
+/// Raises or updates a flag per finding; a flag that just became urgent is
+/// pushed to the clinic's clinicians.
+fn raise_all(
+    w: &mut PatientWrite<'_, '_>,
+    ctx: &TreatmentCtx,
+    findings: &[Finding],
+) -> AppResult<Vec<Flag>> {
+    let mut out = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let raised = flags::raise(
+            w,
+            Raise {
+                treatment_id: &ctx.treatment.id,
+                clinic_id: &ctx.treatment.clinic_id,
+                finding,
+            },
+        )?;
+        if raised.became_urgent {
+            outbox::alert_staff(w.conn(), &raised.flag, crate::db::now_ms())?;
+        }
+        out.push(raised.flag);
+    }
+    Ok(out)
+}
+
+/// Raises missed-log flags for treatments in their first week: two whole
+/// days in a row without a log. Each flag is its own write transaction.
+/// Returns how many flags were raised or updated.
+pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> {
+    // Day 0 can be at most 8 local days back for the first week to be open;
+    // one more day covers every zone's offset from UTC.
+    let since = now.date_naive() - chrono::Days::new(assessment::FIRST_WEEK_LAST_DAY as u64 + 2);
+    let missed: Vec<(TreatmentCtx, Finding)> = db
+        .read(move |c| {
+            let mut missed = Vec::new();
+            for treatment in crate::store::treatments::recent(c, since)? {
+                let ctx = ctx_of::context(c, treatment)?;
+                let logged = daily_logs::dates_for_treatment(c, &ctx.treatment.id)?;
+                if let Some(finding) =
+                    assessment::missed_logs(ctx.treatment.day0, ctx.today(now), &logged)
+                {
+                    missed.push((ctx, finding));
+                }
+            }
+            Ok::<_, AppError>(missed)
+        })
+        .await?;
+    let raised = missed.len();
+    for (ctx, finding) in missed {
+        db.write(move |tx| {
+            let mut w = tx.patient(&PatientId::new(ctx.treatment.patient_id.clone()));
+            raise_all(&mut w, &ctx, std::slice::from_ref(&finding))
+        })
+        .await?;
+    }
+    Ok(raised)
+}
+
+/// A read of one treatment the caller may see; staff reads are audited as
+/// `action` (so they are writes, through the one write entry point).
+async fn read_treatment<T, F>(
+    db: &Db,
+    caller: &Caller,
+    id: String,
+    action: &'static str,
+    read: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn, TreatmentCtx) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let scope = caller.scope();
+    match scope {
+        Scope::Patient { .. } => {
+            db.read(move |c| {
+                let ctx = ctx_of::load(c, &scope, &id)?;
+                read(c, ctx)
+            })
+            .await
+        }
+        Scope::Clinic { .. } => {
+            db.write(move |tx| {
+                let ctx = ctx_of::load(tx.conn(), &scope, &id)?;
+                audit::staff_read(tx.conn(), &scope, action, "treatment", &id)?;
+                read(tx.conn(), ctx)
+            })
+            .await
+        }
+    }
+}
+
+/// One treatment.
+pub async fn treatment(db: &Db, caller: &Caller, id: String) -> AppResult<TreatmentCtx> {
+    read_treatment(db, caller, id, "treatment.read", |_, ctx| Ok(ctx)).await
+}
+
+/// A treatment with its logs, for the timeline beside the expected course.
+pub async fn timeline(
+    db: &Db,
+    caller: &Caller,
+    id: String,
+) -> AppResult<(TreatmentCtx, Vec<DailyLog>)> {
+    read_treatment(db, caller, id, "timeline.read", |c, ctx| {
+        let logs = daily_logs::for_treatment(c, &ctx.treatment.id)?;
+        Ok((ctx, logs))
+    })
+    .await
+}
+
+/// Today's care instructions of a treatment (read audited as `care.read`).
+pub async fn care(db: &Db, caller: &Caller, id: String) -> AppResult<TreatmentCtx> {
+    read_treatment(db, caller, id, "care.read", |_, ctx| Ok(ctx)).await
+}
+
+/// A treatment's logs, in date order.
+pub async fn logs(db: &Db, caller: &Caller, id: String) -> AppResult<Vec<DailyLog>> {
+    read_treatment(db, caller, id, "logs.read", |c, ctx| {
+        Ok(daily_logs::for_treatment(c, &ctx.treatment.id)?)
+    })
+    .await
+}
+
+/// Generic audited read for other use-case modules (reminders, deliveries).
+pub(super) async fn read_audited<T, F>(
+    db: &Db,
+    caller: &Caller,
+    id: String,
+    action: &'static str,
+    read: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn, TreatmentCtx) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    read_treatment(db, caller, id, action, read).await
+}
+
+/// The patient's own treatments, newest first.
+pub async fn my_treatments(db: &Db, patient: &PatientCaller) -> AppResult<Vec<TreatmentCtx>> {
+    let patient = patient.clone();
+    db.read(move |c| {
+        crate::store::treatments::for_patient(c, &patient.account_id)?
+            .into_iter()
+            .map(|t| ctx_of::context(c, t))
+            .collect::<AppResult<Vec<_>>>()
+    })
+    .await
+}
+
+/// A treatment's flags, and their review history when `with_events`.
+pub fn flags_of(
+    c: &mut DbConn,
+    treatment_id: &str,
+    with_events: bool,
+) -> AppResult<(Vec<Flag>, Option<Vec<FlagEvent>>)> {
+    let list = flags::for_treatment(c, treatment_id)?;
+    let events = if with_events {
+        Some(flags::events(
+            c,
+            &list.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
+        )?)
+    } else {
+        None
+    };
+    Ok((list, events))
+}

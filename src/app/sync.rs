@@ -1,0 +1,737 @@
+//! The WatermelonDB sync protocol for the patient's offline app.
+//!
+//! Pull: every row of the patient carries the change number (`seq`) of the
+//! write that last touched it, taken from a per-patient counter bumped inside
+//! that write's transaction; deletions leave tombstones with their number. A
+//! pull returns the rows with `last_pulled_at < seq <= timestamp`, where
+//! `timestamp` is the counter read first: a write that has not committed yet
+//! gets a higher number, so no change is ever skipped.
+//!
+//! Push: one transaction, validated like the REST endpoints; refused with 409
+//! if a touched record changed after `last_pulled_at`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::actor::PatientCaller;
+use super::error::{AppError, AppResult, FieldError};
+use super::recovery;
+use super::reminders as scheduler;
+use super::treatments::{self as ctx_of, TreatmentCtx};
+use crate::db::{Db, DbConn, PatientWrite};
+use crate::domain::account::TimeZone;
+use crate::domain::care::care_for_day;
+use crate::domain::log::{signs_from_text, LogEntry, RawLog};
+use crate::domain::reminder::Preferences;
+use crate::store::{daily_logs, patients, reminders, sync, tombstones};
+
+/// Most rows one pull returns; the client pulls again while `has_more`.
+pub const PULL_CAP: usize = 2000;
+/// Most records one push may carry.
+pub const PUSH_MAX_RECORDS: usize = 1000;
+
+const READ_ONLY: [&str; 5] = [
+    "treatments",
+    "timeline_days",
+    "care_instructions",
+    "reminder_plans",
+    "flags",
+];
+
+fn treatment_record(ctx: &TreatmentCtx) -> Value {
+    let t = &ctx.treatment;
+    json!({
+        "id": t.id,
+        "performed_at": t.performed_at,
+        "day0": t.day0,
+        "area": ctx.area,
+        "depth_mm": ctx.depth.get(),
+        "addons": serde_json::to_string(&ctx.addons).unwrap_or_default(),
+        "session_number": t.session_number,
+        "protocol_name": ctx.protocol.name,
+        "protocol_version": ctx.protocol.version,
+        "window_days": ctx.timeline.window_days,
+    })
+}
+
+fn derived_records(ctx: &TreatmentCtx) -> (Vec<Value>, Vec<Value>) {
+    let id = &ctx.treatment.id;
+    let days = ctx
+        .timeline
+        .days
+        .iter()
+        .map(|d| {
+            json!({
+                "id": format!("{id}_{}", d.day),
+                "treatment_id": id,
+                "day": d.day,
+                "date": ctx.treatment.day0 + chrono::Days::new(u64::from(d.day)),
+                "redness_expected": d.redness.expected, "redness_upper": d.redness.upper,
+                "swelling_expected": d.swelling.expected, "swelling_upper": d.swelling.upper,
+                "flaking_expected": d.flaking.expected, "flaking_upper": d.flaking.upper,
+                "sensitivity_expected": d.sensitivity.expected, "sensitivity_upper": d.sensitivity.upper,
+            })
+        })
+        .collect();
+    let care = ctx
+        .timeline
+        .days
+        .iter()
+        .map(|d| {
+            let c = care_for_day(i64::from(d.day), ctx.depth, &ctx.addons);
+            json!({
+                "id": format!("{id}_{}", d.day),
+                "treatment_id": id,
+                "day": d.day,
+                "do_items": serde_json::to_string(&c.do_).unwrap_or_default(),
+                "dont_items": serde_json::to_string(&c.dont).unwrap_or_default(),
+                "call_clinic_if": serde_json::to_string(&c.call_clinic_if).unwrap_or_default(),
+            })
+        })
+        .collect();
+    (days, care)
+}
+
+fn log_record(l: &daily_logs::DailyLog) -> Value {
+    let signs: Vec<&str> = signs_from_text(&l.signs)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    json!({
+        "id": l.id,
+        "treatment_id": l.treatment_id,
+        "log_date": l.log_date,
+        "redness": l.redness,
+        "swelling": l.swelling,
+        "flaking": l.flaking,
+        "sensitivity": l.sensitivity,
+        "signs": serde_json::to_string(&signs).unwrap_or_default(),
+        "note": l.note,
+        "created_at": l.created_at,
+        "updated_at": l.updated_at,
+    })
+}
+
+fn preferences_record(patient_id: &str, timezone: &str, prefs: &Preferences) -> Value {
+    let v = serde_json::to_value(prefs).unwrap_or(Value::Null);
+    json!({
+        "id": patient_id,
+        "timezone": timezone,
+        "quiet_hours": if v["quiet_hours"].is_null() { Value::Null } else { json!(v["quiet_hours"].to_string()) },
+        "times": v["times"].to_string(),
+        "disabled": v["disabled"].to_string(),
+    })
+}
+
+/// Which change number a capped pull stops at: all of it when it fits,
+/// otherwise just before the first change that does not (never splitting
+/// one write's rows, so a single huge write is returned whole).
+fn cutoff(seqs: &[i64], after: i64, current: i64) -> i64 {
+    match seqs.get(PULL_CAP) {
+        None => current,
+        Some(&s) if s - 1 > after => (s - 1).min(current),
+        Some(&s) => s.min(current),
+    }
+}
+
+#[derive(Default)]
+struct TableOut {
+    records: Vec<Value>,
+    deleted: BTreeSet<String>,
+}
+
+fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResult<Value> {
+    let (current, pruned) = patients::sync_cursor(c, patient_id)?;
+    let after = last.unwrap_or(0);
+    if last.is_some() && (after < pruned || after > current) {
+        return Err(AppError::ResyncRequired(
+            "this device's last sync is older than the deletions the server keeps (or from another server); reset the local database and sync from scratch".into(),
+        ));
+    }
+    let upto = cutoff(
+        &sync::change_numbers(c, patient_id, after, PULL_CAP as i64 + 1)?,
+        after,
+        current,
+    );
+    let changed = sync::changed(c, patient_id, after, upto)?;
+    let mut tables: BTreeMap<&str, TableOut> = [
+        "treatments",
+        "timeline_days",
+        "care_instructions",
+        "reminder_plans",
+        "reminders",
+        "flags",
+        "symptom_logs",
+        "preferences",
+    ]
+    .into_iter()
+    .map(|name| (name, TableOut::default()))
+    .collect();
+    // Every table above is present, so `rows` never misses.
+    fn rows<'a>(tables: &'a mut BTreeMap<&str, TableOut>, name: &str) -> &'a mut Vec<Value> {
+        &mut tables.get_mut(name).expect("known sync table").records
+    }
+    for t in changed.treatments {
+        let ctx = ctx_of::context(c, t)?;
+        let (days, care) = derived_records(&ctx);
+        rows(&mut tables, "treatments").push(treatment_record(&ctx));
+        rows(&mut tables, "timeline_days").extend(days);
+        rows(&mut tables, "care_instructions").extend(care);
+    }
+    for (treatment_id, plan) in changed.plans {
+        let rules: Value = serde_json::from_str::<Value>(&plan)
+            .map(|p| p["rules"].clone())
+            .unwrap_or(Value::Null);
+        rows(&mut tables, "reminder_plans").push(json!({
+            "id": treatment_id, "treatment_id": treatment_id, "rules": rules.to_string(),
+        }));
+    }
+    for o in &changed.occurrences {
+        rows(&mut tables, "reminders").push(json!({
+            "id": o.id, "treatment_id": o.treatment_id, "kind": o.kind, "day": o.day,
+            "local_date": o.local_date, "local_time": o.local_time, "due_at": o.due_at,
+            "status": o.status, "done_at": o.done_at,
+        }));
+    }
+    for f in &changed.flags {
+        let evidence: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
+        rows(&mut tables, "flags").push(json!({
+            "id": f.id, "treatment_id": f.treatment_id, "reason": f.reason, "severity": f.severity,
+            "status": f.status, "day": evidence.get("day").cloned().unwrap_or(Value::Null),
+            "opened_at": f.opened_at, "updated_at": f.updated_at,
+        }));
+    }
+    for l in &changed.logs {
+        rows(&mut tables, "symptom_logs").push(log_record(l));
+    }
+    if let Some(json) = changed.preferences {
+        let prefs: Preferences = serde_json::from_str(&json).map_err(AppError::internal)?;
+        let (tz, _) = patients::profile(c, patient_id)?;
+        rows(&mut tables, "preferences").push(preferences_record(patient_id, &tz, &prefs));
+    }
+    for (table, id) in sync::tombstones(c, patient_id, after, upto)? {
+        if let Some(out) = tables.get_mut(table.as_str()) {
+            out.deleted.insert(id);
+        }
+    }
+    // Each id at most once: a record that exists now is not also deleted.
+    // Rows always go down as `updated` (clients set `sendCreatedAsUpdated`):
+    // a device must never see its own fresh records as `created`
+    // (WatermelonDB #649), and the server does not know what a device holds.
+    let changes: Map<String, Value> = tables
+        .into_iter()
+        .map(|(name, out)| {
+            let present: BTreeSet<&str> = out
+                .records
+                .iter()
+                .filter_map(|r| r["id"].as_str())
+                .collect();
+            let deleted: Vec<&String> = out
+                .deleted
+                .iter()
+                .filter(|id| !present.contains(id.as_str()))
+                .collect();
+            (
+                name.to_string(),
+                json!({"created": [], "updated": out.records, "deleted": deleted}),
+            )
+        })
+        .collect();
+    Ok(json!({ "changes": changes, "timestamp": upto, "has_more": upto < current }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TableChanges {
+    #[serde(default)]
+    pub created: Vec<Map<String, Value>>,
+    #[serde(default)]
+    pub updated: Vec<Map<String, Value>>,
+    #[serde(default)]
+    pub deleted: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushBody {
+    pub changes: BTreeMap<String, TableChanges>,
+}
+
+/// Field errors named `table[id].column`.
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn push(&mut self, table: &str, id: &str, column: &str, message: impl Into<String>) {
+        let field = if column.is_empty() {
+            format!("{table}[{id}]")
+        } else {
+            format!("{table}[{id}].{column}")
+        };
+        self.0.push(FieldError {
+            field,
+            message: message.into(),
+        });
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn str_col<'a>(r: &'a Map<String, Value>, col: &str) -> Option<&'a str> {
+    r.get(col).and_then(Value::as_str)
+}
+
+/// An integer column (WatermelonDB numbers are JSON numbers; 3.0 is 3).
+fn int_col(r: &Map<String, Value>, col: &str) -> Result<i64, String> {
+    match r.get(col) {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                    .map(|f| f as i64)
+            })
+            .ok_or_else(|| "must be a whole number".into()),
+        Some(_) => Err("must be a number".into()),
+        None => Err("is required".into()),
+    }
+}
+
+/// A pushed log, validated as `PUT /v1/treatments/{id}/logs/{date}` does.
+struct PushedLog {
+    id: String,
+    treatment_id: String,
+    date: NaiveDate,
+    entry: LogEntry,
+}
+
+impl PushedLog {
+    /// Whether the stored row already holds exactly these values.
+    fn matches(&self, row: &daily_logs::DailyLog) -> bool {
+        let s = &self.entry.scores;
+        row.treatment_id == self.treatment_id
+            && row.log_date == self.date
+            && [row.redness, row.swelling, row.flaking, row.sensitivity]
+                == [
+                    s.redness.get(),
+                    s.swelling.get(),
+                    s.flaking.get(),
+                    s.sensitivity.get(),
+                ]
+                .map(i32::from)
+            && signs_from_text(&row.signs) == self.entry.signs
+            && row.note == self.entry.note
+    }
+}
+
+fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
+    let id = str_col(r, "id").unwrap_or_default().to_string();
+    if !valid_id(&id) {
+        errors.push(
+            "symptom_logs",
+            &id,
+            "id",
+            "must be 1–64 characters of A–Z, a–z, 0–9, - or _",
+        );
+        return None;
+    }
+    let before = errors.0.len();
+    let treatment_id = str_col(r, "treatment_id").unwrap_or_default().to_string();
+    if treatment_id.is_empty() {
+        errors.push("symptom_logs", &id, "treatment_id", "is required");
+    }
+    let date = str_col(r, "log_date").and_then(|d| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .ok()
+            .filter(|_| d.len() == 10)
+    });
+    if date.is_none() {
+        errors.push(
+            "symptom_logs",
+            &id,
+            "log_date",
+            "must be a calendar date YYYY-MM-DD",
+        );
+    }
+    let mut score = |col: &str| match int_col(r, col) {
+        Ok(v) => v,
+        Err(m) => {
+            errors.push("symptom_logs", &id, col, m);
+            0
+        }
+    };
+    let (redness, swelling, flaking, sensitivity) = (
+        score("redness"),
+        score("swelling"),
+        score("flaking"),
+        score("sensitivity"),
+    );
+    let signs: Vec<String> = match r.get("signs") {
+        None | Some(Value::Null) => vec![],
+        Some(Value::String(s)) if s.trim().is_empty() => vec![],
+        Some(Value::String(s)) => match serde_json::from_str::<Vec<String>>(s) {
+            Ok(v) => v,
+            Err(_) => {
+                errors.push(
+                    "symptom_logs",
+                    &id,
+                    "signs",
+                    "must be a string holding a JSON array of sign codes",
+                );
+                vec![]
+            }
+        },
+        Some(_) => {
+            errors.push(
+                "symptom_logs",
+                &id,
+                "signs",
+                "must be a string holding a JSON array of sign codes",
+            );
+            vec![]
+        }
+    };
+    let note = match r.get("note") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => {
+            errors.push("symptom_logs", &id, "note", "must be a string or null");
+            None
+        }
+    };
+    let entry = LogEntry::parse(RawLog {
+        redness,
+        swelling,
+        flaking,
+        sensitivity,
+        signs: &signs,
+        note,
+    });
+    if errors.0.len() > before {
+        return None;
+    }
+    match entry {
+        Ok(entry) => Some(PushedLog {
+            id,
+            treatment_id,
+            date: date?,
+            entry,
+        }),
+        Err(errs) => {
+            for (field, message) in errs {
+                errors.push("symptom_logs", &id, &field, message);
+            }
+            None
+        }
+    }
+}
+
+fn parse_preferences(
+    r: &Map<String, Value>,
+    id: &str,
+    errors: &mut Errors,
+) -> Option<(Option<TimeZone>, Preferences)> {
+    let json_col = |col: &str| -> Result<Value, String> {
+        match r.get(col) {
+            None | Some(Value::Null) => Ok(Value::Null),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(Value::Null),
+            Some(Value::String(s)) => {
+                serde_json::from_str(s).map_err(|_| "must be a string holding JSON".to_string())
+            }
+            Some(_) => Err("must be a string holding JSON".into()),
+        }
+    };
+    let mut v = Map::new();
+    for col in ["quiet_hours", "times", "disabled"] {
+        match json_col(col) {
+            Ok(Value::Null) => {}
+            Ok(value) => {
+                v.insert(col.into(), value);
+            }
+            Err(m) => errors.push("preferences", id, col, m),
+        }
+    }
+    let tz = match r.get("timezone") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match TimeZone::parse(s) {
+            Ok(tz) => Some(tz),
+            Err(m) => {
+                errors.push("preferences", id, "timezone", m);
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(
+                "preferences",
+                id,
+                "timezone",
+                "must be an IANA time zone name",
+            );
+            None
+        }
+    };
+    match serde_json::from_value::<Preferences>(Value::Object(v)) {
+        Ok(p) => match p.validate() {
+            Ok(()) => Some((tz, p)),
+            Err(m) => {
+                errors.push("preferences", id, "", m);
+                None
+            }
+        },
+        Err(e) => {
+            errors.push("preferences", id, "", e.to_string());
+            None
+        }
+    }
+}
+
+fn prefix_errors(e: AppError, table: &str, id: &str) -> AppError {
+    match e {
+        AppError::Validation(errs) => AppError::Validation(
+            errs.into_iter()
+                .map(|f| {
+                    let column = if f.field == "date" {
+                        "log_date".to_string()
+                    } else {
+                        f.field
+                    };
+                    FieldError {
+                        field: format!("{table}[{id}].{column}"),
+                        message: f.message,
+                    }
+                })
+                .collect(),
+        ),
+        AppError::NotFound => AppError::field(
+            format!("{table}[{id}].treatment_id"),
+            "no such treatment of yours",
+        ),
+        other => other,
+    }
+}
+
+/// Applies a push in one transaction. Conflicts are collected first and
+/// refuse the whole push.
+fn apply_push(
+    w: &mut PatientWrite<'_, '_>,
+    patient: &PatientCaller,
+    last: i64,
+    body: PushBody,
+) -> AppResult<()> {
+    let scope = patient.scope();
+    let me = patient.account_id.as_str();
+    let mut errors = Errors(Vec::new());
+    let mut conflicts = Errors(Vec::new());
+    let now = Utc::now();
+
+    let mut logs = Vec::new();
+    let mut log_deletes = Vec::new();
+    let mut checkoffs = Vec::new();
+    let mut prefs = None;
+    for (table, changes) in &body.changes {
+        let touched = changes.created.len() + changes.updated.len() + changes.deleted.len();
+        match table.as_str() {
+            "symptom_logs" => {
+                for r in changes.created.iter().chain(&changes.updated) {
+                    logs.extend(parse_log(r, &mut errors));
+                }
+                log_deletes.extend(changes.deleted.iter().cloned());
+            }
+            "reminders" => {
+                if !changes.created.is_empty() || !changes.deleted.is_empty() {
+                    errors.push(
+                        "reminders",
+                        "*",
+                        "",
+                        "reminders are created and removed by the server; only done_at may change",
+                    );
+                }
+                for r in &changes.updated {
+                    let id = str_col(r, "id").unwrap_or_default().to_string();
+                    match r.get("done_at") {
+                        None | Some(Value::Null) => checkoffs.push((id, None)),
+                        Some(v) => match v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)) {
+                            Some(t) if (0..=now.timestamp_millis() + 86_400_000).contains(&t) => {
+                                checkoffs.push((id, Some(t)))
+                            }
+                            _ => errors.push(
+                                "reminders",
+                                &id,
+                                "done_at",
+                                "must be null or a time in ms, not in the future",
+                            ),
+                        },
+                    }
+                }
+            }
+            "preferences" => {
+                if !changes.deleted.is_empty() {
+                    errors.push("preferences", me, "", "preferences cannot be deleted");
+                }
+                for r in changes.created.iter().chain(&changes.updated) {
+                    let id = str_col(r, "id").unwrap_or_default();
+                    if id != me {
+                        errors.push(
+                            "preferences",
+                            id,
+                            "id",
+                            "the preferences record's id is your patient id",
+                        );
+                        continue;
+                    }
+                    prefs = parse_preferences(r, me, &mut errors);
+                }
+            }
+            t if READ_ONLY.contains(&t) && touched > 0 => {
+                errors.push(
+                    t,
+                    "*",
+                    "",
+                    format!("{t} are kept by the clinic and cannot be changed by the app"),
+                );
+            }
+            t if touched > 0 => errors.push(t, "*", "", format!("unknown table {t}")),
+            _ => {}
+        }
+    }
+    if !errors.0.is_empty() {
+        return Err(AppError::Validation(errors.0));
+    }
+
+    // Conflicts: anything touched that changed after the client's last pull.
+    for l in &logs {
+        if let Some(existing) = daily_logs::by_id(w.conn(), &l.id)? {
+            if existing.patient_id != me {
+                errors.push(
+                    "symptom_logs",
+                    &l.id,
+                    "id",
+                    "this id is taken; generate another",
+                );
+            } else if existing.seq > last && !l.matches(&existing) {
+                // A retried push carries exactly what is stored: harmless, not a conflict.
+                conflicts.push(
+                    "symptom_logs",
+                    &l.id,
+                    "",
+                    "changed on the server after last_pulled_at",
+                );
+            }
+        }
+        if let Some(same_day) = daily_logs::by_date(w.conn(), &l.treatment_id, l.date)? {
+            if same_day.patient_id == me && same_day.id != l.id && same_day.seq > last {
+                conflicts.push(
+                    "symptom_logs",
+                    &same_day.id,
+                    "",
+                    "another log for this date changed on the server after last_pulled_at",
+                );
+            }
+        }
+    }
+    for id in &log_deletes {
+        if let Some(existing) = daily_logs::by_id(w.conn(), id)? {
+            if existing.patient_id == me && existing.seq > last {
+                conflicts.push(
+                    "symptom_logs",
+                    id,
+                    "",
+                    "changed on the server after last_pulled_at",
+                );
+            }
+        }
+    }
+    for (id, _) in &checkoffs {
+        match reminders::get(w.conn(), id)? {
+            Some(o) if scope.allows(&o.patient_id, &o.clinic_id) => {
+                if o.seq > last {
+                    conflicts.push(
+                        "reminders",
+                        id,
+                        "",
+                        "changed on the server after last_pulled_at",
+                    );
+                }
+            }
+            _ => errors.push("reminders", id, "id", "no such reminder of yours"),
+        }
+    }
+    if prefs.is_some() && reminders::preferences_seq(w.conn(), me)? > last {
+        conflicts.push(
+            "preferences",
+            me,
+            "",
+            "changed on the server after last_pulled_at",
+        );
+    }
+    if !errors.0.is_empty() {
+        return Err(AppError::Validation(errors.0));
+    }
+    if !conflicts.0.is_empty() {
+        return Err(AppError::ConflictRecords(conflicts.0));
+    }
+
+    // Apply. Logs go through the same path as PUT (assessment and flags).
+    for l in &logs {
+        let ctx = ctx_of::load(w.conn(), &scope, &l.treatment_id)
+            .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
+        if let Some(old) = daily_logs::by_id(w.conn(), &l.id)? {
+            if old.treatment_id != l.treatment_id || old.log_date != l.date {
+                // The record moved to another date: it is re-recorded there.
+                daily_logs::delete(w, &l.id)?;
+            }
+        }
+        let recorded = recovery::record_log(w, &ctx, Some(&l.id), l.date, &l.entry, now)
+            .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
+        if recorded.log.id != l.id {
+            // Two devices logged the same date: the server's record absorbs
+            // this one (latest push wins on values) and this id is deleted.
+            tombstones::record(w, "symptom_logs", &l.id)?;
+        }
+    }
+    for id in &log_deletes {
+        daily_logs::delete(w, id)?;
+    }
+    for (id, done_at) in &checkoffs {
+        reminders::set_done(w, id, *done_at)?;
+    }
+    if let Some((tz, p)) = prefs {
+        scheduler::set_preferences(w, &patient.clinic_id, tz, &p, now)?;
+    }
+    Ok(())
+}
+
+/// Applies a push from the patient's device in one write transaction.
+pub async fn push(db: &Db, patient: PatientCaller, last: i64, body: PushBody) -> AppResult<()> {
+    db.write(move |tx| {
+        let mut w = tx.patient(&patient.patient());
+        apply_push(&mut w, &patient, last, body)
+    })
+    .await
+}
+
+/// The patient's changes after `last` (a first sync when `None`).
+pub async fn pull(db: &Db, patient: &PatientCaller, last: Option<i64>) -> AppResult<Value> {
+    let me = patient.account_id.clone();
+    db.read(move |c| match c {
+        // One snapshot for the whole pull on SQLite; on PostgreSQL reading
+        // the counter first is enough (see the module docs).
+        DbConn::Sqlite(_) => crate::db::read_tx(c, |c| pull_changes(c, &me, last)),
+        DbConn::Postgres(_) => pull_changes(c, &me, last),
+    })
+    .await
+}
+
+/// Drops tombstones older than the retention (devices that old resync).
+pub async fn prune_tombstones(db: &Db, now: i64) -> AppResult<usize> {
+    db.write(move |tx| Ok(sync::prune_tombstones(tx.conn(), now)?))
+        .await
+}

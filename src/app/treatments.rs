@@ -1,0 +1,74 @@
+//! A treatment loaded with everything the healing rules need about it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::error::{AppError, AppResult};
+use crate::db::DbConn;
+use crate::domain::protocol::Protocol;
+use crate::domain::timeline::{expected_timeline, Timeline};
+use crate::domain::treatment::{self, Addon, Area, DepthMm, Fitzpatrick};
+use crate::store::treatments::{self, Treatment};
+use crate::store::{patients, protocols, Scope};
+
+/// A treatment with everything the rules need about it.
+pub struct TreatmentCtx {
+    pub treatment: Treatment,
+    pub tz: Tz,
+    pub fitzpatrick: Fitzpatrick,
+    pub depth: DepthMm,
+    pub area: Area,
+    pub addons: Vec<Addon>,
+    pub protocol: Arc<Protocol>,
+    pub timeline: Timeline,
+}
+
+impl TreatmentCtx {
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        treatment::local_date(now, self.tz)
+    }
+
+    /// Day number of a local date (0 = treatment day).
+    pub fn day_of(&self, date: NaiveDate) -> i64 {
+        (date - self.treatment.day0).num_days()
+    }
+}
+
+pub fn addons_from_text(text: &str) -> Vec<Addon> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| Addon::parse(s).ok())
+        .collect()
+}
+
+/// Loads a treatment the scope may see, with its patient's zone and skin type.
+pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> AppResult<TreatmentCtx> {
+    let treatment = treatments::get(conn, scope, id)?;
+    context(conn, treatment)
+}
+
+pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCtx> {
+    let (tz_name, fitz) = patients::profile(conn, &treatment.patient_id)?;
+    let tz: Tz = tz_name
+        .parse()
+        .map_err(|_| AppError::corrupt("time zone", tz_name.clone()))?;
+    let fitzpatrick =
+        Fitzpatrick::parse(fitz as i64).map_err(|e| AppError::corrupt("skin type", e))?;
+    let depth = DepthMm::parse(treatment.depth_mm).map_err(|e| AppError::corrupt("depth", e))?;
+    let area = Area::parse(&treatment.area).map_err(|e| AppError::corrupt("area", e))?;
+    let addons = addons_from_text(&treatment.addons);
+    let protocol = protocols::get(conn, &treatment.protocol_id)?;
+    let timeline = expected_timeline(&protocol, depth, area, &addons);
+    Ok(TreatmentCtx {
+        treatment,
+        tz,
+        fitzpatrick,
+        depth,
+        area,
+        addons,
+        protocol,
+        timeline,
+    })
+}

@@ -1,0 +1,19 @@
+//! What every request handler and console page can reach.
+
+use crate::auth::TokenKeys;
+use crate::config::Config;
+use crate::db::Db;
+use crate::metrics::SharedMetrics;
+
+use super::limits::AuthLimits;
+
+pub struct AppState {
+    pub db: Db,
+    pub keys: TokenKeys,
+    pub config: Config,
+    /// The VAPID public key browsers subscribe with.
+    pub vapid_public_key: String,
+    /// Attempt budgets of sign-in and enrolment (per process).
+    pub limits: AuthLimits,
+    pub metrics: SharedMetrics,
+}
