@@ -17,4 +17,5 @@ mod privacy;
 mod push_service;
 mod recovery;
 mod reminders;
+mod schema_parity;
 mod sync;
