@@ -18,3 +18,4 @@ mod push_service;
 mod recovery;
 mod reminders;
 mod sync;
+mod sync_devices;
