@@ -19,3 +19,4 @@ mod recovery;
 mod reminders;
 mod schema_parity;
 mod sync;
+mod sync_devices;

@@ -32,7 +32,7 @@ pub async fn push(app: &TestApp, token: &str, last: i64, changes: Value) -> reqw
     .await
 }
 
-fn log(id: &str, treatment: &str, date: &str, redness: i64, signs: &[&str]) -> Value {
+pub fn log(id: &str, treatment: &str, date: &str, redness: i64, signs: &[&str]) -> Value {
     json!({
         "id": id, "treatment_id": treatment, "log_date": date,
         "redness": redness, "swelling": 1, "flaking": 1, "sensitivity": 1,
@@ -41,7 +41,7 @@ fn log(id: &str, treatment: &str, date: &str, redness: i64, signs: &[&str]) -> V
     })
 }
 
-fn logs_changes(created: Vec<Value>, updated: Vec<Value>, deleted: Vec<&str>) -> Value {
+pub fn logs_changes(created: Vec<Value>, updated: Vec<Value>, deleted: Vec<&str>) -> Value {
     json!({"symptom_logs": {"created": created, "updated": updated, "deleted": deleted}})
 }
 
