@@ -506,15 +506,13 @@ async fn a_dispatched_reminder_reaches_a_second_device(backend: Backend) {
     );
 }
 
-/// Known bug, kept as a failing reproduction: run with `--ignored`.
+/// The dispatcher's status changes (dispatched, stale) reach devices too.
 mod a_dispatched_reminder_reaches_a_second_device {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: the dispatcher's status change does not bump the change counter"]
     async fn sqlite() {
         super::a_dispatched_reminder_reaches_a_second_device(crate::helpers::Backend::Sqlite).await
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "bug: the dispatcher's status change does not bump the change counter"]
     async fn postgres() {
         super::a_dispatched_reminder_reaches_a_second_device(crate::helpers::Backend::Postgres)
             .await
