@@ -65,7 +65,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Worker => worker(config),
         Command::VapidKeys => {
-            let keys = aftercare::push::sender::VapidKeys::generate();
+            let keys = aftercare::push::vapid::VapidKeys::generate();
             println!("AFTERCARE_VAPID_PRIVATE_KEY={}", keys.to_base64());
             println!("public key (applicationServerKey): {}", keys.public_key());
             Ok(())

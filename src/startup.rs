@@ -20,7 +20,8 @@ use crate::db::{Db, DbSetupError};
 use crate::error::ApiError;
 use crate::metrics::{Metrics, SharedMetrics};
 use crate::push::dispatcher::{Dispatcher, DispatcherConfig};
-use crate::push::sender::{PushSender, VapidKeys};
+use crate::push::transport::PushSender;
+use crate::push::vapid::VapidKeys;
 use crate::store::{protocols, settings};
 
 /// What every request handler can reach.

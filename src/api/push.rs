@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::extract::{Caller, Json};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::push::sender::{validate_endpoint, validate_subscription_keys, MAX_ENDPOINT_LEN};
+use crate::push::endpoint::{validate_endpoint, MAX_ENDPOINT_LEN};
+use crate::push::message::validate_subscription_keys;
 use crate::startup::AppState;
 use crate::store::push::{self as push_store, NewSubscription};
 

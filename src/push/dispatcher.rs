@@ -7,9 +7,10 @@ use std::time::Duration;
 use chrono::Utc;
 use rand::Rng;
 
+use super::message::{PushMessage, Subscription, Urgency};
 use super::outbox::{self, Message, COUNTERS};
 use super::scheduler;
-use super::sender::{PushMessage, PushOutcome, PushSender, Subscription, Urgency};
+use super::transport::{PushOutcome, PushSender};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::store::push::{self as push_store, PushJob};
