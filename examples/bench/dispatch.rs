@@ -13,6 +13,7 @@ use aftercare::db::schema::{push_jobs as j, push_subscriptions as s};
 use aftercare::db::{now_ms, write_tx};
 use aftercare::domain::account::{Email, PersonName, TimeZone};
 use aftercare::domain::reminder::ReminderKind;
+use aftercare::metrics::PushOutcomes;
 use aftercare::push::dispatcher::{Dispatcher, DispatcherConfig};
 use aftercare::push::outbox::Message;
 use aftercare::push::transport::PushSender;
@@ -255,6 +256,7 @@ pub fn run(a: Args) -> Res<()> {
             lease: Duration::from_secs(60),
             batch: 64,
         },
+        PushOutcomes::default(),
     );
     let sink_port = a.sink_port;
     let (delivered, secs, sink_count) = actix_web::rt::System::new().block_on(async move {

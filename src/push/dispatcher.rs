@@ -8,11 +8,12 @@ use chrono::Utc;
 use rand::Rng;
 
 use super::message::{PushMessage, Subscription, Urgency};
-use super::outbox::{self, Message, COUNTERS};
+use super::outbox::{self, Message};
 use super::scheduler;
 use super::transport::{PushOutcome, PushSender};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::metrics::{Outcome, PushOutcomes};
 use crate::store::push::{self as push_store, PushJob};
 
 #[derive(Clone)]
@@ -30,6 +31,7 @@ pub struct Dispatcher {
     sender: PushSender,
     config: DispatcherConfig,
     worker: String,
+    outcomes: PushOutcomes,
 }
 
 /// Exponential backoff with ±20 % jitter, at least what the push service asked.
@@ -41,13 +43,19 @@ pub fn backoff(base: Duration, attempt: i32, retry_after: Option<Duration>) -> D
 }
 
 impl Dispatcher {
-    pub fn new(db: Db, sender: PushSender, config: DispatcherConfig) -> Self {
+    pub fn new(
+        db: Db,
+        sender: PushSender,
+        config: DispatcherConfig,
+        outcomes: PushOutcomes,
+    ) -> Self {
         let worker = format!("{}-{}", std::process::id(), crate::store::new_id());
         Self {
             db,
             sender,
             config,
             worker,
+            outcomes,
         }
     }
 
@@ -75,11 +83,12 @@ impl Dispatcher {
         let batch = self.config.batch;
         loop {
             let now_ms = Utc::now().timestamp_millis();
-            let taken = self
+            let fanned = self
                 .db
                 .write(move |c| outbox::fan_out(c, now_ms, batch))
                 .await?;
-            if (taken as i64) < batch {
+            self.outcomes.add(Outcome::Stale, fanned.stale as u64);
+            if (fanned.taken as i64) < batch {
                 break;
             }
         }
@@ -143,23 +152,39 @@ impl Dispatcher {
         Ok(delivered)
     }
 
-    /// Records the outcomes of one batch in one write transaction.
+    /// Records the outcomes of one batch in one write transaction, and
+    /// counts them once it is committed.
     async fn record(&self, outcomes: Vec<(PushJob, Attempt)>) -> ApiResult<()> {
         let worker = self.worker.clone();
         let now = Utc::now().timestamp_millis();
         let (retry_base, max_attempts) = (self.config.retry_base, self.config.max_attempts);
-        self.db
+        let counted = self
+            .db
             .write(move |c| {
+                let mut counted = Vec::with_capacity(outcomes.len());
                 for (job, attempt) in outcomes {
-                    record_one(c, &worker, now, retry_base, max_attempts, job, attempt)?;
+                    counted.extend(record_one(
+                        c,
+                        &worker,
+                        now,
+                        retry_base,
+                        max_attempts,
+                        job,
+                        attempt,
+                    )?);
                 }
-                Ok(())
+                Ok(counted)
             })
-            .await
+            .await?;
+        for outcome in counted {
+            self.outcomes.count(outcome);
+        }
+        Ok(())
     }
 }
 
 /// Records one push's outcome: sent, gone, stale, failed or retried later.
+/// Returns what to count.
 fn record_one(
     c: &mut crate::db::DbConn,
     worker: &str,
@@ -168,10 +193,10 @@ fn record_one(
     max_attempts: i32,
     job: PushJob,
     attempt: Attempt,
-) -> ApiResult<()> {
+) -> ApiResult<Option<Outcome>> {
     let attempts = job.attempts + 1;
     let id = &job.id;
-    match attempt {
+    let counted = match attempt {
         Attempt::NoSubscription => {
             push_store::finish(
                 c,
@@ -182,10 +207,11 @@ fn record_one(
                 Some("subscription removed"),
                 job.attempts,
             )?;
+            None
         }
         Attempt::Sent(PushOutcome::Delivered) => {
             push_store::finish(c, id, worker, "sent", Some(201), None, attempts)?;
-            outbox::count(&COUNTERS.sent);
+            Some(Outcome::Sent)
         }
         Attempt::Sent(PushOutcome::Gone) => {
             push_store::finish(
@@ -199,7 +225,7 @@ fn record_one(
             )?;
             push_store::delete_subscription_by_id(c, &job.subscription_id)?;
             push_store::drop_jobs_for_subscription(c, &job.subscription_id)?;
-            outbox::count(&COUNTERS.subscriptions_removed);
+            Some(Outcome::SubscriptionRemoved)
         }
         Attempt::Stale => {
             push_store::finish(
@@ -211,7 +237,7 @@ fn record_one(
                 Some("stale before it could be sent"),
                 job.attempts,
             )?;
-            outbox::count(&COUNTERS.stale);
+            Some(Outcome::Stale)
         }
         Attempt::Sent(PushOutcome::Rejected { status, reason }) => {
             push_store::finish(
@@ -223,7 +249,7 @@ fn record_one(
                 Some(&reason),
                 attempts,
             )?;
-            outbox::count(&COUNTERS.failed);
+            Some(Outcome::Failed)
         }
         Attempt::Sent(PushOutcome::Retry { after }) => {
             let next = now + backoff(retry_base, attempts, after).as_millis() as i64;
@@ -237,7 +263,7 @@ fn record_one(
                     Some("gave up after the last attempt"),
                     attempts,
                 )?;
-                outbox::count(&COUNTERS.failed);
+                Some(Outcome::Failed)
             } else if next >= job.stale_at {
                 push_store::finish(
                     c,
@@ -248,7 +274,7 @@ fn record_one(
                     Some("next attempt would be too late"),
                     attempts,
                 )?;
-                outbox::count(&COUNTERS.stale);
+                Some(Outcome::Stale)
             } else {
                 push_store::retry_later(
                     c,
@@ -259,11 +285,11 @@ fn record_one(
                     "push service asked to retry",
                     attempts,
                 )?;
-                outbox::count(&COUNTERS.retried);
+                Some(Outcome::Retried)
             }
         }
-    }
-    Ok(())
+    };
+    Ok(counted)
 }
 
 enum Attempt {

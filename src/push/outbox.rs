@@ -1,8 +1,6 @@
 //! What goes into the push outbox: reminder messages fanned out per
 //! subscription, and urgent-flag alerts for clinicians.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -21,36 +19,25 @@ pub struct Message {
     pub urgency: String,
 }
 
-/// Process-wide push outcome counters (exported as metrics).
-#[derive(Default)]
-pub struct Counters {
-    pub sent: AtomicU64,
-    pub retried: AtomicU64,
-    pub failed: AtomicU64,
-    pub stale: AtomicU64,
-    pub subscriptions_removed: AtomicU64,
-}
-
-pub static COUNTERS: Counters = Counters {
-    sent: AtomicU64::new(0),
-    retried: AtomicU64::new(0),
-    failed: AtomicU64::new(0),
-    stale: AtomicU64::new(0),
-    subscriptions_removed: AtomicU64::new(0),
-};
-
-pub fn count(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+/// What one [`fan_out`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanOut {
+    /// Occurrences taken.
+    pub taken: usize,
+    /// Of those, how many were already stale and were marked so, not sent.
+    pub stale: usize,
 }
 
 /// Fans out due occurrences into one push job per subscription of their
-/// patient. Call in a write transaction; returns how many occurrences it took.
-pub fn fan_out(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<usize> {
+/// patient. Call in a write transaction; returns how many occurrences it took
+/// and how many of them were stale.
+pub fn fan_out(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<FanOut> {
     let due = reminders::claim_due(conn, now, limit)?;
+    let mut stale = 0;
     for occ in &due {
         if occ.stale_at <= now {
             reminders::set_status(conn, &occ.id, "stale")?;
-            count(&COUNTERS.stale);
+            stale += 1;
             continue;
         }
         let msg = reminder_message(occ)?;
@@ -70,7 +57,10 @@ pub fn fan_out(conn: &mut DbConn, now: i64, limit: i64) -> ApiResult<usize> {
         }
         reminders::set_status(conn, &occ.id, "dispatched")?;
     }
-    Ok(due.len())
+    Ok(FanOut {
+        taken: due.len(),
+        stale,
+    })
 }
 
 fn reminder_message(occ: &OccurrenceRow) -> ApiResult<String> {
