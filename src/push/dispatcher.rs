@@ -145,7 +145,10 @@ impl Dispatcher {
         let mut outcomes = Vec::with_capacity(tasks.len());
         while let Some(joined) = tasks.join_next().await {
             let Ok((job, attempt)) = joined else { continue };
-            delivered += usize::from(matches!(attempt, Attempt::Sent(PushOutcome::Delivered)));
+            delivered += usize::from(matches!(
+                attempt,
+                Attempt::Sent(PushOutcome::Delivered { .. })
+            ));
             outcomes.push((job, attempt));
         }
         self.record(outcomes).await?;
@@ -209,8 +212,9 @@ fn record_one(
             )?;
             None
         }
-        Attempt::Sent(PushOutcome::Delivered) => {
-            push_store::finish(c, id, worker, "sent", Some(201), None, attempts)?;
+        Attempt::Sent(PushOutcome::Delivered { status }) => {
+            let status = Some(i32::from(status));
+            push_store::finish(c, id, worker, "sent", status, None, attempts)?;
             Some(Outcome::Sent)
         }
         Attempt::Sent(PushOutcome::Gone) => {

@@ -29,8 +29,8 @@ const MAX_RESPONSE_BODY: usize = 16 * 1024;
 /// What to do after one push attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
-    /// The push service accepted the message (2xx).
-    Delivered,
+    /// The push service accepted the message with this 2xx `status`.
+    Delivered { status: u16 },
     /// 404 or 410: the subscription is gone; delete it.
     Gone,
     /// 429, 5xx, timeout or connection failure: try again later, not before
@@ -148,7 +148,7 @@ impl PushSender {
 
         let outcome = classify(status, retry_after, body);
         match &outcome {
-            PushOutcome::Delivered => {
+            PushOutcome::Delivered { .. } => {
                 tracing::debug!(push_origin = %origin, status, "push delivered")
             }
             PushOutcome::Gone => {
@@ -230,7 +230,7 @@ async fn read_body_capped(mut response: reqwest::Response) -> Vec<u8> {
 
 fn classify(status: u16, retry_after: Option<Duration>, body: Vec<u8>) -> PushOutcome {
     match status {
-        200..=299 => PushOutcome::Delivered,
+        200..=299 => PushOutcome::Delivered { status },
         404 | 410 => PushOutcome::Gone,
         429 | 500..=599 => PushOutcome::Retry { after: retry_after },
         _ => {
@@ -328,7 +328,12 @@ mod tests {
 
     #[test]
     fn status_classification() {
-        assert_eq!(classify(201, None, vec![]), PushOutcome::Delivered);
+        for status in [200, 201, 202, 204, 299] {
+            assert_eq!(
+                classify(status, None, vec![]),
+                PushOutcome::Delivered { status }
+            );
+        }
         assert_eq!(classify(404, None, vec![]), PushOutcome::Gone);
         assert_eq!(classify(410, None, vec![]), PushOutcome::Gone);
         let after = Some(Duration::from_secs(3));
