@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use aftercare::config::Config;
+use aftercare::metrics::PushOutcomes;
 use aftercare::startup::{open_database, Application, Background};
 
 #[derive(Parser)]
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Worker => worker(config),
         Command::VapidKeys => {
-            let keys = aftercare::push::sender::VapidKeys::generate();
+            let keys = aftercare::push::vapid::VapidKeys::generate();
             println!("AFTERCARE_VAPID_PRIVATE_KEY={}", keys.to_base64());
             println!("public key (applicationServerKey): {}", keys.public_key());
             Ok(())
@@ -113,7 +114,9 @@ fn serve(config: Config) -> Result<(), String> {
 
 fn worker(config: Config) -> Result<(), String> {
     let db = open_database(&config).map_err(|e| e.to_string())?;
-    let background = Background::build(db, &config).map_err(|e| e.to_string())?;
+    // A worker serves no metrics: its push outcome counts go nowhere.
+    let background =
+        Background::build(db, &config, PushOutcomes::default()).map_err(|e| e.to_string())?;
     tracing::info!(
         database = config.database.backend_name(),
         "aftercare worker running"

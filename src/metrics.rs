@@ -2,20 +2,15 @@
 //! pattern, method and status; database pool use; outbox depth; push outcomes;
 //! refused sign-in and enrolment attempts.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
-use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
-
-use crate::app::outbox::COUNTERS;
 
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -46,6 +41,7 @@ pub struct Metrics {
     pool_max: Gauge,
     outbox_pending: Gauge,
     database_up: Gauge,
+    push_outcomes: PushOutcomes,
 }
 
 /// What the scrape handler reads from the database side.
@@ -62,31 +58,76 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
-/// Push outcomes from the process-wide atomic counters of the dispatcher.
-#[derive(Debug)]
-struct PushOutcomes;
+/// What became of a Web Push attempt, as counted in `aftercare_push_outcomes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+    Stale,
+    SubscriptionRemoved,
+}
 
-impl Collector for PushOutcomes {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let outcomes = [
-            ("sent", &COUNTERS.sent),
-            ("retried", &COUNTERS.retried),
-            ("failed", &COUNTERS.failed),
-            ("stale", &COUNTERS.stale),
-            ("subscription_removed", &COUNTERS.subscriptions_removed),
-        ];
-        let mut family = encoder.encode_descriptor(
-            "aftercare_push_outcomes",
-            "Web Push attempts by outcome, in this process.",
-            None,
-            MetricType::Counter,
-        )?;
-        for (outcome, counter) in outcomes {
-            let labels = [("outcome", outcome)];
-            ConstCounter::new(counter.load(Ordering::Relaxed))
-                .encode(family.encode_family(&labels)?)?;
+impl Outcome {
+    const ALL: [Outcome; 5] = [
+        Outcome::Sent,
+        Outcome::Retried,
+        Outcome::Failed,
+        Outcome::Stale,
+        Outcome::SubscriptionRemoved,
+    ];
+
+    /// The `outcome` label value.
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Retried => "retried",
+            Outcome::Failed => "failed",
+            Outcome::Stale => "stale",
+            Outcome::SubscriptionRemoved => "subscription_removed",
         }
-        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+/// Push outcome counters (`aftercare_push_outcomes`), handed to the
+/// dispatcher. Cheap to clone; clones count into the same series. Every
+/// outcome is exported from the start, at 0.
+#[derive(Clone, Debug)]
+pub struct PushOutcomes {
+    family: Family<OutcomeLabels, Counter>,
+}
+
+impl Default for PushOutcomes {
+    /// Counters registered nowhere (a process that serves no metrics).
+    fn default() -> Self {
+        let family = Family::<OutcomeLabels, Counter>::default();
+        for outcome in Outcome::ALL {
+            let _ = family.get_or_create(&OutcomeLabels {
+                outcome: outcome.label(),
+            });
+        }
+        Self { family }
+    }
+}
+
+impl PushOutcomes {
+    /// Counts one attempt.
+    pub fn count(&self, outcome: Outcome) {
+        self.add(outcome, 1);
+    }
+
+    /// Counts `n` attempts.
+    pub fn add(&self, outcome: Outcome, n: u64) {
+        self.family
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.label(),
+            })
+            .inc_by(n);
     }
 }
 
@@ -144,7 +185,13 @@ impl Metrics {
             "1 when the database answered the last scrape.",
             Gauge::clone(&database_up),
         );
-        registry.register_collector(Box::new(PushOutcomes));
+        let push_outcomes = PushOutcomes::default();
+        // The registry adds the help text's final period.
+        registry.register(
+            "aftercare_push_outcomes",
+            "Web Push attempts by outcome, in this process",
+            push_outcomes.family.clone(),
+        );
         Self {
             registry,
             requests,
@@ -155,7 +202,13 @@ impl Metrics {
             pool_max,
             outbox_pending,
             database_up,
+            push_outcomes,
         }
+    }
+
+    /// The push outcome counters, for the dispatcher.
+    pub fn push_outcomes(&self) -> PushOutcomes {
+        self.push_outcomes.clone()
     }
 
     pub fn observe_request(&self, route: Option<&str>, method: &str, status: u16, took: Duration) {
@@ -228,9 +281,58 @@ mod tests {
         assert!(text.contains("aftercare_http_request_duration_seconds_bucket{"));
         assert!(text.contains("aftercare_db_pool_max_connections 8"));
         assert!(text.contains("aftercare_push_outbox_pending 5"));
-        assert!(text.contains(r#"aftercare_push_outcomes_total{outcome="sent"}"#));
+        for outcome in ["sent", "retried", "failed", "stale", "subscription_removed"] {
+            let line = format!("aftercare_push_outcomes_total{{outcome=\"{outcome}\"}} 0\n");
+            assert!(text.contains(&line), "{line} in {text}");
+        }
         assert!(text
             .contains(r#"aftercare_auth_rate_limited_total{endpoint="login",budget="address"} 1"#));
         assert!(text.trim_end().ends_with("# EOF"));
+    }
+
+    #[test]
+    fn push_outcomes_keep_their_name_and_labels() {
+        let m = Metrics::new();
+        let outcomes = m.push_outcomes();
+        outcomes.count(Outcome::Sent);
+        outcomes.clone().count(Outcome::Sent);
+        outcomes.add(Outcome::Stale, 3);
+        outcomes.add(Outcome::Stale, 0);
+        outcomes.count(Outcome::SubscriptionRemoved);
+        let text = m.render(&DbSnapshot {
+            connections: 0,
+            idle: 0,
+            max: 1,
+            outbox_pending: None,
+        });
+        // Last before EOF, as when a collector rendered it; the order of the
+        // series within the family is the family's own.
+        let start = text
+            .find("# HELP aftercare_push_outcomes ")
+            .unwrap_or_else(|| panic!("no push outcomes in {text}"));
+        let mut lines: Vec<&str> = text[start..].lines().collect();
+        assert_eq!(lines.pop(), Some("# EOF"));
+        lines[2..].sort_unstable();
+        assert_eq!(
+            lines,
+            [
+                "# HELP aftercare_push_outcomes Web Push attempts by outcome, in this process.",
+                "# TYPE aftercare_push_outcomes counter",
+                r#"aftercare_push_outcomes_total{outcome="failed"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="retried"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="sent"} 2"#,
+                r#"aftercare_push_outcomes_total{outcome="stale"} 3"#,
+                r#"aftercare_push_outcomes_total{outcome="subscription_removed"} 1"#,
+            ]
+        );
+        // Another registry's counters are its own.
+        assert!(Metrics::new()
+            .render(&DbSnapshot {
+                connections: 0,
+                idle: 0,
+                max: 1,
+                outbox_pending: None,
+            })
+            .contains(r#"aftercare_push_outcomes_total{outcome="sent"} 0"#));
     }
 }

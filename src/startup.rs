@@ -17,9 +17,10 @@ use crate::console;
 use crate::db::{Db, DbSetupError};
 use crate::http::limits::AuthLimits;
 use crate::http::{is_https, ApiError, AppState, BODY_LIMIT};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, PushOutcomes};
 use crate::push::dispatcher::{Dispatcher, DispatcherConfig};
-use crate::push::sender::{PushSender, VapidKeys};
+use crate::push::transport::PushSender;
+use crate::push::vapid::VapidKeys;
 use crate::store::{protocols, settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +85,8 @@ pub struct Background {
 }
 
 impl Background {
-    pub fn build(db: Db, config: &Config) -> Result<Self, StartupError> {
+    /// `outcomes` counts what the dispatcher's pushes came to.
+    pub fn build(db: Db, config: &Config, outcomes: PushOutcomes) -> Result<Self, StartupError> {
         let vapid = vapid_keys(&db, config)?;
         let sender = PushSender::new(vapid, config.vapid_subject.clone(), config.push_timeout)
             .allow_insecure(config.push_allow_insecure);
@@ -98,6 +100,7 @@ impl Background {
                 lease: std::time::Duration::from_secs(60).max(config.push_timeout * 3),
                 batch: 64,
             },
+            outcomes,
         );
         Ok(Self {
             db,
@@ -139,7 +142,8 @@ impl Application {
         let keys = token_keys(&db, &config)?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
-        let background = Background::build(db.clone(), &config)?;
+        let metrics = Arc::new(Metrics::new());
+        let background = Background::build(db.clone(), &config, metrics.push_outcomes())?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
         let limits = AuthLimits::new(config.auth_limit_account, config.auth_limit_address);
         let state = web::Data::new(AppState {
@@ -148,7 +152,7 @@ impl Application {
             config,
             vapid_public_key,
             limits,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
         });
         let server = run(listener, state.clone())?;
         Ok(Self {

@@ -16,8 +16,10 @@ use aftercare::db::schema::{push_jobs as j, push_subscriptions as s};
 use aftercare::domain::account::{Email, PersonName, TimeZone};
 use aftercare::domain::ids::PatientId;
 use aftercare::domain::reminder::ReminderKind;
+use aftercare::metrics::PushOutcomes;
 use aftercare::push::dispatcher::{Dispatcher, DispatcherConfig};
-use aftercare::push::sender::{PushSender, VapidKeys};
+use aftercare::push::transport::PushSender;
+use aftercare::push::vapid::VapidKeys;
 use aftercare::startup::open_database;
 use aftercare::store::{patients, protocols, push, reminders, treatments};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -256,6 +258,7 @@ pub fn run(a: Args) -> Res<()> {
             lease: Duration::from_secs(60),
             batch: 64,
         },
+        PushOutcomes::default(),
     );
     let sink_port = a.sink_port;
     let (delivered, secs, sink_count) = actix_web::rt::System::new().block_on(async move {

@@ -9,7 +9,8 @@ use super::extract::Json;
 use crate::app::accounts::{self, NewDevice};
 use crate::app::Caller;
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
-use crate::push::sender::{validate_endpoint, validate_subscription_keys, MAX_ENDPOINT_LEN};
+use crate::push::endpoint::{validate_endpoint, MAX_ENDPOINT_LEN};
+use crate::push::message::validate_subscription_keys;
 
 pub async fn vapid_public_key(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "public_key": state.vapid_public_key }))

@@ -1,8 +1,6 @@
 //! What goes into the push outbox: reminder messages fanned out per
 //! subscription, and urgent-flag alerts for clinicians.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -22,37 +20,26 @@ pub struct Message {
     pub urgency: String,
 }
 
-/// Process-wide push outcome counters (exported as metrics).
-#[derive(Default)]
-pub struct Counters {
-    pub sent: AtomicU64,
-    pub retried: AtomicU64,
-    pub failed: AtomicU64,
-    pub stale: AtomicU64,
-    pub subscriptions_removed: AtomicU64,
-}
-
-pub static COUNTERS: Counters = Counters {
-    sent: AtomicU64::new(0),
-    retried: AtomicU64::new(0),
-    failed: AtomicU64::new(0),
-    stale: AtomicU64::new(0),
-    subscriptions_removed: AtomicU64::new(0),
-};
-
-pub fn count(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+/// What one [`fan_out`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanOut {
+    /// Occurrences taken.
+    pub taken: usize,
+    /// Of those, how many were already stale and were marked so, not sent.
+    pub stale: usize,
 }
 
 /// Fans out due occurrences into one push job per subscription of their
-/// patient. Call in a write transaction; returns how many occurrences it took.
-pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<usize> {
+/// patient. Call in a write transaction; returns how many occurrences it took
+/// and how many of them were stale.
+pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
     let due = reminders::claim_due(tx.conn(), now, limit)?;
+    let mut stale = 0;
     for occ in &due {
         let mut w = tx.patient(&PatientId::new(occ.patient_id.clone()));
         if occ.stale_at <= now {
             reminders::set_status(&mut w, &occ.id, "stale")?;
-            count(&COUNTERS.stale);
+            stale += 1;
             continue;
         }
         let msg = reminder_message(occ)?;
@@ -72,7 +59,10 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<usize> {
         }
         reminders::set_status(&mut w, &occ.id, "dispatched")?;
     }
-    Ok(due.len())
+    Ok(FanOut {
+        taken: due.len(),
+        stale,
+    })
 }
 
 fn reminder_message(occ: &OccurrenceRow) -> AppResult<String> {

@@ -7,11 +7,13 @@ use std::time::Duration;
 use chrono::Utc;
 use rand::Rng;
 
-use super::sender::{PushMessage, PushOutcome, PushSender, Subscription, Urgency};
-use crate::app::outbox::{self, Message, COUNTERS};
+use super::message::{PushMessage, Subscription, Urgency};
+use super::transport::{PushOutcome, PushSender};
+use crate::app::outbox::{self, Message};
 use crate::app::reminders as scheduler;
-use crate::app::AppResult;
+use crate::app::{AppError, AppResult};
 use crate::db::Db;
+use crate::metrics::{Outcome, PushOutcomes};
 use crate::store::push::{self as push_store, PushJob};
 
 #[derive(Clone)]
@@ -29,6 +31,7 @@ pub struct Dispatcher {
     sender: PushSender,
     config: DispatcherConfig,
     worker: String,
+    outcomes: PushOutcomes,
 }
 
 /// Exponential backoff with ±20 % jitter, at least what the push service asked.
@@ -40,13 +43,19 @@ pub fn backoff(base: Duration, attempt: i32, retry_after: Option<Duration>) -> D
 }
 
 impl Dispatcher {
-    pub fn new(db: Db, sender: PushSender, config: DispatcherConfig) -> Self {
+    pub fn new(
+        db: Db,
+        sender: PushSender,
+        config: DispatcherConfig,
+        outcomes: PushOutcomes,
+    ) -> Self {
         let worker = format!("{}-{}", std::process::id(), crate::store::new_id());
         Self {
             db,
             sender,
             config,
             worker,
+            outcomes,
         }
     }
 
@@ -74,11 +83,12 @@ impl Dispatcher {
         let batch = self.config.batch;
         loop {
             let now_ms = Utc::now().timestamp_millis();
-            let taken = self
+            let fanned = self
                 .db
                 .write(move |tx| outbox::fan_out(tx, now_ms, batch))
                 .await?;
-            if (taken as i64) < batch {
+            self.outcomes.add(Outcome::Stale, fanned.stale as u64);
+            if (fanned.taken as i64) < batch {
                 break;
             }
         }
@@ -143,22 +153,28 @@ impl Dispatcher {
         let mut outcomes = Vec::with_capacity(tasks.len());
         while let Some(joined) = tasks.join_next().await {
             let Ok((job, attempt)) = joined else { continue };
-            delivered += usize::from(matches!(attempt, Attempt::Sent(PushOutcome::Delivered)));
+            delivered += usize::from(matches!(
+                attempt,
+                Attempt::Sent(PushOutcome::Delivered { .. })
+            ));
             outcomes.push((job, attempt));
         }
         self.record(outcomes).await?;
         Ok(delivered)
     }
 
-    /// Records the outcomes of one batch in one write transaction.
+    /// Records the outcomes of one batch in one write transaction, and
+    /// counts them once it is committed.
     async fn record(&self, outcomes: Vec<(PushJob, Attempt)>) -> AppResult<()> {
         let worker = self.worker.clone();
         let now = Utc::now().timestamp_millis();
         let (retry_base, max_attempts) = (self.config.retry_base, self.config.max_attempts);
-        self.db
+        let counted = self
+            .db
             .write(move |tx| {
+                let mut counted = Vec::with_capacity(outcomes.len());
                 for (job, attempt) in outcomes {
-                    record_one(
+                    counted.extend(record_one(
                         tx.conn(),
                         &worker,
                         now,
@@ -166,15 +182,20 @@ impl Dispatcher {
                         max_attempts,
                         job,
                         attempt,
-                    )?;
+                    )?);
                 }
-                Ok(())
+                Ok::<_, AppError>(counted)
             })
-            .await
+            .await?;
+        for outcome in counted {
+            self.outcomes.count(outcome);
+        }
+        Ok(())
     }
 }
 
 /// Records one push's outcome: sent, gone, stale, failed or retried later.
+/// Returns what to count.
 fn record_one(
     c: &mut crate::db::DbConn,
     worker: &str,
@@ -183,10 +204,10 @@ fn record_one(
     max_attempts: i32,
     job: PushJob,
     attempt: Attempt,
-) -> AppResult<()> {
+) -> AppResult<Option<Outcome>> {
     let attempts = job.attempts + 1;
     let id = &job.id;
-    match attempt {
+    let counted = match attempt {
         Attempt::NoSubscription => {
             push_store::finish(
                 c,
@@ -197,10 +218,12 @@ fn record_one(
                 Some("subscription removed"),
                 job.attempts,
             )?;
+            None
         }
-        Attempt::Sent(PushOutcome::Delivered) => {
-            push_store::finish(c, id, worker, "sent", Some(201), None, attempts)?;
-            outbox::count(&COUNTERS.sent);
+        Attempt::Sent(PushOutcome::Delivered { status }) => {
+            let status = Some(i32::from(status));
+            push_store::finish(c, id, worker, "sent", status, None, attempts)?;
+            Some(Outcome::Sent)
         }
         Attempt::Sent(PushOutcome::Gone) => {
             push_store::finish(
@@ -214,7 +237,7 @@ fn record_one(
             )?;
             push_store::delete_subscription_by_id(c, &job.subscription_id)?;
             push_store::drop_jobs_for_subscription(c, &job.subscription_id)?;
-            outbox::count(&COUNTERS.subscriptions_removed);
+            Some(Outcome::SubscriptionRemoved)
         }
         Attempt::Stale => {
             push_store::finish(
@@ -226,7 +249,7 @@ fn record_one(
                 Some("stale before it could be sent"),
                 job.attempts,
             )?;
-            outbox::count(&COUNTERS.stale);
+            Some(Outcome::Stale)
         }
         Attempt::Sent(PushOutcome::Rejected { status, reason }) => {
             push_store::finish(
@@ -238,7 +261,7 @@ fn record_one(
                 Some(&reason),
                 attempts,
             )?;
-            outbox::count(&COUNTERS.failed);
+            Some(Outcome::Failed)
         }
         Attempt::Sent(PushOutcome::Retry { after }) => {
             let next = now + backoff(retry_base, attempts, after).as_millis() as i64;
@@ -252,7 +275,7 @@ fn record_one(
                     Some("gave up after the last attempt"),
                     attempts,
                 )?;
-                outbox::count(&COUNTERS.failed);
+                Some(Outcome::Failed)
             } else if next >= job.stale_at {
                 push_store::finish(
                     c,
@@ -263,7 +286,7 @@ fn record_one(
                     Some("next attempt would be too late"),
                     attempts,
                 )?;
-                outbox::count(&COUNTERS.stale);
+                Some(Outcome::Stale)
             } else {
                 push_store::retry_later(
                     c,
@@ -274,11 +297,11 @@ fn record_one(
                     "push service asked to retry",
                     attempts,
                 )?;
-                outbox::count(&COUNTERS.retried);
+                Some(Outcome::Retried)
             }
         }
-    }
-    Ok(())
+    };
+    Ok(counted)
 }
 
 enum Attempt {

@@ -1,5 +1,9 @@
-//! Reminders over Web Push: the sender (VAPID + aes128gcm) and the
-//! dispatcher that sends what the outbox holds.
+//! Web Push delivery: VAPID keys and signatures, message encryption,
+//! endpoint checks against SSRF, the HTTP transport, and the dispatcher
+//! that sends what the outbox holds.
 
 pub mod dispatcher;
-pub mod sender;
+pub(crate) mod endpoint;
+pub mod message;
+pub mod transport;
+pub mod vapid;

@@ -31,7 +31,7 @@ const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// A message the service accepted (answered 201) and decrypted.
+/// A message the service accepted (answered 2xx) and decrypted.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub subscriber_id: String,
@@ -54,6 +54,9 @@ pub struct Delivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Created,
+    /// Accepted like `Created`, but answered with this 2xx status (push
+    /// services may answer 200 or 202).
+    Accepted(u16),
     /// 410 Gone.
     Gone,
     /// 429 with `Retry-After: <secs>`.
@@ -405,7 +408,7 @@ async fn receive(
         .and_then(VecDeque::pop_front)
         .unwrap_or(Answer::Created);
     match answer {
-        Answer::Created => {
+        Answer::Created | Answer::Accepted(_) => {
             state.deliveries.push(Delivery {
                 subscriber_id: id,
                 payload,
@@ -417,7 +420,13 @@ async fn receive(
                 vapid_aud: vapid.aud,
                 vapid_sub: vapid.sub,
             });
-            HttpResponse::Created()
+            let status = match answer {
+                Answer::Accepted(status) => {
+                    actix_web::http::StatusCode::from_u16(status).expect("valid status")
+                }
+                _ => actix_web::http::StatusCode::CREATED,
+            };
+            HttpResponse::build(status)
                 .insert_header(("Location", format!("/message/{}", uuid::Uuid::new_v4())))
                 .finish()
         }

@@ -131,6 +131,7 @@ async fn a_subscribed_patient_gets_the_log_reminder_once(backend: Backend) {
     let items = deliveries(&s).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["status"], "sent");
+    assert_eq!(items[0]["last_status"], 201);
 
     // The patient checks it off; the clinician sees adherence.
     let occurrence = d.payload["occurrence_id"].as_str().unwrap();
@@ -171,6 +172,38 @@ async fn a_subscribed_patient_gets_the_log_reminder_once(backend: Backend) {
         adherence,
         &json!([{"kind": "log_symptoms", "due": 1, "done": 1}])
     );
+}
+
+/// The delivery log keeps the 2xx status the push service answered.
+async fn deliveries_show_the_push_services_success_status(backend: Backend) {
+    let push = TestPushService::start().await;
+    let s = Scenario::on(push_app(backend).await, 0.5, 1).await;
+    let (phone, laptop) = (push.subscriber(), push.subscriber());
+    push.respond_with(&phone.id, vec![Answer::Accepted(200)]);
+    push.respond_with(&laptop.id, vec![Answer::Accepted(202)]);
+    let res = s
+        .app
+        .post(
+            "/v1/push/subscriptions",
+            Some(&s.patient.access_token),
+            &phone.json(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    subscribe_and_remind_now(&s.app, &s.patient.access_token, &laptop).await;
+    let got = push.wait_for(2, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 2, "failures: {:?}", push.failures());
+    let mut items = deliveries(&s).await;
+    for _ in 0..60 {
+        if items.len() == 2 && items.iter().all(|d| d["status"] == "sent") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        items = deliveries(&s).await;
+    }
+    let mut statuses: Vec<&Value> = items.iter().map(|d| &d["last_status"]).collect();
+    statuses.sort_by_key(|v| v.as_i64());
+    assert_eq!(statuses, [&json!(200), &json!(202)], "{items:?}");
 }
 
 async fn gone_subscriptions_are_removed(backend: Backend) {
@@ -423,6 +456,7 @@ async fn urgent_flags_are_pushed_to_clinicians(backend: Backend) {
 
 on_both_backends!(
     a_subscribed_patient_gets_the_log_reminder_once,
+    deliveries_show_the_push_services_success_status,
     gone_subscriptions_are_removed,
     rate_limited_then_delivered_once,
     server_errors_are_retried_with_backoff,
