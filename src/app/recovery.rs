@@ -18,7 +18,7 @@ use crate::domain::reminder::default_plan;
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Score, Scores};
 use crate::store::daily_logs::{self, DailyLog, LogValues};
 use crate::store::flags::{self, Flag, FlagEvent, Raise};
-use crate::store::{audit, patients, protocols, Scope};
+use crate::store::{patients, protocols, Scope};
 
 pub struct NewTreatment {
     pub performed_at: DateTime<Utc>,
@@ -210,42 +210,9 @@ pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> 
     Ok(raised)
 }
 
-/// A read of one treatment the caller may see; staff reads are audited as
-/// `action` (so they are writes, through the one write entry point).
-async fn read_treatment<T, F>(
-    db: &Db,
-    caller: &Caller,
-    id: String,
-    action: &'static str,
-    read: F,
-) -> AppResult<T>
-where
-    F: FnOnce(&mut DbConn, TreatmentCtx) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let scope = caller.scope();
-    match scope {
-        Scope::Patient { .. } => {
-            db.read(move |c| {
-                let ctx = ctx_of::load(c, &scope, &id)?;
-                read(c, ctx)
-            })
-            .await
-        }
-        Scope::Clinic { .. } => {
-            db.write(move |tx| {
-                let ctx = ctx_of::load(tx.conn(), &scope, &id)?;
-                audit::staff_read(tx.conn(), &scope, action, "treatment", &id)?;
-                read(tx.conn(), ctx)
-            })
-            .await
-        }
-    }
-}
-
 /// One treatment.
 pub async fn treatment(db: &Db, caller: &Caller, id: String) -> AppResult<TreatmentCtx> {
-    read_treatment(db, caller, id, "treatment.read", |_, ctx| Ok(ctx)).await
+    ctx_of::read(db, caller, id, "treatment.read", |_, ctx| Ok(ctx)).await
 }
 
 /// A treatment with its logs, for the timeline beside the expected course.
@@ -254,7 +221,7 @@ pub async fn timeline(
     caller: &Caller,
     id: String,
 ) -> AppResult<(TreatmentCtx, Vec<DailyLog>)> {
-    read_treatment(db, caller, id, "timeline.read", |c, ctx| {
+    ctx_of::read(db, caller, id, "timeline.read", |c, ctx| {
         let logs = daily_logs::for_treatment(c, &ctx.treatment.id)?;
         Ok((ctx, logs))
     })
@@ -263,30 +230,15 @@ pub async fn timeline(
 
 /// Today's care instructions of a treatment (read audited as `care.read`).
 pub async fn care(db: &Db, caller: &Caller, id: String) -> AppResult<TreatmentCtx> {
-    read_treatment(db, caller, id, "care.read", |_, ctx| Ok(ctx)).await
+    ctx_of::read(db, caller, id, "care.read", |_, ctx| Ok(ctx)).await
 }
 
 /// A treatment's logs, in date order.
 pub async fn logs(db: &Db, caller: &Caller, id: String) -> AppResult<Vec<DailyLog>> {
-    read_treatment(db, caller, id, "logs.read", |c, ctx| {
+    ctx_of::read(db, caller, id, "logs.read", |c, ctx| {
         Ok(daily_logs::for_treatment(c, &ctx.treatment.id)?)
     })
     .await
-}
-
-/// Generic audited read for other use-case modules (reminders, deliveries).
-pub(super) async fn read_audited<T, F>(
-    db: &Db,
-    caller: &Caller,
-    id: String,
-    action: &'static str,
-    read: F,
-) -> AppResult<T>
-where
-    F: FnOnce(&mut DbConn, TreatmentCtx) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    read_treatment(db, caller, id, action, read).await
 }
 
 /// The patient's own treatments, newest first.

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::actor::{Caller, ClinicStaff, PatientCaller};
 use super::error::{AppError, AppResult};
-use super::recovery;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, DbConn, PatientWrite};
 use crate::domain::account::TimeZone;
@@ -149,7 +148,7 @@ fn plan_view(c: &mut DbConn, ctx: &TreatmentCtx) -> AppResult<PlanView> {
 
 /// A treatment's reminder plan, preferences and next reminders.
 pub async fn plan(db: &Db, caller: &Caller, treatment_id: String) -> AppResult<PlanView> {
-    recovery::read_audited(db, caller, treatment_id, "reminders.read", |c, ctx| {
+    ctx_of::read(db, caller, treatment_id, "reminders.read", |c, ctx| {
         plan_view(c, &ctx)
     })
     .await
@@ -279,7 +278,7 @@ pub async fn deliveries(
     staff: &ClinicStaff,
     treatment_id: String,
 ) -> AppResult<Vec<PushJob>> {
-    recovery::read_audited(db, staff, treatment_id, "deliveries.read", |c, ctx| {
+    ctx_of::read(db, staff, treatment_id, "deliveries.read", |c, ctx| {
         Ok(crate::store::push::for_treatment(
             c,
             &ctx.treatment.id,

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use super::actor::Caller;
 use super::error::{AppError, AppResult};
-use crate::db::DbConn;
+use crate::db::{Db, DbConn};
 use crate::domain::protocol::Protocol;
 use crate::domain::timeline::{expected_timeline, Timeline};
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Fitzpatrick};
 use crate::store::treatments::{self, Treatment};
-use crate::store::{patients, protocols, Scope};
+use crate::store::{audit, patients, protocols, Scope};
 
 /// A treatment with everything the rules need about it.
 pub struct TreatmentCtx {
@@ -71,4 +72,37 @@ pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCt
         protocol,
         timeline,
     })
+}
+
+/// A read of one treatment the caller may see; staff reads are audited as
+/// `action` (so they are writes, through the one write entry point).
+pub async fn read<T, F>(
+    db: &Db,
+    caller: &Caller,
+    id: String,
+    action: &'static str,
+    read: F,
+) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn, TreatmentCtx) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let scope = caller.scope();
+    match scope {
+        Scope::Patient { .. } => {
+            db.read(move |c| {
+                let ctx = load(c, &scope, &id)?;
+                read(c, ctx)
+            })
+            .await
+        }
+        Scope::Clinic { .. } => {
+            db.write(move |tx| {
+                let ctx = load(tx.conn(), &scope, &id)?;
+                audit::staff_read(tx.conn(), &scope, action, "treatment", &id)?;
+                read(tx.conn(), ctx)
+            })
+            .await
+        }
+    }
 }
