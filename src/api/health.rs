@@ -12,9 +12,9 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    crate::app::outbox::database_up(&state.db)
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    if !state.db.ping().await {
+        return Err(ApiError::Unavailable);
+    }
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.backend()})))
 }
 

@@ -122,9 +122,3 @@ pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> AppResult<()> {
 pub async fn pending(db: &crate::db::Db) -> AppResult<i64> {
     db.read(|c| Ok(push_store::pending_count(c)?)).await
 }
-
-/// Whether the database answers a trivial query.
-pub async fn database_up(db: &crate::db::Db) -> AppResult<()> {
-    use diesel::connection::SimpleConnection;
-    db.read(|c| Ok(c.batch_execute("SELECT 1")?)).await
-}

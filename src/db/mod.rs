@@ -133,7 +133,8 @@ pub trait DbError: From<diesel::result::Error> + From<DbFault> + Send + 'static 
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    url: DatabaseUrl,
+    /// `sqlite` or `postgres`; cloned with the handle on every request, so no `String`.
+    backend: &'static str,
     /// SQLite has one writer at a time. Without this, concurrent writers of
     /// this process wait in SQLite's busy handler, which sleeps 1, 2, 5, 10…
     /// up to 100 ms between tries: a few collisions turn a sub-millisecond
@@ -166,14 +167,14 @@ impl Db {
         let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(Default::default);
         Self {
             pool,
-            url,
+            backend: url.backend_name(),
             sqlite_writer,
             timeout,
         }
     }
 
     pub fn backend(&self) -> &'static str {
-        self.url.backend_name()
+        self.backend
     }
 
     /// A raw connection, for start-up (secrets, seeding) and tests. Request
@@ -220,16 +221,7 @@ impl Db {
         E: DbError,
     {
         let db = self.clone();
-        off_runtime(move || db.read_blocking(f)).await
-    }
-
-    /// Like [`Db::read`], on the calling thread.
-    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, E>,
-        E: DbError,
-    {
-        self.with_conn(None, f)
+        off_runtime(move || db.with_conn(None, f)).await
     }
 
     /// Runs work inside one write transaction on the blocking pool.
@@ -272,6 +264,22 @@ impl Db {
             conn.broken = true;
         }
         result
+    }
+
+    /// Whether the database answers; a connection that fails is dropped
+    /// from the pool rather than handed out again.
+    pub async fn ping(&self) -> bool {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let Ok(mut conn) = pool.get() else {
+                return false;
+            };
+            let up = conn.batch_execute("SELECT 1").is_ok();
+            conn.broken = !up;
+            up
+        })
+        .await
+        .unwrap_or(false)
     }
 
     pub fn pool_state(&self) -> (u32, u32) {
