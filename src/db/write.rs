@@ -54,6 +54,13 @@ impl PatientWrite<'_, '_> {
         &self.patient_id
     }
 
+    /// The connection and the patient's id, borrowed together (the id for
+    /// the `patient_id` column of rows written, and as the owner filter of
+    /// writes by record id).
+    pub fn split(&mut self) -> (&mut DbConn, &str) {
+        (&mut *self.tx.conn, self.patient_id.as_str())
+    }
+
     /// The change number to stamp on rows written now. The first call in a
     /// transaction bumps the patient's counter (on PostgreSQL the row lock
     /// also orders concurrent writers of one patient, so a pull that reads

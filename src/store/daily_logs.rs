@@ -40,14 +40,13 @@ pub struct LogValues<'a> {
 pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> QueryResult<DailyLog> {
     let now = now_ms();
     let seq = w.stamp()?;
-    let patient_id = w.patient_id().as_str().to_string();
-    let conn = w.conn();
+    let (conn, patient_id) = w.split();
     let [redness, swelling, flaking, sensitivity] = v.scores;
     let inserted = per_backend!(conn, |c| diesel::insert_into(l::table)
         .values((
             l::id.eq(id),
             l::treatment_id.eq(v.treatment_id),
-            l::patient_id.eq(&patient_id),
+            l::patient_id.eq(patient_id),
             l::log_date.eq(v.log_date),
             l::day.eq(v.day),
             l::redness.eq(redness),
@@ -129,9 +128,9 @@ pub fn by_date(
 /// Deletes the patient's log; another patient's id is left alone. Returns
 /// whether a row was deleted. Devices learn of it through a tombstone.
 pub fn delete(w: &mut PatientWrite<'_, '_>, id: &str) -> QueryResult<bool> {
-    let owner = w.patient_id().as_str().to_string();
+    let (conn, owner) = w.split();
     let deleted =
-        diesel::delete(l::table.find(id).filter(l::patient_id.eq(owner))).execute(w.conn())? == 1;
+        diesel::delete(l::table.find(id).filter(l::patient_id.eq(owner))).execute(conn)? == 1;
     if deleted {
         super::tombstones::record(w, "symptom_logs", id)?;
     }

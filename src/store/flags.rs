@@ -52,7 +52,6 @@ pub struct Raised {
 /// Raises a flag for a finding, or updates the treatment's active flag for
 /// the same reason with the new evidence (keeping the higher severity).
 pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> {
-    let patient_id = w.patient_id().as_str().to_string();
     let urgent = Severity::Urgent.rank() as i32;
     let reason = r.finding.reason.as_str();
     let now = now_ms();
@@ -95,12 +94,12 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
         }
         let id = super::new_id();
         let seq = w.stamp()?;
-        let conn = w.conn();
+        let (conn, patient_id) = w.split();
         let inserted = per_backend!(conn, |c| diesel::insert_into(f::table)
             .values((
                 f::id.eq(&id),
                 f::treatment_id.eq(r.treatment_id),
-                f::patient_id.eq(&patient_id),
+                f::patient_id.eq(patient_id),
                 f::clinic_id.eq(r.clinic_id),
                 f::reason.eq(reason),
                 f::severity.eq(r.finding.severity.as_str()),
@@ -205,12 +204,11 @@ pub fn transition(
 ) -> QueryResult<Result<Flag, String>> {
     let now = now_ms();
     let seq = w.stamp()?;
-    let owner = w.patient_id().as_str().to_string();
-    let conn = w.conn();
+    let (conn, owner) = w.split();
     let changed = diesel::update(
         f::table
             .find(&flag.id)
-            .filter(f::patient_id.eq(&owner))
+            .filter(f::patient_id.eq(owner))
             .filter(f::status.eq_any(from)),
     )
     .set((f::status.eq(to), f::updated_at.eq(now), f::seq.eq(seq)))

@@ -119,10 +119,10 @@ pub fn profile(conn: &mut DbConn, patient_id: &str) -> QueryResult<(String, i32)
 /// The zone is part of the synced preferences record: write it together
 /// with the preferences ([`super::reminders::set_preferences`]).
 pub fn set_timezone(w: &mut PatientWrite<'_, '_>, timezone: &str) -> QueryResult<()> {
-    let id = w.patient_id().as_str().to_string();
+    let (conn, id) = w.split();
     diesel::update(p::table.find(id))
         .set(p::timezone.eq(timezone))
-        .execute(w.conn())?;
+        .execute(conn)?;
     Ok(())
 }
 

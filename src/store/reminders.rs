@@ -17,13 +17,12 @@ pub fn create_plan(
     actor: &str,
 ) -> QueryResult<()> {
     let seq = w.stamp()?;
-    let patient_id = w.patient_id().as_str().to_string();
-    let conn = w.conn();
+    let (conn, patient_id) = w.split();
     let json = serde_json::to_string(plan).map_err(super::unserializable)?;
     diesel::insert_into(rp::table)
         .values((
             rp::treatment_id.eq(treatment_id),
-            rp::patient_id.eq(&patient_id),
+            rp::patient_id.eq(patient_id),
             rp::plan.eq(json),
             rp::planned_until.eq(0i64),
             rp::updated_at.eq(now_ms()),
@@ -53,8 +52,7 @@ pub fn set_plan(
     actor: &str,
 ) -> QueryResult<()> {
     let seq = w.stamp()?;
-    let owner = w.patient_id().as_str().to_string();
-    let conn = w.conn();
+    let (conn, owner) = w.split();
     let json = serde_json::to_string(plan).map_err(super::unserializable)?;
     diesel::update(
         rp::table
@@ -107,9 +105,7 @@ pub fn preferences(conn: &mut DbConn, patient_id: &str) -> QueryResult<Preferenc
 
 pub fn set_preferences(w: &mut PatientWrite<'_, '_>, prefs: &Preferences) -> QueryResult<()> {
     let seq = w.stamp()?;
-    let patient_id = w.patient_id().as_str().to_string();
-    let patient_id = patient_id.as_str();
-    let conn = w.conn();
+    let (conn, patient_id) = w.split();
     let json = serde_json::to_string(prefs).map_err(super::unserializable)?;
     let now = now_ms();
     let inserted = per_backend!(conn, |c| diesel::insert_into(pr::table)
@@ -165,14 +161,13 @@ pub struct NewOccurrence<'a> {
 pub fn insert_occurrence(w: &mut PatientWrite<'_, '_>, n: &NewOccurrence<'_>) -> QueryResult<bool> {
     let id = super::new_id();
     let seq = w.stamp()?;
-    let patient_id = w.patient_id().as_str().to_string();
-    let conn = w.conn();
+    let (conn, patient_id) = w.split();
     let inserted = per_backend!(conn, |c| diesel::insert_into(o::table)
         .values((
             o::id.eq(&id),
             o::identity.eq(n.identity),
             o::treatment_id.eq(n.treatment_id),
-            o::patient_id.eq(&patient_id),
+            o::patient_id.eq(patient_id),
             o::clinic_id.eq(n.clinic_id),
             o::kind.eq(n.kind),
             o::day.eq(n.day),
@@ -197,15 +192,15 @@ pub fn drop_pending(
     treatment_id: &str,
     from: i64,
 ) -> QueryResult<usize> {
-    let owner = w.patient_id().as_str().to_string();
+    let (conn, owner) = w.split();
     let doomed: Vec<String> = o::table
         .filter(o::treatment_id.eq(treatment_id))
-        .filter(o::patient_id.eq(&owner))
+        .filter(o::patient_id.eq(owner))
         .filter(o::status.eq("pending"))
         .filter(o::done_at.is_null())
         .filter(o::due_at.ge(from))
         .select(o::id)
-        .load(w.conn())?;
+        .load(conn)?;
     for id in &doomed {
         diesel::delete(o::table.find(id).filter(o::status.eq("pending"))).execute(w.conn())?;
         super::tombstones::record(w, "reminders", id)?;
@@ -312,9 +307,9 @@ pub fn preferences_seq(conn: &mut DbConn, patient_id: &str) -> QueryResult<i64> 
 /// Sets or clears a check-off (sync: the device's value wins).
 pub fn set_done(w: &mut PatientWrite<'_, '_>, id: &str, done_at: Option<i64>) -> QueryResult<()> {
     let seq = w.stamp()?;
-    let owner = w.patient_id().as_str().to_string();
+    let (conn, owner) = w.split();
     diesel::update(o::table.find(id).filter(o::patient_id.eq(owner)))
         .set((o::done_at.eq(done_at), o::seq.eq(seq)))
-        .execute(w.conn())?;
+        .execute(conn)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::db::{now_ms, PatientWrite};
 /// Records that the patient's `record_id` of `table` was deleted.
 pub fn record(w: &mut PatientWrite<'_, '_>, table: &str, record_id: &str) -> QueryResult<()> {
     let seq = w.stamp()?;
-    let patient_id = w.patient_id().as_str().to_string();
+    let (conn, patient_id) = w.split();
     diesel::insert_into(ts::table)
         .values((
             ts::patient_id.eq(patient_id),
@@ -17,6 +17,6 @@ pub fn record(w: &mut PatientWrite<'_, '_>, table: &str, record_id: &str) -> Que
             ts::seq.eq(seq),
             ts::deleted_at.eq(now_ms()),
         ))
-        .execute(w.conn())?;
+        .execute(conn)?;
     Ok(())
 }

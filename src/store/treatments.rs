@@ -38,11 +38,11 @@ pub struct NewTreatment<'a> {
 pub fn create(w: &mut PatientWrite<'_, '_>, new: NewTreatment<'_>) -> QueryResult<String> {
     let id = super::new_id();
     let seq = w.stamp()?;
-    let patient_id = w.patient_id().as_str().to_string();
+    let (conn, patient_id) = w.split();
     diesel::insert_into(t::table)
         .values((
             t::id.eq(&id),
-            t::patient_id.eq(&patient_id),
+            t::patient_id.eq(patient_id),
             t::clinic_id.eq(new.clinic_id),
             t::protocol_id.eq(new.protocol_id),
             t::performed_at.eq(new.performed_at),
@@ -55,7 +55,7 @@ pub fn create(w: &mut PatientWrite<'_, '_>, new: NewTreatment<'_>) -> QueryResul
             t::created_at.eq(now_ms()),
             t::seq.eq(seq),
         ))
-        .execute(w.conn())?;
+        .execute(conn)?;
     Ok(id)
 }
 
