@@ -28,12 +28,8 @@ pub fn create_clinic(
         .map_err(|e| format!("password {e}"))?;
     let hash = hash_password(&password);
     let (clinic_id, admin_id) =
-        crate::app::clinic::create_clinic(db, &clinic_name, &email, &admin_name, &hash).map_err(
-            |e| match e {
-                crate::app::AppError::Conflict(m) => m,
-                other => other.to_string(),
-            },
-        )?;
+        crate::app::clinic::create_clinic(db, &clinic_name, &email, &admin_name, &hash)
+            .map_err(|e| e.to_string())?;
     Ok(CreatedClinic {
         clinic_id,
         admin_id,

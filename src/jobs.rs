@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::app::{recovery, sync, AppError};
+use crate::app::{recovery, sync};
 use crate::db::Db;
 
 pub async fn run(db: Db, every: Duration) {
@@ -20,7 +20,6 @@ pub async fn run(db: Db, every: Duration) {
         }
         let now = chrono::Utc::now().timestamp_millis();
         if let Err(e) = sync::prune_tombstones(&db, now).await {
-            let e: AppError = e;
             tracing::warn!(error = %e, "tombstone pruning failed; will retry");
         }
     }

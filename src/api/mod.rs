@@ -128,19 +128,6 @@ impl Page {
     }
 }
 
-/// Deserializes an already-parsed JSON value, naming the offending field.
-pub fn parse_json_value<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        ApiError::field(
-            if path == "." { "body".into() } else { path },
-            err.into_inner().to_string(),
-        )
-    })
-}
-
 /// Formats stored milliseconds as RFC 3339 UTC.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use super::extract::Json;
-use super::{parse_json_value, rfc3339};
+use super::rfc3339;
+use crate::app::error::deserialize_value;
 use crate::app::reminders::{self, PlanView};
 use crate::app::{Caller, ClinicStaff, PatientCaller};
 use crate::domain::account::TimeZone;
@@ -53,7 +54,7 @@ pub async fn put(
     id: web::Path<String>,
     body: Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let plan: ReminderPlan = parse_json_value(body.0)?;
+    let plan: ReminderPlan = deserialize_value(body.0)?;
     let view = reminders::replace_plan(&state.db, staff, id.into_inner(), plan).await?;
     Ok(HttpResponse::Ok().json(plan_view(&view)))
 }

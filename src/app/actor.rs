@@ -4,7 +4,7 @@
 
 use super::error::AppError;
 use crate::domain::account::Role;
-use crate::domain::ids::{AccountId, ClinicId, PatientId};
+use crate::domain::ids::PatientId;
 use crate::store::Scope;
 
 /// Any signed-in account.
@@ -28,14 +28,6 @@ impl Caller {
                 actor_id: self.account_id.clone(),
             },
         }
-    }
-
-    pub fn account(&self) -> AccountId {
-        AccountId::new(self.account_id.clone())
-    }
-
-    pub fn clinic(&self) -> ClinicId {
-        ClinicId::new(self.clinic_id.clone())
     }
 }
 

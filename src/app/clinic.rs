@@ -33,7 +33,7 @@ fn collect_errors(checks: &[(&str, Option<&String>)]) -> Vec<FieldError> {
 }
 
 /// E-mail addresses are unique across the service.
-pub(super) fn refuse_taken_email(c: &mut DbConn, email: &Email) -> AppResult<()> {
+fn refuse_taken_email(c: &mut DbConn, email: &Email) -> AppResult<()> {
     if accounts::email_taken(c, email)? {
         return Err(AppError::conflict(
             "an account with this email already exists",

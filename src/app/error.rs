@@ -82,6 +82,18 @@ impl AppError {
     }
 }
 
+/// Deserializes an already-parsed JSON value; a validation error names the
+/// offending field (`body` for the value as a whole).
+pub fn deserialize_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        AppError::field(
+            if path == "." { "body".into() } else { path },
+            err.into_inner().to_string(),
+        )
+    })
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};

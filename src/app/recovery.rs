@@ -10,14 +10,14 @@ use super::error::{AppError, AppResult};
 use super::outbox;
 use super::reminders;
 use super::treatments::{self as ctx_of, TreatmentCtx};
-use crate::db::{Db, DbConn, PatientWrite, Tx};
+use crate::db::{Db, PatientWrite, Tx};
 use crate::domain::assessment::{self, Assessment, DayLog, Finding};
 use crate::domain::ids::PatientId;
 use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntry};
 use crate::domain::reminder::default_plan;
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Score, Scores};
 use crate::store::daily_logs::{self, DailyLog, LogValues};
-use crate::store::flags::{self, Flag, FlagEvent, Raise};
+use crate::store::flags::{self, Flag, Raise};
 use crate::store::{patients, protocols, Scope};
 
 pub struct NewTreatment {
@@ -251,22 +251,4 @@ pub async fn my_treatments(db: &Db, patient: &PatientCaller) -> AppResult<Vec<Tr
             .collect::<AppResult<Vec<_>>>()
     })
     .await
-}
-
-/// A treatment's flags, and their review history when `with_events`.
-pub fn flags_of(
-    c: &mut DbConn,
-    treatment_id: &str,
-    with_events: bool,
-) -> AppResult<(Vec<Flag>, Option<Vec<FlagEvent>>)> {
-    let list = flags::for_treatment(c, treatment_id)?;
-    let events = if with_events {
-        Some(flags::events(
-            c,
-            &list.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
-        )?)
-    } else {
-        None
-    };
-    Ok((list, events))
 }

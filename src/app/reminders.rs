@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use super::actor::{Caller, ClinicStaff, PatientCaller};
-use super::error::{AppError, AppResult};
+use super::error::{deserialize_value, AppError, AppResult};
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, DbConn, PatientWrite};
 use crate::domain::account::TimeZone;
@@ -82,11 +82,11 @@ pub fn replan_patient(
     clinic_id: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let patient_id = w.patient_id().to_string();
     let scope = Scope::Patient {
-        patient_id: w.patient_id().to_string(),
+        patient_id: patient_id.clone(),
         clinic_id: clinic_id.into(),
     };
-    let patient_id = w.patient_id().to_string();
     for t in crate::store::treatments::for_patient(w.conn(), &patient_id)? {
         let ctx = ctx_of::load(w.conn(), &scope, &t.id)?;
         replan(w, &ctx, now)?;
@@ -206,17 +206,6 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Deserializes a merged JSON value, naming the offending field.
-fn parse_value<T: serde::de::DeserializeOwned>(value: Value) -> AppResult<T> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        AppError::field(
-            if path == "." { "body".into() } else { path },
-            err.into_inner().to_string(),
-        )
-    })
-}
-
 /// Sets the patient's preferences (and zone, when given) and applies them
 /// at once to every reminder not sent yet.
 pub fn set_preferences(
@@ -245,7 +234,7 @@ pub async fn patch_preferences(
         let current = reminders::preferences(tx.conn(), &patient.account_id)?;
         let mut merged = serde_json::to_value(&current).map_err(AppError::internal)?;
         merge_patch(&mut merged, &patch);
-        let prefs: Preferences = parse_value(merged)?;
+        let prefs: Preferences = deserialize_value(merged)?;
         prefs
             .validate()
             .map_err(|m| AppError::field("preferences", m))?;
