@@ -11,6 +11,7 @@ use base64::Engine;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api;
+use crate::app::AppError;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::console;
@@ -210,7 +211,10 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 ApiError::BadRequest(format!("invalid query string: {e}")).into()
             }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|_, _| ApiError::from(AppError::NotFound).into()),
+            )
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::Json;
 use crate::app::accounts as app_accounts;
+use crate::app::AppError;
 use crate::auth::{normalise_enrolment_code, sha256_hex};
 use crate::domain::account::{Password, Role};
 use crate::http::sign_in::{authenticate, limited};
@@ -53,7 +54,7 @@ pub async fn login(
     let LoginRequest { email, password } = body.0;
     let account = authenticate(&state, client.0, email, password)
         .await?
-        .ok_or(ApiError::Unauthorized(BAD_CREDENTIALS))?;
+        .ok_or(AppError::Unauthorized(BAD_CREDENTIALS))?;
     let ttl = refresh_ttl_ms(&state);
     let refresh = app_accounts::start_session(&state.db, account.id.clone(), ttl).await?;
     Ok(HttpResponse::Ok().json(tokens(&state, &account, refresh)))
@@ -71,15 +72,16 @@ pub async fn refresh(
 ) -> ApiResult<HttpResponse> {
     let presented = body.0.refresh_token;
     if presented.len() > 128 {
-        return Err(ApiError::Unauthorized("the refresh token is invalid"));
+        return Err(AppError::Unauthorized("the refresh token is invalid").into());
     }
     let ttl = refresh_ttl_ms(&state);
     let outcome = app_accounts::refresh(&state.db, presented, ttl).await?;
     match outcome {
         Some((account, token)) => Ok(HttpResponse::Ok().json(tokens(&state, &account, token))),
-        None => Err(ApiError::Unauthorized(
+        None => Err(AppError::Unauthorized(
             "the refresh token is invalid, expired or already used; sign in again",
-        )),
+        )
+        .into()),
     }
 }
 
@@ -111,9 +113,9 @@ pub async fn enrol(
 ) -> ApiResult<HttpResponse> {
     let EnrolRequest { code, password } = body.0;
     if code.len() > 64 {
-        return Err(ApiError::Unauthorized(
-            "the enrolment code is unknown, used or expired",
-        ));
+        return Err(
+            AppError::Unauthorized("the enrolment code is unknown, used or expired").into(),
+        );
     }
     // Every try spends the address's budget, which is what bounds guessing
     // (60-bit codes); the per-code budget stops hammering one leaked code.
@@ -129,8 +131,8 @@ pub async fn enrol(
     let enrolled = app_accounts::enrol(&state.db, code, password, ttl).await?;
     match enrolled {
         Some((account, token)) => Ok(HttpResponse::Ok().json(tokens(&state, &account, token))),
-        None => Err(ApiError::Unauthorized(
-            "the enrolment code is unknown, used or expired",
-        )),
+        None => {
+            Err(AppError::Unauthorized("the enrolment code is unknown, used or expired").into())
+        }
     }
 }

@@ -12,8 +12,9 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
+use crate::app::AppError;
 use crate::app::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};
-use crate::http::{ApiError, AppState, FieldError};
+use crate::http::{ApiError, AppState};
 
 /// The caller verified from `Authorization: Bearer <access token>`.
 fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
@@ -23,7 +24,7 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized(
+        .ok_or(AppError::Unauthorized(
             "this operation needs a bearer access token",
         ))?;
     let token = value
@@ -34,10 +35,10 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
-        .ok_or(ApiError::Unauthorized(
+        .ok_or(AppError::Unauthorized(
             "the Authorization header must be `Bearer <token>`",
         ))?;
-    let claims = state.keys.verify(token).ok_or(ApiError::Unauthorized(
+    let claims = state.keys.verify(token).ok_or(AppError::Unauthorized(
         "the access token is invalid or expired",
     ))?;
     Ok(Caller {
@@ -142,10 +143,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = err.into_inner();
         let message = strip_position(&inner.to_string());
         match inner.classify() {
-            serde_json::error::Category::Data => ApiError::Validation(vec![FieldError {
-                field: if path == "." { "body".into() } else { path },
-                message,
-            }]),
+            serde_json::error::Category::Data => {
+                ApiError::field(if path == "." { "body".into() } else { path }, message)
+            }
             _ => ApiError::BadRequest(format!("the body is not valid JSON: {message}")),
         }
     })
@@ -232,7 +232,7 @@ mod tests {
 
     fn field_of(e: ApiError) -> String {
         match e {
-            ApiError::Validation(errs) => errs[0].field.clone(),
+            ApiError::App(AppError::Validation(errs)) => errs[0].field.clone(),
             other => panic!("expected a validation error, got {other:?}"),
         }
     }

@@ -1,6 +1,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::app::AppError;
 use crate::auth::sha256_hex;
 use crate::http::ApiError;
 use crate::http::AppState;
@@ -13,7 +14,7 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if !state.db.ping().await {
-        return Err(ApiError::Unavailable);
+        return Err(AppError::Unavailable.into());
     }
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": state.db.backend()})))
 }
@@ -44,9 +45,10 @@ pub async fn metrics(
                 .unwrap_or("");
             // Compared as digests so the time taken says nothing about the token.
             if sha256_hex(presented) != sha256_hex(expected) {
-                return Err(ApiError::Unauthorized(
+                return Err(AppError::Unauthorized(
                     "metrics need the bearer token set in AFTERCARE_METRICS_TOKEN",
-                ));
+                )
+                .into());
             }
         }
         None => {
@@ -55,9 +57,10 @@ pub async fn metrics(
                 .iter()
                 .any(|h| req.headers().contains_key(*h));
             if !loopback || relayed {
-                return Err(ApiError::Forbidden(
+                return Err(AppError::Forbidden(
                     "metrics are served to loopback only unless AFTERCARE_METRICS_TOKEN is set",
-                ));
+                )
+                .into());
             }
         }
     }

@@ -19,6 +19,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::app::AppError;
 use crate::http::ApiError;
 
 /// Registers every route and records it in `ROUTES`, so the route list that a
@@ -87,7 +88,7 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
         .map(|(method, _)| *method)
         .collect();
     if allowed.is_empty() {
-        return actix_web::ResponseError::error_response(&ApiError::NotFound);
+        return actix_web::ResponseError::error_response(&ApiError::from(AppError::NotFound));
     }
     let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(format!(
         "{} is not supported here; use {}",

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::extract::Json;
 use crate::app::accounts::{self, NewDevice};
+use crate::app::AppError;
 use crate::app::Caller;
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
 use crate::push::endpoint::{validate_endpoint, MAX_ENDPOINT_LEN};
@@ -64,7 +65,7 @@ pub async fn subscribe(
         });
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     }
     let device = NewDevice {
         endpoint: body.endpoint,

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::extract::Json;
 use super::views;
 use crate::app::clinic::{self, TreatmentRequest};
+use crate::app::AppError;
 use crate::app::{recovery, Caller, ClinicStaff, PatientCaller};
 use crate::domain::care::care_for_day;
 use crate::domain::log::{LogEntry, RawLog};
@@ -115,7 +116,7 @@ pub async fn put_log(
         note: b.note.as_deref(),
     })
     .map_err(|errs| {
-        ApiError::Validation(
+        AppError::Validation(
             errs.into_iter()
                 .map(|(field, message)| FieldError { field, message })
                 .collect(),

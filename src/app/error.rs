@@ -52,8 +52,12 @@ pub type AppResult<T> = Result<T, AppError>;
 impl std::fmt::Debug for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Validation(errors) | Self::ConflictRecords(errors) => f
+            Self::Validation(errors) => f
                 .debug_tuple("Validation")
+                .field(&errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>())
+                .finish(),
+            Self::ConflictRecords(errors) => f
+                .debug_tuple("ConflictRecords")
                 .field(&errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>())
                 .finish(),
             Self::Internal(detail) => f.debug_tuple("Internal").field(detail).finish(),

@@ -16,6 +16,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpResponse, ResponseError};
 use maud::html;
 
+use crate::app::AppError;
 use crate::http::ApiError;
 
 /// Pages load only our stylesheet; no scripts, no other hosts, no framing.
@@ -79,7 +80,7 @@ async fn home() -> HttpResponse {
 }
 
 async fn not_found() -> HttpResponse {
-    ConsoleError::Api(ApiError::NotFound).error_response()
+    ConsoleError::from(AppError::NotFound).error_response()
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -130,7 +131,7 @@ impl ResponseError for ConsoleError {
                 Vec::new(),
             ),
             Self::AdminOnly => ("Not allowed", self.to_string(), Vec::new()),
-            Self::Api(ApiError::Validation(errors)) => (
+            Self::Api(ApiError::App(AppError::Validation(errors))) => (
                 "Please correct the form",
                 "Some fields need another look:".to_string(),
                 errors
@@ -138,12 +139,12 @@ impl ResponseError for ConsoleError {
                     .map(|e| format!("{}: {}", e.field, e.message))
                     .collect(),
             ),
-            Self::Api(ApiError::NotFound) => (
+            Self::Api(ApiError::App(AppError::NotFound)) => (
                 "Not found",
                 "There is no such page, or it is not part of your clinic.".to_string(),
                 Vec::new(),
             ),
-            Self::Api(ApiError::Internal(msg)) => {
+            Self::Api(ApiError::App(AppError::Internal(msg))) => {
                 tracing::error!(error = %msg, "internal error in the console");
                 (
                     "Something went wrong",

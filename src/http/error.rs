@@ -1,6 +1,8 @@
 //! The HTTP error: every refusal the API answers, rendered as RFC 9457
-//! problem details. Use cases fail with [`AppError`]; this is where that
-//! becomes a status code.
+//! problem details. Use cases fail with [`AppError`], carried here as it
+//! is; the few refusals that only HTTP knows (malformed requests, wrong
+//! method or media type, oversized bodies, spent attempt budgets) are
+//! variants of their own. This is where either becomes a status code.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -13,47 +15,31 @@ pub use crate::app::{AppError, FieldError};
 /// note); the full `detail` goes only to the client, in the response.
 #[derive(thiserror::Error)]
 pub enum ApiError {
-    #[error("the request has invalid fields")]
-    Validation(Vec<FieldError>),
+    #[error(transparent)]
+    App(#[from] AppError),
     #[error("the request is malformed")]
     BadRequest(String),
     #[error("{0}")]
-    Unauthorized(&'static str),
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("no such resource")]
-    NotFound,
-    #[error("{0}")]
     MethodNotAllowed(String),
-    #[error("{0}")]
-    Conflict(String),
-    /// Sync: records changed on the server since the client's last pull.
-    #[error("records changed on the server since your last pull; pull, merge and push again")]
-    ConflictRecords(Vec<FieldError>),
-    /// Sync: the client's cursor is older than what the server still knows.
-    #[error("{0}")]
-    ResyncRequired(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("too many attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
-    #[error("the database is not reachable right now")]
-    Unavailable,
-    #[error("internal error")]
-    Internal(String),
 }
 
 impl std::fmt::Debug for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Validation(errors) => f
+            Self::App(AppError::Validation(errors)) => f
                 .debug_tuple("Validation")
                 .field(&errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>())
                 .finish(),
-            Self::Internal(detail) => f.debug_tuple("Internal").field(detail).finish(),
-            other => write!(f, "{}: {other}", other.slug()),
+            Self::App(AppError::Internal(detail)) => {
+                f.debug_tuple("Internal").field(detail).finish()
+            }
+            other => write!(f, "{}: {other}", other.kind().0),
         }
     }
 }
@@ -61,53 +47,67 @@ impl std::fmt::Debug for ApiError {
 impl ApiError {
     /// A validation error on a single field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
-    }
-
-    pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::Conflict(detail.into())
+        AppError::field(field, message).into()
     }
 
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        Self::Internal(detail.to_string())
+        AppError::internal(detail).into()
     }
 
-    /// Stable problem type slug; clients may switch on it.
-    pub fn slug(&self) -> &'static str {
+    /// Stable problem type slug (clients may switch on it), title and status.
+    fn kind(&self) -> (&'static str, &'static str, StatusCode) {
+        use AppError as A;
         match self {
-            Self::Validation(_) => "validation",
-            Self::BadRequest(_) => "bad-request",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound => "not-found",
-            Self::MethodNotAllowed(_) => "method-not-allowed",
-            Self::Conflict(_) => "conflict",
-            Self::ConflictRecords(_) => "sync-conflict",
-            Self::ResyncRequired(_) => "resync-required",
-            Self::PayloadTooLarge { .. } => "payload-too-large",
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::TooManyRequests { .. } => "too-many-requests",
-            Self::Unavailable => "unavailable",
-            Self::Internal(_) => "internal",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            Self::Validation(_) => "Invalid request",
-            Self::BadRequest(_) => "Bad request",
-            Self::Unauthorized(_) => "Authentication required",
-            Self::Forbidden(_) => "Not allowed",
-            Self::NotFound => "Not found",
-            Self::MethodNotAllowed(_) => "Method not allowed",
-            Self::Conflict(_) => "Conflict",
-            Self::ConflictRecords(_) => "Sync conflict",
-            Self::ResyncRequired(_) => "Full resync required",
-            Self::PayloadTooLarge { .. } => "Payload too large",
-            Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::TooManyRequests { .. } => "Too many requests",
-            Self::Unavailable => "Service unavailable",
-            Self::Internal(_) => "Internal server error",
+            Self::App(A::Validation(_)) => (
+                "validation",
+                "Invalid request",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Self::App(A::Unauthorized(_)) => (
+                "unauthorized",
+                "Authentication required",
+                StatusCode::UNAUTHORIZED,
+            ),
+            Self::App(A::Forbidden(_)) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
+            Self::App(A::NotFound) => ("not-found", "Not found", StatusCode::NOT_FOUND),
+            Self::App(A::Conflict(_)) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            Self::App(A::ConflictRecords(_)) => {
+                ("sync-conflict", "Sync conflict", StatusCode::CONFLICT)
+            }
+            Self::App(A::ResyncRequired(_)) => {
+                ("resync-required", "Full resync required", StatusCode::GONE)
+            }
+            Self::App(A::Unavailable) => (
+                "unavailable",
+                "Service unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            Self::App(A::Internal(_)) => (
+                "internal",
+                "Internal server error",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            Self::BadRequest(_) => ("bad-request", "Bad request", StatusCode::BAD_REQUEST),
+            Self::MethodNotAllowed(_) => (
+                "method-not-allowed",
+                "Method not allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            Self::PayloadTooLarge { .. } => (
+                "payload-too-large",
+                "Payload too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            Self::UnsupportedMediaType(_) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::TooManyRequests { .. } => (
+                "too-many-requests",
+                "Too many requests",
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
         }
     }
 }
@@ -127,32 +127,18 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) | Self::ConflictRecords(_) => StatusCode::CONFLICT,
-            Self::ResyncRequired(_) => StatusCode::GONE,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.kind().2
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
+        let (slug, title, status) = self.kind();
         let detail = match self {
             // Internal details go to the log, never to the client.
-            Self::Internal(msg) => {
+            Self::App(AppError::Internal(msg)) => {
                 tracing::error!(error = %msg, "internal error");
                 "something went wrong on our side; it has been logged".to_string()
             }
-            Self::Validation(errors) => errors
+            Self::App(AppError::Validation(errors)) => errors
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
@@ -161,12 +147,12 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            Self::Validation(e) | Self::ConflictRecords(e) => Some(e.as_slice()),
+            Self::App(AppError::Validation(e) | AppError::ConflictRecords(e)) => Some(e.as_slice()),
             _ => None,
         };
         let body = Problem {
-            kind: format!("urn:aftercare:problem:{}", self.slug()),
-            title: self.title(),
+            kind: format!("urn:aftercare:problem:{slug}"),
+            title,
             status: status.as_u16(),
             detail,
             errors,
@@ -174,34 +160,18 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
-            Self::Unauthorized(_) => {
+            Self::App(AppError::Unauthorized(_)) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::TooManyRequests { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
-            Self::Unavailable => {
+            Self::App(AppError::Unavailable) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}
         }
         res.body(serde_json::to_string(&body).unwrap_or_default())
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Validation(errors) => Self::Validation(errors),
-            AppError::Unauthorized(m) => Self::Unauthorized(m),
-            AppError::Forbidden(m) => Self::Forbidden(m),
-            AppError::NotFound => Self::NotFound,
-            AppError::Conflict(m) => Self::Conflict(m),
-            AppError::ConflictRecords(errors) => Self::ConflictRecords(errors),
-            AppError::ResyncRequired(m) => Self::ResyncRequired(m),
-            AppError::Unavailable => Self::Unavailable,
-            AppError::Internal(m) => Self::Internal(m),
-        }
     }
 }
 
