@@ -5,12 +5,12 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use super::extract::Json;
-use crate::app::{accounts, ClinicAdmin, ClinicStaff};
+use crate::app::{protocols, ClinicAdmin, ClinicStaff};
 use crate::domain::protocol::Protocol;
 use crate::http::{ApiError, ApiResult, AppState};
 
 pub async fn current(state: web::Data<AppState>, staff: ClinicStaff) -> ApiResult<HttpResponse> {
-    let current = accounts::current_protocol(&state.db, &staff).await?;
+    let current = protocols::current_protocol(&state.db, &staff).await?;
     Ok(HttpResponse::Ok().json(json!({
         "id": current.id,
         "name": current.protocol.name,
@@ -27,6 +27,6 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let protocol =
         Protocol::from_json(&body.0.to_string()).map_err(|m| ApiError::field("definition", m))?;
-    let (id, version) = accounts::create_protocol(&state.db, admin, protocol).await?;
+    let (id, version) = protocols::create_protocol(&state.db, admin, protocol).await?;
     Ok(HttpResponse::Created().json(json!({ "id": id, "version": version })))
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::Json;
-use crate::app::accounts::{self, NewDevice};
+use crate::app::devices::{self, NewDevice};
 use crate::app::AppError;
 use crate::app::Caller;
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
@@ -72,7 +72,7 @@ pub async fn subscribe(
         p256dh: body.keys.p256dh,
         auth: body.keys.auth,
     };
-    let (id, created) = accounts::register_device(&state.db, caller, device).await?;
+    let (id, created) = devices::register_device(&state.db, caller, device).await?;
     Ok(if created {
         HttpResponse::Created()
     } else {
@@ -92,6 +92,6 @@ pub async fn unsubscribe(
     caller: Caller,
     body: Json<Unsubscribe>,
 ) -> ApiResult<HttpResponse> {
-    accounts::remove_device(&state.db, caller, body.0.endpoint).await?;
+    devices::remove_device(&state.db, caller, body.0.endpoint).await?;
     Ok(HttpResponse::NoContent().finish())
 }

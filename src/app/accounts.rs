@@ -1,20 +1,16 @@
 //! Accounts and sessions: sign-in, refresh-token rotation, sign-out,
-//! patient enrolment, console sessions, protocols and push devices of an
-//! account, and who the caller is.
+//! patient enrolment, console sessions, who the caller is, and a clinic's
+//! staff and audit trail.
 
-use std::sync::Arc;
-
-use super::actor::{Caller, ClinicAdmin, ClinicStaff};
+use super::actor::{Caller, ClinicAdmin};
 use super::error::{AppError, AppResult};
 use crate::auth::{hash_password, verify_password};
 use crate::db::Db;
 use crate::domain::account::{Password, Role};
-use crate::domain::protocol::Protocol;
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::console_sessions::{self, SessionAccount};
-use crate::store::push::{self as push_store, NewSubscription};
-use crate::store::{clinics, enrolment_codes, patients, protocols, refresh_tokens};
+use crate::store::{clinics, enrolment_codes, patients, refresh_tokens};
 
 /// The account whose email and password these are, or `None`. Unknown
 /// emails cost the same password work, so timing does not tell which exist.
@@ -130,87 +126,6 @@ pub async fn audit_log(
     let clinic = admin.clinic_id.clone();
     db.read(move |c| Ok(audit::list(c, &clinic, before, limit)?))
         .await
-}
-
-/// The protocol new treatments of the clinic start with.
-pub struct CurrentProtocol {
-    pub id: String,
-    pub protocol: Arc<Protocol>,
-    pub clinic_specific: bool,
-}
-
-pub async fn current_protocol(db: &Db, staff: &ClinicStaff) -> AppResult<CurrentProtocol> {
-    let clinic = staff.clinic_id.clone();
-    db.read(move |c| {
-        let id = protocols::current_for_clinic(c, &clinic)?;
-        Ok(CurrentProtocol {
-            protocol: protocols::get(c, &id)?,
-            clinic_specific: protocols::is_clinic_specific(c, &id)?,
-            id,
-        })
-    })
-    .await
-}
-
-/// An admin tunes the clinic's protocol as a new version: (id, version).
-pub async fn create_protocol(
-    db: &Db,
-    admin: ClinicAdmin,
-    protocol: Protocol,
-) -> AppResult<(String, u32)> {
-    db.write(move |tx| {
-        let c = tx.conn();
-        let created = protocols::create_for_clinic(c, &admin.clinic_id, protocol)?;
-        audit::record(
-            c,
-            &admin.clinic_id,
-            &admin.account_id,
-            "protocol.create",
-            "protocol",
-            &created.0,
-        )?;
-        Ok(created)
-    })
-    .await
-}
-
-/// A validated Web Push subscription of the caller's browser or device.
-pub struct NewDevice {
-    pub endpoint: String,
-    pub p256dh: String,
-    pub auth: String,
-}
-
-/// Stores the caller's push subscription: (id, created).
-pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult<(String, bool)> {
-    db.write(move |tx| {
-        Ok(push_store::upsert_subscription(
-            tx.conn(),
-            NewSubscription {
-                account_id: &caller.account_id,
-                clinic_id: &caller.clinic_id,
-                role: caller.role.as_str(),
-                endpoint: &d.endpoint,
-                p256dh: &d.p256dh,
-                auth: &d.auth,
-            },
-        )?)
-    })
-    .await
-}
-
-/// Removes the caller's subscription for an endpoint; `NotFound` if none.
-pub async fn remove_device(db: &Db, caller: Caller, endpoint: String) -> AppResult<()> {
-    let removed = db
-        .write(move |tx| {
-            Ok::<_, AppError>(push_store::delete_subscription(
-                tx.conn(),
-                &caller.account_id,
-                &endpoint,
-            )?)
-        })
-        .await?;
-    removed.then_some(()).ok_or(AppError::NotFound)
 }
 
 /// Opens a console session for a signed-in staff account (audited).

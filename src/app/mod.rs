@@ -7,9 +7,11 @@
 pub mod accounts;
 pub mod actor;
 pub mod clinic;
+pub mod devices;
 pub mod error;
 pub mod outbox;
 pub mod privacy;
+pub mod protocols;
 pub mod recovery;
 pub mod reminders;
 pub mod sync;

@@ -1,0 +1,45 @@
+//! Push devices: the Web Push subscriptions of an account's browsers and apps.
+
+use super::actor::Caller;
+use super::error::{AppError, AppResult};
+use crate::db::Db;
+use crate::store::push::{self as push_store, NewSubscription};
+
+/// A validated Web Push subscription of the caller's browser or device.
+pub struct NewDevice {
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// Stores the caller's push subscription: (id, created).
+pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult<(String, bool)> {
+    db.write(move |tx| {
+        Ok(push_store::upsert_subscription(
+            tx.conn(),
+            NewSubscription {
+                account_id: &caller.account_id,
+                clinic_id: &caller.clinic_id,
+                role: caller.role.as_str(),
+                endpoint: &d.endpoint,
+                p256dh: &d.p256dh,
+                auth: &d.auth,
+            },
+        )?)
+    })
+    .await
+}
+
+/// Removes the caller's subscription for an endpoint; `NotFound` if none.
+pub async fn remove_device(db: &Db, caller: Caller, endpoint: String) -> AppResult<()> {
+    let removed = db
+        .write(move |tx| {
+            Ok::<_, AppError>(push_store::delete_subscription(
+                tx.conn(),
+                &caller.account_id,
+                &endpoint,
+            )?)
+        })
+        .await?;
+    removed.then_some(()).ok_or(AppError::NotFound)
+}
