@@ -377,9 +377,10 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
     let signs: Vec<String> = match r.get("signs") {
         None | Some(Value::Null) => vec![],
         Some(Value::String(s)) if s.trim().is_empty() => vec![],
-        Some(Value::String(s)) => match serde_json::from_str::<Vec<String>>(s) {
-            Ok(v) => v,
-            Err(_) => {
+        Some(v) => v
+            .as_str()
+            .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
+            .unwrap_or_else(|| {
                 errors.push(
                     "symptom_logs",
                     &id,
@@ -387,17 +388,7 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
                     "must be a string holding a JSON array of sign codes",
                 );
                 vec![]
-            }
-        },
-        Some(_) => {
-            errors.push(
-                "symptom_logs",
-                &id,
-                "signs",
-                "must be a string holding a JSON array of sign codes",
-            );
-            vec![]
-        }
+            }),
     };
     let note = match r.get("note") {
         None | Some(Value::Null) => None,
