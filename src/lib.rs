@@ -1,11 +1,11 @@
 //! aftercare: recovery tracking after microneedling. The binary in `main.rs`
 //! is a thin CLI over this library; integration tests use it too.
 //!
-//! Layers, each calling only the ones below it: `domain` (pure rules) ←
-//! `db` and `store` (queries) ← `app` (use cases) ← `http` (state, errors,
-//! client address shared by the web side) ← `api` (JSON) and `console`
-//! (HTML) and `jobs` (background work) ← `startup` ← `main`. `push` is the
-//! Web Push transport, used by the dispatcher job.
+//! Layers, each calling only the ones below it: `domain` (pure rules) and
+//! `push` (the Web Push transport, no database) ← `db` and `store`
+//! (queries) ← `app` (use cases) ← `http` (state, errors, client address
+//! shared by the web side) ← `api` (JSON) and `console` (HTML), and `jobs`
+//! (background work, the push dispatcher among it) ← `startup` ← `main`.
 
 pub mod api;
 pub mod app;

@@ -4,12 +4,19 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use std::time::Duration;
+
+use diesel::QueryResult;
+use rand::Rng;
+
 use super::error::{AppError, AppResult};
-use crate::db::{DbConn, Tx};
+use crate::db::{Db, DbConn, Tx};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::{message, topic, ReminderKind};
+use crate::metrics::Outcome;
+use crate::push::transport::PushOutcome;
 use crate::store::flags::Flag;
-use crate::store::push::{self as push_store, NewJob};
+use crate::store::push::{self as push_store, NewJob, PushJob, StoredSubscription};
 use crate::store::reminders::{self, OccurrenceRow};
 
 /// A push message as stored in the outbox.
@@ -121,4 +128,185 @@ pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> AppResult<()> {
 /// Push jobs waiting to be sent (for metrics).
 pub async fn pending(db: &crate::db::Db) -> AppResult<i64> {
     db.read(|c| Ok(push_store::pending_count(c)?)).await
+}
+
+/// Fans out what is due now (see [`fan_out`]), in its own write transaction.
+pub async fn fan_out_due(db: &Db, now: i64, limit: i64) -> AppResult<FanOut> {
+    db.write(move |tx| fan_out(tx, now, limit)).await
+}
+
+/// Leases up to `limit` ready jobs to `worker` until `lease_until`, each
+/// with its subscription (`None` when it was removed meanwhile).
+pub async fn lease(
+    db: &Db,
+    worker: String,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> AppResult<Vec<(PushJob, Option<StoredSubscription>)>> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let jobs = push_store::claim(c, &worker, now, lease_until, limit)?;
+        jobs.into_iter()
+            .map(|job| {
+                let sub = push_store::subscription(c, &job.subscription_id)?;
+                Ok((job, sub))
+            })
+            .collect()
+    })
+    .await
+}
+
+/// What became of one leased job.
+pub enum Attempt {
+    /// The subscription was removed after the job was queued.
+    NoSubscription,
+    /// Too late to be useful: never sent.
+    Stale,
+    Sent(PushOutcome),
+}
+
+/// How sends that the push service asked to retry are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// First retry delay; doubles per attempt.
+    pub base: Duration,
+    /// Attempts before a push is given up.
+    pub max_attempts: i32,
+}
+
+/// Exponential backoff with ±20 % jitter, at least what the push service asked.
+fn backoff(base: Duration, attempt: i32, retry_after: Option<Duration>) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.clamp(1, 16).saturating_sub(1) as u32);
+    let capped = exp.min(Duration::from_secs(3600));
+    let jittered = capped.mul_f64(rand::rng().random_range(0.8..1.2));
+    jittered.max(retry_after.unwrap_or_default())
+}
+
+/// Records the outcomes of one batch of sends in one write transaction;
+/// returns what to count once it is committed.
+pub async fn record(
+    db: &Db,
+    worker: String,
+    policy: RetryPolicy,
+    outcomes: Vec<(PushJob, Attempt)>,
+) -> AppResult<Vec<Outcome>> {
+    let now = chrono::Utc::now().timestamp_millis();
+    db.write(move |tx| {
+        let mut counted = Vec::with_capacity(outcomes.len());
+        for (job, attempt) in outcomes {
+            counted.extend(record_one(tx.conn(), &worker, now, policy, job, attempt)?);
+        }
+        Ok::<_, AppError>(counted)
+    })
+    .await
+}
+
+/// Records one push's outcome: sent, gone, stale, failed or retried later.
+/// Returns what to count.
+fn record_one(
+    c: &mut crate::db::DbConn,
+    worker: &str,
+    now: i64,
+    policy: RetryPolicy,
+    job: PushJob,
+    attempt: Attempt,
+) -> QueryResult<Option<Outcome>> {
+    let attempts = job.attempts + 1;
+    let id = &job.id;
+    let counted = match attempt {
+        Attempt::NoSubscription => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "gone",
+                None,
+                Some("subscription removed"),
+                job.attempts,
+            )?;
+            None
+        }
+        Attempt::Sent(PushOutcome::Delivered { status }) => {
+            let status = Some(i32::from(status));
+            push_store::finish(c, id, worker, "sent", status, None, attempts)?;
+            Some(Outcome::Sent)
+        }
+        Attempt::Sent(PushOutcome::Gone) => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "gone",
+                Some(410),
+                Some("push service says the subscription is gone"),
+                attempts,
+            )?;
+            push_store::delete_subscription_by_id(c, &job.subscription_id)?;
+            push_store::drop_jobs_for_subscription(c, &job.subscription_id)?;
+            Some(Outcome::SubscriptionRemoved)
+        }
+        Attempt::Stale => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "stale",
+                None,
+                Some("stale before it could be sent"),
+                job.attempts,
+            )?;
+            Some(Outcome::Stale)
+        }
+        Attempt::Sent(PushOutcome::Rejected { status, reason }) => {
+            push_store::finish(
+                c,
+                id,
+                worker,
+                "failed",
+                Some(i32::from(status)),
+                Some(&reason),
+                attempts,
+            )?;
+            Some(Outcome::Failed)
+        }
+        Attempt::Sent(PushOutcome::Retry { after }) => {
+            let next = now + backoff(policy.base, attempts, after).as_millis() as i64;
+            if attempts >= policy.max_attempts {
+                push_store::finish(
+                    c,
+                    id,
+                    worker,
+                    "failed",
+                    None,
+                    Some("gave up after the last attempt"),
+                    attempts,
+                )?;
+                Some(Outcome::Failed)
+            } else if next >= job.stale_at {
+                push_store::finish(
+                    c,
+                    id,
+                    worker,
+                    "stale",
+                    None,
+                    Some("next attempt would be too late"),
+                    attempts,
+                )?;
+                Some(Outcome::Stale)
+            } else {
+                push_store::retry_later(
+                    c,
+                    id,
+                    worker,
+                    next,
+                    None,
+                    "push service asked to retry",
+                    attempts,
+                )?;
+                Some(Outcome::Retried)
+            }
+        }
+    };
+    Ok(counted)
 }

@@ -1,8 +1,8 @@
 //! Web Push delivery: VAPID keys and signatures, message encryption,
-//! endpoint checks against SSRF, the HTTP transport, and the dispatcher
-//! that sends what the outbox holds.
+//! endpoint checks against SSRF, and the HTTP transport with its outcome
+//! mapping. No database: the outbox (`app::outbox`) says what to send and
+//! records what happened; the dispatcher job (`jobs::dispatcher`) drives it.
 
-pub mod dispatcher;
 pub(crate) mod endpoint;
 pub mod message;
 pub mod transport;

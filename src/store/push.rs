@@ -147,7 +147,7 @@ pub struct NewJob<'a> {
     pub subscription_id: &'a str,
     pub occurrence_id: Option<&'a str>,
     pub treatment_id: Option<&'a str>,
-    /// JSON of [`crate::push::outbox::Message`].
+    /// JSON of [`crate::app::outbox::Message`].
     pub message: &'a str,
     pub stale_at: i64,
     pub not_before: i64,

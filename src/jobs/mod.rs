@@ -3,6 +3,8 @@
 //! processes at once (idempotent flag upserts under a unique index), and
 //! writes only through the database's one write entry point.
 
+pub mod dispatcher;
+
 use std::time::Duration;
 
 use crate::app::{recovery, sync};

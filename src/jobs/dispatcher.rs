@@ -1,0 +1,169 @@
+//! The dispatcher job: materialises plans, fans occurrences out into push
+//! jobs, leases jobs, sends them and has the outbox record each outcome
+//! (retries with backoff are decided there). Any number of dispatchers may
+//! run against one database.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::app::outbox::{self, Attempt, Message, RetryPolicy};
+use crate::app::reminders as scheduler;
+use crate::app::AppResult;
+use crate::db::Db;
+use crate::metrics::{Outcome, PushOutcomes};
+use crate::push::message::{PushMessage, Subscription, Urgency};
+use crate::push::transport::{PushOutcome, PushSender};
+use crate::store::push::{PushJob, StoredSubscription};
+
+#[derive(Clone)]
+pub struct DispatcherConfig {
+    pub tick: Duration,
+    pub retry_base: Duration,
+    pub max_attempts: i32,
+    /// How long a leased job stays with this worker before another may take it.
+    pub lease: Duration,
+    pub batch: i64,
+}
+
+pub struct Dispatcher {
+    db: Db,
+    sender: PushSender,
+    config: DispatcherConfig,
+    worker: String,
+    outcomes: PushOutcomes,
+}
+
+impl Dispatcher {
+    pub fn new(
+        db: Db,
+        sender: PushSender,
+        config: DispatcherConfig,
+        outcomes: PushOutcomes,
+    ) -> Self {
+        let worker = format!("{}-{}", std::process::id(), crate::store::new_id());
+        Self {
+            db,
+            sender,
+            config,
+            worker,
+            outcomes,
+        }
+    }
+
+    /// Runs until `stop` turns true, finishing the pass in progress first so
+    /// no send is cut off between the push service and the outbox record.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut tick = tokio::time::interval(self.config.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %e, "dispatcher tick failed; will retry");
+            }
+        }
+        tracing::info!("dispatcher stopped");
+    }
+
+    /// One pass: plan, fan out, send everything ready.
+    pub async fn tick(&self) -> AppResult<usize> {
+        let now = Utc::now();
+        scheduler::refill(&self.db, now, 500).await?;
+        let batch = self.config.batch;
+        loop {
+            let now_ms = Utc::now().timestamp_millis();
+            let fanned = outbox::fan_out_due(&self.db, now_ms, batch).await?;
+            self.outcomes.add(Outcome::Stale, fanned.stale as u64);
+            if (fanned.taken as i64) < batch {
+                break;
+            }
+        }
+        let mut sent = 0;
+        loop {
+            let now_ms = Utc::now().timestamp_millis();
+            let lease_until = now_ms + self.config.lease.as_millis() as i64;
+            let jobs =
+                outbox::lease(&self.db, self.worker.clone(), now_ms, lease_until, batch).await?;
+            if jobs.is_empty() {
+                return Ok(sent);
+            }
+            let full = jobs.len() as i64 == batch;
+            sent += self.send_all(jobs).await?;
+            if !full {
+                return Ok(sent);
+            }
+        }
+    }
+
+    async fn send_all(&self, jobs: Vec<(PushJob, Option<StoredSubscription>)>) -> AppResult<usize> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (job, sub) in jobs {
+            let sender = self.sender.clone();
+            tasks.spawn(async move {
+                let attempt = match (&sub, prepare(&job)) {
+                    (None, _) => Attempt::NoSubscription,
+                    (Some(_), None) => Attempt::Stale,
+                    (Some(s), Some(msg)) => {
+                        let target = Subscription {
+                            endpoint: s.endpoint.clone(),
+                            p256dh: s.p256dh.clone(),
+                            auth: s.auth.clone(),
+                        };
+                        Attempt::Sent(sender.send(&target, &msg).await)
+                    }
+                };
+                (job, attempt)
+            });
+        }
+        let mut delivered = 0;
+        let mut outcomes = Vec::with_capacity(tasks.len());
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((job, attempt)) = joined else { continue };
+            delivered += usize::from(matches!(
+                attempt,
+                Attempt::Sent(PushOutcome::Delivered { .. })
+            ));
+            outcomes.push((job, attempt));
+        }
+        self.record(outcomes).await?;
+        Ok(delivered)
+    }
+
+    /// Records the outcomes of one batch, and counts them once they are committed.
+    async fn record(&self, outcomes: Vec<(PushJob, Attempt)>) -> AppResult<()> {
+        let policy = RetryPolicy {
+            base: self.config.retry_base,
+            max_attempts: self.config.max_attempts,
+        };
+        let counted = outbox::record(&self.db, self.worker.clone(), policy, outcomes).await?;
+        for outcome in counted {
+            self.outcomes.count(outcome);
+        }
+        Ok(())
+    }
+}
+
+/// The message to send now, or `None` when it is stale (or unreadable).
+fn prepare(job: &PushJob) -> Option<PushMessage> {
+    let now = Utc::now().timestamp_millis();
+    let left_ms = job.stale_at - now;
+    if left_ms <= 1000 {
+        return None;
+    }
+    let m = serde_json::from_str::<Message>(&job.message).ok()?;
+    // The TTL ends when the reminder stops being useful.
+    let mut msg = PushMessage::new(
+        m.payload.to_string().into_bytes(),
+        Duration::from_millis(left_ms as u64),
+    );
+    if let Some(t) = m.topic {
+        msg = msg.clone().with_topic(t).unwrap_or(msg);
+    }
+    if let Ok(u) = m.urgency.parse::<Urgency>() {
+        msg = msg.with_urgency(u);
+    }
+    Some(msg)
+}
