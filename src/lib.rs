@@ -1,8 +1,9 @@
 //! aftercare: recovery tracking after microneedling. The binary in `main.rs`
 //! is a thin CLI over this library; integration tests use it too.
 //!
-//! Layers, each calling only the ones below it: `domain` (pure rules) and
-//! `push` (the Web Push transport, no database) ← `db` and `store`
+//! Layers, each calling only the ones below it: `domain` (pure rules),
+//! `push` (the Web Push transport, no database) and `notify` (e-mail and
+//! webhook transports) ← `db` and `store`
 //! (queries) ← `app` (use cases) ← `http` (state, errors, client address
 //! shared by the web side) ← `api` (JSON) and `console` (HTML), and `jobs`
 //! (background work, the push dispatcher among it) ← `startup` ← `main`.
@@ -18,6 +19,7 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod push;
 pub mod startup;
 pub mod store;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::actor::{ClinicAdmin, ClinicStaff};
+use super::alerts;
 use super::error::{AppError, AppResult, FieldError};
 use super::recovery::{self, NewTreatment};
 use super::treatments::{self as ctx_of, TreatmentCtx};
@@ -443,6 +444,12 @@ fn review_flag_in(
             ))
         })?;
     let c = tx.conn();
+    let now = crate::db::now_ms();
+    match review {
+        // Acknowledged: someone is on it, so it does not escalate.
+        Review::Acknowledge => crate::store::alerts::disarm_escalation(c, &flag.id)?,
+        Review::Resolve => alerts::flag_event(c, &flag, alerts::FlagEvent::Resolved, now)?,
+    }
     audit::record(
         c,
         &staff.clinic_id,

@@ -5,6 +5,8 @@
 //! knows HTTP.
 
 pub mod accounts;
+pub mod alert_settings;
+pub mod alerts;
 pub mod actor;
 pub mod clinic;
 pub mod devices;

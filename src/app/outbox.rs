@@ -1,5 +1,6 @@
 //! What goes into the push outbox: reminder messages fanned out per
-//! subscription, and urgent-flag alerts for clinicians.
+//! subscription (staff flag alerts are enqueued by `alerts`), and how
+//! leased jobs and their outcomes are recorded.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -10,12 +11,11 @@ use diesel::QueryResult;
 use rand::Rng;
 
 use super::error::{AppError, AppResult};
-use crate::db::{Db, DbConn, Tx};
+use crate::db::{Db, Tx};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::{message, topic, ReminderKind};
 use crate::metrics::Outcome;
 use crate::push::transport::PushOutcome;
-use crate::store::flags::Flag;
 use crate::store::push::{self as push_store, NewJob, PushJob, StoredSubscription};
 use crate::store::reminders::{self, OccurrenceRow};
 
@@ -93,38 +93,6 @@ fn reminder_message(occ: &OccurrenceRow) -> AppResult<String> {
     serde_json::to_string(&m).map_err(AppError::internal)
 }
 
-/// Pushes a newly urgent flag to the clinic's clinicians' subscriptions. The
-/// payload names the reason and day, not the patient: a lock screen is public.
-pub fn alert_staff(conn: &mut DbConn, flag: &Flag, now: i64) -> AppResult<()> {
-    let m = Message {
-        payload: json!({
-            "type": "flag",
-            "title": "Urgent flag to review",
-            "body": format!("A recovery needs review: {}", flag.reason.replace('_', " ")),
-            "flag_id": flag.id,
-            "url": format!("/console/flags/{}", flag.id),
-        }),
-        topic: Some("urgent-flag".into()),
-        urgency: "high".into(),
-    };
-    let msg = serde_json::to_string(&m).map_err(AppError::internal)?;
-    for sub in push_store::staff_subscriptions(conn, &flag.clinic_id)? {
-        push_store::enqueue(
-            conn,
-            &NewJob {
-                dedupe_key: &format!("flag:{}:{}", flag.id, sub.id),
-                subscription_id: &sub.id,
-                occurrence_id: None,
-                treatment_id: Some(&flag.treatment_id),
-                message: &msg,
-                stale_at: now + 24 * 3600 * 1000,
-                not_before: now,
-            },
-        )?;
-    }
-    Ok(())
-}
-
 /// Push jobs waiting to be sent (for metrics).
 pub async fn pending(db: &crate::db::Db) -> AppResult<i64> {
     db.read(|c| Ok(push_store::pending_count(c)?)).await
@@ -176,7 +144,7 @@ pub struct RetryPolicy {
 }
 
 /// Exponential backoff with ±20 % jitter, at least what the push service asked.
-fn backoff(base: Duration, attempt: i32, retry_after: Option<Duration>) -> Duration {
+pub(crate) fn backoff(base: Duration, attempt: i32, retry_after: Option<Duration>) -> Duration {
     let exp = base.saturating_mul(1u32 << attempt.clamp(1, 16).saturating_sub(1) as u32);
     let capped = exp.min(Duration::from_secs(3600));
     let jittered = capped.mul_f64(rand::rng().random_range(0.8..1.2));

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::actor::{Caller, PatientCaller};
 use super::error::{AppError, AppResult};
-use super::outbox;
+use super::alerts::{self, FlagEvent};
 use super::reminders;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, PatientWrite, Tx};
@@ -152,8 +152,8 @@ pub async fn put_log(
     .await
 }
 
-/// Raises or updates a flag per finding; a flag that just became urgent is
-/// pushed to the clinic's clinicians.
+/// Raises or updates a flag per finding; a new flag, or one whose severity
+/// rose, alerts the clinic (as its settings say).
 fn raise_all(
     w: &mut PatientWrite<'_, '_>,
     ctx: &TreatmentCtx,
@@ -169,8 +169,13 @@ fn raise_all(
                 finding,
             },
         )?;
-        if raised.became_urgent {
-            outbox::alert_staff(w.conn(), &raised.flag, crate::db::now_ms())?;
+        if raised.rose {
+            alerts::flag_event(
+                w.conn(),
+                &raised.flag,
+                FlagEvent::Opened,
+                crate::db::now_ms(),
+            )?;
         }
         out.push(raised.flag);
     }

@@ -12,6 +12,10 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> BigInt,
+        timezone -> Text,
+        emergency_number -> Text,
+        alert_emails -> Text,
+        alert_min_severity -> Text,
     }
 }
 
@@ -24,6 +28,8 @@ diesel::table! {
         name -> Text,
         password_hash -> Nullable<Text>,
         created_at -> BigInt,
+        alert_push -> Bool,
+        alert_email -> Bool,
     }
 }
 
@@ -230,6 +236,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        clinic_id -> Text,
+        url -> Text,
+        secret -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    alert_deliveries (id) {
+        id -> Text,
+        flag_id -> Text,
+        event -> Text,
+        channel -> Text,
+        recipient_kind -> Text,
+        recipient -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        claimed_until -> Nullable<BigInt>,
+        claimed_by -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    flag_escalations (flag_id) {
+        flag_id -> Text,
+        armed_at -> BigInt,
+        escalated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     sync_tombstones (id) {
         id -> BigInt,
         patient_id -> Text,
@@ -255,6 +302,8 @@ diesel::joinable!(treatments -> protocols (protocol_id));
 diesel::joinable!(flags -> treatments (treatment_id));
 diesel::joinable!(daily_logs -> treatments (treatment_id));
 diesel::joinable!(flag_events -> flags (flag_id));
+diesel::joinable!(alert_deliveries -> flags (flag_id));
+diesel::joinable!(flag_escalations -> flags (flag_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -276,4 +325,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_jobs,
     sync_tombstones,
     console_sessions,
+    webhooks,
+    alert_deliveries,
+    flag_escalations,
 );

@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, unit-tested without a database.
 
 pub mod account;
+pub mod alert;
 pub mod assessment;
 pub mod care;
 pub mod ids;

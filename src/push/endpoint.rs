@@ -91,7 +91,7 @@ pub(crate) async fn validate_endpoint(url: &str, allow_insecure: bool) -> Result
 /// Checks an endpoint again right before a send and returns its URL. Literal
 /// IPs never reach the resolver guard ([`GlobalOnlyResolver`]), so they are
 /// checked here (unless `allow_insecure`).
-pub(super) fn check_target(endpoint: &str, allow_insecure: bool) -> Result<Url, String> {
+pub(crate) fn check_target(endpoint: &str, allow_insecure: bool) -> Result<Url, String> {
     let url = parse_endpoint(endpoint, allow_insecure)?;
     if !allow_insecure {
         let ip = match url.host() {
@@ -203,7 +203,7 @@ fn classify_v6(ip: Ipv6Addr) -> Option<&'static str> {
 /// Resolves like the system resolver, then drops every non-global address,
 /// so a hostname cannot be pointed at internal services after it was
 /// validated (DNS rebinding). Does not apply when an HTTP proxy is used.
-pub(super) struct GlobalOnlyResolver;
+pub(crate) struct GlobalOnlyResolver;
 
 impl reqwest::dns::Resolve for GlobalOnlyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
@@ -236,7 +236,7 @@ impl std::error::Error for NoGlobalAddress {}
 
 /// Whether a request failed because [`GlobalOnlyResolver`] refused every
 /// address of its host.
-pub(super) fn is_no_global_address(err: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn is_no_global_address(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(err);
     while let Some(e) = current {
         if e.is::<NoGlobalAddress>() {

@@ -95,3 +95,39 @@ pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(accounts::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// A staff member's own alert channels: (push, email).
+pub fn alert_channels(conn: &mut DbConn, id: &str) -> QueryResult<(bool, bool)> {
+    accounts::table
+        .find(id)
+        .select((accounts::alert_push, accounts::alert_email))
+        .get_result(conn)
+}
+
+pub fn set_alert_channels(conn: &mut DbConn, id: &str, push: bool, email: bool) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((accounts::alert_push.eq(push), accounts::alert_email.eq(email)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// E-mail addresses of a clinic's staff who want alerts by e-mail.
+pub fn alert_email_staff(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<String>> {
+    accounts::table
+        .filter(accounts::clinic_id.eq(clinic_id))
+        .filter(accounts::role.ne("patient"))
+        .filter(accounts::alert_email.eq(true))
+        .order(accounts::email)
+        .select(accounts::email)
+        .load(conn)
+}
+
+/// E-mail addresses of a clinic's admins (escalations reach them all).
+pub fn admin_emails(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<String>> {
+    accounts::table
+        .filter(accounts::clinic_id.eq(clinic_id))
+        .filter(accounts::role.eq("admin"))
+        .order(accounts::email)
+        .select(accounts::email)
+        .load(conn)
+}

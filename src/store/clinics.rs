@@ -18,3 +18,59 @@ pub fn create(conn: &mut DbConn, name: &str) -> QueryResult<String> {
 pub fn name(conn: &mut DbConn, id: &str) -> QueryResult<String> {
     clinics::table.find(id).select(clinics::name).first(conn)
 }
+
+/// A clinic with its settings. `alert_emails` is a JSON array of addresses.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clinics)]
+pub struct Clinic {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub timezone: String,
+    pub emergency_number: String,
+    pub alert_emails: String,
+    pub alert_min_severity: String,
+}
+
+impl Clinic {
+    /// The alert addresses (validated when stored).
+    pub fn alert_emails(&self) -> QueryResult<Vec<String>> {
+        serde_json::from_str(&self.alert_emails).map_err(|e| super::corrupt("alert e-mails", e))
+    }
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Clinic> {
+    clinics::table
+        .find(id)
+        .select(Clinic::as_select())
+        .get_result(conn)
+}
+
+/// Settings to change; `None` keeps the stored value.
+#[derive(Default)]
+pub struct SettingsChange {
+    pub timezone: Option<String>,
+    pub emergency_number: Option<String>,
+    /// JSON array of addresses.
+    pub alert_emails: Option<String>,
+    pub alert_min_severity: Option<String>,
+}
+
+pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> QueryResult<()> {
+    let current = get(conn, id)?;
+    diesel::update(clinics::table.find(id))
+        .set((
+            clinics::timezone.eq(c.timezone.as_ref().unwrap_or(&current.timezone)),
+            clinics::emergency_number.eq(c
+                .emergency_number
+                .as_ref()
+                .unwrap_or(&current.emergency_number)),
+            clinics::alert_emails.eq(c.alert_emails.as_ref().unwrap_or(&current.alert_emails)),
+            clinics::alert_min_severity.eq(c
+                .alert_min_severity
+                .as_ref()
+                .unwrap_or(&current.alert_min_severity)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -42,17 +42,16 @@ pub struct Raise<'a> {
     pub finding: &'a Finding,
 }
 
-/// A flag after [`raise`], and whether it just became urgent (new, or
-/// escalated), which is when clinicians are alerted.
+/// A flag after [`raise`], and whether it is new or its severity just rose,
+/// which is when clinicians may be alerted (the clinic's settings decide).
 pub struct Raised {
     pub flag: Flag,
-    pub became_urgent: bool,
+    pub rose: bool,
 }
 
 /// Raises a flag for a finding, or updates the treatment's active flag for
 /// the same reason with the new evidence (keeping the higher severity).
 pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> {
-    let urgent = Severity::Urgent.rank() as i32;
     let reason = r.finding.reason.as_str();
     let now = now_ms();
     let evidence = r.finding.evidence.to_string();
@@ -65,11 +64,11 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
             } else {
                 r.finding.severity
             };
-            let became_urgent = existing.severity_rank != urgent && severity == Severity::Urgent;
+            let rose = (severity.rank() as i32) < existing.severity_rank;
             if existing.evidence == evidence && existing.severity == severity.as_str() {
                 return Ok(Raised {
                     flag: existing,
-                    became_urgent,
+                    rose,
                 });
             }
             let seq = w.stamp()?;
@@ -87,10 +86,7 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
                 .find(&existing.id)
                 .select(Flag::as_select())
                 .first(conn)?;
-            return Ok(Raised {
-                flag,
-                became_urgent,
-            });
+            return Ok(Raised { flag, rose });
         }
         let id = super::new_id();
         let seq = w.stamp()?;
@@ -114,11 +110,7 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
             .execute(c))?;
         if inserted == 1 {
             let flag: Flag = f::table.find(&id).select(Flag::as_select()).first(conn)?;
-            let became_urgent = flag.severity_rank == urgent;
-            return Ok(Raised {
-                flag,
-                became_urgent,
-            });
+            return Ok(Raised { flag, rose: true });
         }
     }
     Err(super::impossible("flag upsert did not converge"))
@@ -231,4 +223,34 @@ pub fn transition(
         .find(&flag.id)
         .select(Flag::as_select())
         .first(conn)?))
+}
+
+/// Adds an entry to a flag's history that no clinician made (an escalation).
+pub fn record_event(
+    conn: &mut DbConn,
+    flag_id: &str,
+    actor_id: &str,
+    action: &str,
+    at: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(fe::table)
+        .values((
+            fe::id.eq(super::new_id()),
+            fe::flag_id.eq(flag_id),
+            fe::actor_id.eq(actor_id),
+            fe::action.eq(action),
+            fe::note.eq(None::<&str>),
+            fe::at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A flag by id, whichever clinic (for background jobs).
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Flag>> {
+    f::table
+        .find(id)
+        .select(Flag::as_select())
+        .get_result(conn)
+        .optional()
 }

@@ -11,6 +11,7 @@
 //! of a daily-log write on SQLite; see bench/RESULTS.md).
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod clinics;
 pub mod console_sessions;
@@ -26,6 +27,7 @@ pub mod settings;
 pub mod sync;
 pub mod tombstones;
 pub mod treatments;
+pub mod webhooks;
 
 /// The data a caller may reach, derived from their access token.
 #[derive(Debug, Clone, PartialEq, Eq)]

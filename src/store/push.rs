@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{push_jobs as j, push_subscriptions as s};
+use crate::db::schema::{accounts as a, push_jobs as j, push_subscriptions as s};
 use crate::db::{now_ms, DbConn};
 use crate::per_backend;
 
@@ -101,16 +101,23 @@ pub fn subscriptions_of(
         .load(conn)
 }
 
-/// Clinicians' and admins' subscriptions in a clinic (for urgent-flag alerts).
+/// Clinicians' and admins' subscriptions in a clinic (for flag alerts); with
+/// `only_opted_in`, only of staff who keep their push alerts on.
 pub fn staff_subscriptions(
     conn: &mut DbConn,
     clinic_id: &str,
+    only_opted_in: bool,
 ) -> QueryResult<Vec<StoredSubscription>> {
-    s::table
+    let mut q = s::table
+        .inner_join(a::table.on(a::id.eq(s::account_id)))
         .filter(s::clinic_id.eq(clinic_id))
         .filter(s::role.ne("patient"))
         .select(StoredSubscription::as_select())
-        .load(conn)
+        .into_boxed();
+    if only_opted_in {
+        q = q.filter(a::alert_push.eq(true));
+    }
+    q.load(conn)
 }
 
 pub fn subscription(conn: &mut DbConn, id: &str) -> QueryResult<Option<StoredSubscription>> {
@@ -295,6 +302,23 @@ pub fn for_treatment(
         .limit(limit)
         .select(PushJob::as_select())
         .load(conn)
+}
+
+/// Jobs of a treatment whose dedupe key starts with `prefix`, oldest first
+/// (a flag's staff alerts: their keys start with `flag:<id>:`).
+pub fn for_treatment_keyed(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    prefix: &str,
+) -> QueryResult<Vec<PushJob>> {
+    let mut jobs: Vec<PushJob> = j::table
+        .filter(j::treatment_id.eq(treatment_id))
+        .filter(j::occurrence_id.is_null())
+        .order((j::created_at, j::id))
+        .select(PushJob::as_select())
+        .load(conn)?;
+    jobs.retain(|job| job.dedupe_key.starts_with(prefix));
+    Ok(jobs)
 }
 
 /// Jobs waiting to be sent (for metrics).

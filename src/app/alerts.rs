@@ -1,0 +1,401 @@
+//! Alerts to clinicians. [`flag_event`] is the one seam: called inside the
+//! transaction that changed a flag, it applies the clinic's lowest alerting
+//! severity and each staff member's channels, and enqueues durable
+//! deliveries (staff Web Push in the push outbox; e-mail and webhooks in the
+//! alert outbox), each once per event and recipient (dedupe keys). The
+//! dispatcher job sends them with retries; [`escalate_due`] escalates urgent
+//! flags nobody acknowledged; [`history`] reads what was tried.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::actor::ClinicStaff;
+use super::error::{AppError, AppResult};
+use super::outbox::{backoff, Message, RetryPolicy};
+use crate::db::{Db, DbConn};
+use crate::domain::alert::{self, push_text};
+use crate::domain::assessment::Severity;
+use crate::notify::Outcome;
+use crate::store::alerts::{self as store, Delivery, NewDelivery, Recorded};
+use crate::store::flags::{self, Flag};
+use crate::store::push::{self as push_store, NewJob};
+use crate::store::{accounts, clinics, webhooks};
+
+pub use crate::domain::alert::FlagEvent;
+
+/// Who escalations and history name as the actor.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// What an alert e-mail's row keeps; the text is written at send time
+/// (`domain::alert::email_text`), with the console's public URL.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub clinic: String,
+    pub severity: String,
+    pub reason: String,
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Alerts the clinic of a flag event: call inside the writing transaction.
+///
+/// - opened / reopened: if the flag's severity reaches the clinic's
+///   `min_severity`: e-mail to the clinic's alert addresses and to staff who
+///   chose e-mail, a push to subscriptions of staff who kept push on, and
+///   every webhook; an urgent flag also starts its escalation timer;
+/// - escalated: e-mail to every admin, a push to every staff subscription,
+///   every webhook;
+/// - resolved: webhooks (if the flag's severity alerts), and the timer stops.
+pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) -> AppResult<()> {
+    let severity =
+        Severity::parse(&flag.severity).map_err(|e| AppError::corrupt("flag severity", e))?;
+    match event {
+        FlagEvent::Resolved => store::disarm_escalation(conn, &flag.id)?,
+        FlagEvent::Opened | FlagEvent::Reopened if severity == Severity::Urgent => {
+            store::arm_escalation(conn, &flag.id, now)?
+        }
+        _ => {}
+    }
+    let clinic = clinics::get(conn, &flag.clinic_id)?;
+    let min = Severity::parse(&clinic.alert_min_severity)
+        .map_err(|e| AppError::corrupt("alert min_severity", e))?;
+    let escalation = event == FlagEvent::Escalated;
+    if !escalation && !alert::alerts(severity, min) {
+        return Ok(());
+    }
+    // Opened fires once per flag and severity; the others may recur.
+    let tag = match event {
+        FlagEvent::Opened => flag.severity.clone(),
+        _ => now.to_string(),
+    };
+    let key = |channel: &str, recipient: &str| {
+        format!(
+            "{}{}:{tag}:{channel}:{recipient}",
+            alert_key_prefix(&flag.id),
+            event.as_str()
+        )
+    };
+    let enqueue = |conn: &mut DbConn, channel, kind, recipient: &str, payload: &str| {
+        store::enqueue(
+            conn,
+            &NewDelivery {
+                dedupe_key: &key(channel, recipient),
+                flag_id: &flag.id,
+                event: event.as_str(),
+                channel,
+                recipient_kind: kind,
+                recipient,
+                payload,
+                not_before: now,
+            },
+        )
+    };
+
+    // Webhooks: one event id for every receiver, kept across retries.
+    let body = json!({
+        "id": crate::store::new_id(),
+        "type": event.as_str(),
+        "created_at": rfc3339(now),
+        "data": {
+            "flag_id": flag.id,
+            "treatment_id": flag.treatment_id,
+            "patient_id": flag.patient_id,
+            "severity": flag.severity,
+            "reason": flag.reason,
+        },
+    })
+    .to_string();
+    for hook in webhooks::list(conn, &flag.clinic_id)? {
+        enqueue(conn, "webhook", "webhook", &hook.id, &body)?;
+    }
+    if event == FlagEvent::Resolved {
+        return Ok(());
+    }
+
+    // E-mail, each address once (a clinic address may also be a staff one).
+    let mut to: Vec<(&str, String)> = Vec::new();
+    if escalation {
+        for e in accounts::admin_emails(conn, &flag.clinic_id)? {
+            to.push(("admin", e));
+        }
+    } else {
+        for e in clinic.alert_emails()? {
+            to.push(("clinic_inbox", e));
+        }
+        for e in accounts::alert_email_staff(conn, &flag.clinic_id)? {
+            if !to.iter().any(|(_, known)| known.eq_ignore_ascii_case(&e)) {
+                to.push(("staff", e));
+            }
+        }
+    }
+    let payload = serde_json::to_string(&EmailPayload {
+        clinic: clinic.name.clone(),
+        severity: flag.severity.clone(),
+        reason: flag.reason.clone(),
+    })
+    .map_err(AppError::internal)?;
+    for (kind, address) in &to {
+        enqueue(conn, "email", kind, address, &payload)?;
+    }
+
+    // Staff Web Push: the reason, never the patient (a lock screen is public).
+    let (title, text) = push_text(event, &flag.severity, &flag.reason);
+    let urgent = escalation || severity == Severity::Urgent;
+    let m = Message {
+        payload: json!({
+            "type": "flag",
+            "event": event.as_str(),
+            "title": title,
+            "body": text,
+            "flag_id": flag.id,
+            "severity": flag.severity,
+            "url": format!("/console/flags/{}", flag.id),
+        }),
+        topic: None,
+        urgency: if urgent { "high" } else { "normal" }.into(),
+    };
+    let msg = serde_json::to_string(&m).map_err(AppError::internal)?;
+    for sub in push_store::staff_subscriptions(conn, &flag.clinic_id, !escalation)? {
+        push_store::enqueue(
+            conn,
+            &NewJob {
+                dedupe_key: &key("push", &sub.id),
+                subscription_id: &sub.id,
+                occurrence_id: None,
+                treatment_id: Some(&flag.treatment_id),
+                message: &msg,
+                stale_at: now + 24 * 3600 * 1000,
+                not_before: now,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+// --- Escalation ------------------------------------------------------------------
+
+/// Escalates urgent flags still open `after` their alert: each exactly once,
+/// however many processes run this at once (a conditional claim in the
+/// same transaction as the deliveries). Returns how many it escalated.
+pub async fn escalate_due(db: &Db, now: i64, after: Duration) -> AppResult<usize> {
+    let armed_before = now - after.as_millis() as i64;
+    db.write(move |tx| {
+        let c = tx.conn();
+        let mut escalated = 0;
+        for flag_id in store::due_escalations(c, armed_before, 50)? {
+            let Some(flag) = flags::by_id(c, &flag_id)? else {
+                continue;
+            };
+            // Acknowledged, resolved or no longer urgent: nothing to escalate.
+            if flag.status != "open" || flag.severity != Severity::Urgent.as_str() {
+                store::disarm_escalation(c, &flag_id)?;
+                continue;
+            }
+            if !store::claim_escalation(c, &flag_id, now)? {
+                continue;
+            }
+            flags::record_event(c, &flag.id, SYSTEM_ACTOR, "escalated", now)?;
+            flag_event(c, &flag, FlagEvent::Escalated, now)?;
+            escalated += 1;
+        }
+        Ok(escalated)
+    })
+    .await
+}
+
+// --- History ---------------------------------------------------------------------
+
+/// One alert to one recipient and what became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRecord {
+    /// `flag.opened`, `flag.escalated`…
+    pub event: String,
+    /// `email`, `webhook` or `push`.
+    pub channel: String,
+    /// `clinic_inbox`, `staff`, `admin` (e-mail), `webhook`, `staff` (push).
+    pub recipient_kind: String,
+    /// The address or webhook id; none for push.
+    pub recipient: Option<String>,
+    /// `pending`, `sent`, `failed`, `cancelled`; push also `gone`, `stale`.
+    pub status: String,
+    pub attempts: i32,
+    /// The receiver's last answer (HTTP or SMTP code).
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+impl From<Delivery> for AlertRecord {
+    fn from(d: Delivery) -> Self {
+        Self {
+            event: d.event,
+            channel: d.channel,
+            recipient_kind: d.recipient_kind,
+            recipient: Some(d.recipient),
+            status: d.status,
+            attempts: d.attempts,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            created_at: d.created_at,
+            finished_at: d.finished_at,
+        }
+    }
+}
+
+/// The start of every alert key of a flag (deliveries' ids, push jobs'
+/// dedupe keys), followed by the event type.
+fn alert_key_prefix(flag_id: &str) -> String {
+    format!("flag:{flag_id}:")
+}
+
+/// A flag's alert history, oldest first, inside a caller's read (the flag
+/// must already be known to be in the caller's scope).
+pub fn history_in(conn: &mut DbConn, flag: &Flag) -> AppResult<Vec<AlertRecord>> {
+    let mut out: Vec<AlertRecord> = store::for_flag(conn, &flag.id)?
+        .into_iter()
+        .map(AlertRecord::from)
+        .collect();
+    let prefix = alert_key_prefix(&flag.id);
+    for job in push_store::for_treatment_keyed(conn, &flag.treatment_id, &prefix)? {
+        let event = job.dedupe_key[prefix.len()..]
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        out.push(AlertRecord {
+            event,
+            channel: "push".into(),
+            recipient_kind: "staff".into(),
+            recipient: None,
+            status: job.status,
+            attempts: job.attempts,
+            last_status: job.last_status,
+            last_error: job.last_error,
+            created_at: job.created_at,
+            finished_at: job.finished_at,
+        });
+    }
+    out.sort_by_key(|r| r.created_at);
+    Ok(out)
+}
+
+/// A flag's alert history for clinic staff; another clinic's flag is `NotFound`.
+pub async fn history(db: &Db, staff: &ClinicStaff, flag_id: String) -> AppResult<Vec<AlertRecord>> {
+    let scope = staff.scope();
+    db.read(move |c| {
+        let flag = flags::get(c, &scope, &flag_id)?;
+        history_in(c, &flag)
+    })
+    .await
+}
+
+// --- The alert outbox ------------------------------------------------------------
+
+/// A leased delivery with what it needs to be sent.
+pub struct Leased {
+    pub delivery: Delivery,
+    /// For a webhook delivery: (url, secret), `None` once the webhook is deleted.
+    pub webhook: Option<(String, String)>,
+}
+
+/// Leases up to `limit` ready deliveries to `worker` until `lease_until`.
+pub async fn lease(
+    db: &Db,
+    worker: String,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> AppResult<Vec<Leased>> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        store::claim(c, &worker, now, lease_until, limit)?
+            .into_iter()
+            .map(|delivery| {
+                let webhook = if delivery.channel == "webhook" {
+                    webhooks::by_id(c, &delivery.recipient)?
+                        .filter(|w| w.deleted_at.is_none())
+                        .map(|w| (w.url, w.secret))
+                } else {
+                    None
+                };
+                Ok(Leased { delivery, webhook })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// What one leased delivery came to.
+pub enum Tried {
+    /// Not sent and never will be (webhook deleted, e-mail not configured).
+    Skipped {
+        cancelled: bool,
+        reason: &'static str,
+    },
+    Sent(Outcome),
+}
+
+/// Records the outcomes of one batch in one write transaction: sent,
+/// failed, cancelled, or retried later with backoff.
+pub async fn record(
+    db: &Db,
+    worker: String,
+    policy: RetryPolicy,
+    outcomes: Vec<(Delivery, Tried)>,
+) -> AppResult<()> {
+    let now = crate::db::now_ms();
+    db.write(move |tx| {
+        for (d, tried) in outcomes {
+            let attempts = d.attempts + 1;
+            let r = match &tried {
+                Tried::Skipped { cancelled, reason } => Recorded {
+                    status: if *cancelled { "cancelled" } else { "failed" },
+                    last_status: None,
+                    last_error: Some(reason),
+                    attempts: d.attempts,
+                    next_attempt_at: None,
+                },
+                Tried::Sent(Outcome::Delivered { status }) => Recorded {
+                    status: "sent",
+                    last_status: Some(i32::from(*status)),
+                    last_error: None,
+                    attempts,
+                    next_attempt_at: None,
+                },
+                Tried::Sent(Outcome::Rejected { status, reason }) => Recorded {
+                    status: "failed",
+                    last_status: status.map(i32::from),
+                    last_error: Some(reason),
+                    attempts,
+                    next_attempt_at: None,
+                },
+                Tried::Sent(Outcome::Retry {
+                    status,
+                    after,
+                    reason,
+                }) => {
+                    let give_up = attempts >= policy.max_attempts;
+                    Recorded {
+                        status: if give_up { "failed" } else { "pending" },
+                        last_status: status.map(i32::from),
+                        last_error: Some(reason),
+                        attempts,
+                        next_attempt_at: (!give_up).then(|| {
+                            now + backoff(policy.base, attempts, *after).as_millis() as i64
+                        }),
+                    }
+                }
+            };
+            store::record(tx.conn(), &d.id, &worker, &r)?;
+        }
+        Ok::<_, AppError>(())
+    })
+    .await
+}
