@@ -75,6 +75,46 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Bearer token for `GET /metrics`; without one only loopback may read it.
     pub metrics_token: Option<String>,
+    /// SMTP server for alert e-mail; `None` means no e-mail.
+    pub smtp: Option<SmtpConfig>,
+    /// The console's external base URL, for links in alerts (no trailing `/`).
+    pub public_url: String,
+    /// An urgent flag not acknowledged after this long is escalated.
+    pub escalate_after: Duration,
+}
+
+/// Where alert e-mail goes out. `Debug` shows no credentials.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// `smtps://user:pass@host:465`, `smtp://host:587?tls=required`, `smtp://host:25`.
+    pub url: String,
+    /// The sender, e.g. `Aftercare <alerts@clinic.example>`.
+    pub from: String,
+}
+
+impl SmtpConfig {
+    /// Scheme, host and port only: what may be logged.
+    pub fn server(&self) -> String {
+        url::Url::parse(&self.url)
+            .map(|u| {
+                format!(
+                    "{}://{}:{}",
+                    u.scheme(),
+                    u.host_str().unwrap_or_default(),
+                    u.port().map(|p| p.to_string()).unwrap_or_else(|| "default".into())
+                )
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("server", &self.server())
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,9 +188,55 @@ impl Config {
                 .filter(|n| (1..=256).contains(n))
                 .ok_or_else(|| ConfigError::invalid("AFTERCARE_DB_POOL_SIZE", "expected 1–256"))?,
         };
+        let bind = get("AFTERCARE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let smtp = match get("AFTERCARE_SMTP_URL").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(url) => {
+                // Never echo the URL: it may hold the SMTP password.
+                let parsed = url::Url::parse(url.trim()).map_err(|_| {
+                    ConfigError::invalid("AFTERCARE_SMTP_URL", "is not a URL")
+                })?;
+                if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
+                    return Err(ConfigError::invalid(
+                        "AFTERCARE_SMTP_URL",
+                        "must be smtps://host[:port] or smtp://host[:port][?tls=required]",
+                    ));
+                }
+                let from = get("AFTERCARE_SMTP_FROM")
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or_else(|| {
+                        ConfigError::invalid(
+                            "AFTERCARE_SMTP_FROM",
+                            "must be set when AFTERCARE_SMTP_URL is (the sender address)",
+                        )
+                    })?;
+                Some(SmtpConfig {
+                    url: url.trim().to_string(),
+                    from: from.trim().to_string(),
+                })
+            }
+        };
+        let public_url = match get("AFTERCARE_PUBLIC_URL") {
+            None => format!("http://{bind}"),
+            Some(u) => {
+                let parsed = url::Url::parse(u.trim())
+                    .ok()
+                    .filter(|p| matches!(p.scheme(), "http" | "https") && p.host_str().is_some())
+                    .ok_or_else(|| {
+                        ConfigError::invalid(
+                            "AFTERCARE_PUBLIC_URL",
+                            "must be an http(s) URL such as https://care.clinic.example",
+                        )
+                    })?;
+                parsed.as_str().trim_end_matches('/').to_string()
+            }
+        };
         Ok(Self {
             database: DatabaseUrl::parse(get("DATABASE_URL").as_deref())?,
-            bind: get("AFTERCARE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            bind,
+            smtp,
+            public_url,
+            escalate_after: secs("AFTERCARE_ESCALATE_AFTER_SECS", 1800)?,
             pool_size,
             pool_timeout: secs("AFTERCARE_DB_TIMEOUT_SECS", 2)?,
             jwt_secret,
@@ -243,5 +329,36 @@ mod tests {
         let c = Config::from_lookup(|_| None).unwrap();
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.database.backend_name(), "sqlite");
+        assert!(c.smtp.is_none());
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.escalate_after, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_without_echoing_the_url() {
+        let env = |url: &'static str, from: Option<&'static str>| {
+            move |k: &str| match k {
+                "AFTERCARE_SMTP_URL" => Some(url.to_string()),
+                "AFTERCARE_SMTP_FROM" => from.map(String::from),
+                _ => None,
+            }
+        };
+        let c = Config::from_lookup(env(
+            "smtps://u:secret@mail.example:465",
+            Some("Care <a@b.example>"),
+        ))
+        .unwrap();
+        let smtp = c.smtp.unwrap();
+        assert_eq!(smtp.server(), "smtps://mail.example:465");
+        assert!(!format!("{smtp:?}").contains("secret"));
+        let err = Config::from_lookup(env("smtps://u:secret@mail.example", None)).unwrap_err();
+        assert_eq!(err.name, "AFTERCARE_SMTP_FROM");
+        let err = Config::from_lookup(env("http://u:secret@x", Some("a@b.example"))).unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+        let c = Config::from_lookup(|k| {
+            (k == "AFTERCARE_PUBLIC_URL").then(|| "https://care.example/".into())
+        })
+        .unwrap();
+        assert_eq!(c.public_url, "https://care.example");
     }
 }

@@ -18,8 +18,10 @@ use crate::console;
 use crate::db::{Db, DbSetupError};
 use crate::http::limits::AuthLimits;
 use crate::http::{is_https, ApiError, AppState, BODY_LIMIT};
-use crate::jobs::dispatcher::{Dispatcher, DispatcherConfig};
+use crate::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
 use crate::metrics::{Metrics, PushOutcomes};
+use crate::notify::email::Mailer;
+use crate::notify::webhook::WebhookSender;
 use crate::push::transport::PushSender;
 use crate::push::vapid::VapidKeys;
 use crate::store::{protocols, settings};
@@ -32,6 +34,8 @@ pub enum StartupError {
     Secrets(String),
     #[error("cannot listen: {0}")]
     Bind(#[from] std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// Opens the database and applies migrations.
@@ -82,7 +86,20 @@ pub struct Application {
 pub struct Background {
     db: Db,
     job_interval: std::time::Duration,
+    escalate_after: std::time::Duration,
     dispatcher: Dispatcher,
+}
+
+/// The SMTP mailer, or `None` (said in the log) when e-mail is not set up.
+fn mailer(config: &Config) -> Result<Option<Mailer>, StartupError> {
+    let Some(smtp) = &config.smtp else {
+        tracing::info!("alert e-mail is off: AFTERCARE_SMTP_URL is not set");
+        return Ok(None);
+    };
+    let mailer =
+        Mailer::new(&smtp.url, &smtp.from, config.push_timeout).map_err(StartupError::Config)?;
+    tracing::info!(server = %smtp.server(), "alert e-mail goes out through SMTP");
+    Ok(Some(mailer))
 }
 
 impl Background {
@@ -102,17 +119,27 @@ impl Background {
                 batch: 64,
             },
             outcomes,
+            AlertTransports {
+                mailer: mailer(config)?,
+                webhooks: WebhookSender::new(config.push_timeout, config.push_allow_insecure),
+                public_url: config.public_url.clone(),
+            },
         );
         Ok(Self {
             db,
             job_interval: config.job_interval,
+            escalate_after: config.escalate_after,
             dispatcher,
         })
     }
 
     /// Runs the dispatcher and the periodic jobs until the future is dropped.
     pub async fn run(self, stop: tokio::sync::watch::Receiver<bool>) {
-        let jobs = tokio::spawn(crate::jobs::run(self.db, self.job_interval));
+        let jobs = tokio::spawn(crate::jobs::run(
+            self.db,
+            self.job_interval,
+            self.escalate_after,
+        ));
         self.dispatcher.run(stop).await;
         jobs.abort();
     }

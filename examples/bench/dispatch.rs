@@ -16,7 +16,8 @@ use aftercare::db::schema::{push_jobs as j, push_subscriptions as s};
 use aftercare::domain::account::{Email, PersonName, TimeZone};
 use aftercare::domain::ids::PatientId;
 use aftercare::domain::reminder::ReminderKind;
-use aftercare::jobs::dispatcher::{Dispatcher, DispatcherConfig};
+use aftercare::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
+use aftercare::notify::webhook::WebhookSender;
 use aftercare::metrics::PushOutcomes;
 use aftercare::push::transport::PushSender;
 use aftercare::push::vapid::VapidKeys;
@@ -259,6 +260,11 @@ pub fn run(a: Args) -> Res<()> {
             batch: 64,
         },
         PushOutcomes::default(),
+        AlertTransports {
+            mailer: None,
+            webhooks: WebhookSender::new(Duration::from_secs(10), true),
+            public_url: "http://127.0.0.1:8080".into(),
+        },
     );
     let sink_port = a.sink_port;
     let (delivered, secs, sink_count) = actix_web::rt::System::new().block_on(async move {

@@ -2,6 +2,7 @@
 //! extractors), call the store and domain, and shape the response.
 
 pub mod auth;
+pub mod clinic;
 pub mod extract;
 pub mod flags;
 pub mod health;
@@ -47,6 +48,14 @@ routes! {
     GET "/v1/me" => me::get,
     DELETE "/v1/me" => me::delete,
     GET "/v1/me/export" => me::export,
+    GET "/v1/me/alerts" => clinic::my_alerts,
+    PATCH "/v1/me/alerts" => clinic::patch_my_alerts,
+    GET "/v1/clinic" => clinic::get,
+    PATCH "/v1/clinic" => clinic::patch,
+    GET "/v1/clinic/webhooks" => clinic::list_webhooks,
+    POST "/v1/clinic/webhooks" => clinic::create_webhook,
+    DELETE "/v1/clinic/webhooks/{id}" => clinic::delete_webhook,
+    GET "/v1/clinic/webhooks/{id}/deliveries" => clinic::webhook_deliveries,
     GET "/v1/staff" => staff::list,
     POST "/v1/staff" => staff::create,
     GET "/v1/audit" => staff::audit,
@@ -65,6 +74,7 @@ routes! {
     GET "/v1/flags" => flags::queue,
     POST "/v1/flags/{id}/acknowledge" => flags::acknowledge,
     POST "/v1/flags/{id}/resolve" => flags::resolve,
+    GET "/v1/flags/{id}/alerts" => clinic::flag_alerts,
     GET "/v1/push/vapid-public-key" => push::vapid_public_key,
     POST "/v1/push/subscriptions" => push::subscribe,
     DELETE "/v1/push/subscriptions" => push::unsubscribe,

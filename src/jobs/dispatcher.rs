@@ -1,17 +1,22 @@
 //! The dispatcher job: materialises plans, fans occurrences out into push
 //! jobs, leases jobs, sends them and has the outbox record each outcome
-//! (retries with backoff are decided there). Any number of dispatchers may
-//! run against one database.
+//! (retries with backoff are decided there); then does the same for the
+//! alert outbox (e-mail and webhooks). Any number of dispatchers may run
+//! against one database.
 
 use std::time::Duration;
 
 use chrono::Utc;
 
+use crate::app::alerts::{self, EmailPayload, FlagEvent, Leased, Tried};
 use crate::app::outbox::{self, Attempt, Message, RetryPolicy};
 use crate::app::reminders as scheduler;
 use crate::app::AppResult;
 use crate::db::Db;
+use crate::domain::alert::email_text;
 use crate::metrics::{Outcome, PushOutcomes};
+use crate::notify::email::Mailer;
+use crate::notify::webhook::WebhookSender;
 use crate::push::message::{PushMessage, Subscription, Urgency};
 use crate::push::transport::{PushOutcome, PushSender};
 use crate::store::push::{PushJob, StoredSubscription};
@@ -26,12 +31,23 @@ pub struct DispatcherConfig {
     pub batch: i64,
 }
 
+/// How alerts other than Web Push go out.
+#[derive(Clone)]
+pub struct AlertTransports {
+    /// `None` when no SMTP server is configured: e-mail deliveries fail.
+    pub mailer: Option<Mailer>,
+    pub webhooks: WebhookSender,
+    /// The console's external base URL, for the link in e-mail.
+    pub public_url: String,
+}
+
 pub struct Dispatcher {
     db: Db,
     sender: PushSender,
     config: DispatcherConfig,
     worker: String,
     outcomes: PushOutcomes,
+    alerts: AlertTransports,
 }
 
 impl Dispatcher {
@@ -40,6 +56,7 @@ impl Dispatcher {
         sender: PushSender,
         config: DispatcherConfig,
         outcomes: PushOutcomes,
+        alerts: AlertTransports,
     ) -> Self {
         let worker = format!("{}-{}", std::process::id(), crate::store::new_id());
         Self {
@@ -48,6 +65,7 @@ impl Dispatcher {
             config,
             worker,
             outcomes,
+            alerts,
         }
     }
 
@@ -68,8 +86,52 @@ impl Dispatcher {
         tracing::info!("dispatcher stopped");
     }
 
-    /// One pass: plan, fan out, send everything ready.
+    /// One pass: plan, fan out, send every ready push and alert.
     pub async fn tick(&self) -> AppResult<usize> {
+        let pushed = self.push_tick().await?;
+        self.alert_tick().await?;
+        Ok(pushed)
+    }
+
+    /// Sends every ready e-mail and webhook delivery.
+    async fn alert_tick(&self) -> AppResult<()> {
+        let batch = self.config.batch;
+        loop {
+            let now_ms = Utc::now().timestamp_millis();
+            let lease_until = now_ms + self.config.lease.as_millis() as i64;
+            let leased =
+                alerts::lease(&self.db, self.worker.clone(), now_ms, lease_until, batch).await?;
+            let full = leased.len() as i64 == batch;
+            if leased.is_empty() {
+                return Ok(());
+            }
+            let mut tasks = tokio::task::JoinSet::new();
+            for item in leased {
+                let transports = self.alerts.clone();
+                tasks.spawn(async move {
+                    let tried = send_alert(&transports, &item).await;
+                    (item.delivery, tried)
+                });
+            }
+            let mut outcomes = Vec::with_capacity(tasks.len());
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok(done) = joined {
+                    outcomes.push(done);
+                }
+            }
+            let policy = RetryPolicy {
+                base: self.config.retry_base,
+                max_attempts: self.config.max_attempts,
+            };
+            alerts::record(&self.db, self.worker.clone(), policy, outcomes).await?;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Plans, fans out and sends every ready push.
+    async fn push_tick(&self) -> AppResult<usize> {
         let now = Utc::now();
         scheduler::refill(&self.db, now, 500).await?;
         let batch = self.config.batch;
@@ -143,6 +205,44 @@ impl Dispatcher {
             self.outcomes.count(outcome);
         }
         Ok(())
+    }
+}
+
+/// Sends one e-mail or webhook delivery.
+async fn send_alert(t: &AlertTransports, item: &Leased) -> Tried {
+    let d = &item.delivery;
+    match d.channel.as_str() {
+        "webhook" => match &item.webhook {
+            Some((url, secret)) => Tried::Sent(t.webhooks.send(url, secret, &d.payload).await),
+            None => Tried::Skipped {
+                cancelled: true,
+                reason: "the webhook was deleted",
+            },
+        },
+        "email" => {
+            let Some(mailer) = &t.mailer else {
+                return Tried::Skipped {
+                    cancelled: false,
+                    reason: "e-mail is not configured (AFTERCARE_SMTP_URL)",
+                };
+            };
+            let (Ok(p), Some(event)) = (
+                serde_json::from_str::<EmailPayload>(&d.payload),
+                FlagEvent::parse(&d.event),
+            ) else {
+                return Tried::Skipped {
+                    cancelled: false,
+                    reason: "unreadable stored e-mail",
+                };
+            };
+            let link = format!("{}/console/flags/{}", t.public_url, d.flag_id);
+            let text = email_text(event, &p.clinic, &p.severity, &p.reason, &link);
+            Tried::Sent(mailer.send(&d.recipient, &text.subject, &text.body).await)
+        }
+        _ => Tried::Skipped {
+            cancelled: false,
+            reason: "unknown channel",
+        },
     }
 }
 

@@ -1,5 +1,5 @@
 //! Periodic background work in every server process (missed-log flags,
-//! pruning old sync tombstones). Each job is safe to run in several
+//! escalating unacknowledged urgent flags, pruning old sync tombstones). Each job is safe to run in several
 //! processes at once (idempotent flag upserts under a unique index), and
 //! writes only through the database's one write entry point.
 
@@ -7,10 +7,12 @@ pub mod dispatcher;
 
 use std::time::Duration;
 
-use crate::app::{recovery, sync};
+use crate::app::{alerts, recovery, sync};
 use crate::db::Db;
 
-pub async fn run(db: Db, every: Duration) {
+/// Runs the periodic jobs every `every`; urgent flags open `escalate_after`
+/// their alert are escalated (exactly once across processes).
+pub async fn run(db: Db, every: Duration, escalate_after: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -21,6 +23,11 @@ pub async fn run(db: Db, every: Duration) {
             Err(e) => tracing::warn!(error = %e, "missed-log check failed; will retry"),
         }
         let now = chrono::Utc::now().timestamp_millis();
+        match alerts::escalate_due(&db, now, escalate_after).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(flags = n, "escalated unacknowledged urgent flags"),
+            Err(e) => tracing::warn!(error = %e, "escalation check failed; will retry"),
+        }
         if let Err(e) = sync::prune_tombstones(&db, now).await {
             tracing::warn!(error = %e, "tombstone pruning failed; will retry");
         }
