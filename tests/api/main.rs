@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod alerts;
 mod auth;
 mod authz;
 mod console;
@@ -18,5 +19,7 @@ mod push_service;
 mod recovery;
 mod reminders;
 mod schema_parity;
+mod smtp_receiver;
 mod sync;
 mod sync_devices;
+mod webhook_receiver;
