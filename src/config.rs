@@ -101,7 +101,9 @@ impl SmtpConfig {
                     "{}://{}:{}",
                     u.scheme(),
                     u.host_str().unwrap_or_default(),
-                    u.port().map(|p| p.to_string()).unwrap_or_else(|| "default".into())
+                    u.port()
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "default".into())
                 )
             })
             .unwrap_or_default()
@@ -193,9 +195,8 @@ impl Config {
             None => None,
             Some(url) => {
                 // Never echo the URL: it may hold the SMTP password.
-                let parsed = url::Url::parse(url.trim()).map_err(|_| {
-                    ConfigError::invalid("AFTERCARE_SMTP_URL", "is not a URL")
-                })?;
+                let parsed = url::Url::parse(url.trim())
+                    .map_err(|_| ConfigError::invalid("AFTERCARE_SMTP_URL", "is not a URL"))?;
                 if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
                     return Err(ConfigError::invalid(
                         "AFTERCARE_SMTP_URL",

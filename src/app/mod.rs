@@ -5,9 +5,9 @@
 //! knows HTTP.
 
 pub mod accounts;
+pub mod actor;
 pub mod alert_settings;
 pub mod alerts;
-pub mod actor;
 pub mod clinic;
 pub mod devices;
 pub mod error;

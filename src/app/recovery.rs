@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::actor::{Caller, PatientCaller};
-use super::error::{AppError, AppResult};
 use super::alerts::{self, FlagEvent};
+use super::error::{AppError, AppResult};
 use super::reminders;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, PatientWrite, Tx};

@@ -17,8 +17,8 @@ pub const SIGNATURE_HEADER: &str = "Aftercare-Signature";
 
 /// The signature header's value for `body` sent at `t` (unix seconds).
 pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(format!("{t}.").as_bytes());
     mac.update(body.as_bytes());
     let hex: String = mac

@@ -106,7 +106,10 @@ pub fn alert_channels(conn: &mut DbConn, id: &str) -> QueryResult<(bool, bool)> 
 
 pub fn set_alert_channels(conn: &mut DbConn, id: &str, push: bool, email: bool) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
-        .set((accounts::alert_push.eq(push), accounts::alert_email.eq(email)))
+        .set((
+            accounts::alert_push.eq(push),
+            accounts::alert_email.eq(email),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -221,12 +221,10 @@ pub fn due_escalations(
 
 /// Claims a due escalation: true for exactly one caller however many race.
 pub fn claim_escalation(conn: &mut DbConn, flag_id: &str, now: i64) -> QueryResult<bool> {
-    Ok(diesel::update(
-        e::table
-            .find(flag_id)
-            .filter(e::escalated_at.is_null()),
+    Ok(
+        diesel::update(e::table.find(flag_id).filter(e::escalated_at.is_null()))
+            .set(e::escalated_at.eq(now))
+            .execute(conn)?
+            == 1,
     )
-    .set(e::escalated_at.eq(now))
-    .execute(conn)?
-        == 1)
 }

@@ -46,7 +46,10 @@ pub fn create(
             w::created_at.eq(now_ms()),
         ))
         .execute(conn)?;
-    w::table.find(&id).select(Webhook::as_select()).get_result(conn)
+    w::table
+        .find(&id)
+        .select(Webhook::as_select())
+        .get_result(conn)
 }
 
 /// The clinic's live webhooks, oldest first.

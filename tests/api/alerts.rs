@@ -47,7 +47,10 @@ fn env(smtp: &TestSmtp, extra: &[(&'static str, &'static str)]) -> Vec<(String, 
         ("AFTERCARE_PUSH_ALLOW_INSECURE", "1"),
         ("AFTERCARE_SCHEDULER_TICK_SECS", "1"),
         ("AFTERCARE_PUSH_RETRY_BASE_SECS", "1"),
-        ("AFTERCARE_SMTP_FROM", "Aftercare <alerts@aftercare.example>"),
+        (
+            "AFTERCARE_SMTP_FROM",
+            "Aftercare <alerts@aftercare.example>",
+        ),
         ("AFTERCARE_PUBLIC_URL", PUBLIC_URL),
     ]
     .iter()
@@ -376,7 +379,10 @@ async fn routine_flags_alert_only_when_configured(backend: Backend) {
     assert_eq!(res.status(), 200);
     let settings: Value = res.json().await.unwrap();
     assert_eq!(settings["alerts"]["min_severity"], "routine");
-    assert_eq!(settings["alerts"]["emails"], json!(["inbox@clinic.example"]));
+    assert_eq!(
+        settings["alerts"]["emails"],
+        json!(["inbox@clinic.example"])
+    );
     s.log(2, ROUTINE_LOG()).await;
     let mails = s.smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(mails.len(), 1);
@@ -426,11 +432,12 @@ async fn clinic_settings_are_validated_and_scoped(backend: Backend) {
     assert_eq!(got["name"], "Test Clinic");
     assert_eq!(got["timezone"], "UTC");
     assert_eq!(got["emergency_number"], "112");
-    assert_eq!(got["alerts"], json!({"emails": [], "min_severity": "urgent"}));
+    assert_eq!(
+        got["alerts"],
+        json!({"emails": [], "min_severity": "urgent"})
+    );
     assert_problem(
-        s.app
-            .get("/v1/clinic", Some(&s.patient.access_token))
-            .await,
+        s.app.get("/v1/clinic", Some(&s.patient.access_token)).await,
         403,
     )
     .await;
@@ -539,7 +546,10 @@ async fn webhooks_crud_and_delivery_log(backend: Backend) {
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["id"], id.as_str());
-    assert!(list["items"][0].get("secret").is_none(), "secret shown once");
+    assert!(
+        list["items"][0].get("secret").is_none(),
+        "secret shown once"
+    );
     let other = s.app.new_clinic().await;
     for path in [
         format!("/v1/clinic/webhooks/{id}/deliveries"),
@@ -637,7 +647,11 @@ async fn unacknowledged_urgent_flags_escalate_once(backend: Backend) {
     let mails = s.smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].to, vec![s.clinic.admin_email.clone()]);
-    assert!(mails[0].subject.contains("ESCALATED"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.contains("ESCALATED"),
+        "{}",
+        mails[0].subject
+    );
     assert_no_patient_details(&mails[0].raw);
     let pushed = s.push.wait_for(2, Duration::from_secs(20)).await;
     assert_eq!(pushed.len(), 2, "opened and escalated");
@@ -661,7 +675,11 @@ async fn unacknowledged_urgent_flags_escalate_once(backend: Backend) {
         .await
         .unwrap();
     let text = recovery.to_string();
-    assert_eq!(text.matches("\"action\":\"escalated\"").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("\"action\":\"escalated\"").count(),
+        1,
+        "{text}"
+    );
     let history = s.settled_alerts(&flag_id, 5).await;
     assert_eq!(
         history
@@ -760,7 +778,11 @@ async fn three_serve_processes_escalate_each_flag_exactly_once() {
         let app = &apps[i % 2];
         let patient = app.enrolled_patient(&s.doc, "Europe/Berlin", 2).await;
         let t = add_treatment(app, &s.doc, &patient.id, 0.5, 2).await;
-        let date = t["day0"].as_str().unwrap().parse::<chrono::NaiveDate>().unwrap()
+        let date = t["day0"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::NaiveDate>()
+            .unwrap()
             + chrono::Days::new(1);
         let res = app
             .put(

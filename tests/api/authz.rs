@@ -114,6 +114,7 @@ struct Victim {
     treatment_id: String,
     flag_id: String,
     occurrence_id: String,
+    webhook_id: String,
     log_date: NaiveDate,
     endpoint: String,
     access: String,
@@ -131,6 +132,8 @@ impl Victim {
             &self.flag_id
         } else if path.starts_with("/v1/reminders/{id}") {
             &self.occurrence_id
+        } else if path.starts_with("/v1/clinic/webhooks/{id}") {
+            &self.webhook_id
         } else {
             assert!(
                 !path.contains("{id}"),
@@ -171,6 +174,8 @@ impl Victim {
             "subscribePush" => {
                 body["endpoint"] = json!(format!("http://127.0.0.1:9/push/{caller}"));
             }
+            // Resolving the example's host needs a network; loopback is allowed here.
+            "createWebhook" => body["url"] = json!(format!("http://127.0.0.1:9/hook/{caller}")),
             _ => {}
         }
         Some(body)
@@ -309,6 +314,17 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
         )
         .await;
     assert_eq!(res.status(), 201);
+    let res = app
+        .post(
+            "/v1/clinic/webhooks",
+            Some(&clinic.admin_token),
+            &json!({"url": format!("http://127.0.0.1:9/hook/victim-{tag}")}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let webhook: Value = res.json().await.unwrap();
+    let webhook_id = webhook["id"].as_str().unwrap().to_string();
+    let webhook_secret = webhook["secret"].as_str().unwrap().to_string();
 
     // The same clinic's other patient, and another clinic's staff.
     let other_email = format!("other-{tag}@mail.example");
@@ -347,6 +363,8 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
         flags[1].clone(),
         occurrence_id.clone(),
         refresh.clone(),
+        webhook_id.clone(),
+        webhook_secret,
     ];
     (
         Victim {
@@ -354,6 +372,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
             treatment_id,
             flag_id: flags[0].clone(),
             occurrence_id,
+            webhook_id,
             log_date: day0 + Duration::days(3),
             endpoint,
             access,
@@ -393,8 +412,14 @@ async fn authorization_matrix(backend: Backend) {
     .await;
     let (mut victim, t) = setup(&app).await;
     let (mut ops, public) = spec_operations();
-    // Erasing oneself ends the caller: its own-scope and owner calls go last.
-    ops.sort_by_key(|op| op.method == Method::DELETE && op.path == "/v1/me");
+    // Erasing oneself ends the caller: its own-scope and owner calls go last;
+    // deleting the victim's webhook goes after the reads of it.
+    ops.sort_by_key(|op| {
+        (
+            op.method == Method::DELETE && op.path == "/v1/me",
+            op.method == Method::DELETE && op.path.starts_with("/v1/clinic/webhooks/"),
+        )
+    });
     let mut failures = Vec::new();
     let mut requests = 0;
     let mut own_scope = 0;

@@ -66,7 +66,10 @@ impl TestSmtp {
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
+async fn session(
+    socket: tokio::net::TcpStream,
+    mails: Arc<Mutex<Vec<Mail>>>,
+) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test-smtp ESMTP\r\n").await?;
@@ -80,7 +83,9 @@ async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) ->
         let cmd = line.trim_end().to_string();
         let upper = cmd.to_ascii_uppercase();
         if upper.starts_with("EHLO") {
-            write.write_all(b"250-test-smtp\r\n250 8BITMIME\r\n").await?;
+            write
+                .write_all(b"250-test-smtp\r\n250 8BITMIME\r\n")
+                .await?;
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             write.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RSET") {
@@ -119,8 +124,7 @@ async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) ->
 }
 
 fn address(arg: &str) -> String {
-    arg.trim()
-        .split_whitespace()
+    arg.split_whitespace()
         .next()
         .unwrap_or_default()
         .trim_matches(|c| c == '<' || c == '>')
@@ -128,9 +132,7 @@ fn address(arg: &str) -> String {
 }
 
 fn parse(from: &str, to: &[String], raw: String) -> Mail {
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .unwrap_or((raw.as_str(), ""));
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
     // Unfold long headers.
     let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
     let subject = head
@@ -141,7 +143,11 @@ fn parse(from: &str, to: &[String], raw: String) -> Mail {
     let qp = head
         .to_ascii_lowercase()
         .contains("content-transfer-encoding: quoted-printable");
-    let body = if qp { decode_qp(body) } else { body.to_string() };
+    let body = if qp {
+        decode_qp(body)
+    } else {
+        body.to_string()
+    };
     Mail {
         from: from.into(),
         to: to.to_vec(),

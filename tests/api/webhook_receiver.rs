@@ -46,7 +46,10 @@ fn verify(secret: &str, header: &str, raw: &str) -> Result<(), String> {
         }
     }
     let (t, v1) = t.zip(v1).ok_or("signature lacks t or v1")?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     if (now - t).abs() > 300 {
         return Err(format!("timestamp {t} is not recent"));
     }
@@ -86,9 +89,14 @@ async fn receive(
     if let Err(e) = &checked {
         s.failures.push(e.clone());
     }
-    if req.headers().get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json")
+    if req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        != Some("application/json")
     {
-        s.failures.push("content-type is not application/json".into());
+        s.failures
+            .push("content-type is not application/json".into());
     }
     let status = s.answers.pop_front().unwrap_or(204);
     if (200..300).contains(&status) {
