@@ -9,6 +9,7 @@ use super::extract::Json;
 use super::rfc3339;
 use crate::app::alert_settings::{self, ChannelsPatch, ClinicPatch, NewWebhook};
 use crate::app::alerts::{self, AlertRecord};
+use crate::app::error::deserialize_value;
 use crate::app::{ClinicAdmin, ClinicStaff};
 use crate::http::{ApiError, ApiResult, AppState};
 use crate::store::alerts::Delivery;
@@ -19,12 +20,17 @@ pub async fn get(state: web::Data<AppState>, staff: ClinicStaff) -> ApiResult<Ht
     Ok(HttpResponse::Ok().json(settings))
 }
 
+/// A merge-style body: a JSON object (serde would take a struct of optional
+/// fields from an array too).
+type Object = Json<serde_json::Map<String, serde_json::Value>>;
+
 pub async fn patch(
     state: web::Data<AppState>,
     admin: ClinicAdmin,
-    body: Json<ClinicPatch>,
+    body: Object,
 ) -> ApiResult<HttpResponse> {
-    let settings = alert_settings::update_clinic(&state.db, admin, body.0).await?;
+    let patch: ClinicPatch = deserialize_value(body.0.into())?;
+    let settings = alert_settings::update_clinic(&state.db, admin, patch).await?;
     Ok(HttpResponse::Ok().json(settings))
 }
 
@@ -105,9 +111,10 @@ pub async fn my_alerts(state: web::Data<AppState>, staff: ClinicStaff) -> ApiRes
 pub async fn patch_my_alerts(
     state: web::Data<AppState>,
     staff: ClinicStaff,
-    body: Json<ChannelsPatch>,
+    body: Object,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(alert_settings::set_my_channels(&state.db, staff, body.0).await?))
+    let patch: ChannelsPatch = deserialize_value(body.0.into())?;
+    Ok(HttpResponse::Ok().json(alert_settings::set_my_channels(&state.db, staff, patch).await?))
 }
 
 fn record(r: &AlertRecord) -> serde_json::Value {

@@ -66,7 +66,24 @@ pub struct AlertsPatch {
 pub struct ClinicPatch {
     pub timezone: Option<String>,
     pub emergency_number: Option<String>,
+    #[serde(default, deserialize_with = "object_or_null")]
     pub alerts: Option<AlertsPatch>,
+}
+
+/// A member that must be a JSON object (or null): serde would otherwise take
+/// a struct of optional fields from an array too (`[null, null]`).
+pub fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    match Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(map) => T::deserialize(serde_json::Value::Object(map))
+            .map(Some)
+            .map_err(D::Error::custom),
+    }
 }
 
 impl ClinicPatch {

@@ -4,6 +4,7 @@
 //! extractors' scope and the same `clinic` use cases as the API.
 
 mod admin;
+mod alerts;
 mod auth;
 mod chart;
 mod flags;
@@ -57,6 +58,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(admin::add_staff),
             )
             .service(resource("/audit", "GET").get(admin::audit))
+            .service(
+                resource("/alerts", "GET, POST")
+                    .get(alerts::page)
+                    .post(alerts::save),
+            )
+            .service(resource("/webhooks", "POST").post(alerts::add_webhook))
+            .service(resource("/webhooks/{id}/delete", "POST").post(alerts::delete_webhook))
             .default_service(web::to(not_found)),
     );
 }

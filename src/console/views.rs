@@ -34,6 +34,7 @@ pub fn page(
                                 @if s.is_admin() {
                                     li { a href="/console/staff" { "Staff" } }
                                     li { a href="/console/audit" { "Audit log" } }
+                                    li { a href="/console/alerts" { "Alerts" } }
                                 }
                             }
                         }

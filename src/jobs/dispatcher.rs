@@ -88,8 +88,11 @@ impl Dispatcher {
 
     /// One pass: plan, fan out, send every ready push and alert.
     pub async fn tick(&self) -> AppResult<usize> {
-        let pushed = self.push_tick().await?;
-        self.alert_tick().await?;
+        // Each outbox is worked even when the other fails this time.
+        let pushed = self.push_tick().await;
+        let alerted = self.alert_tick().await;
+        let pushed = pushed?;
+        alerted?;
         Ok(pushed)
     }
 

@@ -316,6 +316,11 @@ async fn staff_channels_choose_push_and_email(backend: Backend) {
     )
     .await;
     assert_problem(
+        s.patch("/v1/me/alerts", &s.doc, json!([null, null])).await,
+        422,
+    )
+    .await;
+    assert_problem(
         s.app
             .get("/v1/me/alerts", Some(&s.patient.access_token))
             .await,
@@ -473,12 +478,14 @@ async fn clinic_settings_are_validated_and_scoped(backend: Backend) {
             "alerts.min_severity"
         ]
     );
-    assert_problem(
-        s.patch("/v1/clinic", &s.clinic.admin_token, json!({"name": "x"}))
-            .await,
-        422,
-    )
-    .await;
+    for bad in [
+        json!({"name": "x"}),
+        json!([null, null, null]),
+        json!({"alerts": [null, null]}),
+        json!({"alerts": {"emails": "a@b.example"}}),
+    ] {
+        assert_problem(s.patch("/v1/clinic", &s.clinic.admin_token, bad).await, 422).await;
+    }
     // Nothing changed by the refused requests.
     let got: Value = s
         .app
@@ -718,7 +725,122 @@ async fn acknowledged_flags_do_not_escalate(backend: Backend) {
     assert!(s.smtp.mails().is_empty(), "no admin e-mail");
 }
 
+async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
+    let smtp = TestSmtp::start().await;
+    let app = spawn_app_with(backend, &[("AFTERCARE_PUSH_ALLOW_INSECURE", "1")]).await;
+    let s = Setup::on(app, smtp).await;
+    let doc_email = format!("doc2-{}@clinic.example", uuid::Uuid::new_v4().simple());
+    let res = s
+        .app
+        .post(
+            "/v1/staff",
+            Some(&s.clinic.admin_token),
+            &json!({"email": doc_email, "name": "Dr Two", "role": "clinician", "password": "clinician password 1"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let doc = crate::console::sign_in(&s.app, &doc_email, "clinician password 1").await;
+    assert_eq!(doc.get("/console/alerts").await.status(), 403);
+
+    let admin =
+        crate::console::sign_in(&s.app, &s.clinic.admin_email, &s.clinic.admin_password).await;
+    let page = admin.page("/console/alerts").await;
+    assert!(page.contains("Who gets alerts") && page.contains("No webhooks yet"));
+    let csrf = admin.csrf().await;
+    let res = admin
+        .post(
+            "/console/alerts",
+            &[
+                ("csrf", &csrf),
+                (
+                    "emails",
+                    "inbox@clinic.example\r\nOn-Call@Clinic.example\r\n",
+                ),
+                ("min_severity", "review"),
+                ("timezone", "Europe/Istanbul"),
+                ("emergency_number", "+90 112"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Saved."));
+    let got: Value = s
+        .app
+        .get("/v1/clinic", Some(&s.doc))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        got["alerts"],
+        json!({"emails": ["inbox@clinic.example", "on-call@clinic.example"], "min_severity": "review"})
+    );
+    assert_eq!(got["timezone"], "Europe/Istanbul");
+    assert_eq!(got["emergency_number"], "+90 112");
+    // A bad zone changes nothing.
+    let res = admin
+        .post(
+            "/console/alerts",
+            &[
+                ("csrf", &csrf),
+                ("emails", ""),
+                ("min_severity", "review"),
+                ("timezone", "Mars/Olympus"),
+                ("emergency_number", "112"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let got: Value = s
+        .app
+        .get("/v1/clinic", Some(&s.doc))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["timezone"], "Europe/Istanbul");
+
+    let res = admin
+        .post(
+            "/console/webhooks",
+            &[("csrf", &csrf), ("url", &s.hooks.url)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    let marker = "shown only now: <code>";
+    let start = page.find(marker).expect("secret shown once") + marker.len();
+    let secret = &page[start..start + page[start..].find('<').unwrap()];
+    assert!(secret.starts_with("whsec_"));
+    let list: Value = s
+        .app
+        .get("/v1/clinic/webhooks", Some(&s.clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let page = admin.page("/console/alerts").await;
+    assert!(page.contains(&s.hooks.url) && !page.contains(secret));
+    let res = admin
+        .post(
+            &format!("/console/webhooks/{id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let list: Value = s
+        .app
+        .get("/v1/clinic/webhooks", Some(&s.clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+
 on_both_backends!(
+    admins_set_alerts_and_webhooks_in_the_console,
     an_urgent_log_alerts_each_enabled_channel_once,
     staff_channels_choose_push_and_email,
     routine_flags_alert_only_when_configured,

@@ -153,7 +153,7 @@ fn set_cookie(res: &Response, name: &str) -> Option<(String, String)> {
 }
 
 /// The CSRF token in a page's first form.
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a form with a CSRF field") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
@@ -167,7 +167,7 @@ fn location(res: &Response) -> &str {
 }
 
 /// A browser: the session cookie it holds, if any.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookie: String,
 }
@@ -194,22 +194,22 @@ impl<'a> Browser<'a> {
         req.send().await.expect("request sent")
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.send(Method::GET, path, None, &[]).await
     }
 
-    async fn page(&self, path: &str) -> String {
+    pub(crate) async fn page(&self, path: &str) -> String {
         let res = self.get(path).await;
         assert_eq!(res.status(), StatusCode::OK, "GET {path}");
         res.text().await.unwrap()
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.send(Method::POST, path, Some(form), &[]).await
     }
 
     /// The CSRF token of the session, read from a page as a browser would.
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         csrf_in(&self.page("/console/patients").await)
     }
 }
@@ -240,7 +240,7 @@ async fn sign_in_response(
         .await
 }
 
-async fn sign_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
+pub(crate) async fn sign_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
     let res = sign_in_response(app, email, password, &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
     assert_eq!(location(&res), "/console/flags");
