@@ -129,6 +129,12 @@ fn record(r: &AlertRecord) -> serde_json::Value {
         "last_error": r.last_error,
         "created_at": rfc3339(r.created_at),
         "finished_at": r.finished_at.map(rfc3339),
+        "tries": r.tries.iter().map(|t| json!({
+            "at": rfc3339(t.at),
+            "outcome": t.outcome,
+            "status": t.status,
+            "error": t.error,
+        })).collect::<Vec<_>>(),
     })
 }
 

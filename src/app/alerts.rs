@@ -18,7 +18,7 @@ use crate::db::{Db, DbConn};
 use crate::domain::alert::{self, push_text};
 use crate::domain::assessment::Severity;
 use crate::notify::Outcome;
-use crate::store::alerts::{self as store, Delivery, NewDelivery, Recorded};
+use crate::store::alerts::{self as store, AttemptRow, Delivery, NewDelivery, Recorded};
 use crate::store::flags::{self, Flag};
 use crate::store::push::{self as push_store, NewJob};
 use crate::store::{accounts, clinics, webhooks};
@@ -230,11 +230,35 @@ pub struct AlertRecord {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// Each attempt, oldest first (e-mail and webhooks; push keeps only the last).
+    pub tries: Vec<Try>,
+}
+
+/// One attempt to deliver an alert.
+#[derive(Debug, Clone, Serialize)]
+pub struct Try {
+    pub at: i64,
+    /// `sent`, `retry`, `failed` or `cancelled`.
+    pub outcome: String,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+}
+
+impl From<AttemptRow> for Try {
+    fn from(a: AttemptRow) -> Self {
+        Self {
+            at: a.at,
+            outcome: a.outcome,
+            status: a.status,
+            error: a.error,
+        }
+    }
 }
 
 impl From<Delivery> for AlertRecord {
     fn from(d: Delivery) -> Self {
         Self {
+            tries: Vec::new(),
             event: d.event,
             channel: d.channel,
             recipient_kind: d.recipient_kind,
@@ -258,9 +282,22 @@ fn alert_key_prefix(flag_id: &str) -> String {
 /// A flag's alert history, oldest first, inside a caller's read (the flag
 /// must already be known to be in the caller's scope).
 pub fn history_in(conn: &mut DbConn, flag: &Flag) -> AppResult<Vec<AlertRecord>> {
-    let mut out: Vec<AlertRecord> = store::for_flag(conn, &flag.id)?
+    let deliveries = store::for_flag(conn, &flag.id)?;
+    let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
+    let attempts = store::attempts_of(conn, &ids)?;
+    let mut out: Vec<AlertRecord> = deliveries
         .into_iter()
-        .map(AlertRecord::from)
+        .map(|d| {
+            let id = d.id.clone();
+            let mut record = AlertRecord::from(d);
+            record.tries = attempts
+                .iter()
+                .filter(|a| a.delivery_id == id)
+                .cloned()
+                .map(Try::from)
+                .collect();
+            record
+        })
         .collect();
     let prefix = alert_key_prefix(&flag.id);
     for job in push_store::for_treatment_keyed(conn, &flag.treatment_id, &prefix)? {
@@ -280,6 +317,7 @@ pub fn history_in(conn: &mut DbConn, flag: &Flag) -> AppResult<Vec<AlertRecord>>
             last_error: job.last_error,
             created_at: job.created_at,
             finished_at: job.finished_at,
+            tries: Vec::new(),
         });
     }
     out.sort_by_key(|r| r.created_at);

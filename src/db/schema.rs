@@ -269,6 +269,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    alert_attempts (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        at -> BigInt,
+        outcome -> Text,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     flag_escalations (flag_id) {
         flag_id -> Text,
         armed_at -> BigInt,
@@ -303,6 +314,7 @@ diesel::joinable!(flags -> treatments (treatment_id));
 diesel::joinable!(daily_logs -> treatments (treatment_id));
 diesel::joinable!(flag_events -> flags (flag_id));
 diesel::joinable!(alert_deliveries -> flags (flag_id));
+diesel::joinable!(alert_attempts -> alert_deliveries (delivery_id));
 diesel::joinable!(flag_escalations -> flags (flag_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -327,5 +339,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_sessions,
     webhooks,
     alert_deliveries,
+    alert_attempts,
     flag_escalations,
 );

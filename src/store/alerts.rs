@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{alert_deliveries as d, flag_escalations as e};
+use crate::db::schema::{alert_attempts as t, alert_deliveries as d, flag_escalations as e};
 use crate::db::{now_ms, DbConn};
 use crate::per_backend;
 
@@ -98,7 +98,7 @@ pub fn claim(
     Ok(rows)
 }
 
-/// What one attempt came to, to record on its row.
+/// What one attempt came to, to record on its row and in its attempt log.
 pub struct Recorded<'a> {
     /// `sent`, `failed`, `cancelled`, or `pending` to retry at `next_attempt_at`.
     pub status: &'a str,
@@ -108,9 +108,27 @@ pub struct Recorded<'a> {
     pub next_attempt_at: Option<i64>,
 }
 
+/// One attempt of a delivery.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = t)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub delivery_id: String,
+    pub at: i64,
+    /// `sent`, `retry`, `failed` or `cancelled`.
+    pub outcome: String,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+}
+
 /// Records an attempt, only if `worker` still holds the lease.
 pub fn record(conn: &mut DbConn, id: &str, worker: &str, r: &Recorded<'_>) -> QueryResult<bool> {
     let now = now_ms();
+    let outcome = if r.status == "pending" {
+        "retry"
+    } else {
+        r.status
+    };
     let finished = (r.status != "pending").then_some(now);
     let target = d::table
         .find(id)
@@ -139,7 +157,27 @@ pub fn record(conn: &mut DbConn, id: &str, worker: &str, r: &Recorded<'_>) -> Qu
             ))
             .execute(conn)?,
     };
+    if changed == 1 {
+        diesel::insert_into(t::table)
+            .values((
+                t::delivery_id.eq(id),
+                t::at.eq(now),
+                t::outcome.eq(outcome),
+                t::status.eq(r.last_status),
+                t::error.eq(r.last_error),
+            ))
+            .execute(conn)?;
+    }
     Ok(changed == 1)
+}
+
+/// The attempts of these deliveries, oldest first.
+pub fn attempts_of(conn: &mut DbConn, delivery_ids: &[String]) -> QueryResult<Vec<AttemptRow>> {
+    t::table
+        .filter(t::delivery_id.eq_any(delivery_ids))
+        .order(t::id)
+        .select(AttemptRow::as_select())
+        .load(conn)
 }
 
 /// Cancels the pending deliveries to a recipient (a deleted webhook).

@@ -252,6 +252,8 @@ async fn an_urgent_log_alerts_each_enabled_channel_once(backend: Backend) {
     let webhook_row = history.iter().find(|a| a["channel"] == "webhook").unwrap();
     assert_eq!(webhook_row["recipient"], webhook_id.as_str());
     assert_eq!(webhook_row["last_status"], 204);
+    assert_eq!(webhook_row["tries"].as_array().unwrap().len(), 1);
+    assert_eq!(webhook_row["tries"][0]["outcome"], "sent");
     let email_row = history.iter().find(|a| a["channel"] == "email").unwrap();
     assert_eq!(email_row["recipient_kind"], "clinic_inbox");
     assert_eq!(email_row["last_status"], 250);
@@ -598,6 +600,21 @@ async fn webhooks_crud_and_delivery_log(backend: Backend) {
     assert_eq!(item["last_status"], 204);
     assert_eq!(item["event"], "flag.opened");
     assert_problem(s.app.get(&path, Some(&s.doc)).await, 403).await;
+    let flag_id = item["flag_id"].as_str().unwrap();
+    let history = s.alerts_of(flag_id).await;
+    let row = history.iter().find(|a| a["channel"] == "webhook").unwrap();
+    let tries: Vec<(&str, i64)> = row["tries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["outcome"].as_str().unwrap(),
+                t["status"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(tries, [("retry", 500), ("sent", 204)]);
 
     let res = s
         .app

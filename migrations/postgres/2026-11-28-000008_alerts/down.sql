@@ -1,4 +1,5 @@
 DROP TABLE flag_escalations;
+DROP TABLE alert_attempts;
 DROP TABLE alert_deliveries;
 DROP TABLE webhooks;
 ALTER TABLE accounts DROP COLUMN alert_email;

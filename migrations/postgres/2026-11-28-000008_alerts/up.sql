@@ -55,6 +55,17 @@ CREATE INDEX alert_deliveries_ready ON alert_deliveries (status, next_attempt_at
 CREATE INDEX alert_deliveries_flag ON alert_deliveries (flag_id, created_at);
 CREATE INDEX alert_deliveries_recipient ON alert_deliveries (recipient, created_at);
 
+-- Every attempt of a delivery, with its outcome: sent | retry | failed | cancelled.
+CREATE TABLE alert_attempts (
+    id BIGSERIAL PRIMARY KEY,
+    delivery_id TEXT NOT NULL REFERENCES alert_deliveries (id) ON DELETE CASCADE,
+    at BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    status INTEGER,
+    error TEXT
+);
+CREATE INDEX alert_attempts_delivery ON alert_attempts (delivery_id, id);
+
 -- Urgent flags waiting for an acknowledgement: armed when the flag alerts,
 -- escalated once (escalated_at claims it) if still open after the delay.
 CREATE TABLE flag_escalations (
