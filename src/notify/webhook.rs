@@ -150,4 +150,23 @@ mod tests {
             signature("whsec_test", 1700000000, "{\"a\":1}")[13..]
         );
     }
+
+    #[tokio::test]
+    async fn internal_targets_are_refused_at_send_time() {
+        // Registration checks too, but a stored URL is checked again per send.
+        let sender = WebhookSender::new(Duration::from_secs(2), false);
+        for url in [
+            "http://8.8.8.8/hook",
+            "https://127.0.0.1/hook",
+            "https://10.0.0.1/hook",
+            "https://[::1]/hook",
+            "https://169.254.169.254/latest",
+        ] {
+            let got = sender.send(url, "whsec_x", "{}").await;
+            assert!(
+                matches!(got, Outcome::Rejected { status: None, .. }),
+                "{url}: {got:?}"
+            );
+        }
+    }
 }
