@@ -339,6 +339,46 @@ async fn staff_channels_choose_push_and_email(backend: Backend) {
     assert_eq!(s.smtp.mails().len(), 1);
 }
 
+async fn refused_e_mail_is_retried(backend: Backend) {
+    let s = Setup::new(backend, &[]).await;
+    let res = s
+        .patch(
+            "/v1/clinic",
+            &s.clinic.admin_token,
+            json!({"alerts": {"emails": ["inbox@clinic.example"]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    s.smtp.refuse_next(1);
+    s.log(1, URGENT_LOG()).await;
+    let mails = s.smtp.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 1, "delivered on the second attempt");
+    let flag = s
+        .open_flags()
+        .await
+        .into_iter()
+        .find(|f| f["severity"] == "urgent")
+        .unwrap();
+    let history = s.settled_alerts(flag["id"].as_str().unwrap(), 1).await;
+    let row = history.iter().find(|a| a["channel"] == "email").unwrap();
+    assert_eq!(row["status"], "sent");
+    assert_eq!(row["attempts"], 2);
+    let tries: Vec<(&str, i64)> = row["tries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["outcome"].as_str().unwrap(),
+                t["status"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(tries, [("retry", 451), ("sent", 250)]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(s.smtp.mails().len(), 1, "not sent twice");
+}
+
 async fn routine_flags_alert_only_when_configured(backend: Backend) {
     let s = Setup::new(backend, &[]).await;
     s.add_webhook().await;
@@ -860,6 +900,7 @@ on_both_backends!(
     admins_set_alerts_and_webhooks_in_the_console,
     an_urgent_log_alerts_each_enabled_channel_once,
     staff_channels_choose_push_and_email,
+    refused_e_mail_is_retried,
     routine_flags_alert_only_when_configured,
     clinic_settings_are_validated_and_scoped,
     webhooks_crud_and_delivery_log,

@@ -24,6 +24,8 @@ pub struct Mail {
 #[derive(Clone, Default)]
 pub struct TestSmtp {
     mails: Arc<Mutex<Vec<Mail>>>,
+    /// Messages still to refuse with a transient 451 after DATA.
+    refuse: Arc<Mutex<usize>>,
     pub port: u16,
 }
 
@@ -33,18 +35,24 @@ impl TestSmtp {
         let port = listener.local_addr().unwrap().port();
         let smtp = Self {
             mails: Arc::default(),
+            refuse: Arc::default(),
             port,
         };
-        let mails = smtp.mails.clone();
+        let (mails, refuse) = (smtp.mails.clone(), smtp.refuse.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let mails = mails.clone();
+                let (mails, refuse) = (mails.clone(), refuse.clone());
                 tokio::spawn(async move {
-                    let _ = session(socket, mails).await;
+                    let _ = session(socket, mails, refuse).await;
                 });
             }
         });
         smtp
+    }
+
+    /// Refuses the next `n` messages with `451` (try again later).
+    pub fn refuse_next(&self, n: usize) {
+        *self.refuse.lock().unwrap() = n;
     }
 
     /// `AFTERCARE_SMTP_URL` for this server (plain SMTP on loopback).
@@ -69,6 +77,7 @@ impl TestSmtp {
 async fn session(
     socket: tokio::net::TcpStream,
     mails: Arc<Mutex<Vec<Mail>>>,
+    refuse: Arc<Mutex<usize>>,
 ) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
@@ -111,9 +120,19 @@ async fn session(
                 let unstuffed = line.strip_prefix('.').unwrap_or(&line);
                 raw.push_str(unstuffed);
             }
-            mails.lock().unwrap().push(parse(&from, &to, raw));
+            let refused = {
+                let mut left = refuse.lock().unwrap();
+                let refused = *left > 0;
+                *left = left.saturating_sub(1);
+                refused
+            };
+            if refused {
+                write.write_all(b"451 try again later\r\n").await?;
+            } else {
+                mails.lock().unwrap().push(parse(&from, &to, raw));
+                write.write_all(b"250 queued\r\n").await?;
+            }
             (from, to) = (String::new(), Vec::new());
-            write.write_all(b"250 queued\r\n").await?;
         } else if upper == "QUIT" {
             write.write_all(b"221 bye\r\n").await?;
             return Ok(());
