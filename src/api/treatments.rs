@@ -130,6 +130,7 @@ pub async fn put_log(
             "standings": recorded.assessment.standings,
             "flags": recorded.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
         },
+        "emergency_advice": recorded.emergency_advice,
     });
     Ok(if created {
         HttpResponse::Created()

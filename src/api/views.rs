@@ -42,9 +42,32 @@ pub fn log(l: &DailyLog) -> Value {
     })
 }
 
-/// A flag; `events` (the review history with clinician notes) only for staff.
+/// A flag with its evidence: the latest day's (`evidence`), the opening
+/// and worst days' (each with that day's severity), and the days that added
+/// to it; `events` (the review history with clinician notes) only for staff.
 pub fn flag(f: &Flag, events: Option<&[FlagEvent]>) -> Value {
     let evidence: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
+    // Flags from before these were kept: the latest day stands for them.
+    let kept = |text: &str| -> Value {
+        serde_json::from_str(text).unwrap_or_else(|_| {
+            let mut v = evidence.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.insert("severity".into(), json!(f.severity));
+            }
+            v
+        })
+    };
+    let days: Vec<Value> = serde_json::from_str::<Vec<Value>>(&f.evidence_days)
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| {
+            vec![json!({
+                "day": evidence.get("day").cloned().unwrap_or(Value::Null),
+                "date": evidence.get("date").cloned().unwrap_or(Value::Null),
+                "severity": f.severity,
+                "weight": crate::domain::assessment::weight(&evidence),
+            })]
+        });
     let mut v = json!({
         "id": f.id,
         "treatment_id": f.treatment_id,
@@ -54,6 +77,9 @@ pub fn flag(f: &Flag, events: Option<&[FlagEvent]>) -> Value {
         "status": f.status,
         "day": evidence.get("day").cloned().unwrap_or(Value::Null),
         "evidence": evidence,
+        "opened_evidence": kept(&f.opened_evidence),
+        "worst_evidence": kept(&f.worst_evidence),
+        "evidence_days": days,
         "opened_at": rfc3339(f.opened_at),
         "updated_at": rfc3339(f.updated_at),
     });

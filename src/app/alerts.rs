@@ -25,8 +25,9 @@ use crate::store::{accounts, clinics, webhooks};
 
 pub use crate::domain::alert::FlagEvent;
 
-/// Who escalations and history name as the actor.
-pub const SYSTEM_ACTOR: &str = "system";
+/// Who escalations and history name as the actor (the rules' raises and
+/// reopenings use the same).
+pub use crate::store::flags::SYSTEM_ACTOR;
 
 /// What an alert e-mail's row keeps; the text is written at send time
 /// (`domain::alert::email_text`), with the console's public URL.

@@ -11,13 +11,14 @@ use super::error::{AppError, AppResult};
 use super::reminders;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, PatientWrite, Tx};
-use crate::domain::assessment::{self, Assessment, DayLog, Finding};
+use crate::domain::assessment::{self, Assessment, DayLog, Finding, RuleInputs};
 use crate::domain::ids::PatientId;
 use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntry};
 use crate::domain::reminder::default_plan;
+use crate::domain::signs::{emergency_advice, emergency_signs, DEFAULT_EMERGENCY_NUMBER};
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Score, Scores};
 use crate::store::daily_logs::{self, DailyLog, LogValues};
-use crate::store::flags::{self, Flag, Raise};
+use crate::store::flags::{self, Change, Flag, Raise};
 use crate::store::{patients, protocols, Scope};
 
 pub struct NewTreatment {
@@ -87,6 +88,38 @@ pub struct Recorded {
     pub assessment: Assessment,
     /// Flags raised or updated by this log.
     pub flags: Vec<Flag>,
+    /// Set when the log carries an emergency sign: what to tell the patient
+    /// now, with the clinic's emergency number.
+    pub emergency_advice: Option<String>,
+}
+
+/// The facts about a treatment the rules take beyond its timeline.
+/// SEAM: all false until risk factors are stored on treatments.
+pub fn rule_inputs(_ctx: &TreatmentCtx) -> RuleInputs {
+    RuleInputs::default()
+}
+
+/// The emergency number the clinic's patients are told to call: the
+/// clinic's setting (`PATCH /v1/clinic`), or the default if it is blank.
+pub fn emergency_number(conn: &mut crate::db::DbConn, clinic_id: &str) -> AppResult<String> {
+    let number = crate::store::clinics::get(conn, clinic_id)?.emergency_number;
+    Ok(if number.trim().is_empty() {
+        DEFAULT_EMERGENCY_NUMBER.to_string()
+    } else {
+        number
+    })
+}
+
+/// The advice for a log's signs, if any of them is an emergency.
+pub fn emergency_advice_for(
+    conn: &mut crate::db::DbConn,
+    clinic_id: &str,
+    signs: &[crate::domain::signs::Sign],
+) -> AppResult<Option<String>> {
+    if emergency_signs(signs).is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(emergency_advice(&emergency_number(conn, clinic_id)?)))
 }
 
 /// Records (or replaces) the log for a date and assesses it, raising flags.
@@ -101,6 +134,8 @@ pub fn record_log(
 ) -> AppResult<Recorded> {
     let day = check_log_date(date, ctx.treatment.day0, ctx.today(now))
         .map_err(|m| AppError::field("date", m))?;
+    let had_emergency = daily_logs::by_date(w.conn(), &ctx.treatment.id, date)?
+        .is_some_and(|old| !emergency_signs(&signs_from_text(&old.signs)).is_empty());
     let new_id = crate::store::new_id();
     let log = daily_logs::upsert(
         w,
@@ -124,12 +159,26 @@ pub fn record_log(
         .map(day_log)
         .collect::<AppResult<Vec<_>>>()?;
     let current = day_log(&log)?;
-    let assessment = assessment::assess(&ctx.timeline, ctx.fitzpatrick, &history, &current);
+    let assessment = assessment::assess(
+        &ctx.timeline,
+        ctx.fitzpatrick,
+        &rule_inputs(ctx),
+        &history,
+        &current,
+    );
     let flags = raise_all(w, ctx, &assessment.findings)?;
+    let emergency_advice =
+        emergency_advice_for(w.conn(), &ctx.treatment.clinic_id, &current.signs)?;
+    if had_emergency || emergency_advice.is_some() {
+        // The synced care data of the treatment carries the advice on that
+        // day; re-send it whenever the day gains or loses it.
+        crate::store::treatments::touch(w, &ctx.treatment.id)?;
+    }
     Ok(Recorded {
         log,
         assessment,
         flags,
+        emergency_advice,
     })
 }
 
@@ -152,8 +201,11 @@ pub async fn put_log(
     .await
 }
 
-/// Raises or updates a flag per finding; a new flag, or one whose severity
-/// rose, alerts the clinic (as its settings say).
+/// Raises or updates a flag per finding and tells `alerts` what happened:
+/// a new flag or a raised severity is `Opened` (it alerts once per flag and
+/// severity), an acknowledged flag reopened by new evidence of a higher
+/// severity or a new urgent finding is `Reopened` (it alerts again); the
+/// clinic's settings decide who hears of it.
 fn raise_all(
     w: &mut PatientWrite<'_, '_>,
     ctx: &TreatmentCtx,
@@ -169,13 +221,13 @@ fn raise_all(
                 finding,
             },
         )?;
-        if raised.rose {
-            alerts::flag_event(
-                w.conn(),
-                &raised.flag,
-                FlagEvent::Opened,
-                crate::db::now_ms(),
-            )?;
+        let event = match raised.change {
+            Change::Opened | Change::Raised { .. } => Some(FlagEvent::Opened),
+            Change::Reopened { .. } => Some(FlagEvent::Reopened),
+            Change::Added | Change::Unchanged => None,
+        };
+        if let Some(event) = event {
+            alerts::flag_event(w.conn(), &raised.flag, event, crate::db::now_ms())?;
         }
         out.push(raised.flag);
     }

@@ -57,7 +57,8 @@ fn treatment_record(ctx: &TreatmentCtx) -> Value {
     })
 }
 
-fn derived_records(ctx: &TreatmentCtx) -> (Vec<Value>, Vec<Value>) {
+/// `advice`: the emergency advice for days whose log carries an emergency sign.
+fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<Value>, Vec<Value>) {
     let id = &ctx.treatment.id;
     let days = ctx
         .timeline
@@ -89,10 +90,24 @@ fn derived_records(ctx: &TreatmentCtx) -> (Vec<Value>, Vec<Value>) {
                 "do_items": serde_json::to_string(&c.do_).unwrap_or_default(),
                 "dont_items": serde_json::to_string(&c.dont).unwrap_or_default(),
                 "call_clinic_if": serde_json::to_string(&c.call_clinic_if).unwrap_or_default(),
+                "emergency_advice": advice.get(&i64::from(d.day)),
             })
         })
         .collect();
     (days, care)
+}
+
+/// The emergency advice per day of the treatment's logs that carry an
+/// emergency sign (the same words the log's answer gave).
+fn emergency_days(c: &mut DbConn, ctx: &TreatmentCtx) -> AppResult<BTreeMap<i64, String>> {
+    let mut out = BTreeMap::new();
+    for l in daily_logs::for_treatment(c, &ctx.treatment.id)? {
+        let signs = signs_from_text(&l.signs);
+        if let Some(advice) = recovery::emergency_advice_for(c, &ctx.treatment.clinic_id, &signs)? {
+            out.insert(i64::from(l.day), advice);
+        }
+    }
+    Ok(out)
 }
 
 fn log_record(l: &daily_logs::DailyLog) -> Value {
@@ -176,7 +191,8 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResul
     }
     for t in changed.treatments {
         let ctx = ctx_of::context(c, t)?;
-        let (days, care) = derived_records(&ctx);
+        let advice = emergency_days(c, &ctx)?;
+        let (days, care) = derived_records(&ctx, &advice);
         rows(&mut tables, "treatments").push(treatment_record(&ctx));
         rows(&mut tables, "timeline_days").extend(days);
         rows(&mut tables, "care_instructions").extend(care);
@@ -198,9 +214,22 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResul
     }
     for f in &changed.flags {
         let evidence: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
+        let kept = |text: &str| -> Value {
+            serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v.get("day").cloned())
+                .unwrap_or(Value::Null)
+        };
+        let days: Vec<Value> = serde_json::from_str::<Vec<Value>>(&f.evidence_days)
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d["day"].clone())
+            .collect();
         rows(&mut tables, "flags").push(json!({
             "id": f.id, "treatment_id": f.treatment_id, "reason": f.reason, "severity": f.severity,
             "status": f.status, "day": evidence.get("day").cloned().unwrap_or(Value::Null),
+            "opened_day": kept(&f.opened_evidence), "worst_day": kept(&f.worst_evidence),
+            "evidence_days": Value::Array(days).to_string(),
             "opened_at": f.opened_at, "updated_at": f.updated_at,
         }));
     }

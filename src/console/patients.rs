@@ -200,7 +200,7 @@ fn treatment_section(
                             @for e in history {
                                 li {
                                     (views::words(&e.action)) " by "
-                                    (names.get(&e.actor_id).map(String::as_str).unwrap_or("a former staff member"))
+                                    (names.get(&e.actor_id).map(String::as_str).unwrap_or(if e.actor_id == crate::store::flags::SYSTEM_ACTOR { "the service" } else { "a former staff member" }))
                                     ", " (views::instant(e.at))
                                     @if let Some(n) = &e.note { ": " q { (n) } }
                                 }
@@ -237,7 +237,7 @@ fn logs_table(t: &TreatmentRecovery) -> Markup {
                             td {
                                 @let signs = signs_from_text(&l.signs);
                                 @if signs.is_empty() { "None" }
-                                @else { strong { (signs.iter().map(|s| views::words(s.as_str())).collect::<Vec<_>>().join(", ")) } }
+                                @else { strong { (signs.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")) } }
                             }
                             td { (l.note.as_deref().unwrap_or("")) }
                         }

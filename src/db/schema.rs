@@ -145,6 +145,9 @@ diesel::table! {
         opened_at -> BigInt,
         updated_at -> BigInt,
         seq -> BigInt,
+        opened_evidence -> Text,
+        worst_evidence -> Text,
+        evidence_days -> Text,
     }
 }
 

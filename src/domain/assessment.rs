@@ -1,25 +1,49 @@
 //! Rules that compare a daily log with the expected timeline and raise
-//! findings. Pure functions; the store turns findings into flags (one open
-//! flag per reason per treatment).
+//! findings. Pure functions and constants, readable by a clinician; the store
+//! turns findings into flags (one active flag per reason per treatment). The
+//! README's clinical section lists what each rule rests on.
 //!
-//! Rules and severities:
-//! - `above_upper_bound`: a score above its upper bound is **review**; at
-//!   least `FAR_ABOVE_MARGIN` (3) above it is **urgent**.
-//! - `persisting_beyond_window`: redness or swelling ≥ `PERSISTING_MIN` (2)
-//!   on a day after `timeline.window_days` is **review** (slow healing, not
-//!   an emergency on its own).
-//! - `rebound` is **urgent** (possible infection or reaction): compared with
-//!   the previous log, a rise of ≥ 3 on day 4 or later, or a rise on two
-//!   consecutive logs where both rises happen on day 3 or later. Only
-//!   redness, swelling and sensitivity count: flaking normally starts late
-//!   and rises for a few days, and too much of it is caught by the bound.
-//! - warning signs: infection signs, allergic signs and persistent bleeding
-//!   are **urgent**; dark patches are **review**, **urgent** for
-//!   Fitzpatrick IV–VI (higher risk of lasting pigmentation); white bumps
-//!   (milia) are **routine**.
-//! - `missed_logs`: two consecutive completed days without a log in days
-//!   0–7 is **routine**, a nudge for the clinic (symptoms themselves are
-//!   caught by the other rules).
+//! Scores (redness, swelling, sensitivity; flaking only where it says so):
+//! - `above_upper_bound`: a score above that day's upper bound is **review**;
+//!   `FAR_ABOVE_MARGIN` (3) or more above it is **urgent**. Upper bounds of
+//!   redness and swelling never exceed `highest_bound` (8), so 9–10 is never
+//!   on course; swelling of `SEVERE_SWELLING` (9) or more is **urgent** at
+//!   any depth (possible angioedema). Flaking above its bound on its own is
+//!   **routine** (cosmetic), never more.
+//! - `early_worsening` (days 1–3): a score rising `EARLY_RISE_OVER_PREVIOUS`
+//!   (2) or more over the previous day's, or `EARLY_RISE_OVER_DAY0` (3) or
+//!   more over day 0's, to above that day's expected score, is **review**
+//!   (early contact dermatitis, e.g. after a serum); **urgent** when swelling
+//!   is `EARLY_URGENT_SWELLING` (8) or more.
+//! - `rebound` (day 3 on): a score `REBOUND_RISE` (3) or more over its lowest
+//!   earlier score is **urgent** (infection or reaction), but only when it is
+//!   also above that day's upper bound: a rise within the bound never flags.
+//! - `persisting_beyond_window`: redness or swelling of `PERSISTING_MIN` (2)
+//!   or more after the expected window, and above that day's bound, is
+//!   **review**.
+//! - Flaking takes part in neither worsening nor rebound: it rises by nature
+//!   from day 2 to 4.
+//!
+//! Signs (the table is `domain::signs`):
+//! - emergency signs (lip, tongue or eye swelling; trouble breathing) are
+//!   **urgent** (`emergency_signs`), and the answer tells the patient to call
+//!   the emergency number;
+//! - infection signs (pus, yellow crusts, fever, spreading redness, more pain
+//!   or warmth, blisters) are **urgent**; with a history of cold sores,
+//!   blisters are their own **urgent** `cold_sore_reactivation` (possible
+//!   herpes simplex reactivation, which needs the antiviral);
+//! - hives are an **urgent** `allergic_reaction`; bleeding that does not stop
+//!   is **urgent**;
+//! - expected signs raise nothing while expected: pinpoint crusts and itching
+//!   through the window plus `EXPECTED_SIGN_EXTRA_DAYS` (3), bruising through
+//!   day `BRUISING_UNTIL_DAY` (10; `BRUISING_UNTIL_DAY_ANTICOAGULANTS`, 14, on
+//!   anticoagulants); later they are **routine** (`lingering_expected_signs`);
+//! - dark patches are a PIH watch: **review** for Fitzpatrick IV–VI,
+//!   **routine** for I–III; red bumps (granulomatous reaction) and track
+//!   marks are **review**; white bumps (milia) and acne breakouts **routine**.
+//!
+//! `missed_logs`: two consecutive completed days without a log in days 0–7
+//! is **routine**, a nudge for the clinic.
 
 use std::collections::BTreeSet;
 
@@ -27,26 +51,63 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::signs::{Sign, SignCategory};
 use crate::domain::timeline::Timeline;
-use crate::domain::treatment::{Fitzpatrick, Scores, Sign, Symptom};
+use crate::domain::treatment::{Fitzpatrick, Scores, Symptom};
 
 /// A score this far above its upper bound (or more) is `FarAbove`.
 pub const FAR_ABOVE_MARGIN: u8 = 3;
-/// Redness or swelling at or above this after the window is "persisting".
+/// Redness and swelling bounds stop here, so 9–10 is never on course.
+pub const HIGHEST_BOUND_REDNESS_SWELLING: u8 = 8;
+/// Swelling at or above this is urgent on any day at any depth (angioedema).
+pub const SEVERE_SWELLING: u8 = 9;
+/// Redness or swelling at or above this after the window is "persisting"
+/// (when it is also above the day's bound).
 pub const PERSISTING_MIN: u8 = 2;
-/// A single rise of at least this much counts as a rebound...
-pub const REBOUND_JUMP: u8 = 3;
-/// ...on a day after this one.
-pub const REBOUND_JUMP_AFTER_DAY: i64 = 3;
-/// Two rises in a row count when both happen on a day after this one.
-pub const REBOUND_RISES_AFTER_DAY: i64 = 2;
-/// Symptoms whose rise means a rebound.
-pub const REBOUND_SYMPTOMS: [Symptom; 3] =
+/// Symptoms whose rise means worsening or a rebound (not flaking).
+pub const RISING_SYMPTOMS: [Symptom; 3] =
     [Symptom::Redness, Symptom::Swelling, Symptom::Sensitivity];
+/// Early worsening is judged on these days.
+pub const EARLY_FIRST_DAY: i64 = 1;
+pub const EARLY_LAST_DAY: i64 = 3;
+/// Early worsening: a rise of this much over the previous day...
+pub const EARLY_RISE_OVER_PREVIOUS: u8 = 2;
+/// ...or of this much over day 0.
+pub const EARLY_RISE_OVER_DAY0: u8 = 3;
+/// Early worsening with swelling at or above this is urgent.
+pub const EARLY_URGENT_SWELLING: u8 = 8;
+/// A rebound is judged from this day on...
+pub const REBOUND_FROM_DAY: i64 = 3;
+/// ...as a rise of this much over the lowest earlier score.
+pub const REBOUND_RISE: u8 = 3;
+/// Pinpoint crusts and itching are expected through the window plus this.
+pub const EXPECTED_SIGN_EXTRA_DAYS: i64 = 3;
+/// Bruising is expected through this day...
+pub const BRUISING_UNTIL_DAY: i64 = 10;
+/// ...or this one for a patient on anticoagulants.
+pub const BRUISING_UNTIL_DAY_ANTICOAGULANTS: i64 = 14;
 /// Last day of the first week, for missed logs.
 pub const FIRST_WEEK_LAST_DAY: i64 = 7;
 /// This many consecutive completed days without a log is "missed logs".
 pub const MISSED_RUN: usize = 2;
+
+/// The highest upper bound (and expected score) a curve of `symptom` may have.
+pub fn highest_bound(symptom: Symptom) -> u8 {
+    match symptom {
+        Symptom::Redness | Symptom::Swelling => HIGHEST_BOUND_REDNESS_SWELLING,
+        Symptom::Flaking | Symptom::Sensitivity => 10,
+    }
+}
+
+/// What the rules need to know about the treatment beyond its timeline and
+/// the patient's skin type. Default: none of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInputs {
+    /// Bruising is expected for longer.
+    pub anticoagulants: bool,
+    /// Blisters are a possible herpes reactivation, flagged on their own.
+    pub cold_sore_history: bool,
+}
 
 /// Where a score stands against its upper bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -84,41 +145,62 @@ impl Standing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    EmergencySigns,
+    ColdSoreReactivation,
     InfectionSigns,
     AllergicReaction,
     PersistentBleeding,
     Rebound,
+    EarlyWorsening,
     AboveUpperBound,
+    RedBumps,
+    TrackMarks,
     DarkPatches,
     PersistingBeyondWindow,
+    LingeringExpectedSigns,
     WhiteBumps,
+    AcneBreakout,
     MissedLogs,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 16] = [
+        Reason::EmergencySigns,
+        Reason::ColdSoreReactivation,
         Reason::InfectionSigns,
         Reason::AllergicReaction,
         Reason::PersistentBleeding,
         Reason::Rebound,
+        Reason::EarlyWorsening,
         Reason::AboveUpperBound,
+        Reason::RedBumps,
+        Reason::TrackMarks,
         Reason::DarkPatches,
         Reason::PersistingBeyondWindow,
+        Reason::LingeringExpectedSigns,
         Reason::WhiteBumps,
+        Reason::AcneBreakout,
         Reason::MissedLogs,
     ];
 
     /// Stable code, as stored and returned by the API.
     pub fn as_str(&self) -> &'static str {
         match self {
+            Reason::EmergencySigns => "emergency_signs",
+            Reason::ColdSoreReactivation => "cold_sore_reactivation",
             Reason::InfectionSigns => "infection_signs",
             Reason::AllergicReaction => "allergic_reaction",
             Reason::PersistentBleeding => "persistent_bleeding",
             Reason::Rebound => "rebound",
+            Reason::EarlyWorsening => "early_worsening",
             Reason::AboveUpperBound => "above_upper_bound",
+            Reason::RedBumps => "red_bumps",
+            Reason::TrackMarks => "track_marks",
             Reason::DarkPatches => "dark_patches",
             Reason::PersistingBeyondWindow => "persisting_beyond_window",
+            Reason::LingeringExpectedSigns => "lingering_expected_signs",
             Reason::WhiteBumps => "white_bumps",
+            Reason::AcneBreakout => "acne_breakout",
             Reason::MissedLogs => "missed_logs",
         }
     }
@@ -200,8 +282,32 @@ pub struct Finding {
     pub reason: Reason,
     pub severity: Severity,
     /// What a clinician needs to judge it: day, date, scores, expected
-    /// values, signs... Shape depends on the reason.
+    /// values, signs... Shape depends on the reason; `describe` reads it.
     pub evidence: Value,
+}
+
+impl Finding {
+    /// How heavy this day's evidence is, to pick a flag's worst day among
+    /// days of the same severity: the scores involved, ten per sign, one per
+    /// missed day.
+    pub fn weight(&self) -> u32 {
+        weight(&self.evidence)
+    }
+}
+
+/// See [`Finding::weight`]; works on stored evidence too.
+pub fn weight(evidence: &Value) -> u32 {
+    let count = |key: &str| evidence[key].as_array().map_or(0, |a| a.len() as u32);
+    let scores: u32 = evidence["symptoms"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["score"].as_u64())
+                .map(|v| v as u32)
+                .sum()
+        })
+        .unwrap_or(0);
+    scores + 10 * count("signs") + count("missed")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,7 +362,9 @@ pub fn standings(timeline: &Timeline, log: &DayLog) -> Vec<SymptomStanding> {
         .map(|&s| {
             let (expected, upper) = day
                 .map(|d| (d.get(s).expected, d.get(s).upper))
-                .unwrap_or((0.0, 10));
+                .unwrap_or((0.0, highest_bound(s)));
+            // Stored protocols of version 1 may reach 10; the rule holds for them too.
+            let upper = upper.min(highest_bound(s));
             let score = log.scores.get(s);
             SymptomStanding {
                 symptom: s,
@@ -276,40 +384,18 @@ pub fn standings(timeline: &Timeline, log: &DayLog) -> Vec<SymptomStanding> {
 pub fn assess(
     timeline: &Timeline,
     fitzpatrick: Fitzpatrick,
+    inputs: &RuleInputs,
     history: &[DayLog],
     current: &DayLog,
 ) -> Assessment {
     let standings = standings(timeline, current);
+    let earlier = earlier_logs(history, current);
     let mut findings = Vec::new();
-
-    let above: Vec<&SymptomStanding> = standings
-        .iter()
-        .filter(|s| s.standing != Standing::Within)
-        .collect();
-    if !above.is_empty() {
-        let far = above.iter().any(|s| s.standing == Standing::FarAbove);
-        findings.push(Finding {
-            reason: Reason::AboveUpperBound,
-            severity: if far {
-                Severity::Urgent
-            } else {
-                Severity::Review
-            },
-            evidence: with(
-                base_evidence(current),
-                json!({ "symptoms": above.iter().map(|s| standing_json(s)).collect::<Vec<_>>() }),
-            ),
-        });
-    }
-
-    if let Some(f) = persisting(timeline, &standings, current) {
-        findings.push(f);
-    }
-    if let Some(f) = rebound(history, current) {
-        findings.push(f);
-    }
-    findings.extend(sign_findings(fitzpatrick, current));
-
+    findings.extend(above_upper_bound(&standings, current));
+    findings.extend(persisting(timeline, &standings, current));
+    findings.extend(early_worsening(&standings, &earlier, current));
+    findings.extend(rebound(&standings, &earlier, current));
+    findings.extend(sign_findings(timeline, fitzpatrick, inputs, current));
     findings.sort_by_key(|f| (f.severity, f.reason));
     Assessment {
         standings,
@@ -317,14 +403,55 @@ pub fn assess(
     }
 }
 
-fn persisting(timeline: &Timeline, standings: &[SymptomStanding], log: &DayLog) -> Option<Finding> {
+/// Scores above their bound. Severity: urgent for swelling 9–10 or any
+/// score far above; review for other redness, swelling or sensitivity above;
+/// routine when only flaking is above (however far).
+pub fn above_upper_bound(standings: &[SymptomStanding], log: &DayLog) -> Option<Finding> {
+    let above: Vec<&SymptomStanding> = standings
+        .iter()
+        .filter(|s| s.standing != Standing::Within)
+        .collect();
+    if above.is_empty() {
+        return None;
+    }
+    let others: Vec<&&SymptomStanding> = above
+        .iter()
+        .filter(|s| s.symptom != Symptom::Flaking)
+        .collect();
+    let severe_swelling = log.scores.get(Symptom::Swelling) >= SEVERE_SWELLING;
+    let severity = if severe_swelling || others.iter().any(|s| s.standing == Standing::FarAbove) {
+        Severity::Urgent
+    } else if !others.is_empty() {
+        Severity::Review
+    } else {
+        Severity::Routine
+    };
+    Some(Finding {
+        reason: Reason::AboveUpperBound,
+        severity,
+        evidence: with(
+            base_evidence(log),
+            json!({
+                "symptoms": above.iter().map(|s| standing_json(s)).collect::<Vec<_>>(),
+                "severe_swelling": severe_swelling,
+            }),
+        ),
+    })
+}
+
+/// Redness or swelling still visible after the window, and above the bound.
+pub fn persisting(
+    timeline: &Timeline,
+    standings: &[SymptomStanding],
+    log: &DayLog,
+) -> Option<Finding> {
     if log.day <= i64::from(timeline.window_days) {
         return None;
     }
     let lingering: Vec<Value> = standings
         .iter()
         .filter(|s| matches!(s.symptom, Symptom::Redness | Symptom::Swelling))
-        .filter(|s| s.score >= PERSISTING_MIN)
+        .filter(|s| s.score >= PERSISTING_MIN && s.standing != Standing::Within)
         .map(standing_json)
         .collect();
     if lingering.is_empty() {
@@ -338,7 +465,6 @@ fn persisting(timeline: &Timeline, standings: &[SymptomStanding], log: &DayLog) 
             json!({
                 "window_days": timeline.window_days,
                 "days_beyond_window": log.day - i64::from(timeline.window_days),
-                "threshold": PERSISTING_MIN,
                 "symptoms": lingering,
             }),
         ),
@@ -363,31 +489,98 @@ fn point(log: &DayLog, s: Symptom) -> Value {
     json!({ "day": log.day, "date": log.date, "score": log.scores.get(s) })
 }
 
-fn rebound(history: &[DayLog], current: &DayLog) -> Option<Finding> {
-    let earlier = earlier_logs(history, current);
-    let prev = *earlier.last()?;
-    let before = earlier.len().checked_sub(2).map(|i| earlier[i]);
+fn standing_of(standings: &[SymptomStanding], s: Symptom) -> &SymptomStanding {
+    standings
+        .iter()
+        .find(|x| x.symptom == s)
+        .expect("one standing per symptom")
+}
 
+/// Days 1–3: a rise of 2 over the previous day or 3 over day 0, to above
+/// the day's expected score.
+pub fn early_worsening(
+    standings: &[SymptomStanding],
+    earlier: &[&DayLog],
+    current: &DayLog,
+) -> Option<Finding> {
+    if !(EARLY_FIRST_DAY..=EARLY_LAST_DAY).contains(&current.day) {
+        return None;
+    }
+    let previous = earlier.iter().find(|l| l.day == current.day - 1);
+    let day0 = earlier.iter().find(|l| l.day == 0);
     let mut hits = Vec::new();
-    for s in REBOUND_SYMPTOMS {
-        let (now, p) = (current.scores.get(s), prev.scores.get(s));
-        let mut rules = Vec::new();
-        if current.day > REBOUND_JUMP_AFTER_DAY && now >= p.saturating_add(REBOUND_JUMP) {
-            rules.push("rise_of_3_after_day_3");
+    for s in RISING_SYMPTOMS {
+        let st = standing_of(standings, s);
+        let now = current.scores.get(s);
+        // Rising up to the expected course is the course itself.
+        if f32::from(now) <= st.expected {
+            continue;
         }
-        if let Some(b) = before {
-            if prev.day > REBOUND_RISES_AFTER_DAY && b.scores.get(s) < p && p < now {
-                rules.push("two_rises_after_day_2");
+        let mut rules = Vec::new();
+        if let Some(p) = previous {
+            if now >= p.scores.get(s).saturating_add(EARLY_RISE_OVER_PREVIOUS) {
+                rules.push("rise_over_previous_day");
+            }
+        }
+        if let Some(z) = day0 {
+            if now >= z.scores.get(s).saturating_add(EARLY_RISE_OVER_DAY0) {
+                rules.push("rise_over_day_0");
             }
         }
         if !rules.is_empty() {
-            let mut logs = Vec::new();
-            if let Some(b) = before {
-                logs.push(point(b, s));
-            }
-            logs.push(point(prev, s));
-            logs.push(point(current, s));
-            hits.push(json!({ "symptom": s, "rules": rules, "logs": logs }));
+            hits.push(json!({
+                "symptom": s,
+                "score": now,
+                "expected": st.expected,
+                "upper": st.upper,
+                "rules": rules,
+                "previous": previous.map(|p| point(p, s)),
+                "day0": day0.map(|z| point(z, s)),
+            }));
+        }
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    let urgent = current.scores.get(Symptom::Swelling) >= EARLY_URGENT_SWELLING;
+    Some(Finding {
+        reason: Reason::EarlyWorsening,
+        severity: if urgent {
+            Severity::Urgent
+        } else {
+            Severity::Review
+        },
+        evidence: with(base_evidence(current), json!({ "symptoms": hits })),
+    })
+}
+
+/// Day 3 on: a rise of 3 over the lowest earlier score that also ends above
+/// the day's bound.
+pub fn rebound(
+    standings: &[SymptomStanding],
+    earlier: &[&DayLog],
+    current: &DayLog,
+) -> Option<Finding> {
+    if current.day < REBOUND_FROM_DAY {
+        return None;
+    }
+    let mut hits = Vec::new();
+    for s in RISING_SYMPTOMS {
+        let st = standing_of(standings, s);
+        if st.standing == Standing::Within {
+            continue;
+        }
+        // The earliest of the lowest, so the evidence shows where the fall ended.
+        let Some(lowest) = earlier.iter().min_by_key(|l| (l.scores.get(s), l.date)) else {
+            continue;
+        };
+        if st.score >= lowest.scores.get(s).saturating_add(REBOUND_RISE) {
+            hits.push(json!({
+                "symptom": s,
+                "score": st.score,
+                "upper": st.upper,
+                "lowest": point(lowest, s),
+            }));
         }
     }
     if hits.is_empty() {
@@ -400,69 +593,239 @@ fn rebound(history: &[DayLog], current: &DayLog) -> Option<Finding> {
     })
 }
 
-const INFECTION_SIGNS: [Sign; 5] = [
-    Sign::PusOrCrust,
-    Sign::Fever,
-    Sign::SpreadingRedness,
-    Sign::IncreasingPainOrWarmth,
-    Sign::BlistersOrColdSores,
-];
+/// The last day on which an expected sign raises nothing.
+pub fn expected_until_day(sign: Sign, timeline: &Timeline, inputs: &RuleInputs) -> i64 {
+    match sign {
+        Sign::Bruising if inputs.anticoagulants => BRUISING_UNTIL_DAY_ANTICOAGULANTS,
+        Sign::Bruising => BRUISING_UNTIL_DAY,
+        _ => i64::from(timeline.window_days) + EXPECTED_SIGN_EXTRA_DAYS,
+    }
+}
 
-fn sign_findings(fitzpatrick: Fitzpatrick, log: &DayLog) -> Vec<Finding> {
+/// The reason and severity of one sign on a day, or None while it is expected.
+pub fn sign_rule(
+    sign: Sign,
+    day: i64,
+    timeline: &Timeline,
+    fitzpatrick: Fitzpatrick,
+    inputs: &RuleInputs,
+) -> Option<(Reason, Severity)> {
+    use Severity::*;
+    Some(match (sign.category(), sign) {
+        (SignCategory::Emergency, _) => (Reason::EmergencySigns, Urgent),
+        (_, Sign::BlistersOrColdSores) if inputs.cold_sore_history => {
+            (Reason::ColdSoreReactivation, Urgent)
+        }
+        (_, Sign::Hives) => (Reason::AllergicReaction, Urgent),
+        (_, Sign::PersistentBleeding) => (Reason::PersistentBleeding, Urgent),
+        (SignCategory::Urgent, _) => (Reason::InfectionSigns, Urgent),
+        (SignCategory::Expected, _) => {
+            if day <= expected_until_day(sign, timeline, inputs) {
+                return None;
+            }
+            (Reason::LingeringExpectedSigns, Routine)
+        }
+        (_, Sign::DarkPatches) if fitzpatrick.is_darker() => (Reason::DarkPatches, Review),
+        (_, Sign::DarkPatches) => (Reason::DarkPatches, Routine),
+        (_, Sign::RedBumps) => (Reason::RedBumps, Review),
+        (_, Sign::TrackMarks) => (Reason::TrackMarks, Review),
+        (_, Sign::AcneBreakout) => (Reason::AcneBreakout, Routine),
+        _ => (Reason::WhiteBumps, Routine),
+    })
+}
+
+fn sign_findings(
+    timeline: &Timeline,
+    fitzpatrick: Fitzpatrick,
+    inputs: &RuleInputs,
+    log: &DayLog,
+) -> Vec<Finding> {
     let signs: BTreeSet<Sign> = log.signs.iter().copied().collect();
-    let mut out = Vec::new();
-    let mut add = |reason: Reason, severity: Severity, which: &[Sign], extra: Value| {
-        let present: Vec<Sign> = which
-            .iter()
-            .copied()
-            .filter(|s| signs.contains(s))
-            .collect();
-        if !present.is_empty() {
+    // Grouped by reason, signs in table order.
+    let mut groups: Vec<(Reason, Severity, Vec<Sign>)> = Vec::new();
+    for sign in Sign::ALL.into_iter().filter(|s| signs.contains(s)) {
+        let Some((reason, severity)) = sign_rule(sign, log.day, timeline, fitzpatrick, inputs)
+        else {
+            continue;
+        };
+        match groups.iter_mut().find(|g| g.0 == reason) {
+            Some(g) => g.2.push(sign),
+            None => groups.push((reason, severity, vec![sign])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(reason, severity, present)| {
             let mut ev = base_evidence(log);
             ev.insert("signs".into(), json!(present));
-            out.push(Finding {
+            let extra = match reason {
+                Reason::DarkPatches => json!({
+                    "fitzpatrick": fitzpatrick.get(),
+                    "darker_skin_type": fitzpatrick.is_darker(),
+                }),
+                Reason::ColdSoreReactivation => json!({ "cold_sore_history": true }),
+                Reason::EmergencySigns => json!({ "emergency": true }),
+                Reason::LingeringExpectedSigns => json!({
+                    "expected_until": present
+                        .iter()
+                        .map(|&s| json!({"sign": s, "day": expected_until_day(s, timeline, inputs)}))
+                        .collect::<Vec<_>>(),
+                    "anticoagulants": inputs.anticoagulants,
+                }),
+                _ => json!({}),
+            };
+            Finding {
                 reason,
                 severity,
                 evidence: with(ev, extra),
-            });
+            }
+        })
+        .collect()
+}
+
+fn symptom_word(v: &Value) -> String {
+    let s = v.as_str().unwrap_or("score");
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn sign_words(signs: &Value) -> String {
+    let words: Vec<String> = signs
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|code| {
+                    Sign::parse_stored(code)
+                        .map(|s| s.label().to_string())
+                        .unwrap_or_else(|| code.replace('_', " "))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match words.len() {
+        0 => "Signs".into(),
+        1 => words[0].clone(),
+        n => format!("{} and {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}
+
+const ROMAN: [&str; 7] = ["?", "I", "II", "III", "IV", "V", "VI"];
+
+/// Clinical sentences for a flag's evidence (one day's), for the console:
+/// "Redness 4 on day 6, expected at most 2"; "Pus reported on day 4".
+/// Evidence of an unknown shape gives no sentence rather than a wrong one.
+pub fn describe(reason: Reason, evidence: &Value) -> Vec<String> {
+    let day = &evidence["day"];
+    let symptoms = evidence["symptoms"].as_array().cloned().unwrap_or_default();
+    match reason {
+        Reason::AboveUpperBound => symptoms
+            .iter()
+            .map(|s| {
+                let mut t = format!(
+                    "{} {} on day {day}, expected at most {}",
+                    symptom_word(&s["symptom"]),
+                    s["score"],
+                    s["upper"]
+                );
+                if s["symptom"] == "swelling"
+                    && s["score"].as_u64().unwrap_or(0) >= u64::from(SEVERE_SWELLING)
+                {
+                    t.push_str(" (severe swelling: possible angioedema)");
+                }
+                t
+            })
+            .collect(),
+        Reason::PersistingBeyondWindow => symptoms
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} on day {day}, expected at most {}, after the expected course ended on day {}",
+                    symptom_word(&s["symptom"]),
+                    s["score"],
+                    s["upper"],
+                    evidence["window_days"]
+                )
+            })
+            .collect(),
+        Reason::EarlyWorsening => symptoms
+            .iter()
+            .map(|s| {
+                let from = if s["previous"].is_object()
+                    && s["rules"]
+                        .as_array()
+                        .is_some_and(|r| r.iter().any(|x| x == "rise_over_previous_day"))
+                {
+                    &s["previous"]
+                } else {
+                    &s["day0"]
+                };
+                format!(
+                    "{} rose to {} on day {day} from {} on day {}, expected about {}",
+                    symptom_word(&s["symptom"]),
+                    s["score"],
+                    from["score"],
+                    from["day"],
+                    s["expected"]
+                )
+            })
+            .collect(),
+        Reason::Rebound => symptoms
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} rose to {} on day {day} from {} on day {}, expected at most {}",
+                    symptom_word(&s["symptom"]),
+                    s["score"],
+                    s["lowest"]["score"],
+                    s["lowest"]["day"],
+                    s["upper"]
+                )
+            })
+            .collect(),
+        Reason::MissedLogs => evidence["runs"]
+            .as_array()
+            .map(|runs| {
+                runs.iter()
+                    .map(|r| format!("No log on days {}–{}", r["from_day"], r["to_day"]))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ if evidence["signs"].is_array() => {
+            let mut t = format!("{} reported on day {day}", sign_words(&evidence["signs"]));
+            match reason {
+                Reason::DarkPatches => {
+                    let f = evidence["fitzpatrick"].as_u64().unwrap_or(0) as usize;
+                    t.push_str(&format!(
+                        ", skin type {} (watch for post-inflammatory hyperpigmentation)",
+                        ROMAN.get(f).unwrap_or(&"?")
+                    ));
+                }
+                Reason::ColdSoreReactivation => {
+                    t.push_str(", with a history of cold sores (possible herpes simplex reactivation)")
+                }
+                Reason::EmergencySigns => {
+                    t.push_str(" (possible anaphylaxis; the patient was told to call the emergency number)")
+                }
+                Reason::RedBumps => t.push_str(" (possible granulomatous reaction)"),
+                Reason::LingeringExpectedSigns => {
+                    let until: Vec<String> = evidence["expected_until"]
+                        .as_array()
+                        .map(|a| a.iter().map(|u| u["day"].to_string()).collect())
+                        .unwrap_or_default();
+                    if let Some(last) = until.iter().max_by_key(|d| d.parse::<i64>().unwrap_or(0)) {
+                        t.push_str(&format!(", expected only through day {last}"));
+                    }
+                }
+                _ => {}
+            }
+            vec![t]
         }
-    };
-    add(
-        Reason::InfectionSigns,
-        Severity::Urgent,
-        &INFECTION_SIGNS,
-        json!({}),
-    );
-    add(
-        Reason::AllergicReaction,
-        Severity::Urgent,
-        &[Sign::HivesOrItching],
-        json!({}),
-    );
-    add(
-        Reason::PersistentBleeding,
-        Severity::Urgent,
-        &[Sign::PersistentBleeding],
-        json!({}),
-    );
-    let darker = fitzpatrick.is_darker();
-    add(
-        Reason::DarkPatches,
-        if darker {
-            Severity::Urgent
-        } else {
-            Severity::Review
-        },
-        &[Sign::DarkPatches],
-        json!({ "fitzpatrick": fitzpatrick.get(), "darker_skin_type": darker }),
-    );
-    add(
-        Reason::WhiteBumps,
-        Severity::Routine,
-        &[Sign::WhiteBumps],
-        json!({}),
-    );
-    out
+        _ => Vec::new(),
+    }
 }
 
 /// Two consecutive completed days without a log in days 0–7. `today` is the
@@ -556,6 +919,11 @@ mod tests {
         }
     }
 
+    fn signed(mut l: DayLog, signs: &[Sign]) -> DayLog {
+        l.signs = signs.to_vec();
+        l
+    }
+
     /// A log of exactly the expected scores, rounded.
     fn on_course(t: &Timeline, day: i64) -> DayLog {
         let d = t.at(day).unwrap();
@@ -569,10 +937,23 @@ mod tests {
         )
     }
 
-    fn assess_series(t: &Timeline, logs: &[DayLog]) -> Vec<Assessment> {
+    fn no_inputs() -> RuleInputs {
+        RuleInputs::default()
+    }
+
+    fn one(t: &Timeline, f: i64, history: &[DayLog], current: &DayLog) -> Assessment {
+        assess(t, fitz(f), &no_inputs(), history, current)
+    }
+
+    /// Every log assessed against the ones before it.
+    fn series(t: &Timeline, f: i64, inputs: &RuleInputs, logs: &[DayLog]) -> Vec<Assessment> {
         (0..logs.len())
-            .map(|i| assess(t, fitz(2), &logs[..i], &logs[i]))
+            .map(|i| assess(t, fitz(f), inputs, &logs[..i], &logs[i]))
             .collect()
+    }
+
+    fn reasons(a: &Assessment) -> Vec<(Reason, Severity)> {
+        a.findings.iter().map(|f| (f.reason, f.severity)).collect()
     }
 
     #[test]
@@ -595,217 +976,208 @@ mod tests {
             v,
             vec![Severity::Urgent, Severity::Review, Severity::Routine]
         );
-        assert_eq!(
-            v.iter().map(|s| s.rank()).collect::<Vec<_>>(),
-            vec![0, 1, 2]
-        );
         for s in v {
             assert_eq!(Severity::from_rank(s.rank().into()), Some(s));
             assert_eq!(Severity::parse(s.as_str()), Ok(s));
         }
         assert_eq!(Severity::from_rank(3), None);
-        assert_eq!(
-            serde_json::to_string(&Severity::Urgent).unwrap(),
-            "\"urgent\""
-        );
     }
 
     #[test]
     fn reason_codes_are_stable() {
-        let codes: Vec<String> = Reason::ALL
-            .iter()
-            .map(|r| {
-                serde_json::to_value(r)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
-        assert_eq!(
-            codes,
-            [
-                "infection_signs",
-                "allergic_reaction",
-                "persistent_bleeding",
-                "rebound",
-                "above_upper_bound",
-                "dark_patches",
-                "persisting_beyond_window",
-                "white_bumps",
-                "missed_logs"
-            ]
-        );
         for r in Reason::ALL {
             assert_eq!(r.as_str(), serde_json::to_value(r).unwrap());
             assert_eq!(Reason::parse(r.as_str()), Ok(r));
         }
+        // Codes stored by the first version keep their meaning.
+        for old in [
+            "infection_signs",
+            "allergic_reaction",
+            "persistent_bleeding",
+            "rebound",
+            "above_upper_bound",
+            "dark_patches",
+            "persisting_beyond_window",
+            "white_bumps",
+            "missed_logs",
+        ] {
+            assert!(Reason::parse(old).is_ok(), "{old}");
+        }
         assert!(Reason::parse("bad_vibes").is_err());
     }
 
+    // Rule: redness and swelling bounds stop at 8, so 9–10 is never within.
     #[test]
-    fn following_the_course_raises_nothing() {
-        for (mm, area, addons) in [
-            (0.5, Area::Face, vec![]),
-            (2.5, Area::Face, vec![]),
-            (1.0, Area::Neck, vec![Addon::Peel, Addon::Rf]),
-            (3.0, Area::Body, vec![Addon::Prp, Addon::Serum]),
-            (0.25, Area::Scalp, vec![Addon::Peel]),
-        ] {
-            let t = tl(mm, area, &addons);
-            let logs: Vec<DayLog> = (0..=14).map(|d| on_course(&t, d)).collect();
-            for (i, a) in assess_series(&t, &logs).iter().enumerate() {
-                assert!(
-                    a.findings.is_empty(),
-                    "{mm} {area} day {i}: {:?}",
-                    a.findings
-                );
-                assert!(a.standings.iter().all(|s| s.standing == Standing::Within));
+    fn rule_nine_or_ten_is_never_within_bounds() {
+        for mm in [0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0] {
+            for area in Area::ALL {
+                let t = tl(mm, area, &[Addon::Prp, Addon::Rf, Addon::Peel]);
+                for day in 0..=14 {
+                    let a = one(&t, 2, &[], &log(day, 9, 0, 0, 0));
+                    assert!(
+                        a.finding(Reason::AboveUpperBound).is_some(),
+                        "{mm} {area} day {day}"
+                    );
+                }
             }
-            let dates: Vec<NaiveDate> = logs.iter().map(|l| l.date).collect();
-            assert!(missed_logs(start(), start() + chrono::Duration::days(15), &dates).is_none());
         }
     }
 
+    // Rule: swelling 9–10 is urgent at any depth (possible angioedema).
     #[test]
-    fn standings_report_expected_and_upper() {
-        let t = tl(0.5, Area::Face, &[]);
-        let a = assess(&t, fitz(2), &[], &log(0, 6, 4, 0, 5));
-        assert_eq!(a.standings.len(), 4);
-        assert_eq!(a.standings[0].symptom, Symptom::Redness);
-        assert_eq!(a.standings[0].score, 6);
-        assert_eq!(a.standings[0].expected, 6.5);
-        assert_eq!(a.standings[0].upper, 9);
-        assert!(a.findings.is_empty());
+    fn rule_severe_swelling_is_urgent_at_any_depth() {
+        for mm in [0.25, 1.0, 2.0, 3.0] {
+            for day in [0, 1, 2, 5, 12] {
+                let a = one(
+                    &tl(mm, Area::Face, &[Addon::Prp]),
+                    2,
+                    &[],
+                    &log(day, 0, 9, 0, 0),
+                );
+                let f = a.finding(Reason::AboveUpperBound).unwrap();
+                assert_eq!(f.severity, Severity::Urgent, "{mm} day {day}");
+                assert_eq!(f.evidence["severe_swelling"], true);
+            }
+        }
+        // Swelling 8 on day 0 of deep work is within its bound.
+        let a = one(&tl(2.0, Area::Face, &[]), 2, &[], &log(0, 7, 8, 0, 5));
+        assert!(a.findings.is_empty(), "{:?}", a.findings);
     }
 
+    // Rule: above the bound is review, 3 above is urgent.
     #[test]
-    fn far_above_on_day_five_is_urgent() {
-        let t = tl(0.5, Area::Face, &[]);
-        let a = assess(&t, fitz(2), &[], &log(5, 8, 0, 1, 0));
-        let f = a.finding(Reason::AboveUpperBound).unwrap();
-        assert_eq!(f.severity, Severity::Urgent);
-        assert_eq!(f.evidence["day"], 5);
-        assert_eq!(f.evidence["symptoms"][0]["symptom"], "redness");
-        assert_eq!(f.evidence["symptoms"][0]["standing"], "far_above");
-        assert_eq!(f.evidence["symptoms"][0]["score"], 8);
-        // Also past the 3-day window.
-        assert_eq!(
-            a.finding(Reason::PersistingBeyondWindow).unwrap().severity,
-            Severity::Review
-        );
-        assert_eq!(a.findings[0].reason, Reason::AboveUpperBound);
-        assert_eq!(a.worst_severity(), Some(Severity::Urgent));
-    }
-
-    #[test]
-    fn just_above_is_review_and_lists_every_symptom() {
+    fn rule_above_and_far_above() {
         let t = tl(0.5, Area::Face, &[]);
         let d3 = t.at(3).unwrap();
         let (ur, us) = (d3.redness.upper as i64, d3.swelling.upper as i64);
-        let a = assess(&t, fitz(2), &[], &log(3, ur + 1, us + 2, 0, 0));
-        let above: Vec<_> = a
-            .findings
-            .iter()
-            .filter(|f| f.reason == Reason::AboveUpperBound)
-            .collect();
-        assert_eq!(above.len(), 1, "one finding per reason");
-        assert_eq!(above[0].severity, Severity::Review);
-        assert_eq!(above[0].evidence["symptoms"].as_array().unwrap().len(), 2);
-        // At the bound exactly: nothing.
-        let a = assess(&t, fitz(2), &[], &log(3, ur, us, 0, 0));
-        assert!(a.finding(Reason::AboveUpperBound).is_none());
-        // Any one symptom far above makes it urgent.
-        let a = assess(&t, fitz(2), &[], &log(3, ur + 1, us + 3, 0, 0));
+        let a = one(&t, 2, &[], &log(3, ur + 1, us + 2, 0, 0));
+        let f = a.finding(Reason::AboveUpperBound).unwrap();
+        assert_eq!(f.severity, Severity::Review);
+        assert_eq!(f.evidence["symptoms"].as_array().unwrap().len(), 2);
+        assert!(one(&t, 2, &[], &log(3, ur, us, 0, 0)).findings.is_empty());
+        let a = one(&t, 2, &[], &log(3, ur + 1, us + 3, 0, 0));
         assert_eq!(
             a.finding(Reason::AboveUpperBound).unwrap().severity,
             Severity::Urgent
         );
     }
 
+    // Rule: flaking above its bound alone is routine, never urgent.
     #[test]
-    fn persisting_only_after_the_window() {
+    fn rule_flaking_alone_is_routine() {
+        let t = tl(0.5, Area::Face, &[]);
+        // The example: dry flaking 6 on day 7 at 0.5 mm.
+        let a = one(&t, 2, &[], &log(7, 0, 0, 6, 0));
+        assert_eq!(reasons(&a), [(Reason::AboveUpperBound, Severity::Routine)]);
+        let a = one(&t, 2, &[], &log(7, 0, 0, 10, 0));
+        assert_eq!(reasons(&a), [(Reason::AboveUpperBound, Severity::Routine)]);
+        // With redness above as well, redness decides.
+        let a = one(&t, 2, &[], &log(7, 3, 0, 10, 0));
+        assert_eq!(
+            a.finding(Reason::AboveUpperBound).unwrap().severity,
+            Severity::Review
+        );
+    }
+
+    // Rule: persisting beyond the window only when also above the day's bound.
+    #[test]
+    fn rule_persisting_needs_the_bound() {
         let t = tl(0.5, Area::Face, &[]);
         assert_eq!(t.window_days, 3);
-        // On the last window day, redness 2 is still expected-ish.
-        assert!(assess(&t, fitz(2), &[], &log(3, 2, 2, 2, 0))
-            .finding(Reason::PersistingBeyondWindow)
-            .is_none());
-        // Day after the window, 1 is fine, 2 is not.
-        assert!(assess(&t, fitz(2), &[], &log(4, 1, 1, 2, 0))
-            .finding(Reason::PersistingBeyondWindow)
-            .is_none());
-        let a = assess(&t, fitz(2), &[], &log(4, 0, 2, 2, 0));
+        // The example: redness 2 on day 4 at 0.5 mm (bound 3).
+        assert!(one(&t, 2, &[], &log(4, 2, 0, 2, 0)).findings.is_empty());
+        let a = one(&t, 2, &[], &log(8, 3, 0, 0, 0));
         let f = a.finding(Reason::PersistingBeyondWindow).unwrap();
         assert_eq!(f.severity, Severity::Review);
         assert_eq!(f.evidence["window_days"], 3);
-        assert_eq!(f.evidence["symptoms"][0]["symptom"], "swelling");
-        // Flaking or sensitivity alone do not persist (they are bounded instead).
-        assert!(assess(&t, fitz(2), &[], &log(9, 0, 0, 2, 2))
-            .finding(Reason::PersistingBeyondWindow)
-            .is_none());
-        // Deep work has a longer window.
-        let deep = tl(2.5, Area::Face, &[]);
-        assert!(assess(&deep, fitz(2), &[], &log(5, 2, 0, 2, 0))
-            .finding(Reason::PersistingBeyondWindow)
-            .is_none());
+        // Within the window, only the bound speaks.
+        let a = one(&t, 2, &[], &log(3, 5, 0, 0, 0));
+        assert!(a.finding(Reason::PersistingBeyondWindow).is_none());
+        assert!(a.finding(Reason::AboveUpperBound).is_some());
     }
 
+    // Rule: early worsening on days 1–3 (review; urgent with swelling ≥ 8).
     #[test]
-    fn rebound_by_a_jump_of_three_after_day_three() {
-        let t = tl(2.5, Area::Face, &[]);
-        let hist = [log(2, 6, 4, 2, 3), log(3, 3, 2, 3, 2)];
-        // Day 4, redness 3 -> 6.
-        let a = assess(&t, fitz(2), &hist, &log(4, 6, 2, 3, 2));
-        let f = a.finding(Reason::Rebound).unwrap();
-        assert_eq!(f.severity, Severity::Urgent);
+    fn rule_early_worsening() {
+        let t = tl(0.5, Area::Face, &[Addon::Serum]);
+        // Contact dermatitis after a serum: day 0 calm, day 2 redness 5.
+        let hist = [log(0, 2, 1, 0, 2), log(1, 3, 1, 0, 2)];
+        let a = one(&t, 2, &hist, &log(2, 5, 1, 1, 2));
+        let f = a.finding(Reason::EarlyWorsening).unwrap();
+        assert_eq!(f.severity, Severity::Review);
         assert_eq!(f.evidence["symptoms"][0]["symptom"], "redness");
         assert_eq!(
-            f.evidence["symptoms"][0]["rules"][0],
-            "rise_of_3_after_day_3"
+            f.evidence["symptoms"][0]["rules"],
+            json!(["rise_over_previous_day", "rise_over_day_0"])
         );
+        // 3 over day 0 without 2 over the previous day.
+        let hist = [log(0, 1, 1, 0, 1), log(1, 3, 2, 0, 1)];
+        let a = one(&t, 2, &hist, &log(3, 4, 1, 2, 1));
         assert_eq!(
-            f.evidence["symptoms"][0]["logs"].as_array().unwrap().len(),
-            3
+            a.finding(Reason::EarlyWorsening).unwrap().evidence["symptoms"][0]["rules"],
+            json!(["rise_over_day_0"])
         );
-        // A rise of 2 is not a jump (and only one rise).
-        let a = assess(&t, fitz(2), &hist, &log(4, 5, 2, 3, 2));
-        assert!(a.finding(Reason::Rebound).is_none());
-        // On day 3 a jump alone does not count.
-        let hist2 = [log(1, 5, 4, 0, 3), log(2, 2, 2, 2, 2)];
-        let a = assess(&t, fitz(2), &hist2, &log(3, 5, 2, 3, 2));
-        assert!(a.finding(Reason::Rebound).is_none());
-        // Without history there is nothing to compare with.
-        assert!(assess(&t, fitz(2), &[], &log(6, 6, 0, 0, 0))
-            .finding(Reason::Rebound)
+        // With swelling 8, urgent.
+        let hist = [log(0, 4, 3, 0, 3), log(1, 4, 5, 0, 3)];
+        let a = one(&t, 2, &hist, &log(2, 4, 8, 1, 3));
+        assert_eq!(
+            a.finding(Reason::EarlyWorsening).unwrap().severity,
+            Severity::Urgent
+        );
+        // Rising up to the expected course is the course: day 0 logged
+        // right after treatment at 2, day 1 at the expected 4–5.
+        let hist = [log(0, 2, 1, 0, 1)];
+        assert!(one(&t, 2, &hist, &log(1, 4, 3, 1, 3))
+            .finding(Reason::EarlyWorsening)
+            .is_none());
+        // Flaking rising is never worsening; day 4 is past the early days.
+        let hist = [log(0, 3, 2, 0, 3), log(1, 2, 1, 0, 2)];
+        assert!(one(&t, 2, &hist, &log(2, 2, 1, 4, 1)).findings.is_empty());
+        let hist = [log(3, 0, 0, 2, 0)];
+        assert!(one(&t, 2, &hist, &log(4, 2, 0, 2, 0))
+            .finding(Reason::EarlyWorsening)
             .is_none());
     }
 
+    // Rule: a rebound (day 3 on, 3 over the lowest earlier score) is urgent
+    // only above the day's bound.
     #[test]
-    fn rebound_by_two_rises_after_day_two() {
-        let t = tl(2.5, Area::Face, &[]);
-        // Swelling 1 -> 2 -> 3 on days 3 and 4.
-        let hist = [log(2, 5, 1, 2, 3), log(3, 4, 2, 3, 2)];
-        let a = assess(&t, fitz(2), &hist, &log(4, 3, 3, 3, 1));
+    fn rule_rebound_inside_and_outside_bounds() {
+        let t = tl(0.5, Area::Face, &[]);
+        // The example: sensitivity 0 → 1 → 2 on days 3–5.
+        let logs = [
+            log(0, 6, 4, 0, 5),
+            log(1, 4, 3, 1, 3),
+            log(2, 2, 1, 2, 1),
+            log(3, 1, 0, 3, 0),
+            log(4, 0, 0, 2, 1),
+            log(5, 0, 0, 1, 2),
+        ];
+        for a in series(&t, 2, &no_inputs(), &logs) {
+            assert!(a.findings.is_empty(), "{:?}", a.findings);
+        }
+        // A rise of 3 that stays within the bound: nothing.
+        let t2 = tl(2.5, Area::Face, &[]);
+        let hist = [log(3, 1, 1, 3, 1)];
+        let d4 = t2.at(4).unwrap().redness.upper;
+        assert!(d4 >= 4, "{d4}");
+        assert!(one(&t2, 2, &hist, &log(4, 4, 1, 3, 1))
+            .finding(Reason::Rebound)
+            .is_none());
+        // Over the bound: urgent, measured from the lowest earlier score.
+        let hist = [log(3, 3, 0, 3, 0), log(4, 1, 0, 2, 0), log(5, 2, 0, 1, 0)];
+        let a = one(&t, 2, &hist, &log(6, 4, 0, 0, 0));
         let f = a.finding(Reason::Rebound).unwrap();
-        assert_eq!(f.evidence["symptoms"][0]["symptom"], "swelling");
-        assert_eq!(
-            f.evidence["symptoms"][0]["rules"][0],
-            "two_rises_after_day_2"
-        );
-        // The first rise on day 2 is too early.
-        let hist = [log(1, 5, 1, 1, 3), log(2, 4, 2, 2, 2)];
-        assert!(assess(&t, fitz(2), &hist, &log(3, 3, 3, 3, 1))
+        assert_eq!(f.severity, Severity::Urgent);
+        assert_eq!(f.evidence["symptoms"][0]["lowest"]["day"], 4);
+        assert_eq!(f.evidence["symptoms"][0]["lowest"]["score"], 1);
+        // Without history there is nothing to compare with.
+        assert!(one(&t, 2, &[], &log(6, 6, 0, 0, 0))
             .finding(Reason::Rebound)
             .is_none());
-        // Flat then rise is not two rises.
-        let hist = [log(3, 4, 2, 3, 2), log(4, 4, 2, 3, 2)];
-        assert!(assess(&t, fitz(2), &hist, &log(5, 5, 2, 3, 2))
-            .finding(Reason::Rebound)
-            .is_none());
-        // Flaking rising for days is normal shedding, not a rebound.
-        let hist = [log(2, 4, 2, 1, 2), log(3, 3, 1, 2, 1)];
-        assert!(assess(&t, fitz(2), &hist, &log(4, 2, 1, 5, 1))
+        // Flaking rebounding is normal shedding.
+        let hist = [log(3, 0, 0, 0, 0)];
+        assert!(one(&t, 2, &hist, &log(4, 0, 0, 6, 0))
             .finding(Reason::Rebound)
             .is_none());
     }
@@ -813,135 +1185,605 @@ mod tests {
     #[test]
     fn rebound_uses_the_replacement_not_the_old_version() {
         let t = tl(0.5, Area::Face, &[]);
-        // An earlier version of day 4 said redness 0; the new one says 3.
-        // Compared with day 3 (2) that is a rise of 1, not 3.
-        let hist = [log(3, 2, 0, 3, 0), log(4, 0, 0, 2, 0)];
-        let a = assess(&t, fitz(2), &hist, &log(4, 3, 0, 2, 0));
-        assert!(a.finding(Reason::Rebound).is_none(), "{:?}", a.findings);
-        // The old version must also not count as a "previous rise".
-        let hist = [log(3, 1, 0, 3, 0), log(4, 2, 0, 2, 0), log(5, 0, 0, 1, 0)];
-        let a = assess(&t, fitz(2), &hist, &log(5, 3, 0, 1, 0));
-        assert!(a.finding(Reason::Rebound).is_some());
-        let a = assess(&t, fitz(2), &hist, &log(5, 2, 0, 1, 0));
-        assert!(a.finding(Reason::Rebound).is_none());
-        // History out of order and logs after the current date are handled.
-        let hist = [log(6, 9, 9, 9, 9), log(4, 1, 0, 2, 0), log(3, 2, 0, 3, 0)];
-        let a = assess(&t, fitz(2), &hist, &log(5, 4, 0, 1, 0));
-        assert_eq!(
-            a.finding(Reason::Rebound).unwrap().evidence["symptoms"][0]["logs"][1]["day"],
-            4
-        );
+        // An earlier version of day 4 said 0; its replacement says 3, so the
+        // lowest earlier score is 3, and day 5 at 5 is a rise of 2.
+        let hist = [log(3, 3, 0, 3, 0), log(4, 0, 0, 2, 0), log(4, 3, 0, 2, 0)];
+        assert!(one(&t, 2, &hist, &log(5, 5, 0, 1, 0))
+            .finding(Reason::Rebound)
+            .is_none());
+        // Logs after the current date are ignored.
+        let hist = [log(6, 0, 0, 0, 0), log(4, 3, 0, 2, 0)];
+        assert!(one(&t, 2, &hist, &log(5, 5, 0, 1, 0))
+            .finding(Reason::Rebound)
+            .is_none());
     }
 
+    // Rule: expected signs raise nothing while expected, routine after.
     #[test]
-    fn infection_signs_are_urgent_any_day() {
+    fn rule_expected_signs() {
         let t = tl(0.5, Area::Face, &[]);
-        for day in [0, 1, 3, 7, 14, 30] {
-            let mut l = on_course(&t, day);
-            l.signs = vec![Sign::PusOrCrust];
-            let a = assess(&t, fitz(2), &[], &l);
-            let f = a.finding(Reason::InfectionSigns).unwrap();
-            assert_eq!(f.severity, Severity::Urgent, "day {day}");
-            assert_eq!(f.evidence["signs"], json!(["pus_or_crust"]));
-            assert_eq!(a.findings.len(), 1);
-        }
-        let mut l = log(2, 2, 1, 2, 1);
-        l.signs = vec![
-            Sign::Fever,
-            Sign::BlistersOrColdSores,
-            Sign::Fever,
-            Sign::WhiteBumps,
-        ];
-        let a = assess(&t, fitz(2), &[], &l);
-        let f = a.finding(Reason::InfectionSigns).unwrap();
-        assert_eq!(
-            f.evidence["signs"],
-            json!(["fever", "blisters_or_cold_sores"])
-        );
-        assert_eq!(
-            a.finding(Reason::WhiteBumps).unwrap().severity,
-            Severity::Routine
-        );
-        assert_eq!(a.findings[0].reason, Reason::InfectionSigns);
-        assert_eq!(a.findings.last().unwrap().reason, Reason::WhiteBumps);
-    }
-
-    #[test]
-    fn each_sign_maps_to_its_reason() {
-        let t = tl(1.0, Area::Face, &[]);
-        let expect = [
-            (Sign::PusOrCrust, Reason::InfectionSigns, Severity::Urgent),
-            (Sign::Fever, Reason::InfectionSigns, Severity::Urgent),
-            (
-                Sign::SpreadingRedness,
-                Reason::InfectionSigns,
-                Severity::Urgent,
-            ),
-            (
-                Sign::IncreasingPainOrWarmth,
-                Reason::InfectionSigns,
-                Severity::Urgent,
-            ),
-            (
-                Sign::BlistersOrColdSores,
-                Reason::InfectionSigns,
-                Severity::Urgent,
-            ),
-            (
-                Sign::HivesOrItching,
-                Reason::AllergicReaction,
-                Severity::Urgent,
-            ),
-            (
-                Sign::PersistentBleeding,
-                Reason::PersistentBleeding,
-                Severity::Urgent,
-            ),
-            (Sign::DarkPatches, Reason::DarkPatches, Severity::Review),
-            (Sign::WhiteBumps, Reason::WhiteBumps, Severity::Routine),
-        ];
-        assert_eq!(expect.len(), Sign::ALL.len());
-        for (sign, reason, severity) in expect {
-            let mut l = on_course(&t, 2);
-            l.signs = vec![sign];
-            let a = assess(&t, fitz(2), &[], &l);
-            assert_eq!(a.findings.len(), 1, "{sign}");
+        let w = i64::from(t.window_days);
+        for sign in [Sign::PinpointCrusts, Sign::Itching] {
+            for day in 0..=w + EXPECTED_SIGN_EXTRA_DAYS {
+                let a = one(&t, 2, &[], &signed(on_course(&t, day), &[sign]));
+                assert!(a.findings.is_empty(), "{sign} day {day}");
+            }
+            let a = one(&t, 2, &[], &signed(log(w + 4, 0, 0, 0, 0), &[sign]));
             assert_eq!(
-                (a.findings[0].reason, a.findings[0].severity),
-                (reason, severity)
+                reasons(&a),
+                [(Reason::LingeringExpectedSigns, Severity::Routine)]
             );
         }
+        // Deeper work: a longer window, so longer expected.
+        let deep = tl(2.5, Area::Face, &[Addon::Rf]);
+        let a = one(
+            &deep,
+            2,
+            &[],
+            &signed(on_course(&deep, 2), &[Sign::PinpointCrusts]),
+        );
+        assert!(a.findings.is_empty());
+        for day in [1, 5, 10] {
+            let a = one(&t, 2, &[], &signed(on_course(&t, day), &[Sign::Bruising]));
+            assert!(a.findings.is_empty(), "bruising day {day}");
+        }
+        let bruise = signed(log(11, 0, 0, 0, 0), &[Sign::Bruising]);
+        assert_eq!(
+            reasons(&one(&t, 2, &[], &bruise)),
+            [(Reason::LingeringExpectedSigns, Severity::Routine)]
+        );
+        // On anticoagulants, bruising is expected longer.
+        let inputs = RuleInputs {
+            anticoagulants: true,
+            ..RuleInputs::default()
+        };
+        assert!(assess(&t, fitz(2), &inputs, &[], &bruise)
+            .findings
+            .is_empty());
+        let late = signed(log(15, 0, 0, 0, 0), &[Sign::Bruising]);
+        let a = assess(&t, fitz(2), &inputs, &[], &late);
+        assert_eq!(a.findings[0].evidence["expected_until"][0]["day"], 14);
     }
 
+    // Rule: each urgent sign is urgent on any day, grouped by reason.
     #[test]
-    fn dark_patches_are_urgent_for_darker_skin() {
+    fn rule_urgent_signs() {
         let t = tl(1.0, Area::Face, &[]);
-        let mut l = on_course(&t, 10);
-        l.signs = vec![Sign::DarkPatches];
-        for (f, sev) in [
-            (1, Severity::Review),
-            (3, Severity::Review),
-            (4, Severity::Urgent),
-            (6, Severity::Urgent),
+        let expect = [
+            (Sign::Pus, Reason::InfectionSigns),
+            (Sign::YellowCrusts, Reason::InfectionSigns),
+            (Sign::Fever, Reason::InfectionSigns),
+            (Sign::SpreadingRedness, Reason::InfectionSigns),
+            (Sign::IncreasingPainOrWarmth, Reason::InfectionSigns),
+            (Sign::BlistersOrColdSores, Reason::InfectionSigns),
+            (Sign::Hives, Reason::AllergicReaction),
+            (Sign::PersistentBleeding, Reason::PersistentBleeding),
+            (Sign::LipTongueOrEyeSwelling, Reason::EmergencySigns),
+            (Sign::TroubleBreathing, Reason::EmergencySigns),
+        ];
+        for (sign, reason) in expect {
+            for day in [0, 2, 7, 30] {
+                let a = one(&t, 2, &[], &signed(on_course(&t, day), &[sign]));
+                assert_eq!(
+                    reasons(&a),
+                    [(reason, Severity::Urgent)],
+                    "{sign} day {day}"
+                );
+                assert_eq!(a.findings[0].evidence["signs"], json!([sign]));
+            }
+        }
+        // Several signs of one reason make one finding; the emergency first.
+        let l = signed(
+            on_course(&t, 4),
+            &[Sign::Fever, Sign::TroubleBreathing, Sign::Pus, Sign::Fever],
+        );
+        let a = one(&t, 2, &[], &l);
+        assert_eq!(
+            reasons(&a),
+            [
+                (Reason::EmergencySigns, Severity::Urgent),
+                (Reason::InfectionSigns, Severity::Urgent)
+            ]
+        );
+        assert_eq!(a.findings[1].evidence["signs"], json!(["pus", "fever"]));
+    }
+
+    // Rule: with a history of cold sores, blisters are their own reason.
+    #[test]
+    fn rule_blisters_with_cold_sore_history() {
+        let t = tl(1.0, Area::Face, &[]);
+        let inputs = RuleInputs {
+            cold_sore_history: true,
+            ..RuleInputs::default()
+        };
+        let l = signed(on_course(&t, 2), &[Sign::BlistersOrColdSores, Sign::Fever]);
+        let a = assess(&t, fitz(2), &inputs, &[], &l);
+        assert_eq!(
+            reasons(&a),
+            [
+                (Reason::ColdSoreReactivation, Severity::Urgent),
+                (Reason::InfectionSigns, Severity::Urgent)
+            ]
+        );
+        assert_eq!(a.findings[0].evidence["cold_sore_history"], true);
+        assert!(describe(a.findings[0].reason, &a.findings[0].evidence)[0].contains("herpes"));
+    }
+
+    // Rule: review and routine signs.
+    #[test]
+    fn rule_review_and_routine_signs() {
+        let t = tl(1.0, Area::Face, &[]);
+        for (sign, reason, severity) in [
+            (Sign::RedBumps, Reason::RedBumps, Severity::Review),
+            (Sign::TrackMarks, Reason::TrackMarks, Severity::Review),
+            (Sign::WhiteBumps, Reason::WhiteBumps, Severity::Routine),
+            (Sign::AcneBreakout, Reason::AcneBreakout, Severity::Routine),
         ] {
-            let a = assess(&t, fitz(f), &[], &l);
-            let finding = a.finding(Reason::DarkPatches).unwrap();
-            assert_eq!(finding.severity, sev, "type {f}");
-            assert_eq!(finding.evidence["fitzpatrick"], f);
+            let a = one(&t, 5, &[], &signed(on_course(&t, 12), &[sign]));
+            assert_eq!(reasons(&a), [(reason, severity)], "{sign}");
+        }
+    }
+
+    // Rule: dark patches are a PIH watch: review IV–VI, routine I–III.
+    #[test]
+    fn rule_dark_patches_by_skin_type() {
+        let t = tl(1.0, Area::Face, &[]);
+        let l = signed(on_course(&t, 10), &[Sign::DarkPatches]);
+        for (f, sev) in [
+            (1, Severity::Routine),
+            (2, Severity::Routine),
+            (3, Severity::Routine),
+            (4, Severity::Review),
+            (5, Severity::Review),
+            (6, Severity::Review),
+        ] {
+            let a = one(&t, f, &[], &l);
+            assert_eq!(reasons(&a), [(Reason::DarkPatches, sev)], "type {f}");
+            assert_eq!(a.findings[0].evidence["fitzpatrick"], f);
         }
     }
 
     #[test]
-    fn findings_serialize_with_stable_codes() {
+    fn every_sign_has_a_rule() {
+        let t = tl(1.0, Area::Face, &[]);
+        for sign in Sign::ALL {
+            // Late enough that expected signs are no longer expected.
+            let r = sign_rule(sign, 40, &t, fitz(5), &no_inputs());
+            assert!(r.is_some(), "{sign}");
+            let sev = r.unwrap().1;
+            let want = match sign.category() {
+                SignCategory::Emergency | SignCategory::Urgent => Severity::Urgent,
+                SignCategory::Review => Severity::Review,
+                SignCategory::Expected | SignCategory::Routine => Severity::Routine,
+            };
+            assert_eq!(sev, want, "{sign}");
+        }
+    }
+
+    /// One scenario: a treatment, a skin type, inputs, and day-by-day logs
+    /// with the flags each day must raise (reason, severity), in order.
+    struct Scenario {
+        name: &'static str,
+        mm: f64,
+        area: Area,
+        addons: Vec<Addon>,
+        fitzpatrick: i64,
+        inputs: RuleInputs,
+        /// (day, redness, swelling, flaking, sensitivity, signs, expected flags)
+        days: Vec<(i64, [i64; 4], Vec<Sign>, Vec<(Reason, Severity)>)>,
+    }
+
+    fn normal(name: &'static str, mm: f64, area: Area) -> Scenario {
+        let t = tl(mm, area, &[]);
+        Scenario {
+            name,
+            mm,
+            area,
+            addons: vec![],
+            fitzpatrick: 3,
+            inputs: RuleInputs::default(),
+            days: (0..=14)
+                .map(|d| {
+                    let l = on_course(&t, d);
+                    let s = |x: Symptom| i64::from(l.scores.get(x));
+                    (
+                        d,
+                        [
+                            s(Symptom::Redness),
+                            s(Symptom::Swelling),
+                            s(Symptom::Flaking),
+                            s(Symptom::Sensitivity),
+                        ],
+                        vec![],
+                        vec![],
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn scenarios() -> Vec<Scenario> {
+        use Reason as R;
+        use Severity::*;
+        let face = |name, mm, fitzpatrick, days| Scenario {
+            name,
+            mm,
+            area: Area::Face,
+            addons: vec![],
+            fitzpatrick,
+            inputs: RuleInputs::default(),
+            days,
+        };
+        vec![
+            normal("normal 0.5 mm face", 0.5, Area::Face),
+            normal("normal 1.5 mm face", 1.5, Area::Face),
+            normal("normal 2.5 mm face", 2.5, Area::Face),
+            normal("normal 1.0 mm neck", 1.0, Area::Neck),
+            face(
+                "a typical shallow course with its expected signs",
+                0.5,
+                3,
+                vec![
+                    (0, [6, 4, 0, 5], vec![], vec![]),
+                    (1, [4, 3, 1, 3], vec![Sign::Bruising], vec![]),
+                    (2, [2, 1, 2, 1], vec![Sign::PinpointCrusts], vec![]),
+                    (
+                        3,
+                        [1, 0, 3, 1],
+                        vec![Sign::Itching, Sign::PinpointCrusts],
+                        vec![],
+                    ),
+                    (4, [2, 0, 3, 0], vec![Sign::Itching], vec![]),
+                    (5, [1, 0, 2, 1], vec![Sign::Itching, Sign::Bruising], vec![]),
+                    (6, [0, 0, 1, 2], vec![Sign::Itching], vec![]),
+                    (7, [0, 0, 6, 0], vec![], vec![(R::AboveUpperBound, Routine)]),
+                    (10, [0, 0, 0, 0], vec![Sign::Bruising], vec![]),
+                    (
+                        11,
+                        [0, 0, 0, 0],
+                        vec![Sign::Itching],
+                        vec![(R::LingeringExpectedSigns, Routine)],
+                    ),
+                ],
+            ),
+            Scenario {
+                name: "RF leaves micro-crusts on day 2",
+                mm: 1.5,
+                area: Area::Face,
+                addons: vec![Addon::Rf],
+                fitzpatrick: 2,
+                inputs: RuleInputs::default(),
+                days: vec![
+                    (0, [7, 5, 0, 5], vec![], vec![]),
+                    (1, [5, 4, 1, 3], vec![], vec![]),
+                    (
+                        2,
+                        [3, 2, 3, 2],
+                        vec![Sign::PinpointCrusts, Sign::Itching],
+                        vec![],
+                    ),
+                ],
+            },
+            face(
+                "each urgent sign, one a day",
+                1.0,
+                2,
+                vec![
+                    (
+                        0,
+                        [6, 4, 0, 5],
+                        vec![Sign::PersistentBleeding],
+                        vec![(R::PersistentBleeding, Urgent)],
+                    ),
+                    (
+                        1,
+                        [4, 3, 1, 3],
+                        vec![Sign::Hives],
+                        vec![(R::AllergicReaction, Urgent)],
+                    ),
+                    (
+                        2,
+                        [2, 1, 2, 2],
+                        vec![Sign::LipTongueOrEyeSwelling],
+                        vec![(R::EmergencySigns, Urgent)],
+                    ),
+                    (
+                        3,
+                        [1, 1, 3, 1],
+                        vec![Sign::TroubleBreathing],
+                        vec![(R::EmergencySigns, Urgent)],
+                    ),
+                    (
+                        4,
+                        [1, 0, 2, 1],
+                        vec![Sign::Pus, Sign::YellowCrusts],
+                        vec![(R::InfectionSigns, Urgent)],
+                    ),
+                    (
+                        5,
+                        [1, 0, 1, 0],
+                        vec![Sign::Fever, Sign::SpreadingRedness],
+                        vec![(R::InfectionSigns, Urgent)],
+                    ),
+                    (
+                        6,
+                        [0, 0, 0, 0],
+                        vec![Sign::IncreasingPainOrWarmth, Sign::BlistersOrColdSores],
+                        vec![(R::InfectionSigns, Urgent)],
+                    ),
+                ],
+            ),
+            face(
+                "early worsening after a serum",
+                0.5,
+                2,
+                vec![
+                    (0, [3, 2, 0, 3], vec![], vec![]),
+                    (1, [4, 2, 0, 3], vec![], vec![]),
+                    (
+                        2,
+                        [6, 3, 1, 4],
+                        vec![Sign::Itching],
+                        vec![(R::EarlyWorsening, Review)],
+                    ),
+                    (
+                        3,
+                        [7, 4, 1, 6],
+                        vec![Sign::Hives],
+                        vec![
+                            (R::AllergicReaction, Urgent),
+                            (R::Rebound, Urgent),
+                            (R::AboveUpperBound, Urgent),
+                            (R::EarlyWorsening, Review),
+                        ],
+                    ),
+                ],
+            ),
+            face(
+                "deep treatment, swelling 10 on day 1",
+                2.0,
+                2,
+                vec![
+                    (0, [7, 5, 0, 5], vec![], vec![]),
+                    (
+                        1,
+                        [6, 10, 0, 4],
+                        vec![],
+                        vec![(R::EarlyWorsening, Urgent), (R::AboveUpperBound, Urgent)],
+                    ),
+                ],
+            ),
+            face(
+                "the same log at 1.0 mm",
+                1.0,
+                2,
+                vec![(1, [6, 10, 0, 4], vec![], vec![(R::AboveUpperBound, Urgent)])],
+            ),
+            face(
+                "rebound inside the bounds",
+                0.5,
+                2,
+                vec![
+                    (3, [1, 0, 3, 0], vec![], vec![]),
+                    (4, [0, 0, 2, 1], vec![], vec![]),
+                    (5, [0, 0, 1, 2], vec![], vec![]),
+                ],
+            ),
+            face(
+                "rebound outside the bounds (infection)",
+                0.5,
+                2,
+                vec![
+                    (3, [1, 0, 3, 0], vec![], vec![]),
+                    (4, [0, 0, 2, 0], vec![], vec![]),
+                    (
+                        5,
+                        [5, 1, 1, 3],
+                        vec![Sign::IncreasingPainOrWarmth],
+                        vec![
+                            (R::InfectionSigns, Urgent),
+                            (R::Rebound, Urgent),
+                            (R::AboveUpperBound, Review),
+                            (R::PersistingBeyondWindow, Review),
+                        ],
+                    ),
+                ],
+            ),
+            face(
+                "dark patches, type II",
+                1.0,
+                2,
+                vec![(
+                    14,
+                    [0, 0, 0, 0],
+                    vec![Sign::DarkPatches],
+                    vec![(R::DarkPatches, Routine)],
+                )],
+            ),
+            face(
+                "dark patches, type V",
+                1.0,
+                5,
+                vec![(
+                    14,
+                    [0, 0, 0, 0],
+                    vec![Sign::DarkPatches],
+                    vec![(R::DarkPatches, Review)],
+                )],
+            ),
+            face(
+                "late findings",
+                1.5,
+                4,
+                vec![
+                    (
+                        20,
+                        [0, 0, 0, 0],
+                        vec![Sign::RedBumps],
+                        vec![(R::RedBumps, Review)],
+                    ),
+                    (
+                        21,
+                        [0, 0, 0, 0],
+                        vec![Sign::TrackMarks, Sign::WhiteBumps],
+                        vec![(R::TrackMarks, Review), (R::WhiteBumps, Routine)],
+                    ),
+                    (
+                        22,
+                        [0, 0, 0, 0],
+                        vec![Sign::AcneBreakout],
+                        vec![(R::AcneBreakout, Routine)],
+                    ),
+                ],
+            ),
+        ]
+    }
+
+    #[test]
+    fn scenario_table() {
+        for sc in scenarios() {
+            let t = tl(sc.mm, sc.area, &sc.addons);
+            let logs: Vec<DayLog> = sc
+                .days
+                .iter()
+                .map(|(d, s, signs, _)| signed(log(*d, s[0], s[1], s[2], s[3]), signs))
+                .collect();
+            for (i, a) in series(&t, sc.fitzpatrick, &sc.inputs, &logs)
+                .iter()
+                .enumerate()
+            {
+                let (day, _, _, want) = &sc.days[i];
+                assert_eq!(
+                    &reasons(a),
+                    want,
+                    "{}: day {day}: {:#?}",
+                    sc.name,
+                    a.findings
+                );
+                for f in &a.findings {
+                    assert!(
+                        !describe(f.reason, &f.evidence).is_empty(),
+                        "{}: {:?} has words",
+                        sc.name,
+                        f.reason
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn following_the_course_raises_nothing() {
+        for (mm, area, addons) in [
+            (0.25, Area::Scalp, vec![Addon::Peel]),
+            (0.5, Area::Face, vec![]),
+            (1.0, Area::Neck, vec![Addon::Peel, Addon::Rf]),
+            (1.5, Area::Face, vec![Addon::Serum]),
+            (2.5, Area::Face, vec![Addon::Rf]),
+            (3.0, Area::Body, vec![Addon::Prp, Addon::Serum]),
+        ] {
+            let t = tl(mm, area, &addons);
+            let logs: Vec<DayLog> = (0..=14).map(|d| on_course(&t, d)).collect();
+            for (i, a) in series(&t, 5, &no_inputs(), &logs).iter().enumerate() {
+                assert!(
+                    a.findings.is_empty(),
+                    "{mm} {area} day {i}: {:?}",
+                    a.findings
+                );
+                assert!(a.standings.iter().all(|s| s.standing == Standing::Within));
+            }
+        }
+    }
+
+    #[test]
+    fn version_one_bounds_are_capped_too() {
+        let v1: &str = Protocol::shipped_json()[0];
+        let p = Protocol::from_json(v1).unwrap();
+        let t = expected_timeline(&p, DepthMm::parse(2.5).unwrap(), Area::Face, &[]);
+        assert_eq!(t.protocol_version, 1);
+        let a = one(&t, 2, &[], &log(0, 9, 9, 0, 0));
+        assert_eq!(
+            a.finding(Reason::AboveUpperBound).unwrap().severity,
+            Severity::Urgent
+        );
+        assert!(a.standings[0].upper <= 8);
+    }
+
+    #[test]
+    fn describe_speaks_plainly() {
         let t = tl(0.5, Area::Face, &[]);
-        let mut l = log(5, 8, 0, 1, 0);
-        l.signs = vec![Sign::HivesOrItching];
-        let v = serde_json::to_value(assess(&t, fitz(2), &[], &l)).unwrap();
-        assert_eq!(v["findings"][0]["severity"], "urgent");
-        assert_eq!(v["findings"][0]["reason"], "allergic_reaction");
-        assert_eq!(v["findings"][0]["evidence"]["date"], "2024-05-11");
-        assert_eq!(v["findings"][1]["reason"], "above_upper_bound");
-        assert_eq!(v["standings"][0]["standing"], "far_above");
+        let a = one(&t, 2, &[], &log(6, 4, 0, 0, 0));
+        let f = a.finding(Reason::AboveUpperBound).unwrap();
+        assert_eq!(
+            describe(f.reason, &f.evidence),
+            ["Redness 4 on day 6, expected at most 2"]
+        );
+        let a = one(&t, 2, &[], &signed(on_course(&t, 4), &[Sign::Pus]));
+        assert_eq!(
+            describe(Reason::InfectionSigns, &a.findings[0].evidence),
+            ["Pus reported on day 4"]
+        );
+        let a = one(
+            &t,
+            2,
+            &[],
+            &signed(on_course(&t, 4), &[Sign::Pus, Sign::Fever]),
+        );
+        assert_eq!(
+            describe(Reason::InfectionSigns, &a.findings[0].evidence),
+            ["Pus and Fever or chills reported on day 4"]
+        );
+        let hist = [log(3, 1, 0, 3, 0)];
+        let a = one(&t, 2, &hist, &log(5, 0, 4, 1, 0));
+        assert_eq!(
+            describe(
+                Reason::Rebound,
+                &a.finding(Reason::Rebound).unwrap().evidence
+            ),
+            ["Swelling rose to 4 on day 5 from 0 on day 3, expected at most 2"]
+        );
+        let hist = [log(0, 2, 1, 0, 1), log(1, 3, 1, 0, 1)];
+        let a = one(&t, 2, &hist, &log(2, 5, 1, 1, 1));
+        let f = a.finding(Reason::EarlyWorsening).unwrap();
+        assert_eq!(
+            describe(f.reason, &f.evidence),
+            ["Redness rose to 5 on day 2 from 3 on day 1, expected about 2.5"]
+        );
+        let a = one(
+            &t,
+            5,
+            &[],
+            &signed(log(12, 0, 0, 0, 0), &[Sign::DarkPatches]),
+        );
+        assert!(describe(Reason::DarkPatches, &a.findings[0].evidence)[0].contains("type V "));
+        // Old evidence with old codes still reads.
+        let old = json!({"day": 3, "signs": ["pus_or_crust"]});
+        assert_eq!(
+            describe(Reason::InfectionSigns, &old),
+            ["Pus reported on day 3"]
+        );
+        // Unknown shapes: no sentence.
+        assert!(describe(Reason::Rebound, &json!(null)).is_empty());
+        let m = missed_logs(start(), start() + chrono::Duration::days(6), &[start()]).unwrap();
+        assert_eq!(
+            describe(Reason::MissedLogs, &m.evidence),
+            ["No log on days 1–5"]
+        );
+    }
+
+    #[test]
+    fn weight_counts_scores_and_signs() {
+        let t = tl(0.5, Area::Face, &[]);
+        let a = one(&t, 2, &[], &log(6, 4, 3, 0, 0));
+        assert_eq!(a.finding(Reason::AboveUpperBound).unwrap().weight(), 7);
+        let a = one(
+            &t,
+            2,
+            &[],
+            &signed(on_course(&t, 4), &[Sign::Pus, Sign::Fever]),
+        );
+        assert_eq!(a.findings[0].weight(), 20);
+        assert_eq!(weight(&json!(null)), 0);
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

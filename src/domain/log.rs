@@ -106,12 +106,18 @@ pub fn signs_to_text(signs: &[Sign]) -> String {
         .join(",")
 }
 
-/// Stored signs were validated on the way in; unknown ones are skipped.
+/// Stored signs were validated on the way in; codes of the earlier list are
+/// read as what they meant, unknown ones are skipped.
+/// Sorted and unique like a parsed entry's signs.
 pub fn signs_from_text(text: &str) -> Vec<Sign> {
-    text.split(',')
+    let mut signs: Vec<Sign> = text
+        .split(',')
         .filter(|s| !s.is_empty())
-        .filter_map(|s| Sign::parse(s).ok())
-        .collect()
+        .filter_map(Sign::parse_stored)
+        .collect();
+    signs.sort_by_key(|s| s.as_str());
+    signs.dedup();
+    signs
 }
 
 #[cfg(test)]

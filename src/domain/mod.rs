@@ -9,5 +9,6 @@ pub mod log;
 pub mod protocol;
 pub mod reminder;
 pub mod schedule;
+pub mod signs;
 pub mod timeline;
 pub mod treatment;

@@ -12,8 +12,15 @@
 //!   makes the decay after the curve's peak that much longer (0.5 = 50 %
 //!   longer; stretches add up), and `add` adds per-day amounts (they add up).
 //!   The peak day never moves, so e.g. flaking keeps peaking on day 2–4.
-//! - Depth bands are chosen by their inclusive lower edge `from_mm`: the band
-//!   with the largest `from_mm` not above the depth applies.
+//! - Depth changes the curves in one of two ways. Version 2 and later give
+//!   `depth_points`: effects at chosen depths, interpolated linearly between
+//!   the two points around a treatment's depth (scale, stretch and per-day
+//!   additions alike), so 0.59 and 0.6 mm differ by a hundredth of the step
+//!   between points, never by a jump; below the first point the first
+//!   applies, above the last the last. Version 1 gave `depth_bands`, chosen
+//!   by their inclusive lower edge `from_mm` (the band with the largest
+//!   `from_mm` not above the depth applies); stored version-1 protocols keep
+//!   working unchanged, so treatments registered under them keep their course.
 //! - The expected window ends on the last day on which expected redness or
 //!   swelling is at least `window_threshold`.
 
@@ -74,8 +81,13 @@ pub struct Curve {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Adjustments {
-    /// Sorted by `from_mm`, the first starting at 0.25 mm (the shallowest depth).
+    /// Sorted by `from_mm`, the first starting at 0.25 mm (the shallowest
+    /// depth). Version-1 protocols; exactly one of bands and points is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depth_bands: Vec<DepthBand>,
+    /// Sorted by `at_mm`; effects are interpolated between neighbours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depth_points: Vec<DepthPoint>,
     /// Areas not listed are treated like the reference.
     #[serde(default)]
     pub areas: Vec<AreaAdjustment>,
@@ -90,6 +102,15 @@ pub struct DepthBand {
     pub name: String,
     /// Inclusive lower edge in mm; the band runs up to the next band's edge.
     pub from_mm: f64,
+    #[serde(default)]
+    pub effects: Effects,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepthPoint {
+    /// The depth these effects describe exactly.
+    pub at_mm: f64,
     #[serde(default)]
     pub effects: Effects,
 }
@@ -163,9 +184,12 @@ impl AddCurve {
 }
 
 const DEFAULT_JSON: &str = include_str!("default_protocol.json");
+/// The first shipped version (depth bands), kept so databases seeded with it
+/// and treatments registered under it keep their course.
+const V1_JSON: &str = include_str!("default_protocol_v1.json");
 
 impl Protocol {
-    /// The shipped microneedling protocol.
+    /// The shipped microneedling protocol (the newest version).
     pub fn default_microneedling() -> Protocol {
         Protocol::from_json(DEFAULT_JSON).expect("shipped default protocol is valid")
     }
@@ -173,6 +197,11 @@ impl Protocol {
     /// The shipped protocol as JSON text, e.g. for a seed.
     pub fn default_json() -> &'static str {
         DEFAULT_JSON
+    }
+
+    /// Every shipped version as JSON text, oldest first (for the seed).
+    pub fn shipped_json() -> [&'static str; 2] {
+        [V1_JSON, DEFAULT_JSON]
     }
 
     pub fn from_json(text: &str) -> Result<Protocol, String> {
@@ -195,6 +224,29 @@ impl Protocol {
             .rev()
             .find(|b| b.from_mm <= depth.get())
             .or(bands.first())
+    }
+
+    /// The depth's effects: interpolated between depth points, or the
+    /// band's (version 1).
+    pub fn depth_effects(&self, depth: DepthMm) -> Effects {
+        let points = &self.adjustments.depth_points;
+        if points.is_empty() {
+            return self
+                .depth_band(depth)
+                .map(|b| b.effects.clone())
+                .unwrap_or_default();
+        }
+        let mm = depth.get();
+        let upper = points.iter().position(|p| p.at_mm >= mm);
+        match upper {
+            None => points[points.len() - 1].effects.clone(),
+            Some(0) => points[0].effects.clone(),
+            Some(i) => {
+                let (a, b) = (&points[i - 1], &points[i]);
+                let t = ((mm - a.at_mm) / (b.at_mm - a.at_mm)) as f32;
+                interpolate(&a.effects, &b.effects, t)
+            }
+        }
     }
 
     pub fn area_effects(&self, area: Area) -> Option<&Effects> {
@@ -260,8 +312,27 @@ impl Protocol {
             }
         }
         let bands = &self.adjustments.depth_bands;
-        if bands.is_empty() {
-            return Err("at least one depth band is needed".into());
+        let points = &self.adjustments.depth_points;
+        if bands.is_empty() == points.is_empty() {
+            return Err(
+                "give either depth_points (interpolated) or depth_bands (version 1), not both and not neither"
+                    .into(),
+            );
+        }
+        for p in points {
+            if !p.at_mm.is_finite() || !(DepthMm::MIN..=DepthMm::MAX).contains(&p.at_mm) {
+                return Err(format!("depth point at {} mm is outside 0.25–3.0", p.at_mm));
+            }
+            check_effects(&format!("depth point {} mm", p.at_mm), &p.effects, days)?;
+        }
+        // All points are finite here, so `>=` is a total comparison.
+        for w in points.windows(2) {
+            if w[0].at_mm >= w[1].at_mm {
+                return Err(format!(
+                    "depth points must be sorted by at_mm without repeats ({} then {})",
+                    w[0].at_mm, w[1].at_mm
+                ));
+            }
         }
         for b in bands {
             if !b.from_mm.is_finite() || b.from_mm > DepthMm::MAX {
@@ -272,7 +343,7 @@ impl Protocol {
             }
             check_effects(&format!("depth band {}", b.name), &b.effects, days)?;
         }
-        if bands[0].from_mm > DepthMm::MIN {
+        if bands.first().is_some_and(|b| b.from_mm > DepthMm::MIN) {
             return Err(format!(
                 "the first depth band must start at {} mm or below",
                 DepthMm::MIN
@@ -304,6 +375,50 @@ impl Protocol {
         }
         Ok(())
     }
+}
+
+fn lerp(a: f32, b: f32, t: f32) -> f32 {
+    a + (b - a) * t
+}
+
+/// Effects a fraction `t` (0..=1) of the way from `a` to `b`; a symptom
+/// missing on one side counts as unchanged there (scale 1, no stretch, no
+/// addition).
+fn interpolate(a: &Effects, b: &Effects, t: f32) -> Effects {
+    let none = SymptomEffect::default();
+    let symptoms: std::collections::BTreeSet<Symptom> = a.keys().chain(b.keys()).copied().collect();
+    symptoms
+        .into_iter()
+        .map(|s| {
+            let (x, y) = (a.get(&s).unwrap_or(&none), b.get(&s).unwrap_or(&none));
+            let add = match (&x.add, &y.add) {
+                (None, None) => None,
+                (xa, ya) => {
+                    let empty = AddCurve {
+                        expected: vec![],
+                        upper: vec![],
+                    };
+                    let (xa, ya) = (xa.as_ref().unwrap_or(&empty), ya.as_ref().unwrap_or(&empty));
+                    let n = |c: &AddCurve| c.expected.len().max(c.upper.len());
+                    let days = n(xa).max(n(ya));
+                    Some(AddCurve {
+                        expected: (0..days)
+                            .map(|d| lerp(xa.expected_at(d), ya.expected_at(d), t))
+                            .collect(),
+                        upper: (0..days)
+                            .map(|d| lerp(xa.upper_at(d), ya.upper_at(d), t))
+                            .collect(),
+                    })
+                }
+            };
+            let effect = SymptomEffect {
+                scale: lerp(x.scale, y.scale, t),
+                tail_stretch: lerp(x.tail_stretch, y.tail_stretch, t),
+                add,
+            };
+            (s, effect)
+        })
+        .collect()
 }
 
 fn check_effects(owner: &str, effects: &Effects, days: usize) -> Result<(), String> {
@@ -354,6 +469,10 @@ mod tests {
         serde_json::from_str(DEFAULT_JSON).unwrap()
     }
 
+    fn v1_value() -> serde_json::Value {
+        serde_json::from_str(V1_JSON).unwrap()
+    }
+
     fn check(v: &serde_json::Value) -> Result<Protocol, String> {
         Protocol::from_json(&v.to_string())
     }
@@ -361,16 +480,80 @@ mod tests {
     #[test]
     fn default_protocol_loads() {
         let p = Protocol::default_microneedling();
-        assert_eq!(p.version, 1);
+        assert_eq!(p.version, 2);
         assert_eq!(p.horizon_days, 14);
-        assert_eq!(p.adjustments.depth_bands.len(), 3);
+        assert!(p.adjustments.depth_bands.is_empty());
+        assert_eq!(p.adjustments.depth_points.len(), 5);
         // Round trip through JSON keeps it identical.
         assert_eq!(Protocol::from_json(&p.to_json()).unwrap(), p);
+        // Version 1 still loads, with its bands.
+        let v1 = Protocol::from_json(V1_JSON).unwrap();
+        assert_eq!((v1.name.as_str(), v1.version), (p.name.as_str(), 1));
+        assert_eq!(v1.adjustments.depth_bands.len(), 3);
+        assert_eq!(Protocol::from_json(&v1.to_json()).unwrap(), v1);
+        assert_eq!(Protocol::shipped_json()[1], Protocol::default_json());
+    }
+
+    #[test]
+    fn depth_points_interpolate_without_steps() {
+        let p = Protocol::default_microneedling();
+        let scale = |mm: f64| {
+            p.depth_effects(DepthMm::parse(mm).unwrap())
+                .get(&Symptom::Redness)
+                .map(|e| e.scale)
+                .unwrap_or(1.0)
+        };
+        // Exactly at a point, that point's effects.
+        assert_eq!(scale(0.5), 1.0);
+        assert_eq!(scale(1.0), 1.15);
+        assert_eq!(scale(2.0), 1.25);
+        // Half way between 1.0 and 2.0.
+        assert!((scale(1.5) - 1.2).abs() < 1e-6);
+        // Below the first and above the last point: clamped.
+        assert_eq!(scale(0.25), 1.0);
+        assert_eq!(scale(3.0), 1.3);
+        // 0.59 and 0.6 mm differ by a sliver, not a band's jump.
+        assert!((scale(0.6) - scale(0.59)).abs() < 0.01);
+        // Monotonic in depth, step by step.
+        let mut prev = 0.0;
+        for i in 25..=300 {
+            let s = scale(f64::from(i) / 100.0);
+            assert!(s >= prev - 1e-6, "{i}");
+            prev = s;
+        }
+        // Per-day additions interpolate too; a side without the symptom is "no change".
+        let mut v = default_value();
+        v["adjustments"]["depth_points"][4]["effects"]["swelling"]["add"] =
+            serde_json::json!({"expected": [2.0], "upper": [2.0]});
+        let p = check(&v).unwrap();
+        let e = p.depth_effects(DepthMm::parse(2.5).unwrap());
+        let add = e[&Symptom::Swelling].add.as_ref().unwrap();
+        assert!((add.expected_at(0) - 1.0).abs() < 1e-6);
+        assert_eq!(add.expected_at(1), 0.0);
+    }
+
+    #[test]
+    fn rejects_bad_depth_points() {
+        let mut v = default_value();
+        v["adjustments"]["depth_points"][2]["at_mm"] = 0.4.into();
+        assert!(check(&v).unwrap_err().contains("sorted"));
+        let mut v = default_value();
+        v["adjustments"]["depth_points"][4]["at_mm"] = 3.5.into();
+        assert!(check(&v).is_err());
+        let mut v = default_value();
+        v["adjustments"]["depth_points"] = serde_json::json!([]);
+        assert!(check(&v).unwrap_err().contains("either"));
+        let mut v = default_value();
+        v["adjustments"]["depth_bands"] = v1_value()["adjustments"]["depth_bands"].clone();
+        assert!(check(&v).unwrap_err().contains("not both"));
+        let mut v = default_value();
+        v["adjustments"]["depth_points"][3]["effects"]["redness"]["scale"] = 9.into();
+        assert!(check(&v).is_err());
     }
 
     #[test]
     fn depth_band_edges() {
-        let p = Protocol::default_microneedling();
+        let p = Protocol::from_json(V1_JSON).unwrap();
         let band = |mm: f64| {
             p.depth_band(DepthMm::parse(mm).unwrap())
                 .unwrap()
@@ -441,19 +624,19 @@ mod tests {
 
     #[test]
     fn rejects_bad_bands_and_effects() {
-        let mut v = default_value();
+        let mut v = v1_value();
         v["adjustments"]["depth_bands"][0]["from_mm"] = 0.3.into();
         assert!(check(&v).is_err(), "first band must cover 0.25");
-        let mut v = default_value();
+        let mut v = v1_value();
         v["adjustments"]["depth_bands"][2]["from_mm"] = 0.6.into();
         assert!(check(&v).is_err(), "bands must ascend");
-        let mut v = default_value();
+        let mut v = v1_value();
         v["adjustments"]["depth_bands"] = serde_json::json!([]);
         assert!(check(&v).is_err());
-        let mut v = default_value();
+        let mut v = v1_value();
         v["adjustments"]["depth_bands"][1]["effects"]["redness"]["scale"] = 0.into();
         assert!(check(&v).is_err());
-        let mut v = default_value();
+        let mut v = v1_value();
         v["adjustments"]["depth_bands"][1]["effects"]["redness"]["tail_stretch"] = (-0.9).into();
         assert!(check(&v).is_err());
         let mut v = default_value();

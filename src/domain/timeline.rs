@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::assessment::highest_bound;
 use crate::domain::protocol::{Curve, Effects, Protocol};
 use crate::domain::treatment::{Addon, Area, DepthMm, Symptom};
 
@@ -111,7 +112,8 @@ fn peak_day(expected: &[f32]) -> usize {
     best
 }
 
-fn derive_curve(base: &Curve, c: &Combined, days: usize) -> Vec<Expectation> {
+/// `cap`: the highest expected score and upper bound the curve may reach.
+fn derive_curve(base: &Curve, c: &Combined, days: usize, cap: f64) -> Vec<Expectation> {
     let expected: Vec<f64> = base.expected.iter().map(|&v| f64::from(v)).collect();
     let upper: Vec<f64> = base.upper.iter().map(|&v| f64::from(v)).collect();
     let peak = peak_day(&base.expected) as f64;
@@ -129,8 +131,8 @@ fn derive_curve(base: &Curve, c: &Combined, days: usize) -> Vec<Expectation> {
             // Scaling raises the bound by as much as the expectation, so the
             // base margin (upper - expected) is kept rather than multiplied.
             let u = sample(&upper, x) + plain * (c.scale - 1.0) + c.add_upper[d];
-            let e = ((e.clamp(0.0, 10.0) * 10.0).round() / 10.0) as f32;
-            let u = u.clamp(0.0, 10.0).round() as u8;
+            let e = ((e.clamp(0.0, cap) * 10.0).round() / 10.0) as f32;
+            let u = u.clamp(0.0, cap).round() as u8;
             // A log of the rounded expectation must always be within bounds;
             // the tolerance keeps float noise (2.0000001) from raising it.
             let u = u.max((f64::from(e) - 1e-6).ceil() as u8);
@@ -152,8 +154,8 @@ pub fn expected_timeline(
     addons: &[Addon],
 ) -> Timeline {
     let days = protocol.horizon_days as usize + 1;
-    let mut effects: Vec<&Effects> = Vec::new();
-    effects.extend(protocol.depth_band(depth).map(|b| &b.effects));
+    let depth_effects = protocol.depth_effects(depth);
+    let mut effects: Vec<&Effects> = vec![&depth_effects];
     effects.extend(protocol.area_effects(area));
     let mut seen: Vec<Addon> = Vec::new();
     for &a in addons {
@@ -167,7 +169,7 @@ pub fn expected_timeline(
     // Indexed like Symptom::ALL; each curve has exactly `days` entries.
     let curves = Symptom::ALL.map(|s| {
         let c = combine(&effects, s, days);
-        derive_curve(protocol.base.get(s), &c, days)
+        derive_curve(protocol.base.get(s), &c, days, f64::from(highest_bound(s)))
     });
     let out: Vec<TimelineDay> = (0..days)
         .map(|d| TimelineDay {
@@ -246,7 +248,7 @@ mod tests {
     fn shallow_face_follows_the_published_course() {
         let t = tl(0.5, Area::Face, &[]);
         assert!(expected(&t, Symptom::Redness, 0) >= 5.0);
-        assert!(expected(&t, Symptom::Redness, 1) >= 5.0);
+        assert!(expected(&t, Symptom::Redness, 1) >= 4.0);
         assert!(expected(&t, Symptom::Redness, 3) <= 1.0);
         assert!(expected(&t, Symptom::Swelling, 3) <= 1.0);
         assert_eq!(t.window_days, 3);
@@ -425,12 +427,45 @@ mod tests {
         let t = tl(0.5, Area::Face, &[]);
         let v = serde_json::to_value(&t).unwrap();
         assert_eq!(v["window_days"], 3);
-        assert_eq!(v["protocol_version"], 1);
+        assert_eq!(v["protocol_version"], 2);
         assert_eq!(v["days"][0]["day"], 0);
-        assert_eq!(v["days"][0]["redness"]["expected"], 6.5);
-        assert_eq!(v["days"][0]["redness"]["upper"], 9);
+        assert_eq!(v["days"][0]["redness"]["expected"], 6.0);
+        assert_eq!(v["days"][0]["redness"]["upper"], 8);
         let back: Timeline = serde_json::from_value(v).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn no_step_between_depths() {
+        // 0.01 mm deeper never changes an expected score by more than 0.2
+        // or a bound by more than 1 (rounding), for any area and add-on.
+        for area in Area::ALL {
+            for addons in addon_sets() {
+                let mut prev = tl(0.25, area, &addons);
+                for i in 26..=300 {
+                    let t = tl(f64::from(i) / 100.0, area, &addons);
+                    for (a, b) in prev.days.iter().zip(&t.days) {
+                        for s in Symptom::ALL {
+                            let (x, y) = (a.get(s), b.get(s));
+                            assert!((x.expected - y.expected).abs() <= 0.2, "{i} {area} {s}");
+                            assert!(x.upper.abs_diff(y.upper) <= 1, "{i} {area} {s}");
+                        }
+                    }
+                    prev = t;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn redness_and_swelling_bounds_stop_at_eight() {
+        for (name, t) in all_timelines() {
+            for d in &t.days {
+                for s in [Symptom::Redness, Symptom::Swelling] {
+                    assert!(d.get(s).upper <= 8, "{name} {s} day {}", d.day);
+                }
+            }
+        }
     }
 
     #[test]
@@ -447,12 +482,12 @@ mod tests {
     #[test]
     fn a_tuned_protocol_changes_the_timeline() {
         let mut v: serde_json::Value = serde_json::from_str(Protocol::default_json()).unwrap();
-        v["version"] = 2.into();
-        v["adjustments"]["depth_bands"][0]["effects"] =
+        v["version"] = 3.into();
+        v["adjustments"]["depth_points"][1]["effects"] =
             serde_json::json!({"redness": {"tail_stretch": 1.0}});
         let p = Protocol::from_json(&v.to_string()).unwrap();
         let t = expected_timeline(&p, DepthMm::parse(0.5).unwrap(), Area::Face, &[]);
-        assert_eq!(t.protocol_version, 2);
+        assert_eq!(t.protocol_version, 3);
         assert!(t.window_days > 3);
     }
 }

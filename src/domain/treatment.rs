@@ -280,62 +280,8 @@ impl From<Score> for u8 {
     }
 }
 
-/// Warning signs a patient can tick on a daily log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sign {
-    PusOrCrust,
-    Fever,
-    SpreadingRedness,
-    IncreasingPainOrWarmth,
-    BlistersOrColdSores,
-    HivesOrItching,
-    DarkPatches,
-    WhiteBumps,
-    PersistentBleeding,
-}
-
-impl Sign {
-    pub const ALL: [Sign; 9] = [
-        Sign::PusOrCrust,
-        Sign::Fever,
-        Sign::SpreadingRedness,
-        Sign::IncreasingPainOrWarmth,
-        Sign::BlistersOrColdSores,
-        Sign::HivesOrItching,
-        Sign::DarkPatches,
-        Sign::WhiteBumps,
-        Sign::PersistentBleeding,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Sign::PusOrCrust => "pus_or_crust",
-            Sign::Fever => "fever",
-            Sign::SpreadingRedness => "spreading_redness",
-            Sign::IncreasingPainOrWarmth => "increasing_pain_or_warmth",
-            Sign::BlistersOrColdSores => "blisters_or_cold_sores",
-            Sign::HivesOrItching => "hives_or_itching",
-            Sign::DarkPatches => "dark_patches",
-            Sign::WhiteBumps => "white_bumps",
-            Sign::PersistentBleeding => "persistent_bleeding",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|x| x.as_str() == t)
-            .ok_or_else(|| one_of("warning sign", &Self::ALL.map(|x| x.as_str()), s))
-    }
-}
-
-impl fmt::Display for Sign {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Warning signs live in their own table (`domain::signs`).
+pub use crate::domain::signs::Sign;
 
 /// One day's four scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -471,13 +417,7 @@ mod tests {
     }
 
     #[test]
-    fn signs_round_trip() {
-        assert_eq!(Sign::ALL.len(), 9);
-        for s in Sign::ALL {
-            assert_eq!(Sign::parse(s.as_str()), Ok(s));
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
-        }
-        assert!(Sign::parse("rash").is_err());
+    fn symptoms_round_trip() {
         for s in Symptom::ALL {
             assert_eq!(Symptom::parse(s.as_str()), Ok(s));
         }

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use super::Scope;
 use crate::db::schema::{accounts as a, flag_events as fe, flags as f};
 use crate::db::{now_ms, DbConn, PatientWrite};
-use crate::domain::assessment::{Finding, Severity};
+use serde_json::{json, Value};
+
+use crate::domain::assessment::{weight, Finding, Severity};
 use crate::per_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -23,6 +25,12 @@ pub struct Flag {
     pub opened_at: i64,
     pub updated_at: i64,
     pub seq: i64,
+    /// Evidence of the day the flag opened, with that day's `severity`.
+    pub opened_evidence: String,
+    /// Evidence of its worst day so far, with that day's `severity`.
+    pub worst_evidence: String,
+    /// JSON array of the days that added to it: `{day, date, severity, weight}`.
+    pub evidence_days: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -42,15 +50,93 @@ pub struct Raise<'a> {
     pub finding: &'a Finding,
 }
 
-/// A flag after [`raise`], and whether it is new or its severity just rose,
-/// which is when clinicians may be alerted (the clinic's settings decide).
-pub struct Raised {
-    pub flag: Flag,
-    pub rose: bool,
+/// What [`raise`] did to the treatment's flag for the finding's reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A new flag (there was no active one for the reason).
+    Opened,
+    /// An open flag got evidence of a higher severity.
+    Raised { from: Severity },
+    /// An acknowledged flag got evidence of a higher severity, or a new
+    /// urgent finding: it is open again.
+    Reopened { from: Severity },
+    /// New evidence of the same or a lower severity.
+    Added,
+    /// The same evidence again (a log saved twice).
+    Unchanged,
 }
 
-/// Raises a flag for a finding, or updates the treatment's active flag for
-/// the same reason with the new evidence (keeping the higher severity).
+/// The actor of flag events written by the rules rather than a person.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// A flag after [`raise`], and what happened to it.
+pub struct Raised {
+    pub flag: Flag,
+    pub change: Change,
+}
+
+fn severity_of(flag: &Flag) -> Severity {
+    Severity::from_rank(i64::from(flag.severity_rank)).unwrap_or(Severity::Review)
+}
+
+/// Evidence with its severity beside it, as kept for the opening and worst days.
+fn keyed(finding: &Finding) -> String {
+    let mut v = finding.evidence.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.insert("severity".into(), json!(finding.severity));
+    }
+    v.to_string()
+}
+
+fn day_entry(finding: &Finding) -> Value {
+    json!({
+        "day": finding.evidence.get("day").cloned().unwrap_or(Value::Null),
+        "date": finding.evidence.get("date").or(finding.evidence.get("today")).cloned().unwrap_or(Value::Null),
+        "severity": finding.severity,
+        "weight": finding.weight(),
+    })
+}
+
+/// The days that added to a flag, with this finding's day added or replaced.
+fn days_with(existing: &Flag, finding: &Finding) -> String {
+    let mut days: Vec<Value> = serde_json::from_str(&existing.evidence_days).unwrap_or_default();
+    if days.is_empty() {
+        // A flag from before the list was kept: its latest day stands for it.
+        let ev: Value = serde_json::from_str(&existing.evidence).unwrap_or(Value::Null);
+        days.push(json!({
+            "day": ev.get("day").cloned().unwrap_or(Value::Null),
+            "date": ev.get("date").or(ev.get("today")).cloned().unwrap_or(Value::Null),
+            "severity": existing.severity,
+            "weight": weight(&ev),
+        }));
+    }
+    let entry = day_entry(finding);
+    match days.iter_mut().find(|d| d["day"] == entry["day"]) {
+        Some(slot) => *slot = entry,
+        None => days.push(entry),
+    }
+    days.sort_by_key(|d| d["day"].as_i64().unwrap_or(i64::MIN));
+    Value::Array(days).to_string()
+}
+
+/// Whether `finding` is worse than the stored worst day: more severe, or as
+/// severe with heavier evidence.
+fn worse_than_worst(existing: &Flag, finding: &Finding) -> bool {
+    let worst: Value = serde_json::from_str(&existing.worst_evidence).unwrap_or(Value::Null);
+    let worst_severity = worst["severity"]
+        .as_str()
+        .and_then(|s| Severity::parse(s).ok())
+        .unwrap_or_else(|| severity_of(existing));
+    (finding.severity, std::cmp::Reverse(finding.weight()))
+        < (worst_severity, std::cmp::Reverse(weight(&worst)))
+}
+
+/// Raises a flag for a finding, or adds the evidence to the treatment's
+/// active flag for the same reason: the latest evidence replaces
+/// `evidence`, the opening day's stays, the worst day's is replaced only by
+/// a worse one, and the day joins `evidence_days`. Evidence of a higher
+/// severity raises the flag; that, or any new urgent finding, reopens an
+/// acknowledged flag. Raises and reopens are written to the flag's history.
 pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> {
     let reason = r.finding.reason.as_str();
     let now = now_ms();
@@ -59,38 +145,87 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
     // unique index turns our insert into a no-op and we update theirs.
     for _ in 0..2 {
         if let Some(existing) = active(w.conn(), r.treatment_id, reason)? {
-            let severity = if existing.severity_rank <= r.finding.severity.rank() as i32 {
-                Severity::from_rank(existing.severity_rank as i64).unwrap_or(r.finding.severity)
+            let from = severity_of(&existing);
+            let new = r.finding.severity;
+            let higher = new < from;
+            let severity = new.min(from);
+            let fresh = existing.evidence != evidence;
+            let reopen =
+                existing.status == "acknowledged" && fresh && (higher || new == Severity::Urgent);
+            let change = if !fresh && !higher {
+                Change::Unchanged
+            } else if reopen {
+                Change::Reopened { from }
+            } else if higher {
+                Change::Raised { from }
             } else {
-                r.finding.severity
+                Change::Added
             };
-            let rose = (severity.rank() as i32) < existing.severity_rank;
-            if existing.evidence == evidence && existing.severity == severity.as_str() {
+            if change == Change::Unchanged {
                 return Ok(Raised {
                     flag: existing,
-                    rose,
+                    change,
                 });
             }
+            let worst = if worse_than_worst(&existing, r.finding) {
+                keyed(r.finding)
+            } else {
+                existing.worst_evidence.clone()
+            };
+            let days = days_with(&existing, r.finding);
+            let status = if reopen {
+                "open"
+            } else {
+                existing.status.as_str()
+            };
             let seq = w.stamp()?;
             let conn = w.conn();
             diesel::update(f::table.find(&existing.id))
                 .set((
                     f::evidence.eq(&evidence),
+                    f::worst_evidence.eq(&worst),
+                    f::evidence_days.eq(&days),
                     f::severity.eq(severity.as_str()),
                     f::severity_rank.eq(severity.rank() as i32),
+                    f::status.eq(status),
                     f::updated_at.eq(now),
                     f::seq.eq(seq),
                 ))
                 .execute(conn)?;
+            if let Change::Raised { .. } | Change::Reopened { .. } = change {
+                let action = if reopen { "reopened" } else { "raised" };
+                let day = r
+                    .finding
+                    .evidence
+                    .get("day")
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                diesel::insert_into(fe::table)
+                    .values((
+                        fe::id.eq(super::new_id()),
+                        fe::flag_id.eq(&existing.id),
+                        fe::actor_id.eq(SYSTEM_ACTOR),
+                        fe::action.eq(action),
+                        fe::note.eq(if from == severity {
+                            format!("new {} evidence on day {day}", severity.as_str())
+                        } else {
+                            format!("{} to {} on day {day}", from.as_str(), severity.as_str())
+                        }),
+                        fe::at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
             let flag = f::table
                 .find(&existing.id)
                 .select(Flag::as_select())
                 .first(conn)?;
-            return Ok(Raised { flag, rose });
+            return Ok(Raised { flag, change });
         }
         let id = super::new_id();
         let seq = w.stamp()?;
         let (conn, patient_id) = w.split();
+        let kept = keyed(r.finding);
+        let days = Value::Array(vec![day_entry(r.finding)]).to_string();
         let inserted = per_backend!(conn, |c| diesel::insert_into(f::table)
             .values((
                 f::id.eq(&id),
@@ -102,6 +237,9 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
                 f::severity_rank.eq(r.finding.severity.rank() as i32),
                 f::status.eq("open"),
                 f::evidence.eq(&evidence),
+                f::opened_evidence.eq(&kept),
+                f::worst_evidence.eq(&kept),
+                f::evidence_days.eq(&days),
                 f::opened_at.eq(now),
                 f::updated_at.eq(now),
                 f::seq.eq(seq),
@@ -110,7 +248,10 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
             .execute(c))?;
         if inserted == 1 {
             let flag: Flag = f::table.find(&id).select(Flag::as_select()).first(conn)?;
-            return Ok(Raised { flag, rose: true });
+            return Ok(Raised {
+                flag,
+                change: Change::Opened,
+            });
         }
     }
     Err(super::impossible("flag upsert did not converge"))

@@ -96,3 +96,14 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Treatment> {
         .select(Treatment::as_select())
         .get_result(conn)
 }
+
+/// Marks a treatment changed for sync, so its derived rows (timeline and
+/// care data) go down again.
+pub fn touch(w: &mut PatientWrite<'_, '_>, id: &str) -> QueryResult<()> {
+    let seq = w.stamp()?;
+    let (conn, owner) = w.split();
+    diesel::update(t::table.find(id).filter(t::patient_id.eq(owner)))
+        .set(t::seq.eq(seq))
+        .execute(conn)?;
+    Ok(())
+}
