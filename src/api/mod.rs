@@ -11,6 +11,7 @@ pub mod patients;
 pub mod protocols;
 pub mod push;
 pub mod reminders;
+pub mod signs;
 pub mod staff;
 pub mod sync;
 pub mod treatments;
@@ -84,6 +85,7 @@ routes! {
     GET "/v1/me/preferences" => reminders::get_preferences,
     PATCH "/v1/me/preferences" => reminders::patch_preferences,
     POST "/v1/reminders/{id}/done" => reminders::done,
+    GET "/v1/signs" => signs::list,
     GET "/v1/protocols/current" => protocols::current,
     POST "/v1/protocols" => protocols::create,
     GET "/v1/sync" => sync::pull,

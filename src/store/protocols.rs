@@ -15,21 +15,25 @@ fn default_id(protocol: &Protocol) -> String {
     format!("default:{}:v{}", protocol.name, protocol.version)
 }
 
-/// Stores the shipped default protocol version if it is not there yet.
+/// Stores every shipped default protocol version that is not there yet.
+/// New treatments start with the newest; a treatment keeps the version it
+/// was registered with, so older versions stay.
 pub fn seed_default(conn: &mut DbConn) -> QueryResult<()> {
-    let protocol = Protocol::default_microneedling();
-    let id = default_id(&protocol);
-    let definition = Protocol::default_json();
-    per_backend!(conn, |c| diesel::insert_into(p::table)
-        .values((
-            p::id.eq(&id),
-            p::name.eq(&protocol.name),
-            p::version.eq(protocol.version as i32),
-            p::definition.eq(definition),
-            p::created_at.eq(now_ms()),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
+    for definition in Protocol::shipped_json() {
+        let protocol = Protocol::from_json(definition)
+            .map_err(|e| super::corrupt("shipped protocol", e))?;
+        let id = default_id(&protocol);
+        per_backend!(conn, |c| diesel::insert_into(p::table)
+            .values((
+                p::id.eq(&id),
+                p::name.eq(&protocol.name),
+                p::version.eq(protocol.version as i32),
+                p::definition.eq(definition),
+                p::created_at.eq(now_ms()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
     Ok(())
 }
 
