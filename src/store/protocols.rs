@@ -20,8 +20,8 @@ fn default_id(protocol: &Protocol) -> String {
 /// was registered with, so older versions stay.
 pub fn seed_default(conn: &mut DbConn) -> QueryResult<()> {
     for definition in Protocol::shipped_json() {
-        let protocol = Protocol::from_json(definition)
-            .map_err(|e| super::corrupt("shipped protocol", e))?;
+        let protocol =
+            Protocol::from_json(definition).map_err(|e| super::corrupt("shipped protocol", e))?;
         let id = default_id(&protocol);
         per_backend!(conn, |c| diesel::insert_into(p::table)
             .values((

@@ -269,7 +269,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
             ),
             Some(&access),
             &json!({"redness": 9, "swelling": 8, "flaking": 2, "sensitivity": 7,
-                    "signs": ["fever", "hives_or_itching"], "note": note}),
+                    "signs": ["fever", "hives"], "note": note}),
         )
         .await;
     assert_eq!(res.status(), 201);

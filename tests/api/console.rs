@@ -87,7 +87,7 @@ impl Clinic {
                 ),
                 Some(patient_token),
                 &json!({"redness": 4, "swelling": 2, "flaking": 1, "sensitivity": 3,
-                        "signs": ["pus_or_crust"], "note": "yellow crust on the cheek"}),
+                        "signs": ["pus"], "note": "yellow crust on the cheek"}),
             )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);

@@ -22,4 +22,5 @@ mod schema_parity;
 mod smtp_receiver;
 mod sync;
 mod sync_devices;
+mod triage;
 mod webhook_receiver;

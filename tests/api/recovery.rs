@@ -178,10 +178,10 @@ async fn redness_far_above_on_day_5_is_flagged_urgent_for_this_clinic_only(backe
 
 async fn infection_signs_are_urgent_and_top_the_queue(backend: Backend) {
     let s = Scenario::new(backend, 1.0, 3).await;
-    // A review-level flag first (dark patches, Fitzpatrick II)...
-    let res = s.put_log(1, json!({"redness": 5, "swelling": 3, "flaking": 0, "sensitivity": 4, "signs": ["dark_patches"]})).await;
+    // A review-level flag first (red bumps)...
+    let res = s.put_log(1, json!({"redness": 5, "swelling": 3, "flaking": 0, "sensitivity": 4, "signs": ["red_bumps"]})).await;
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["assessment"]["flags"][0]["reason"], "dark_patches");
+    assert_eq!(body["assessment"]["flags"][0]["reason"], "red_bumps");
     assert_eq!(body["assessment"]["flags"][0]["severity"], "review");
     // ...then pus on a later day: urgent, and first in the queue although newer.
     let res = s.put_log(2, json!({"redness": 4, "swelling": 2, "flaking": 2, "sensitivity": 3, "signs": ["pus_or_crust"]})).await;
@@ -199,7 +199,7 @@ async fn infection_signs_are_urgent_and_top_the_queue(backend: Backend) {
         .map(|f| f["reason"].as_str().unwrap())
         .collect();
     assert_eq!(reasons.first(), Some(&"infection_signs"));
-    assert!(reasons.contains(&"dark_patches"));
+    assert!(reasons.contains(&"red_bumps"));
 }
 
 async fn one_active_flag_per_reason_is_updated_by_later_evidence(backend: Backend) {

@@ -146,13 +146,7 @@ async fn pushed_logs_are_validated_assessed_and_flagged_like_put(backend: Backen
         tok,
         t,
         logs_changes(
-            vec![log(
-                "dev1log0000000001",
-                s.treatment_id(),
-                &d1,
-                5,
-                &["pus_or_crust"],
-            )],
+            vec![log("dev1log0000000001", s.treatment_id(), &d1, 5, &["pus"])],
             vec![],
             vec![],
         ),
@@ -165,7 +159,7 @@ async fn pushed_logs_are_validated_assessed_and_flagged_like_put(backend: Backen
     let logs = server_logs(&s).await;
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0]["id"], "dev1log0000000001");
-    assert_eq!(logs[0]["signs"], json!(["pus_or_crust"]));
+    assert_eq!(logs[0]["signs"], json!(["pus"]));
 
     // All or nothing: one bad record refuses the whole push, naming table, id and field.
     let d2 = s.date(2).to_string();

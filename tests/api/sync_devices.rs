@@ -287,7 +287,7 @@ async fn every_synced_write_reaches_a_second_device(backend: Backend) {
     // 4a. PUT /v1/treatments/{id}/logs/{date} with pus: an urgent infection flag.
     let res = put_log(
         &d0,
-        json!({"redness": 4, "swelling": 2, "flaking": 1, "sensitivity": 3, "signs": ["pus_or_crust"]}),
+        json!({"redness": 4, "swelling": 2, "flaking": 1, "sensitivity": 3, "signs": ["pus"]}),
     )
     .await;
     assert_eq!(res.status(), 201);
@@ -319,7 +319,7 @@ async fn every_synced_write_reaches_a_second_device(backend: Backend) {
         )
     );
     let rec = updated(&ch, "symptom_logs", put["log"]["id"].as_str().unwrap());
-    assert_eq!(json_col(rec, "signs"), json!(["pus_or_crust"]));
+    assert_eq!(json_col(rec, "signs"), json!(["pus"]));
 
     // 4b. POST /v1/flags/{id}/acknowledge (clinician).
     let res = app

@@ -101,7 +101,7 @@ before(async () => {
   const doc = await login(DOC);
   // The routine flag is older, so only severity can put the urgent one first.
   await patientWithLog(doc, ROUTINE_PATIENT, ['white_bumps']);
-  urgentId = await patientWithLog(doc, URGENT_PATIENT, ['pus_or_crust']);
+  urgentId = await patientWithLog(doc, URGENT_PATIENT, ['pus']);
   const queue = await api('GET', '/v1/flags?severity=urgent', doc);
   flagId = queue.items.find((f) => f.patient_id === urgentId).id;
 

@@ -545,7 +545,7 @@ async function main() {
           swelling: 2,
           flaking: 1,
           sensitivity: 3,
-          signs: ['pus_or_crust'],
+          signs: ['pus'],
           note: 'yellow crust on the cheek',
         })
         assert.match(log.id, /^[a-zA-Z0-9]{16}$/, 'WatermelonDB default id')
@@ -562,7 +562,7 @@ async function main() {
             swelling: 2,
             flaking: 1,
             sensitivity: 3,
-            signs: ['pus_or_crust'],
+            signs: ['pus'],
             note: 'yellow crust on the cheek',
           },
         ])
