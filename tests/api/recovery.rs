@@ -184,7 +184,7 @@ async fn infection_signs_are_urgent_and_top_the_queue(backend: Backend) {
     assert_eq!(body["assessment"]["flags"][0]["reason"], "red_bumps");
     assert_eq!(body["assessment"]["flags"][0]["severity"], "review");
     // ...then pus on a later day: urgent, and first in the queue although newer.
-    let res = s.put_log(2, json!({"redness": 4, "swelling": 2, "flaking": 2, "sensitivity": 3, "signs": ["pus_or_crust"]})).await;
+    let res = s.put_log(2, json!({"redness": 4, "swelling": 2, "flaking": 2, "sensitivity": 3, "signs": ["pus"]})).await;
     let body: Value = res.json().await.unwrap();
     let infection = body["assessment"]["flags"]
         .as_array()
@@ -472,7 +472,7 @@ async fn patients_see_their_treatments_and_todays_care(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(mine["items"][0]["id"], s.treatment_id());
-    assert_eq!(mine["items"][0]["protocol"]["version"], 1);
+    assert_eq!(mine["items"][0]["protocol"]["version"], 2);
     let care: Value = s
         .app
         .get(
@@ -539,7 +539,7 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
         .json()
         .await
         .unwrap();
-    assert_eq!(current["version"], 1);
+    assert_eq!(current["version"], 2, "the shipped default, version 2");
     assert_eq!(current["clinic_specific"], false);
     // A more tolerant redness bound on day 5.
     let mut tuned = current["definition"].clone();
@@ -554,7 +554,7 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
     .await;
     let res = s.app.post("/v1/protocols", Some(&s.admin), &tuned).await;
     assert_eq!(res.status(), 201);
-    assert_eq!(res.json::<Value>().await.unwrap()["version"], 2);
+    assert_eq!(res.json::<Value>().await.unwrap()["version"], 3);
     let current: Value = s
         .app
         .get("/v1/protocols/current", Some(&s.doc))
@@ -567,9 +567,9 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
             current["version"].clone(),
             current["clinic_specific"].clone()
         ),
-        (json!(2), json!(true))
+        (json!(3), json!(true))
     );
-    // The old treatment keeps version 1; a new one starts with version 2.
+    // The old treatment keeps version 2; a new one starts with version 3.
     let old: Value = s
         .app
         .get(
@@ -580,9 +580,9 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
         .json()
         .await
         .unwrap();
-    assert_eq!(old["protocol"]["version"], 1);
+    assert_eq!(old["protocol"]["version"], 2);
     let new = add_treatment(&s.app, &s.doc, &s.patient.id, 0.5, 6).await;
-    assert_eq!(new["protocol"]["version"], 2);
+    assert_eq!(new["protocol"]["version"], 3);
     // Another clinic still uses the shipped default.
     let other = s.app.new_clinic().await;
     let theirs: Value = s
@@ -592,7 +592,7 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
         .json()
         .await
         .unwrap();
-    assert_eq!(theirs["version"], 1);
+    assert_eq!(theirs["version"], 2);
 }
 
 on_both_backends!(clinics_tune_their_protocol_and_treatments_keep_their_version);
