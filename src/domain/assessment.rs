@@ -1360,6 +1360,10 @@ mod tests {
         }
     }
 
+    /// One scenario day: (day, [redness, swelling, flaking, sensitivity],
+    /// signs, the flags it must raise).
+    type ScenarioDay = (i64, [i64; 4], Vec<Sign>, Vec<(Reason, Severity)>);
+
     /// One scenario: a treatment, a skin type, inputs, and day-by-day logs
     /// with the flags each day must raise (reason, severity), in order.
     struct Scenario {
@@ -1369,8 +1373,7 @@ mod tests {
         addons: Vec<Addon>,
         fitzpatrick: i64,
         inputs: RuleInputs,
-        /// (day, redness, swelling, flaking, sensitivity, signs, expected flags)
-        days: Vec<(i64, [i64; 4], Vec<Sign>, Vec<(Reason, Severity)>)>,
+        days: Vec<ScenarioDay>,
     }
 
     fn normal(name: &'static str, mm: f64, area: Area) -> Scenario {

@@ -184,7 +184,12 @@ async fn infection_signs_are_urgent_and_top_the_queue(backend: Backend) {
     assert_eq!(body["assessment"]["flags"][0]["reason"], "red_bumps");
     assert_eq!(body["assessment"]["flags"][0]["severity"], "review");
     // ...then pus on a later day: urgent, and first in the queue although newer.
-    let res = s.put_log(2, json!({"redness": 4, "swelling": 2, "flaking": 2, "sensitivity": 3, "signs": ["pus"]})).await;
+    let res = s
+        .put_log(
+            2,
+            json!({"redness": 4, "swelling": 2, "flaking": 2, "sensitivity": 3, "signs": ["pus"]}),
+        )
+        .await;
     let body: Value = res.json().await.unwrap();
     let infection = body["assessment"]["flags"]
         .as_array()
