@@ -53,12 +53,11 @@ use serde_json::{json, Value};
 
 use crate::domain::signs::{Sign, SignCategory};
 use crate::domain::timeline::Timeline;
+pub use crate::domain::timeline::{highest_bound, HIGHEST_BOUND_REDNESS_SWELLING};
 use crate::domain::treatment::{Fitzpatrick, Scores, Symptom};
 
 /// A score this far above its upper bound (or more) is `FarAbove`.
 pub const FAR_ABOVE_MARGIN: u8 = 3;
-/// Redness and swelling bounds stop here, so 9–10 is never on course.
-pub const HIGHEST_BOUND_REDNESS_SWELLING: u8 = 8;
 /// Swelling at or above this is urgent on any day at any depth (angioedema).
 pub const SEVERE_SWELLING: u8 = 9;
 /// Redness or swelling at or above this after the window is "persisting"
@@ -90,14 +89,6 @@ pub const BRUISING_UNTIL_DAY_ANTICOAGULANTS: i64 = 14;
 pub const FIRST_WEEK_LAST_DAY: i64 = 7;
 /// This many consecutive completed days without a log is "missed logs".
 pub const MISSED_RUN: usize = 2;
-
-/// The highest upper bound (and expected score) a curve of `symptom` may have.
-pub fn highest_bound(symptom: Symptom) -> u8 {
-    match symptom {
-        Symptom::Redness | Symptom::Swelling => HIGHEST_BOUND_REDNESS_SWELLING,
-        Symptom::Flaking | Symptom::Sensitivity => 10,
-    }
-}
 
 /// What the rules need to know about the treatment beyond its timeline and
 /// the patient's skin type. Default: none of them.

@@ -2,9 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::assessment::highest_bound;
 use crate::domain::protocol::{Curve, Effects, Protocol};
 use crate::domain::treatment::{Addon, Area, DepthMm, Symptom};
+
+/// Redness and swelling bounds stop here, so a score of 9–10 is never on
+/// course on any day (a rule of the assessment, kept in the curves so charts
+/// show it too).
+pub const HIGHEST_BOUND_REDNESS_SWELLING: u8 = 8;
+
+/// The highest upper bound (and expected score) a curve of `symptom` may have.
+pub fn highest_bound(symptom: Symptom) -> u8 {
+    match symptom {
+        Symptom::Redness | Symptom::Swelling => HIGHEST_BOUND_REDNESS_SWELLING,
+        Symptom::Flaking | Symptom::Sensitivity => 10,
+    }
+}
 
 /// Expected score (0–10, one decimal) and the highest score still on course.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
