@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::Connection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app, spawn_on, Backend, TestApp};
@@ -326,7 +328,87 @@ async fn treatments_keep_the_protocol_version_they_were_registered_with(backend:
     assert_eq!(body["protocol"]["version"], 1);
 }
 
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const TRIAGE_MIGRATION: &str = "20261128000006";
+
+#[derive(QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = Text)]
+    signs: String,
+    #[diesel(sql_type = Text)]
+    evidence: String,
+    #[diesel(sql_type = Text)]
+    opened_evidence: String,
+}
+
+const STORED: &str = "SELECT l.signs, f.evidence, f.opened_evidence FROM daily_logs l JOIN flags f ON f.treatment_id = l.treatment_id";
+
+/// Reverts the triage migration (and any after it), runs `sql` on the older
+/// schema and applies every migration again.
+fn through_the_triage_migration<C>(c: &mut C, migrations: fn() -> EmbeddedMigrations, sql: &str)
+where
+    C: MigrationHarness<C::Backend> + Connection + SimpleConnection,
+{
+    let applied = |c: &mut C| -> bool {
+        c.applied_migrations()
+            .unwrap()
+            .iter()
+            .any(|v| v.to_string().replace('-', "") == TRIAGE_MIGRATION)
+    };
+    while applied(c) {
+        c.revert_last_migration(migrations()).unwrap();
+    }
+    c.batch_execute(sql).unwrap();
+    c.run_pending_migrations(migrations()).unwrap();
+}
+
+async fn stored_logs_and_flags_with_old_sign_codes_keep_their_meaning(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    s.put_log(1, log(4, 3, 1, 3, &["fever", "pus"])).await;
+    // As the first version stored them.
+    let old = "UPDATE daily_logs SET signs = 'fever,pus_or_crust'; \
+               UPDATE flags SET evidence = REPLACE(evidence, '\"pus\"', '\"pus_or_crust\"');";
+    let stored = match backend {
+        Backend::Sqlite => {
+            let mut c = diesel::SqliteConnection::establish(&s.app.database_url).unwrap();
+            c.batch_execute("PRAGMA busy_timeout = 10000").unwrap();
+            through_the_triage_migration(&mut c, || SQLITE_MIGRATIONS, old);
+            diesel::sql_query(STORED)
+                .get_result::<Stored>(&mut c)
+                .unwrap()
+        }
+        Backend::Postgres => {
+            let mut c = diesel::PgConnection::establish(&s.app.database_url).unwrap();
+            through_the_triage_migration(&mut c, || POSTGRES_MIGRATIONS, old);
+            diesel::sql_query(STORED)
+                .get_result::<Stored>(&mut c)
+                .unwrap()
+        }
+    };
+    assert_eq!(stored.signs, "fever,pus");
+    assert!(stored.evidence.contains("\"pus\""), "{}", stored.evidence);
+    assert!(!stored.evidence.contains("pus_or_crust"));
+    assert_eq!(stored.opened_evidence, stored.evidence);
+    // Served with the new codes; the flag still reads as urgent infection.
+    let logs: Value = s
+        .app
+        .get(
+            &format!("/v1/treatments/{}/logs", s.treatment_id()),
+            Some(&s.patient.access_token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(logs["items"][0]["signs"], json!(["fever", "pus"]));
+    let flag = flag_of(&s, "infection_signs").await;
+    assert_eq!(flag["severity"], "urgent");
+    assert_eq!(flag["opened_evidence"]["signs"], json!(["pus", "fever"]));
+}
+
 on_both_backends!(
+    stored_logs_and_flags_with_old_sign_codes_keep_their_meaning,
     an_acknowledged_flag_reopens_on_new_urgent_evidence_and_alerts_again,
     a_flag_keeps_the_evidence_of_its_opening_worst_and_latest_days,
     emergency_signs_tell_the_patient_to_call_the_emergency_number,
