@@ -26,6 +26,7 @@ use crate::domain::account::TimeZone;
 use crate::domain::care::care_for_day;
 use crate::domain::log::{signs_from_text, LogEntry, RawLog};
 use crate::domain::reminder::Preferences;
+use crate::domain::signs::{emergency_advice, emergency_signs};
 use crate::store::{daily_logs, patients, reminders, sync, tombstones};
 
 /// Most rows one pull returns; the client pulls again while `has_more`.
@@ -100,14 +101,16 @@ fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<V
 /// The emergency advice per day of the treatment's logs that carry an
 /// emergency sign (the same words the log's answer gave).
 fn emergency_days(c: &mut DbConn, ctx: &TreatmentCtx) -> AppResult<BTreeMap<i64, String>> {
-    let mut out = BTreeMap::new();
-    for l in daily_logs::for_treatment(c, &ctx.treatment.id)? {
-        let signs = signs_from_text(&l.signs);
-        if let Some(advice) = recovery::emergency_advice_for(c, &ctx.treatment.clinic_id, &signs)? {
-            out.insert(i64::from(l.day), advice);
-        }
+    let days: Vec<i64> = daily_logs::for_treatment(c, &ctx.treatment.id)?
+        .iter()
+        .filter(|l| !emergency_signs(&signs_from_text(&l.signs)).is_empty())
+        .map(|l| i64::from(l.day))
+        .collect();
+    if days.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    Ok(out)
+    let advice = emergency_advice(&recovery::emergency_number(c, &ctx.treatment.clinic_id)?);
+    Ok(days.into_iter().map(|d| (d, advice.clone())).collect())
 }
 
 fn log_record(l: &daily_logs::DailyLog) -> Value {
@@ -220,11 +223,15 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResul
                 .and_then(|v| v.get("day").cloned())
                 .unwrap_or(Value::Null)
         };
-        let days: Vec<Value> = serde_json::from_str::<Vec<Value>>(&f.evidence_days)
+        let mut days: Vec<Value> = serde_json::from_str::<Vec<Value>>(&f.evidence_days)
             .unwrap_or_default()
             .iter()
             .map(|d| d["day"].clone())
             .collect();
+        if days.is_empty() {
+            // A flag from before the list was kept: its latest day stands for it.
+            days.push(evidence.get("day").cloned().unwrap_or(Value::Null));
+        }
         rows(&mut tables, "flags").push(json!({
             "id": f.id, "treatment_id": f.treatment_id, "reason": f.reason, "severity": f.severity,
             "status": f.status, "day": evidence.get("day").cloned().unwrap_or(Value::Null),
