@@ -240,6 +240,27 @@ async fn emergency_signs_tell_the_patient_to_call_the_emergency_number(backend: 
         .unwrap()
         .clone();
     assert!(advice_of(&care, 2).as_str().unwrap().contains("112"));
+
+    // The clinic's own emergency number, once it sets one.
+    let res = s
+        .app
+        .request(
+            reqwest::Method::PATCH,
+            "/v1/clinic",
+            Some(&s.admin),
+            Some(&json!({"emergency_number": "+90 911"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = s
+        .put_log(3, log(1, 6, 1, 0, &["lip_tongue_or_eye_swelling"]))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    let advice = body["emergency_advice"].as_str().unwrap();
+    assert!(
+        advice.contains("+90 911") && !advice.contains("112"),
+        "{advice}"
+    );
 }
 
 async fn the_sign_list_is_served_and_old_codes_are_refused(backend: Backend) {
