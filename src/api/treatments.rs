@@ -10,7 +10,6 @@ use super::views;
 use crate::app::clinic::{self, TreatmentRequest};
 use crate::app::AppError;
 use crate::app::{recovery, Caller, ClinicStaff, PatientCaller};
-use crate::domain::care::care_for_day;
 use crate::domain::log::{LogEntry, RawLog};
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
 
@@ -22,8 +21,10 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let now = Utc::now();
     let new = body.0.validate(now)?;
-    let ctx = clinic::register_treatment(&state.db, staff, patient_id.into_inner(), new).await?;
-    Ok(HttpResponse::Created().json(views::treatment(&ctx, now)))
+    let reg = clinic::register_treatment(&state.db, staff, patient_id.into_inner(), new).await?;
+    let mut view = views::treatment(&reg.ctx, now);
+    view["warnings"] = json!(reg.warnings);
+    Ok(HttpResponse::Created().json(view))
 }
 
 pub async fn list_mine(
@@ -64,8 +65,7 @@ pub async fn care(
 ) -> ApiResult<HttpResponse> {
     let ctx = recovery::care(&state.db, &caller, id.into_inner()).await?;
     let today = ctx.today(Utc::now());
-    let mut v = serde_json::to_value(care_for_day(ctx.day_of(today), ctx.depth, &ctx.addons))
-        .map_err(ApiError::internal)?;
+    let mut v = serde_json::to_value(ctx.care(ctx.day_of(today))).map_err(ApiError::internal)?;
     v["date"] = json!(today);
     v["treatment_id"] = json!(ctx.treatment.id);
     Ok(HttpResponse::Ok().json(v))

@@ -8,13 +8,14 @@ use serde::Deserialize;
 use super::actor::{ClinicAdmin, ClinicStaff};
 use super::alerts;
 use super::error::{AppError, AppResult, FieldError};
-use super::recovery::{self, NewTreatment};
+use super::recovery::{self, NewTreatment, Registered};
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, DbConn, Tx};
 use crate::domain::account::{Email, Password, PersonName, Role, TimeZone};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::ReminderPlan;
-use crate::domain::treatment::{Addon, Area, DepthMm};
+use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
+use crate::domain::treatment::{Addon, Area, DepthMm, SessionNumber};
 use crate::store::accounts::{self, Account};
 use crate::store::daily_logs::{self, DailyLog};
 use crate::store::flags::{self, Flag, FlagEvent, QueueFilter};
@@ -164,7 +165,17 @@ pub struct TreatmentRequest {
     pub depth_mm: f64,
     #[serde(default)]
     pub addons: Vec<String>,
-    pub session_number: i64,
+    /// Derived from the series when absent.
+    #[serde(default)]
+    pub session_number: Option<i64>,
+    #[serde(default)]
+    pub risk_factors: Vec<String>,
+    #[serde(default)]
+    pub products: Option<String>,
+    #[serde(default)]
+    pub previous_treatment_id: Option<String>,
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 impl TreatmentRequest {
@@ -211,9 +222,49 @@ impl TreatmentRequest {
                     .ok()
             })
             .collect();
-        if !(1..=50).contains(&self.session_number) {
-            err("session_number", "must be between 1 and 50".into());
+        let session_number = match self.session_number {
+            Some(n) => match SessionNumber::parse(n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    err("session_number", "must be between 1 and 50".into());
+                    None
+                }
+            },
+            None => None,
+        };
+        if self.risk_factors.len() > RiskFactor::ALL.len() {
+            err(
+                "risk_factors",
+                format!("at most {} risk factors", RiskFactor::ALL.len()),
+            );
         }
+        let mut risk_factors: Vec<RiskFactor> = self
+            .risk_factors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                RiskFactor::parse(r)
+                    .map_err(|e| err(&format!("risk_factors[{i}]"), e))
+                    .ok()
+            })
+            .collect();
+        risk_factors.sort_unstable();
+        risk_factors.dedup();
+        let products = risk::clean_text(self.products.as_deref(), PRODUCTS_MAX_CHARS)
+            .map_err(|e| err("products", e))
+            .unwrap_or(None);
+        let override_reason =
+            risk::clean_text(self.override_reason.as_deref(), OVERRIDE_REASON_MAX_CHARS)
+                .map_err(|e| err("override_reason", e))
+                .unwrap_or(None);
+        let previous_treatment_id = match self.previous_treatment_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) if id.len() > 64 => {
+                err("previous_treatment_id", "is not a treatment id".into());
+                None
+            }
+            Some(id) => Some(id.to_string()),
+        };
         match (performed_at, area, depth) {
             (Some(performed_at), Some(area), Some(depth)) if errors.is_empty() => {
                 Ok(NewTreatment {
@@ -221,7 +272,11 @@ impl TreatmentRequest {
                     area,
                     depth,
                     addons,
-                    session_number: self.session_number as i32,
+                    session_number,
+                    risk_factors,
+                    products,
+                    previous_treatment_id,
+                    override_reason,
                 })
             }
             _ => Err(AppError::Validation(errors)),
@@ -235,17 +290,28 @@ fn register_treatment_in(
     staff: &ClinicStaff,
     patient_id: &str,
     new: &NewTreatment,
-) -> AppResult<TreatmentCtx> {
-    let ctx = recovery::register_treatment(tx, &staff.scope(), &staff.account_id, patient_id, new)?;
-    audit::record(
-        tx.conn(),
-        &staff.clinic_id,
-        &staff.account_id,
-        "treatment.create",
-        "treatment",
-        &ctx.treatment.id,
-    )?;
-    Ok(ctx)
+) -> AppResult<Registered> {
+    let reg = recovery::register_treatment(tx, &staff.scope(), &staff.account_id, patient_id, new)?;
+    // The audit log keeps ids and actions only: the override reason stays
+    // on the treatment, the facts of a warning in the registration answer.
+    let mut actions = vec!["treatment.create"];
+    if !reg.overridden.is_empty() {
+        actions.push("treatment.contraindication_override");
+    }
+    if reg.warned("session_too_soon") {
+        actions.push("treatment.session_too_soon");
+    }
+    for action in actions {
+        audit::record(
+            tx.conn(),
+            &staff.clinic_id,
+            &staff.account_id,
+            action,
+            "treatment",
+            &reg.ctx.treatment.id,
+        )?;
+    }
+    Ok(reg)
 }
 
 // --- Staff ----------------------------------------------------------------
@@ -425,6 +491,29 @@ pub fn review_note(review: Review, note: Option<&str>) -> AppResult<Option<Strin
     clean_note(note, review == Review::Resolve)
 }
 
+/// The products applied in the treatments of those flags whose reason
+/// makes them relevant (allergic, granuloma), by treatment id.
+pub async fn flag_products(
+    db: &Db,
+    staff: ClinicStaff,
+    flags: &[Flag],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<String> = flags
+        .iter()
+        .filter(|f| risk::product_relevant(&f.reason))
+        .map(|f| f.treatment_id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    db.read(move |c| {
+        Ok(treatments::products_in_clinic(c, &staff.clinic_id, &ids)?
+            .into_iter()
+            .collect())
+    })
+    .await
+}
+
 /// Acknowledges or resolves a flag of the clinic; returns it with its history.
 fn review_flag_in(
     tx: &mut Tx<'_>,
@@ -473,6 +562,8 @@ pub struct TreatmentRecovery {
     /// Due reminders per kind: (kind, due, done).
     pub adherence: Vec<(String, i64, i64)>,
     pub plan: ReminderPlan,
+    /// Why it was registered despite contraindications, if it was.
+    pub overridden: Option<treatments::Override>,
 }
 
 pub struct PatientRecovery {
@@ -502,6 +593,7 @@ fn read_recovery_in(
             flags,
             adherence: reminders::adherence(c, &id, now.timestamp_millis())?,
             plan: reminders::plan(c, &id)?.0,
+            overridden: treatments::overrides(c, std::slice::from_ref(&id))?.pop(),
             ctx,
         });
     }
@@ -583,7 +675,7 @@ pub async fn register_treatment(
     staff: ClinicStaff,
     patient_id: String,
     new: NewTreatment,
-) -> AppResult<TreatmentCtx> {
+) -> AppResult<Registered> {
     db.write(move |tx| register_treatment_in(tx, &staff, &patient_id, &new))
         .await
 }

@@ -35,6 +35,11 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A treatment the patient's risk factors contraindicate (the codes name
+    /// them). Not quoted here: `Display` is what the logs record, and risk
+    /// factors are health data.
+    #[error("registration refused: a risk factor contraindicates this treatment; give an override_reason to register it anyway")]
+    Contraindicated(Vec<String>),
     /// Sync: records changed on the server since the client's last pull.
     #[error("records changed on the server since your last pull; pull, merge and push again")]
     ConflictRecords(Vec<FieldError>),

@@ -14,9 +14,13 @@ use crate::db::{Db, PatientWrite, Tx};
 use crate::domain::assessment::{self, Assessment, DayLog, Finding, RuleInputs};
 use crate::domain::ids::PatientId;
 use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntry};
-use crate::domain::reminder::default_plan;
+use crate::domain::reminder::{treatment_plan, PlanFacts};
+use crate::domain::risk::{self, RiskFactor, Warning};
+use crate::domain::series::{self, PreviousSession};
 use crate::domain::signs::{emergency_advice, emergency_signs, DEFAULT_EMERGENCY_NUMBER};
-use crate::domain::treatment::{self, Addon, Area, DepthMm, Score, Scores};
+use crate::domain::treatment::{
+    self, Addon, Area, DepthMm, Fitzpatrick, Score, Scores, SessionNumber,
+};
 use crate::store::daily_logs::{self, DailyLog, LogValues};
 use crate::store::flags::{self, Change, Flag, Raise};
 use crate::store::{patients, protocols, Scope};
@@ -26,46 +30,166 @@ pub struct NewTreatment {
     pub area: Area,
     pub depth: DepthMm,
     pub addons: Vec<Addon>,
-    pub session_number: i32,
+    /// Derived from the series when not given.
+    pub session_number: Option<SessionNumber>,
+    /// Sorted, without duplicates.
+    pub risk_factors: Vec<RiskFactor>,
+    pub products: Option<String>,
+    /// The session this one follows; by default the patient's latest
+    /// treatment performed before it.
+    pub previous_treatment_id: Option<String>,
+    /// Registers it despite contraindications (trimmed, non-empty).
+    pub override_reason: Option<String>,
+}
+
+/// A registered treatment with what the clinician should know about it.
+pub struct Registered {
+    pub ctx: TreatmentCtx,
+    /// Cautions for the answer (keloid tendency, a session too soon, an
+    /// overridden contraindication...); none refused the registration.
+    pub warnings: Vec<Warning>,
+    /// Contraindications registered anyway with an override reason.
+    pub overridden: Vec<String>,
+}
+
+impl Registered {
+    pub fn warned(&self, code: &str) -> bool {
+        self.warnings.iter().any(|w| w.code == code)
+    }
+}
+
+/// The session a new treatment follows: the one named (it must be an
+/// earlier treatment of the same patient) or the patient's latest earlier one.
+fn previous_session(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    patient_id: &str,
+    performed_at: i64,
+    named: Option<&str>,
+) -> AppResult<Option<crate::store::treatments::Treatment>> {
+    let Some(id) = named else {
+        return Ok(crate::store::treatments::latest_before(
+            tx.conn(),
+            patient_id,
+            performed_at,
+        )?);
+    };
+    let refuse = |m: &str| AppError::field("previous_treatment_id", m);
+    match crate::store::treatments::get(tx.conn(), scope, id) {
+        Ok(t) if t.patient_id != patient_id => Err(refuse("is not a treatment of this patient")),
+        Ok(t) if t.performed_at >= performed_at => {
+            Err(refuse("must be performed before this treatment"))
+        }
+        Ok(t) => Ok(Some(t)),
+        Err(diesel::result::Error::NotFound) => Err(refuse("no such treatment of this patient")),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Registers a treatment for a patient the staff scope may see, with its
-/// default reminder plan materialised.
+/// default reminder plan materialised. Refused when its risk factors
+/// contraindicate it, unless an override reason is given.
 pub fn register_treatment(
     tx: &mut Tx<'_>,
     scope: &Scope,
     actor_id: &str,
     patient_id: &str,
     new: &NewTreatment,
-) -> AppResult<TreatmentCtx> {
+) -> AppResult<Registered> {
     let patient = patients::get(tx.conn(), scope, patient_id)?;
     let tz: Tz = patient
         .timezone
         .parse()
         .map_err(|_| AppError::corrupt("time zone", &patient.timezone))?;
+    let fitzpatrick = Fitzpatrick::parse(i64::from(patient.fitzpatrick))
+        .map_err(|e| AppError::corrupt("skin type", e))?;
+    let screening = risk::screen(&new.risk_factors, new.depth, &new.addons);
+    let mut warnings = screening.warnings;
+    if !screening.contraindicated.is_empty() {
+        if new.override_reason.is_none() {
+            return Err(AppError::Contraindicated(screening.contraindicated));
+        }
+        warnings.push(Warning {
+            code: "contraindication_overridden".into(),
+            message: format!(
+                "registered despite contraindications: {}",
+                screening.contraindicated.join(", ")
+            ),
+            details: serde_json::json!({ "contraindications": screening.contraindicated }),
+        });
+    }
     let protocol_id = protocols::current_for_clinic(tx.conn(), &patient.clinic_id)?;
+    let interval = protocols::get(tx.conn(), &protocol_id)?
+        .session_intervals
+        .for_area(new.area);
+    let performed_at = new.performed_at.timestamp_millis();
+    let day0 = treatment::day0(new.performed_at, tz);
+    let previous = previous_session(
+        tx,
+        scope,
+        &patient.id,
+        performed_at,
+        new.previous_treatment_id.as_deref(),
+    )?;
+    let previous = previous
+        .map(|p| -> AppResult<PreviousSession> {
+            Ok(PreviousSession {
+                session_number: u16::try_from(p.session_number)
+                    .map_err(|e| AppError::corrupt("session number", e))?,
+                id: p.id,
+                day0: p.day0,
+            })
+        })
+        .transpose()?;
+    let series = series::check(previous.as_ref(), day0, new.session_number, interval);
+    warnings.extend(series.warnings);
     let mut addons: Vec<&str> = new.addons.iter().map(|a| a.as_str()).collect();
     addons.sort_unstable();
     addons.dedup();
+    let risk_factors = risk::to_text(&new.risk_factors);
     let mut w = tx.patient(&PatientId::new(patient.id.clone()));
     let id = crate::store::treatments::create(
         &mut w,
         crate::store::treatments::NewTreatment {
             clinic_id: &patient.clinic_id,
             protocol_id: &protocol_id,
-            performed_at: new.performed_at.timestamp_millis(),
-            day0: treatment::day0(new.performed_at, tz),
+            performed_at,
+            day0,
             area: new.area.as_str(),
             depth_mm: new.depth.get(),
             addons: &addons.join(","),
-            session_number: new.session_number,
+            session_number: i32::from(series.session_number.get()),
             created_by: actor_id,
+            risk_factors: &risk_factors,
+            products: new.products.as_deref(),
+            previous_treatment_id: previous.as_ref().map(|p| p.id.as_str()),
         },
     )?;
+    if let (false, Some(reason)) = (
+        screening.contraindicated.is_empty(),
+        new.override_reason.as_deref(),
+    ) {
+        crate::store::treatments::record_override(
+            w.conn(),
+            &id,
+            &screening.contraindicated.join(","),
+            reason,
+            actor_id,
+        )?;
+    }
     let ctx = ctx_of::load(w.conn(), scope, &id)?;
-    crate::store::reminders::create_plan(&mut w, &id, &default_plan(new.depth), actor_id)?;
+    let plan = treatment_plan(&PlanFacts {
+        depth: new.depth,
+        fitzpatrick,
+        next_session_day: interval,
+    });
+    crate::store::reminders::create_plan(&mut w, &id, &plan, actor_id)?;
     reminders::replan(&mut w, &ctx, Utc::now())?;
-    Ok(ctx)
+    Ok(Registered {
+        ctx,
+        warnings,
+        overridden: screening.contraindicated,
+    })
 }
 
 pub fn day_log(log: &DailyLog) -> AppResult<DayLog> {
@@ -93,10 +217,14 @@ pub struct Recorded {
     pub emergency_advice: Option<String>,
 }
 
-/// The facts about a treatment the rules take beyond its timeline.
-/// SEAM: all false until risk factors are stored on treatments.
-pub fn rule_inputs(_ctx: &TreatmentCtx) -> RuleInputs {
-    RuleInputs::default()
+/// The facts about a treatment the rules take beyond its timeline: its
+/// risk factors.
+pub fn rule_inputs(ctx: &TreatmentCtx) -> RuleInputs {
+    let has = |r: RiskFactor| ctx.risk_factors().contains(&r);
+    RuleInputs {
+        anticoagulants: has(RiskFactor::Anticoagulants),
+        cold_sore_history: has(RiskFactor::ColdSoreHistory),
+    }
 }
 
 /// The emergency number the clinic's patients are told to call: the
@@ -234,22 +362,35 @@ fn raise_all(
     Ok(out)
 }
 
-/// Raises missed-log flags for treatments in their first week: two whole
-/// days in a row without a log. Each flag is its own write transaction.
+/// Raises missed-log flags while logs are asked for: two whole days in a
+/// row without a log through day 14, or a missed check-in after that. Each
+/// flag is its own write transaction.
 /// Returns how many flags were raised or updated.
 pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> {
     // Day 0 can be at most 8 local days back for the first week to be open;
     // one more day covers every zone's offset from UTC.
-    let since = now.date_naive() - chrono::Days::new(assessment::FIRST_WEEK_LAST_DAY as u64 + 2);
+    // The last check-in's grace must still be open for a treatment to be
+    // checked; one more day covers every zone's offset from UTC.
+    let watch = crate::domain::reminder::LONG_WATCH_CHECK_IN_DAYS
+        .iter()
+        .chain(&crate::domain::reminder::CHECK_IN_DAYS)
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let since = now.date_naive()
+        - chrono::Days::new(u64::from(watch) + assessment::CHECK_IN_GRACE_DAYS as u64 + 2);
     let missed: Vec<(TreatmentCtx, Finding)> = db
         .read(move |c| {
             let mut missed = Vec::new();
             for treatment in crate::store::treatments::recent(c, since)? {
                 let ctx = ctx_of::context(c, treatment)?;
                 let logged = daily_logs::dates_for_treatment(c, &ctx.treatment.id)?;
-                if let Some(finding) =
-                    assessment::missed_logs(ctx.treatment.day0, ctx.today(now), &logged)
-                {
+                if let Some(finding) = assessment::missed_logs(
+                    ctx.treatment.day0,
+                    ctx.today(now),
+                    &logged,
+                    &ctx.check_in_days,
+                ) {
                     missed.push((ctx, finding));
                 }
             }

@@ -23,7 +23,6 @@ use super::reminders as scheduler;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::{Db, DbConn, PatientWrite};
 use crate::domain::account::TimeZone;
-use crate::domain::care::care_for_day;
 use crate::domain::log::{signs_from_text, LogEntry, RawLog};
 use crate::domain::reminder::Preferences;
 use crate::domain::signs::{emergency_advice, emergency_signs};
@@ -52,6 +51,9 @@ fn treatment_record(ctx: &TreatmentCtx) -> Value {
         "depth_mm": ctx.depth.get(),
         "addons": serde_json::to_string(&ctx.addons).unwrap_or_default(),
         "session_number": t.session_number,
+        "previous_treatment_id": t.previous_treatment_id,
+        "risk_factors": serde_json::to_string(&ctx.risk_factors).unwrap_or_default(),
+        "products": t.products,
         "protocol_name": ctx.protocol.name,
         "protocol_version": ctx.protocol.version,
         "window_days": ctx.timeline.window_days,
@@ -83,7 +85,7 @@ fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<V
         .days
         .iter()
         .map(|d| {
-            let c = care_for_day(i64::from(d.day), ctx.depth, &ctx.addons);
+            let c = ctx.care(i64::from(d.day));
             json!({
                 "id": format!("{id}_{}", d.day),
                 "treatment_id": id,

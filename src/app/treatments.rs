@@ -8,7 +8,10 @@ use chrono_tz::Tz;
 use super::actor::Caller;
 use super::error::{AppError, AppResult};
 use crate::db::{Db, DbConn};
+use crate::domain::care::{care_for_day, CareFacts, CareInstructions};
 use crate::domain::protocol::Protocol;
+use crate::domain::reminder::check_in_days;
+use crate::domain::risk::{self, RiskFactor};
 use crate::domain::timeline::{expected_timeline, Timeline};
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Fitzpatrick};
 use crate::store::treatments::{self, Treatment};
@@ -22,8 +25,12 @@ pub struct TreatmentCtx {
     pub depth: DepthMm,
     pub area: Area,
     pub addons: Vec<Addon>,
+    pub risk_factors: Vec<RiskFactor>,
     pub protocol: Arc<Protocol>,
+    /// The protocol's course, carried on to the last check-in day.
     pub timeline: Timeline,
+    /// Days after the daily logs when a check-in log is asked for.
+    pub check_in_days: Vec<u16>,
 }
 
 impl TreatmentCtx {
@@ -34,6 +41,25 @@ impl TreatmentCtx {
     /// Day number of a local date (0 = treatment day).
     pub fn day_of(&self, date: NaiveDate) -> i64 {
         (date - self.treatment.day0).num_days()
+    }
+
+    /// The treatment's risk factors (for the assessment's risk facts).
+    pub fn risk_factors(&self) -> &[RiskFactor] {
+        &self.risk_factors
+    }
+
+    /// The care instructions of one day of this treatment.
+    pub fn care(&self, day: i64) -> CareInstructions {
+        care_for_day(
+            day,
+            &CareFacts {
+                depth: self.depth,
+                area: self.area,
+                addons: &self.addons,
+                risk_factors: &self.risk_factors,
+                fitzpatrick: self.fitzpatrick,
+            },
+        )
     }
 }
 
@@ -60,8 +86,12 @@ pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCt
     let depth = DepthMm::parse(treatment.depth_mm).map_err(|e| AppError::corrupt("depth", e))?;
     let area = Area::parse(&treatment.area).map_err(|e| AppError::corrupt("area", e))?;
     let addons = addons_from_text(&treatment.addons);
+    let risk_factors = risk::from_text(&treatment.risk_factors);
     let protocol = protocols::get(conn, &treatment.protocol_id)?;
-    let timeline = expected_timeline(&protocol, depth, area, &addons);
+    let check_in_days = check_in_days(depth, fitzpatrick);
+    let last_check_in = check_in_days.iter().copied().max().unwrap_or(0);
+    let timeline =
+        expected_timeline(&protocol, depth, area, &addons).extended_to(u32::from(last_check_in));
     Ok(TreatmentCtx {
         treatment,
         tz,
@@ -69,8 +99,10 @@ pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCt
         depth,
         area,
         addons,
+        risk_factors,
         protocol,
         timeline,
+        check_in_days,
     })
 }
 

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
 use crate::app::clinic::{self, Review, SEVERITIES};
+use crate::domain::risk;
 use crate::http::AppState;
 use crate::store::flags::Flag;
 
@@ -44,7 +45,9 @@ pub async fn queue(
     };
     let filter = clinic::queue_filter(statuses, severity, QUEUE_LIMIT, 0)?;
     let staff = session.staff.clone();
-    let rows = clinic::read_queue(&state.db, staff, filter).await?;
+    let rows = clinic::read_queue(&state.db, staff.clone(), filter).await?;
+    let flags: Vec<_> = rows.iter().map(|(f, _)| f.clone()).collect();
+    let products = clinic::flag_products(&state.db, staff, &flags).await?;
     let here = format!(
         "/console/flags?status={status}&severity={}",
         severity.unwrap_or("")
@@ -91,7 +94,12 @@ pub async fn queue(
                             td { a href={ "/console/patients/" (flag.patient_id) } { (patient) } }
                             td { (views::evidence_day(&flag.evidence).map(|d| d.to_string()).unwrap_or_default()) }
                             td { (views::words(&flag.reason)) }
-                            td { (views::evidence(&flag.evidence)) }
+                            td {
+                                (views::evidence(&flag.evidence))
+                                @if let Some(p) = products.get(&flag.treatment_id).filter(|_| risk::product_relevant(&flag.reason)) {
+                                    p.products { "Products applied: " (p) }
+                                }
+                            }
                             td { (views::instant(flag.opened_at)) }
                             td { (views::status(&flag.status)) }
                             td { (review_forms(&session, flag, &here)) }

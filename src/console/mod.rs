@@ -147,6 +147,13 @@ impl ResponseError for ConsoleError {
                     .map(|e| format!("{}: {}", e.field, e.message))
                     .collect(),
             ),
+            Self::Api(ApiError::App(AppError::Contraindicated(codes))) => (
+                "Contraindicated",
+                "The treatment was not registered: these risk factors contraindicate it. \
+                 To register it anyway, go back and give a reason for the override."
+                    .to_string(),
+                codes.iter().map(|c| crate::console::views::words(c)).collect(),
+            ),
             Self::Api(ApiError::App(AppError::NotFound)) => (
                 "Not found",
                 "There is no such page, or it is not part of your clinic.".to_string(),

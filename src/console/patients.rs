@@ -10,9 +10,9 @@ use maud::{html, Markup, PreEscaped};
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{chart, flags, views, ConsoleResult};
 use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest};
-use crate::app::treatments::TreatmentCtx;
 use crate::domain::log::signs_from_text;
 use crate::domain::reminder::format_hhmm;
+use crate::domain::risk::{RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
 use crate::domain::treatment::{Addon, Area, Symptom};
 use crate::http::AppState;
 use crate::http::{ApiError, ApiResult};
@@ -124,16 +124,75 @@ pub async fn page(
             p.empty { "No treatment registered yet." }
         }
         @for (i, t) in recovery.treatments.iter().enumerate() {
-            (treatment_section(&session, t, i, &here, &names, now))
+            @let previous = t.ctx.treatment.previous_treatment_id.as_deref()
+                .and_then(|id| recovery.treatments.iter().find(|p| p.ctx.treatment.id == id));
+            (treatment_section(&session, t, previous, i, &here, &names, now))
         }
         (treatment_form(&session, &here))
     };
     Ok(views::ok(&recovery.patient.name, &session, body))
 }
 
+/// Peak logged score of a symptom (index into the four) and its day.
+fn peak(t: &TreatmentRecovery, k: usize) -> Option<(i32, i32)> {
+    t.logs
+        .iter()
+        .map(|l| ([l.redness, l.swelling, l.flaking, l.sensitivity][k], l.day))
+        .max_by_key(|&(score, day)| (score, -day))
+}
+
+/// The previous session's course beside this one: peaks, logs and flags.
+fn series_summary(t: &TreatmentRecovery, previous: &TreatmentRecovery) -> Markup {
+    let p = &previous.ctx;
+    let gap = (t.ctx.treatment.day0 - p.treatment.day0).num_days();
+    let interval = t.ctx.protocol.session_intervals.for_area(t.ctx.area);
+    let flags = |t: &TreatmentRecovery| {
+        if t.flags.is_empty() {
+            "None".to_string()
+        } else {
+            t.flags
+                .iter()
+                .map(|f| format!("{} ({})", views::words(&f.reason), f.severity))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let cell = |t: &TreatmentRecovery, k: usize| match peak(t, k) {
+        Some((score, day)) => format!("{score} on day {day}"),
+        None => "not logged".to_string(),
+    };
+    html! {
+        p.series {
+            "Follows session " (p.treatment.session_number) " ("
+            (views::words(p.area.as_str())) ", " (format!("{:.2}", p.depth.get())) " mm, "
+            (p.treatment.day0) "), " (gap) " days earlier"
+            @if gap < i64::from(interval) {
+                " — " strong.too-soon { "sooner than the " (interval) "-day minimum for this area" }
+            }
+            "."
+        }
+        table.series {
+            caption { "This session beside the previous one (peak logged scores)" }
+            thead { tr {
+                th scope="col" { "" }
+                th scope="col" { "This session" }
+                th scope="col" { "Previous session" }
+            } }
+            tbody {
+                @for (k, symptom) in Symptom::ALL.into_iter().enumerate() {
+                    tr { th scope="row" { (views::words(symptom.as_str())) } td { (cell(t, k)) } td { (cell(previous, k)) } }
+                }
+                tr { th scope="row" { "Days logged" } td { (t.logs.len()) } td { (previous.logs.len()) } }
+                tr { th scope="row" { "Flags" } td { (flags(t)) } td { (flags(previous)) } }
+            }
+        }
+    }
+}
+
 fn treatment_section(
     session: &ConsoleSession,
     t: &TreatmentRecovery,
+    previous: Option<&TreatmentRecovery>,
     index: usize,
     here: &str,
     names: &HashMap<String, String>,
@@ -168,10 +227,26 @@ fn treatment_section(
                     @if ctx.addons.is_empty() { "None" }
                     @else { (ctx.addons.iter().map(|a| views::words(a.as_str())).collect::<Vec<_>>().join(", ")) }
                 }
+                dt { "Risk factors" } dd {
+                    @if ctx.risk_factors.is_empty() { "None recorded" }
+                    @else { (ctx.risk_factors.iter().map(|r| views::words(r.as_str())).collect::<Vec<_>>().join(", ")) }
+                }
+                dt { "Products applied" } dd { (tr.products.as_deref().unwrap_or("None recorded")) }
+                @if let Some(o) = &t.overridden {
+                    dt { "Contraindication override" } dd {
+                        strong { (o.contraindications.split(',').map(views::words).collect::<Vec<_>>().join(", ")) }
+                        ": " q { (o.reason) } " (" (names.get(&o.actor_id).map(String::as_str).unwrap_or("a former staff member")) ", " (views::instant(o.at)) ")"
+                    }
+                }
                 dt { "Expected course" } dd {
                     (ctx.protocol.name) " v" (ctx.protocol.version) ", about "
-                    (ctx.timeline.window_days) " days"
+                    (ctx.timeline.window_days) " days; check-ins on days "
+                    (ctx.check_in_days.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))
                 }
+            }
+            @if let Some(previous) = previous {
+                h3 { "Series" }
+                (series_summary(t, previous))
             }
             h3 { "Recovery charts" }
             p.hint {
@@ -302,8 +377,22 @@ fn treatment_form(session: &ConsoleSession, here: &str) -> Markup {
                         }
                     }
                 }
-                label for="session_number" { "Session number in the series" }
-                input #session_number type="number" name="session_number" min="1" max="50" value="1" required;
+                label for="session_number" { "Session number in the series (leave empty to follow the previous session)" }
+                input #session_number type="number" name="session_number" min="1" max="50";
+                fieldset {
+                    legend { "Risk factors" }
+                    @for r in RiskFactor::ALL {
+                        label.check {
+                            input type="checkbox" name="risk_factors" value=(r.as_str());
+                            " " (views::words(r.as_str()))
+                            @if r.is_contraindication() { " (contraindication)" }
+                        }
+                    }
+                }
+                label for="products" { "Serum or products applied" }
+                input #products type="text" name="products" maxlength=(PRODUCTS_MAX_CHARS);
+                label for="override_reason" { "Reason to treat despite a contraindication (only if one applies)" }
+                textarea #override_reason name="override_reason" rows="2" maxlength=(OVERRIDE_REASON_MAX_CHARS) {}
                 button type="submit" { "Register treatment" }
             }
         }
@@ -346,11 +435,19 @@ pub async fn add_treatment(
         area: f.text("area").into(),
         depth_mm: f.text("depth_mm").parse().unwrap_or(f64::NAN),
         addons: f.all("addons"),
-        session_number: f.text("session_number").parse().unwrap_or(0),
+        // Empty: derived from the series; anything else must be a number.
+        session_number: match f.text("session_number").trim() {
+            "" => None,
+            n => Some(n.parse().unwrap_or(0)),
+        },
+        risk_factors: f.all("risk_factors"),
+        products: Some(f.text("products").to_string()),
+        previous_treatment_id: None,
+        override_reason: Some(f.text("override_reason").to_string()),
     };
     let new = request.validate(now)?;
-    let ctx: TreatmentCtx = clinic::register_treatment(&state.db, staff, patient.id, new).await?;
-    let patient_id = ctx.treatment.patient_id;
+    let reg = clinic::register_treatment(&state.db, staff, patient.id, new).await?;
+    let patient_id = reg.ctx.treatment.patient_id;
     Ok(views::see_other(&format!("/console/patients/{patient_id}")))
 }
 

@@ -108,6 +108,19 @@ diesel::table! {
         created_by -> Text,
         created_at -> BigInt,
         seq -> BigInt,
+        risk_factors -> Text,
+        products -> Nullable<Text>,
+        previous_treatment_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    treatment_overrides (treatment_id) {
+        treatment_id -> Text,
+        contraindications -> Text,
+        reason -> Text,
+        actor_id -> Text,
+        at -> BigInt,
     }
 }
 
@@ -315,6 +328,7 @@ diesel::joinable!(console_sessions -> accounts (account_id));
 diesel::joinable!(treatments -> protocols (protocol_id));
 diesel::joinable!(flags -> treatments (treatment_id));
 diesel::joinable!(daily_logs -> treatments (treatment_id));
+diesel::joinable!(treatment_overrides -> treatments (treatment_id));
 diesel::joinable!(flag_events -> flags (flag_id));
 diesel::joinable!(alert_deliveries -> flags (flag_id));
 diesel::joinable!(alert_attempts -> alert_deliveries (delivery_id));
@@ -330,6 +344,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     protocols,
     treatments,
+    treatment_overrides,
     daily_logs,
     flags,
     flag_events,

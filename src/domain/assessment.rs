@@ -42,8 +42,10 @@
 //!   **routine** for I–III; red bumps (granulomatous reaction) and track
 //!   marks are **review**; white bumps (milia) and acne breakouts **routine**.
 //!
-//! `missed_logs`: two consecutive completed days without a log in days 0–7
-//! is **routine**, a nudge for the clinic.
+//! `missed_logs`: two consecutive completed days without a log while daily
+//! logs are asked for (days 0–14), or a check-in (day 21, 28, …) with no
+//! log within `CHECK_IN_GRACE_DAYS` of it, is **routine**, a nudge for the
+//! clinic.
 
 use std::collections::BTreeSet;
 
@@ -51,6 +53,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::reminder::DAILY_LOGS_LAST_DAY;
 use crate::domain::signs::{Sign, SignCategory};
 use crate::domain::timeline::Timeline;
 pub use crate::domain::timeline::{highest_bound, HIGHEST_BOUND_REDNESS_SWELLING};
@@ -85,8 +88,8 @@ pub const EXPECTED_SIGN_EXTRA_DAYS: i64 = 3;
 pub const BRUISING_UNTIL_DAY: i64 = 10;
 /// ...or this one for a patient on anticoagulants.
 pub const BRUISING_UNTIL_DAY_ANTICOAGULANTS: i64 = 14;
-/// Last day of the first week, for missed logs.
-pub const FIRST_WEEK_LAST_DAY: i64 = 7;
+/// A check-in counts as kept by a log up to this many days before or after it.
+pub const CHECK_IN_GRACE_DAYS: i64 = 2;
 /// This many consecutive completed days without a log is "missed logs".
 pub const MISSED_RUN: usize = 2;
 
@@ -819,15 +822,36 @@ pub fn describe(reason: Reason, evidence: &Value) -> Vec<String> {
     }
 }
 
-/// Two consecutive completed days without a log in days 0–7. `today` is the
-/// patient's current local date and is not complete yet, so it never counts.
-pub fn missed_logs(day0: NaiveDate, today: NaiveDate, logged: &[NaiveDate]) -> Option<Finding> {
-    let week_end = day0 + chrono::Duration::days(FIRST_WEEK_LAST_DAY);
-    let last_complete = (today - chrono::Duration::days(1)).min(week_end);
-    if last_complete < day0 {
+/// Two consecutive completed days without a log while daily logs are asked
+/// for (days 0–`DAILY_LOGS_LAST_DAY`), or a check-in day after that without
+/// a log within `CHECK_IN_GRACE_DAYS` of it once that grace has passed.
+/// `today` is the patient's current local date and is not complete yet, so
+/// it never counts.
+pub fn missed_logs(
+    day0: NaiveDate,
+    today: NaiveDate,
+    logged: &[NaiveDate],
+    check_in_days: &[u16],
+) -> Option<Finding> {
+    let daily_end = day0 + chrono::Duration::days(i64::from(DAILY_LOGS_LAST_DAY));
+    let yesterday = today - chrono::Duration::days(1);
+    let last_complete = yesterday.min(daily_end);
+    if yesterday < day0 {
         return None;
     }
     let logged: BTreeSet<NaiveDate> = logged.iter().copied().collect();
+    let missed_check_ins: Vec<Value> = check_in_days
+        .iter()
+        .map(|&d| i64::from(d))
+        .filter(|&d| d > i64::from(DAILY_LOGS_LAST_DAY))
+        .filter(|&d| day0 + chrono::Duration::days(d + CHECK_IN_GRACE_DAYS) <= yesterday)
+        .filter(|&d| {
+            let from = day0 + chrono::Duration::days(d - CHECK_IN_GRACE_DAYS);
+            let to = day0 + chrono::Duration::days(d + CHECK_IN_GRACE_DAYS);
+            logged.range(from..=to).next().is_none()
+        })
+        .map(|d| json!({ "day": d, "date": day0 + chrono::Duration::days(d) }))
+        .collect();
     let missed: Vec<NaiveDate> = day0
         .iter_days()
         .take_while(|d| *d <= last_complete)
@@ -856,7 +880,7 @@ pub fn missed_logs(day0: NaiveDate, today: NaiveDate, logged: &[NaiveDate]) -> O
             })
         })
         .collect();
-    if long.is_empty() {
+    if long.is_empty() && missed_check_ins.is_empty() {
         return None;
     }
     Some(Finding {
@@ -871,6 +895,7 @@ pub fn missed_logs(day0: NaiveDate, today: NaiveDate, logged: &[NaiveDate]) -> O
                 .map(|d| json!({ "date": d, "day": (*d - day0).num_days() }))
                 .collect::<Vec<_>>(),
             "runs": long,
+            "missed_check_ins": missed_check_ins,
         }),
     })
 }
@@ -1758,7 +1783,7 @@ mod tests {
         );
         // Unknown shapes: no sentence.
         assert!(describe(Reason::Rebound, &json!(null)).is_empty());
-        let m = missed_logs(start(), start() + chrono::Duration::days(6), &[start()]).unwrap();
+        let m = missed_logs(start(), start() + chrono::Duration::days(6), &[start()], &[]).unwrap();
         assert_eq!(
             describe(Reason::MissedLogs, &m.evidence),
             ["No log on days 1–5"]
@@ -1791,41 +1816,81 @@ mod tests {
             v.iter().map(|&n| s + chrono::Duration::days(n)).collect()
         };
         // Day 1: only day 0 is complete.
-        assert!(missed_logs(s, s + chrono::Duration::days(1), &[]).is_none());
+        assert!(missed_logs(s, s + chrono::Duration::days(1), &[], &[]).is_none());
         // Day 2: days 0 and 1 complete, both missing.
-        let f = missed_logs(s, s + chrono::Duration::days(2), &[]).unwrap();
+        let f = missed_logs(s, s + chrono::Duration::days(2), &[], &[]).unwrap();
         assert_eq!(f.reason, Reason::MissedLogs);
         assert_eq!(f.severity, Severity::Routine);
         assert_eq!(f.evidence["runs"][0]["from_day"], 0);
         assert_eq!(f.evidence["runs"][0]["to_day"], 1);
         // Today (day 2) missing and yesterday missing: only one complete day.
-        assert!(missed_logs(s, s + chrono::Duration::days(2), &days(&[0])).is_none());
+        assert!(missed_logs(s, s + chrono::Duration::days(2), &days(&[0]), &[]).is_none());
         // Scattered single gaps are fine.
-        assert!(missed_logs(s, s + chrono::Duration::days(9), &days(&[0, 2, 4, 6])).is_none());
+        assert!(missed_logs(s, s + chrono::Duration::days(9), &days(&[0, 2, 4, 6]), &[]).is_none());
         // Days 3 and 4 missing.
-        let f = missed_logs(s, s + chrono::Duration::days(6), &days(&[0, 1, 2, 5])).unwrap();
+        let f = missed_logs(s, s + chrono::Duration::days(6), &days(&[0, 1, 2, 5]), &[]).unwrap();
         assert_eq!(f.evidence["runs"][0]["from"], "2024-05-09");
         assert_eq!(f.evidence["runs"][0]["days"], 2);
-        // Days 6 and 7 missing counts; 7 and 8 does not (8 is past week one).
-        assert!(missed_logs(
-            s,
-            s + chrono::Duration::days(30),
-            &days(&[0, 1, 2, 3, 4, 5])
-        )
-        .is_some());
-        assert!(missed_logs(
-            s,
-            s + chrono::Duration::days(30),
-            &days(&[0, 1, 2, 3, 4, 5, 6])
-        )
-        .is_none());
+        // The daily window runs to day 14: days 7 and 8 missing count now
+        // (they did not when it ended on day 7), 13 and 14 too, 14 and 15 not.
+        let through = |last: i64| days(&(0..=last).collect::<Vec<_>>());
+        let mut gap = through(6);
+        gap.extend(days(&[9, 10, 11, 12, 13, 14]));
+        let f = missed_logs(s, s + chrono::Duration::days(30), &gap, &[]).unwrap();
+        assert_eq!(f.evidence["runs"][0]["from_day"], 7);
+        assert_eq!(f.evidence["runs"][0]["to_day"], 8);
+        assert!(missed_logs(s, s + chrono::Duration::days(30), &through(12), &[]).is_some());
+        assert!(missed_logs(s, s + chrono::Duration::days(30), &through(13), &[]).is_none());
         // Before treatment or on day 0: nothing complete.
-        assert!(missed_logs(s, s, &[]).is_none());
-        assert!(missed_logs(s, s - chrono::Duration::days(3), &[]).is_none());
-        // Logs outside the week and duplicates are harmless.
-        let mut v = days(&[0, 1, 2, 3, 4, 5, 6, 7, 20, -2]);
+        assert!(missed_logs(s, s, &[], &[]).is_none());
+        assert!(missed_logs(s, s - chrono::Duration::days(3), &[], &[]).is_none());
+        // Logs outside the daily window and duplicates are harmless.
+        let mut v = days(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 20, -2]);
         v.extend(days(&[3, 3]));
-        assert!(missed_logs(s, s + chrono::Duration::days(30), &v).is_none());
+        assert!(missed_logs(s, s + chrono::Duration::days(30), &v, &[]).is_none());
+    }
+
+    #[test]
+    fn missed_check_ins_after_the_daily_logs() {
+        let s = d(2024, 5, 6);
+        let days = |v: &[i64]| -> Vec<NaiveDate> {
+            v.iter().map(|&n| s + chrono::Duration::days(n)).collect()
+        };
+        let at = |n: i64| s + chrono::Duration::days(n);
+        let daily: Vec<i64> = (0..=14).collect();
+        let check_ins = [21, 28, 42, 56];
+        // Every daily log and no check-in yet due: nothing.
+        assert!(missed_logs(s, at(23), &days(&daily), &check_ins).is_none());
+        // Day 21 + 2 days of grace complete on day 24.
+        let f = missed_logs(s, at(24), &days(&daily), &check_ins).unwrap();
+        assert_eq!(f.reason, Reason::MissedLogs);
+        assert_eq!(f.severity, Severity::Routine);
+        assert_eq!(
+            f.evidence["missed_check_ins"],
+            json!([{"day": 21, "date": at(21)}])
+        );
+        assert_eq!(f.evidence["runs"], json!([]));
+        // A log within two days either side keeps the check-in.
+        for kept in [19, 20, 21, 22, 23] {
+            let mut v = daily.clone();
+            v.push(kept);
+            assert!(
+                missed_logs(s, at(24), &days(&v), &check_ins).is_none(),
+                "{kept}"
+            );
+        }
+        let mut v = daily.clone();
+        v.push(18);
+        assert!(missed_logs(s, at(24), &days(&v), &check_ins).is_some());
+        // Later check-ins count once due; the plan's own days decide.
+        let mut v = daily.clone();
+        v.extend([21, 28, 42]);
+        assert!(missed_logs(s, at(58), &days(&v), &check_ins).is_none());
+        let f = missed_logs(s, at(59), &days(&v), &check_ins).unwrap();
+        assert_eq!(f.evidence["missed_check_ins"][0]["day"], 56);
+        assert!(missed_logs(s, at(59), &days(&v), &[21, 28]).is_none());
+        // Check-ins inside the daily window are covered by the daily rule.
+        assert!(missed_logs(s, at(20), &days(&daily), &[10]).is_none());
     }
 
     fn utc(y: i32, m: u32, day: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -1841,16 +1906,16 @@ mod tests {
         // 12 March 23:59 local: only 11 March is complete.
         let today = local_date(utc(2024, 3, 12, 9, 59), tz);
         assert_eq!(day_number(performed, tz, today), 1);
-        assert!(missed_logs(start, today, &[]).is_none());
+        assert!(missed_logs(start, today, &[], &[]).is_none());
         // One minute later it is 13 March: 11 and 12 March are complete.
         let today = local_date(utc(2024, 3, 12, 10, 0), tz);
         assert_eq!(day_number(performed, tz, today), 2);
-        let f = missed_logs(start, today, &[]).unwrap();
+        let f = missed_logs(start, today, &[], &[]).unwrap();
         assert_eq!(f.evidence["runs"][0]["from"], "2024-03-11");
         // A log on local 12 March (still 11 March in UTC) breaks the run.
         let logged = local_date(utc(2024, 3, 11, 20, 0), tz);
         assert_eq!(logged, d(2024, 3, 12));
-        assert!(missed_logs(start, today, &[logged]).is_none());
+        assert!(missed_logs(start, today, &[logged], &[]).is_none());
     }
 
     #[test]
@@ -1862,14 +1927,14 @@ mod tests {
         // 10 March 23:59 local: only day 0 (9 March) is complete.
         let today = local_date(utc(2024, 3, 11, 10, 59), tz);
         assert_eq!(today, d(2024, 3, 10));
-        assert!(missed_logs(start, today, &[]).is_none());
+        assert!(missed_logs(start, today, &[], &[]).is_none());
         // 11 March 00:00 local: 9 and 10 March are complete and missing.
         let today = local_date(utc(2024, 3, 11, 11, 0), tz);
         assert_eq!(day_number(performed, tz, today), 2);
-        assert!(missed_logs(start, today, &[]).is_some());
+        assert!(missed_logs(start, today, &[], &[]).is_some());
         // Logged in the evening of 10 March local (already 11 March in UTC).
         let logged = local_date(utc(2024, 3, 11, 7, 0), tz);
         assert_eq!(logged, d(2024, 3, 10));
-        assert!(missed_logs(start, today, &[logged]).is_none());
+        assert!(missed_logs(start, today, &[logged], &[]).is_none());
     }
 }

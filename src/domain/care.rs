@@ -1,8 +1,10 @@
-//! Plain-language aftercare for one day after treatment.
+//! Plain-language aftercare for one day after treatment, by area, add-ons,
+//! risk factors and skin type.
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::treatment::{Addon, DepthMm};
+use crate::domain::risk::RiskFactor;
+use crate::domain::treatment::{Addon, Area, DepthMm, Fitzpatrick};
 
 /// From this depth, actives stay off for two weeks instead of one.
 pub const DEEP_ACTIVES_FROM_MM: f64 = 1.5;
@@ -48,8 +50,35 @@ pub fn no_picking_until_day(addons: &[Addon]) -> i64 {
     }
 }
 
+/// Last day of the antiviral reminder for a cold-sore history (courses
+/// given around microneedling usually last five to seven days).
+pub const ANTIVIRAL_UNTIL_DAY: i64 = 7;
+/// Last day of the note that bruising lasts longer on anticoagulants.
+pub const BRUISING_NOTE_UNTIL_DAY: i64 = 14;
+/// Last day of the midday sunscreen advice for Fitzpatrick IV–VI.
+pub const DARKER_SKIN_MIDDAY_SUNSCREEN_UNTIL_DAY: i64 = 14;
+
+/// What a day's care depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct CareFacts<'a> {
+    pub depth: DepthMm,
+    pub area: Area,
+    pub addons: &'a [Addon],
+    pub risk_factors: &'a [RiskFactor],
+    pub fitzpatrick: Fitzpatrick,
+}
+
 /// Aftercare for `day` (0 = treatment day). Before treatment there is none.
-pub fn care_for_day(day: i64, depth: DepthMm, addons: &[Addon]) -> CareInstructions {
+pub fn care_for_day(day: i64, facts: &CareFacts<'_>) -> CareInstructions {
+    let CareFacts {
+        depth,
+        area,
+        addons,
+        risk_factors,
+        fitzpatrick,
+    } = *facts;
+    // Makeup and pillowcases concern the face and neck, not scalp or body.
+    let face_or_neck = matches!(area, Area::Face | Area::Neck);
     let mut do_ = Vec::new();
     let mut dont = Vec::new();
     if day < 0 {
@@ -74,6 +103,12 @@ pub fn care_for_day(day: i64, depth: DepthMm, addons: &[Addon]) -> CareInstructi
                 "Leave the PRP on your skin: don't wash the treated area for at least 4 hours.",
             ));
         }
+        if area == Area::Scalp {
+            do_.push(item(
+                "no_hair_wash_today",
+                "Don't wash your hair today. From tomorrow, use a mild, fragrance-free shampoo with lukewarm water.",
+            ));
+        }
         do_.push(item(
             "avoid_sun_today",
             "Stay out of the sun today; wear a wide hat if you must go out. Sunscreen starts tomorrow.",
@@ -90,17 +125,43 @@ pub fn care_for_day(day: i64, depth: DepthMm, addons: &[Addon]) -> CareInstructi
             "Use a broad-spectrum sunscreen SPF 30 or higher every morning and reapply every 2 hours outdoors. Treated skin burns more easily.",
         ));
     }
+    if fitzpatrick.is_darker() && (1..=DARKER_SKIN_MIDDAY_SUNSCREEN_UNTIL_DAY).contains(&day) {
+        do_.push(item(
+            "sunscreen_midday",
+            "Your skin darkens more easily while it heals: reapply sunscreen at midday for the first two weeks, and wear a wide-brimmed hat outdoors.",
+        ));
+    }
+    if risk_factors.contains(&RiskFactor::ColdSoreHistory) && day <= ANTIVIRAL_UNTIL_DAY {
+        do_.push(item(
+            "antiviral",
+            "Take the antiviral medicine your clinic prescribed exactly as directed until the course is finished: it helps prevent a cold sore outbreak after treatment.",
+        ));
+    }
+    if risk_factors.contains(&RiskFactor::Anticoagulants) && day <= BRUISING_NOTE_UNTIL_DAY {
+        do_.push(item(
+            "bruising_may_last",
+            "Because you take blood-thinning medicine, bruising can take up to two weeks to fade. That is expected: keep taking your medicine as prescribed.",
+        ));
+    }
+    if area == Area::Body && day <= 2 {
+        do_.push(item(
+            "loose_clothing",
+            "Wear loose, clean, soft clothing over the treated skin: tight or rough fabric rubs and irritates it.",
+        ));
+    }
     if day <= 7 {
         do_.push(item(
             "moisturize",
             "Apply a gentle, fragrance-free hydrating moisturizer (or the serum your clinic gave you) morning and night.",
         ));
     }
-    if day <= 1 {
+    if day <= 1 && face_or_neck {
         do_.push(item(
             "clean_pillowcase",
             "Sleep on a clean pillowcase, on your back if you can.",
         ));
+    }
+    if day <= 1 {
         do_.push(item(
             "cool_compress",
             "If the skin feels hot or swollen, hold a clean, cool (not icy) compress on it for a few minutes.",
@@ -114,11 +175,19 @@ pub fn care_for_day(day: i64, depth: DepthMm, addons: &[Addon]) -> CareInstructi
     }
 
     // Don't.
-    if day <= 1 {
+    if day <= 1 && face_or_neck {
         dont.push(item(
             "no_makeup",
             "No makeup for the first 24 hours after treatment, then only with clean brushes.",
         ));
+    }
+    if day <= 2 && area == Area::Scalp {
+        dont.push(item(
+            "no_hair_products",
+            "No hair dye, styling products, dry shampoo, or tight hats and helmets on the treated scalp for the first 72 hours.",
+        ));
+    }
+    if day <= 1 {
         dont.push(item(
             "no_touching",
             "Don't touch the treated skin with unwashed hands.",
@@ -180,6 +249,120 @@ mod tests {
         DepthMm::parse(v).unwrap()
     }
 
+    fn care(
+        day: i64,
+        area: Area,
+        addons: &[Addon],
+        risk_factors: &[RiskFactor],
+        fitz: i64,
+    ) -> CareInstructions {
+        care_for_day(
+            day,
+            &CareFacts {
+                depth: mm(1.0),
+                area,
+                addons,
+                risk_factors,
+                fitzpatrick: Fitzpatrick::parse(fitz).unwrap(),
+            },
+        )
+    }
+
+    /// A face treatment on Fitzpatrick II skin without risk factors.
+    fn face_care(day: i64, depth: DepthMm, addons: &[Addon]) -> CareInstructions {
+        care_for_day(
+            day,
+            &CareFacts {
+                depth,
+                area: Area::Face,
+                addons,
+                risk_factors: &[],
+                fitzpatrick: Fitzpatrick::parse(2).unwrap(),
+            },
+        )
+    }
+
+    #[test]
+    fn makeup_and_pillowcase_advice_only_for_face_and_neck() {
+        for day in 0..=1 {
+            for area in [Area::Face, Area::Neck] {
+                let c = care(day, area, &[], &[], 2);
+                assert!(has_dont(&c, "no_makeup") && has_do(&c, "clean_pillowcase"));
+            }
+            for area in [Area::Scalp, Area::Body] {
+                let c = care(day, area, &[], &[], 2);
+                assert!(!has_dont(&c, "no_makeup"), "{area}");
+                assert!(!has_do(&c, "clean_pillowcase"), "{area}");
+                let words = c.do_.iter().chain(&c.dont).map(|i| i.text.to_lowercase());
+                for text in words {
+                    assert!(
+                        !text.contains("makeup") && !text.contains("pillow"),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        let scalp = care(0, Area::Scalp, &[], &[], 2);
+        assert!(has_do(&scalp, "no_hair_wash_today"));
+        assert!(has_dont(&scalp, "no_hair_products"));
+        assert!(!has_dont(
+            &care(3, Area::Scalp, &[], &[], 2),
+            "no_hair_products"
+        ));
+        assert!(!has_dont(
+            &care(0, Area::Face, &[], &[], 2),
+            "no_hair_products"
+        ));
+        assert!(has_do(&care(2, Area::Body, &[], &[], 2), "loose_clothing"));
+        assert!(!has_do(&care(2, Area::Face, &[], &[], 2), "loose_clothing"));
+    }
+
+    #[test]
+    fn risk_factors_add_their_items() {
+        let cs = [RiskFactor::ColdSoreHistory];
+        assert!(has_do(&care(0, Area::Face, &[], &cs, 2), "antiviral"));
+        assert!(has_do(&care(7, Area::Face, &[], &cs, 2), "antiviral"));
+        assert!(!has_do(&care(8, Area::Face, &[], &cs, 2), "antiviral"));
+        assert!(!has_do(&care(0, Area::Face, &[], &[], 2), "antiviral"));
+        let ac = [RiskFactor::Anticoagulants];
+        assert!(has_do(
+            &care(14, Area::Face, &[], &ac, 2),
+            "bruising_may_last"
+        ));
+        assert!(!has_do(
+            &care(15, Area::Face, &[], &ac, 2),
+            "bruising_may_last"
+        ));
+        assert!(!has_do(
+            &care(3, Area::Face, &[], &cs, 2),
+            "bruising_may_last"
+        ));
+    }
+
+    #[test]
+    fn darker_skin_gets_midday_sunscreen_for_two_weeks() {
+        assert!(!has_do(
+            &care(0, Area::Face, &[], &[], 5),
+            "sunscreen_midday"
+        ));
+        assert!(has_do(
+            &care(1, Area::Face, &[], &[], 5),
+            "sunscreen_midday"
+        ));
+        assert!(has_do(
+            &care(14, Area::Face, &[], &[], 4),
+            "sunscreen_midday"
+        ));
+        assert!(!has_do(
+            &care(15, Area::Face, &[], &[], 6),
+            "sunscreen_midday"
+        ));
+        assert!(!has_do(
+            &care(5, Area::Face, &[], &[], 3),
+            "sunscreen_midday"
+        ));
+    }
+
     fn codes(items: &[CareItem]) -> Vec<&str> {
         items.iter().map(|i| i.code.as_str()).collect()
     }
@@ -194,7 +377,7 @@ mod tests {
 
     #[test]
     fn treatment_day() {
-        let c = care_for_day(0, mm(0.5), &[]);
+        let c = face_care(0, mm(0.5), &[]);
         assert!(has_dont(&c, "no_makeup"));
         assert!(has_dont(&c, "no_sweating"));
         assert!(has_dont(&c, "no_actives"));
@@ -204,7 +387,7 @@ mod tests {
         assert!(!has_do(&c, "sunscreen"), "sunscreen starts on day 1");
         assert!(!has_do(&c, "leave_prp_on"));
         assert!(has_do(
-            &care_for_day(0, mm(0.5), &[Addon::Prp]),
+            &face_care(0, mm(0.5), &[Addon::Prp]),
             "leave_prp_on"
         ));
     }
@@ -212,7 +395,7 @@ mod tests {
     #[test]
     fn sunscreen_from_day_one() {
         for day in [1, 2, 7, 14, 28, 60] {
-            let c = care_for_day(day, mm(1.0), &[]);
+            let c = face_care(day, mm(1.0), &[]);
             assert!(has_do(&c, "sunscreen"), "day {day}");
             assert!(c.do_.iter().any(|i| i.text.contains("SPF 30")));
         }
@@ -220,54 +403,51 @@ mod tests {
 
     #[test]
     fn makeup_only_in_the_first_24_hours() {
-        assert!(has_dont(&care_for_day(1, mm(1.0), &[]), "no_makeup"));
-        assert!(!has_dont(&care_for_day(2, mm(1.0), &[]), "no_makeup"));
+        assert!(has_dont(&face_care(1, mm(1.0), &[]), "no_makeup"));
+        assert!(!has_dont(&face_care(2, mm(1.0), &[]), "no_makeup"));
     }
 
     #[test]
     fn no_sweating_for_72_hours() {
         for day in 0..=2 {
-            assert!(has_dont(&care_for_day(day, mm(1.0), &[]), "no_sweating"));
+            assert!(has_dont(&face_care(day, mm(1.0), &[]), "no_sweating"));
         }
-        assert!(!has_dont(&care_for_day(3, mm(1.0), &[]), "no_sweating"));
+        assert!(!has_dont(&face_care(3, mm(1.0), &[]), "no_sweating"));
     }
 
     #[test]
     fn actives_one_week_or_two_when_deep() {
-        assert!(has_dont(&care_for_day(7, mm(0.5), &[]), "no_actives"));
-        assert!(!has_dont(&care_for_day(8, mm(0.5), &[]), "no_actives"));
-        assert!(!has_dont(&care_for_day(8, mm(1.49), &[]), "no_actives"));
-        assert!(has_dont(&care_for_day(8, mm(1.5), &[]), "no_actives"));
-        assert!(has_dont(&care_for_day(14, mm(2.5), &[]), "no_actives"));
-        assert!(!has_dont(&care_for_day(15, mm(2.5), &[]), "no_actives"));
+        assert!(has_dont(&face_care(7, mm(0.5), &[]), "no_actives"));
+        assert!(!has_dont(&face_care(8, mm(0.5), &[]), "no_actives"));
+        assert!(!has_dont(&face_care(8, mm(1.49), &[]), "no_actives"));
+        assert!(has_dont(&face_care(8, mm(1.5), &[]), "no_actives"));
+        assert!(has_dont(&face_care(14, mm(2.5), &[]), "no_actives"));
+        assert!(!has_dont(&face_care(15, mm(2.5), &[]), "no_actives"));
     }
 
     #[test]
     fn no_picking_while_flaking() {
-        assert!(!has_dont(&care_for_day(1, mm(1.0), &[]), "no_picking"));
+        assert!(!has_dont(&face_care(1, mm(1.0), &[]), "no_picking"));
         for day in 2..=7 {
-            let c = care_for_day(day, mm(1.0), &[]);
+            let c = face_care(day, mm(1.0), &[]);
             assert!(has_dont(&c, "no_picking"), "day {day}");
             assert!(has_do(&c, "let_it_shed"), "day {day}");
         }
-        assert!(!has_dont(&care_for_day(8, mm(1.0), &[]), "no_picking"));
+        assert!(!has_dont(&face_care(8, mm(1.0), &[]), "no_picking"));
         // Peel or RF crusts longer.
         for addon in [Addon::Peel, Addon::Rf] {
-            assert!(has_dont(&care_for_day(10, mm(1.0), &[addon]), "no_picking"));
-            assert!(!has_dont(
-                &care_for_day(11, mm(1.0), &[addon]),
-                "no_picking"
-            ));
+            assert!(has_dont(&face_care(10, mm(1.0), &[addon]), "no_picking"));
+            assert!(!has_dont(&face_care(11, mm(1.0), &[addon]), "no_picking"));
         }
         assert!(!has_dont(
-            &care_for_day(8, mm(1.0), &[Addon::Serum, Addon::Prp]),
+            &face_care(8, mm(1.0), &[Addon::Serum, Addon::Prp]),
             "no_picking"
         ));
     }
 
     #[test]
     fn when_to_call_the_clinic() {
-        let c = care_for_day(3, mm(1.0), &[]);
+        let c = face_care(3, mm(1.0), &[]);
         let all = c.call_clinic_if.join(" | ").to_lowercase();
         for word in ["pus", "fever", "spreads", "blisters", "hives", "bleeding"] {
             assert!(all.contains(word), "{word}");
@@ -278,7 +458,7 @@ mod tests {
     fn codes_are_unique_and_texts_plain() {
         for day in 0..=30 {
             for addons in [vec![], vec![Addon::Prp, Addon::Peel, Addon::Rf]] {
-                let c = care_for_day(day, mm(2.0), &addons);
+                let c = face_care(day, mm(2.0), &addons);
                 assert_eq!(c.day, day);
                 let mut all = codes(&c.do_);
                 all.extend(codes(&c.dont));
@@ -294,13 +474,13 @@ mod tests {
 
     #[test]
     fn before_treatment_there_is_nothing() {
-        let c = care_for_day(-1, mm(1.0), &[]);
+        let c = face_care(-1, mm(1.0), &[]);
         assert!(c.do_.is_empty() && c.dont.is_empty() && c.call_clinic_if.is_empty());
     }
 
     #[test]
     fn serializes_do_as_do() {
-        let v = serde_json::to_value(care_for_day(2, mm(1.0), &[])).unwrap();
+        let v = serde_json::to_value(face_care(2, mm(1.0), &[])).unwrap();
         assert!(v.get("do").is_some());
         assert!(v.get("do_").is_none());
         assert_eq!(v["day"], 2);
@@ -310,6 +490,6 @@ mod tests {
             .iter()
             .any(|i| i["code"] == "no_picking"));
         let back: CareInstructions = serde_json::from_value(v).unwrap();
-        assert_eq!(back, care_for_day(2, mm(1.0), &[]));
+        assert_eq!(back, face_care(2, mm(1.0), &[]));
     }
 }

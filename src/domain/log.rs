@@ -87,15 +87,25 @@ impl LogEntry {
     }
 }
 
+/// Logs are accepted through this day: late check-ins (PIH, granulomas)
+/// come weeks after treatment; past three months a new course is due.
+pub const LAST_LOG_DAY: i64 = 90;
+
 /// Why a log date is refused, given day 0 and today in the patient's zone.
 pub fn check_log_date(date: NaiveDate, day0: NaiveDate, today: NaiveDate) -> Result<i64, String> {
     if date < day0 {
         return Err(format!("{date} is before the treatment day ({day0})"));
     }
+    let day = (date - day0).num_days();
+    if day > LAST_LOG_DAY {
+        return Err(format!(
+            "{date} is day {day} after the treatment; logs are kept through day {LAST_LOG_DAY}"
+        ));
+    }
     if date > today {
         return Err(format!("{date} is after today ({today}) in your time zone"));
     }
-    Ok((date - day0).num_days())
+    Ok(day)
 }
 
 pub fn signs_to_text(signs: &[Sign]) -> String {
@@ -166,5 +176,12 @@ mod tests {
         );
         assert!(check_log_date(d("2026-02-28"), d("2026-03-01"), d("2026-03-05")).is_err());
         assert!(check_log_date(d("2026-03-06"), d("2026-03-01"), d("2026-03-05")).is_err());
+        // Late check-ins through day 90, none after.
+        assert_eq!(
+            check_log_date(d("2026-05-30"), d("2026-03-01"), d("2026-07-01")),
+            Ok(90)
+        );
+        let err = check_log_date(d("2026-05-31"), d("2026-03-01"), d("2026-07-01")).unwrap_err();
+        assert!(err.contains("day 91"), "{err}");
     }
 }

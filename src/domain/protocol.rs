@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::series::SessionIntervals;
 use crate::domain::treatment::{Addon, Area, DepthMm, Symptom};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +48,10 @@ pub struct Protocol {
     pub window_threshold: f32,
     pub base: Curves,
     pub adjustments: Adjustments,
+    /// Minimum days between sessions per area (also when the next-session
+    /// reminder fires); protocols stored before it get the defaults.
+    #[serde(default)]
+    pub session_intervals: SessionIntervals,
 }
 
 /// One curve per symptom.
@@ -284,6 +289,7 @@ impl Protocol {
                 self.window_threshold
             ));
         }
+        self.session_intervals.validate()?;
         let days = self.horizon_days as usize + 1;
         for s in Symptom::ALL {
             let c = self.base.get(s);

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use chrono::{Duration, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::treatment::DepthMm;
+use crate::domain::treatment::{DepthMm, Fitzpatrick};
 
 /// Last day after treatment a rule may reach (about four months).
 pub const MAX_DAY: u16 = 120;
@@ -26,16 +26,18 @@ pub enum ReminderKind {
     AvoidActives,
     NoPicking,
     NextSession,
+    CheckIn,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 6] = [
+    pub const ALL: [ReminderKind; 7] = [
         ReminderKind::LogSymptoms,
         ReminderKind::Sunscreen,
         ReminderKind::Moisturize,
         ReminderKind::AvoidActives,
         ReminderKind::NoPicking,
         ReminderKind::NextSession,
+        ReminderKind::CheckIn,
     ];
 
     /// Same spelling as the serde form.
@@ -47,6 +49,7 @@ impl ReminderKind {
             ReminderKind::AvoidActives => "avoid_actives",
             ReminderKind::NoPicking => "no_picking",
             ReminderKind::NextSession => "next_session",
+            ReminderKind::CheckIn => "check_in",
         }
     }
 
@@ -271,27 +274,84 @@ fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).expect("valid constant time")
 }
 
+/// Check-ins after the daily logs end: post-inflammatory hyperpigmentation
+/// and granulomas show weeks after treatment, not in the first days.
+pub const CHECK_IN_DAYS: [u16; 2] = [21, 28];
+/// Further check-ins for skin that needs a longer watch: Fitzpatrick IV–VI
+/// (PIH risk) or needling at least `LONG_WATCH_FROM_MM` deep.
+pub const LONG_WATCH_CHECK_IN_DAYS: [u16; 2] = [42, 56];
+pub const LONG_WATCH_FROM_MM: f64 = 1.5;
+/// Daily logs are asked for through this day; check-ins after it.
+pub const DAILY_LOGS_LAST_DAY: u16 = 14;
+
+/// The check-in days of a treatment, ascending.
+pub fn check_in_days(depth: DepthMm, fitzpatrick: Fitzpatrick) -> Vec<u16> {
+    let mut days = CHECK_IN_DAYS.to_vec();
+    if fitzpatrick.is_darker() || depth.get() >= LONG_WATCH_FROM_MM {
+        days.extend(LONG_WATCH_CHECK_IN_DAYS);
+    }
+    days
+}
+
+/// What the default plan depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanFacts {
+    pub depth: DepthMm,
+    pub fitzpatrick: Fitzpatrick,
+    /// The area's minimum interval between sessions (the protocol's).
+    pub next_session_day: u16,
+}
+
 /// Default plan from DESIGN.md "Reminders"; actives are avoided for two
-/// weeks instead of one from 1.5 mm deep, where healing takes longer.
-pub fn default_plan(depth: DepthMm) -> ReminderPlan {
+/// weeks instead of one from 1.5 mm deep, where healing takes longer. For
+/// Fitzpatrick IV–VI (prone to hyperpigmentation) the midday sunscreen runs
+/// to day 14 and the morning one to the next session (at least day 28).
+pub fn treatment_plan(f: &PlanFacts) -> ReminderPlan {
     let rule = |kind, first_day, last_day, times: &[NaiveTime]| ReminderRule {
         kind,
         first_day,
         last_day,
         times: times.to_vec(),
     };
-    let actives_until = if depth.get() >= 1.5 { 14 } else { 7 };
-    ReminderPlan {
-        rules: vec![
-            rule(ReminderKind::LogSymptoms, 0, 14, &[hm(20, 0)]),
-            rule(ReminderKind::Sunscreen, 1, 28, &[hm(8, 0)]),
-            rule(ReminderKind::Sunscreen, 1, 7, &[hm(12, 30)]),
-            rule(ReminderKind::Moisturize, 0, 7, &[hm(8, 30), hm(21, 0)]),
-            rule(ReminderKind::AvoidActives, 0, actives_until, &[hm(21, 30)]),
-            rule(ReminderKind::NoPicking, 2, 7, &[hm(19, 0)]),
-            rule(ReminderKind::NextSession, 28, 28, &[hm(10, 0)]),
-        ],
+    let actives_until = if f.depth.get() >= 1.5 { 14 } else { 7 };
+    let next_session = f.next_session_day.clamp(1, MAX_DAY);
+    let (morning_until, midday_until) = if f.fitzpatrick.is_darker() {
+        (next_session.max(28), 14)
+    } else {
+        (28, 7)
+    };
+    let mut rules = vec![
+        rule(
+            ReminderKind::LogSymptoms,
+            0,
+            DAILY_LOGS_LAST_DAY,
+            &[hm(20, 0)],
+        ),
+        rule(ReminderKind::Sunscreen, 1, morning_until, &[hm(8, 0)]),
+        rule(ReminderKind::Sunscreen, 1, midday_until, &[hm(12, 30)]),
+        rule(ReminderKind::Moisturize, 0, 7, &[hm(8, 30), hm(21, 0)]),
+        rule(ReminderKind::AvoidActives, 0, actives_until, &[hm(21, 30)]),
+        rule(ReminderKind::NoPicking, 2, 7, &[hm(19, 0)]),
+        rule(
+            ReminderKind::NextSession,
+            next_session,
+            next_session,
+            &[hm(10, 0)],
+        ),
+    ];
+    for day in check_in_days(f.depth, f.fitzpatrick) {
+        rules.push(rule(ReminderKind::CheckIn, day, day, &[hm(20, 0)]));
     }
+    ReminderPlan { rules }
+}
+
+/// The default plan of a face treatment on Fitzpatrick I–III skin.
+pub fn default_plan(depth: DepthMm) -> ReminderPlan {
+    treatment_plan(&PlanFacts {
+        depth,
+        fitzpatrick: Fitzpatrick::parse(2).expect("valid constant"),
+        next_session_day: 28,
+    })
 }
 
 /// Patient quiet period `[start, end)` in local time; wraps midnight when
@@ -400,9 +460,24 @@ pub fn message(kind: ReminderKind, day: u16) -> Message {
         ),
         ReminderKind::NextSession => (
             "Time to book your next session",
-            "It's been about four weeks since your treatment. When you're ready, \
-             book your next session with your clinic."
-                .to_string(),
+            if day < 21 {
+                format!(
+                    "It's been {day} days since your treatment. When you're ready, \
+                     book your next session with your clinic."
+                )
+            } else {
+                "It's been about four weeks since your treatment. When you're ready, \
+                 book your next session with your clinic."
+                    .to_string()
+            },
+        ),
+        ReminderKind::CheckIn => (
+            "Time for a check-in",
+            format!(
+                "It's been {} weeks since your treatment. Please log how your skin looks \
+                 today, and note any dark patches, bumps or lines you may have noticed.",
+                day / 7
+            ),
         ),
     };
     Message {
@@ -420,7 +495,9 @@ pub fn ttl(kind: ReminderKind) -> Duration {
         ReminderKind::Sunscreen => Duration::hours(3),
         ReminderKind::Moisturize | ReminderKind::AvoidActives => Duration::hours(2),
         // Evening reminders: still useful until around midnight.
-        ReminderKind::LogSymptoms | ReminderKind::NoPicking => Duration::hours(4),
+        ReminderKind::LogSymptoms | ReminderKind::NoPicking | ReminderKind::CheckIn => {
+            Duration::hours(4)
+        }
         ReminderKind::NextSession => Duration::hours(24),
     }
 }
@@ -462,7 +539,8 @@ mod tests {
                 "moisturize",
                 "avoid_actives",
                 "no_picking",
-                "next_session"
+                "next_session",
+                "check_in"
             ]
         );
     }
@@ -505,7 +583,84 @@ mod tests {
                 (AvoidActives, 0, 7, s(&["21:30"])),
                 (NoPicking, 2, 7, s(&["19:00"])),
                 (NextSession, 28, 28, s(&["10:00"])),
+                (CheckIn, 21, 21, s(&["20:00"])),
+                (CheckIn, 28, 28, s(&["20:00"])),
             ]
+        );
+    }
+
+    fn facts(mm: f64, fitz: i64, next: u16) -> PlanFacts {
+        PlanFacts {
+            depth: depth(mm),
+            fitzpatrick: Fitzpatrick::parse(fitz).unwrap(),
+            next_session_day: next,
+        }
+    }
+
+    fn days_of(p: &ReminderPlan, kind: ReminderKind) -> Vec<(u16, u16)> {
+        p.rules
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| (r.first_day, r.last_day))
+            .collect()
+    }
+
+    #[test]
+    fn check_ins_on_21_and_28_and_later_for_a_long_watch() {
+        assert_eq!(
+            check_in_days(depth(1.0), Fitzpatrick::parse(3).unwrap()),
+            [21, 28]
+        );
+        assert_eq!(
+            check_in_days(depth(1.0), Fitzpatrick::parse(4).unwrap()),
+            [21, 28, 42, 56]
+        );
+        assert_eq!(
+            check_in_days(depth(1.49), Fitzpatrick::parse(1).unwrap()),
+            [21, 28]
+        );
+        assert_eq!(
+            check_in_days(depth(1.5), Fitzpatrick::parse(1).unwrap()),
+            [21, 28, 42, 56]
+        );
+        let p = treatment_plan(&facts(2.0, 1, 28));
+        p.validate().unwrap();
+        assert_eq!(
+            days_of(&p, ReminderKind::CheckIn),
+            [(21, 21), (28, 28), (42, 42), (56, 56)]
+        );
+    }
+
+    #[test]
+    fn next_session_follows_the_area_interval() {
+        let p = treatment_plan(&facts(0.5, 2, 14));
+        p.validate().unwrap();
+        assert_eq!(days_of(&p, ReminderKind::NextSession), [(14, 14)]);
+        assert!(message(ReminderKind::NextSession, 14)
+            .body
+            .contains("14 days"));
+        assert!(message(ReminderKind::NextSession, 28)
+            .body
+            .contains("four weeks"));
+    }
+
+    #[test]
+    fn darker_skin_keeps_sunscreen_reminders_longer() {
+        let light = treatment_plan(&facts(0.5, 3, 28));
+        assert_eq!(days_of(&light, ReminderKind::Sunscreen), [(1, 28), (1, 7)]);
+        let dark = treatment_plan(&facts(0.5, 5, 28));
+        dark.validate().unwrap();
+        assert_eq!(days_of(&dark, ReminderKind::Sunscreen), [(1, 28), (1, 14)]);
+        // The morning reminder runs to the next session, never shorter than four weeks.
+        let dark_long = treatment_plan(&facts(0.5, 6, 42));
+        assert_eq!(
+            days_of(&dark_long, ReminderKind::Sunscreen),
+            [(1, 42), (1, 14)]
+        );
+        let dark_scalp = treatment_plan(&facts(0.5, 6, 14));
+        assert_eq!(
+            days_of(&dark_scalp, ReminderKind::Sunscreen),
+            [(1, 28), (1, 14)]
         );
     }
 
@@ -667,5 +822,7 @@ mod tests {
             .body
             .contains("retinol"));
         assert!(message(ReminderKind::LogSymptoms, 3).body.contains("Day 3"));
+        assert!(message(ReminderKind::CheckIn, 42).body.contains("6 weeks"));
+        assert_eq!(topic(ReminderKind::CheckIn), "check-in");
     }
 }

@@ -69,6 +69,21 @@ impl Timeline {
     pub fn last_day(&self) -> u32 {
         self.days.last().map(|d| d.day).unwrap_or(0)
     }
+
+    /// The same course carried on to `last_day` (the last check-in): past
+    /// the protocol's horizon the skin is expected healed, so each added day
+    /// repeats the last one.
+    pub fn extended_to(mut self, last_day: u32) -> Timeline {
+        if let Some(last) = self.days.last().cloned() {
+            for day in last.day + 1..=last_day {
+                self.days.push(TimelineDay {
+                    day,
+                    ..last.clone()
+                });
+            }
+        }
+        self
+    }
 }
 
 /// Combined effect of every adjustment on one symptom.
@@ -254,6 +269,24 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn extended_to_the_last_check_in_repeats_the_healed_day() {
+        let t = tl(1.0, Area::Face, &[]);
+        let horizon = t.last_day();
+        let healed = t.days.last().cloned().unwrap();
+        let e = t.clone().extended_to(56);
+        assert_eq!(e.last_day(), 56);
+        assert_eq!(e.days.len(), 57);
+        assert_eq!(e.days[..=horizon as usize], t.days[..]);
+        for (i, d) in e.days.iter().enumerate() {
+            assert_eq!(d.day as usize, i);
+        }
+        assert_eq!(e.days[40].redness, healed.redness);
+        assert_eq!(e.window_days, t.window_days);
+        // Never shortened.
+        assert_eq!(t.clone().extended_to(3), t);
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl ApiError {
             Self::App(A::Forbidden(_)) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
             Self::App(A::NotFound) => ("not-found", "Not found", StatusCode::NOT_FOUND),
             Self::App(A::Conflict(_)) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            Self::App(A::Contraindicated(_)) => (
+                "contraindicated",
+                "Contraindicated",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
             Self::App(A::ConflictRecords(_)) => {
                 ("sync-conflict", "Sync conflict", StatusCode::CONFLICT)
             }
@@ -121,6 +126,9 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+    /// The risk factors (codes) that refused a treatment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contraindications: Option<&'a [String]>,
 }
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -144,7 +152,15 @@ impl ResponseError for ApiError {
                 .collect::<Vec<_>>()
                 .join("; "),
             Self::BadRequest(detail) => detail.clone(),
+            Self::App(AppError::Contraindicated(codes)) => format!(
+                "contraindicated: {}; give a non-empty override_reason to register it anyway",
+                codes.join(", ")
+            ),
             other => other.to_string(),
+        };
+        let contraindications = match self {
+            Self::App(AppError::Contraindicated(codes)) => Some(codes.as_slice()),
+            _ => None,
         };
         let errors = match self {
             Self::App(AppError::Validation(e) | AppError::ConflictRecords(e)) => Some(e.as_slice()),
@@ -156,6 +172,7 @@ impl ResponseError for ApiError {
             status: status.as_u16(),
             detail,
             errors,
+            contraindications,
         };
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));

@@ -2,6 +2,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::Scope;
+use crate::db::schema::treatment_overrides as o;
 use crate::db::schema::treatments as t;
 use crate::db::{now_ms, DbConn, PatientWrite};
 
@@ -21,6 +22,9 @@ pub struct Treatment {
     pub created_by: String,
     pub created_at: i64,
     pub seq: i64,
+    pub risk_factors: String,
+    pub products: Option<String>,
+    pub previous_treatment_id: Option<String>,
 }
 
 pub struct NewTreatment<'a> {
@@ -33,6 +37,9 @@ pub struct NewTreatment<'a> {
     pub addons: &'a str,
     pub session_number: i32,
     pub created_by: &'a str,
+    pub risk_factors: &'a str,
+    pub products: Option<&'a str>,
+    pub previous_treatment_id: Option<&'a str>,
 }
 
 pub fn create(w: &mut PatientWrite<'_, '_>, new: NewTreatment<'_>) -> QueryResult<String> {
@@ -54,9 +61,70 @@ pub fn create(w: &mut PatientWrite<'_, '_>, new: NewTreatment<'_>) -> QueryResul
             t::created_by.eq(new.created_by),
             t::created_at.eq(now_ms()),
             t::seq.eq(seq),
+            t::risk_factors.eq(new.risk_factors),
+            t::products.eq(new.products),
+            t::previous_treatment_id.eq(new.previous_treatment_id),
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// A registration that overrode contraindications.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = o)]
+pub struct Override {
+    pub treatment_id: String,
+    pub contraindications: String,
+    pub reason: String,
+    pub actor_id: String,
+    pub at: i64,
+}
+
+/// Records why a treatment was registered despite contraindications (not a
+/// synced table: the patient never sees it).
+pub fn record_override(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    contraindications: &str,
+    reason: &str,
+    actor_id: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(o::table)
+        .values((
+            o::treatment_id.eq(treatment_id),
+            o::contraindications.eq(contraindications),
+            o::reason.eq(reason),
+            o::actor_id.eq(actor_id),
+            o::at.eq(now_ms()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The overrides of some treatments (for staff pages).
+pub fn overrides(conn: &mut DbConn, treatment_ids: &[String]) -> QueryResult<Vec<Override>> {
+    o::table
+        .filter(o::treatment_id.eq_any(treatment_ids))
+        .select(Override::as_select())
+        .load(conn)
+}
+
+/// The products applied in those of `ids` that belong to the clinic
+/// (treatment id, products), for treatments that have any.
+pub fn products_in_clinic(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(String, Option<String>)> = t::table
+        .filter(t::clinic_id.eq(clinic_id))
+        .filter(t::id.eq_any(ids))
+        .select((t::id, t::products))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, p)| p.map(|p| (id, p)))
+        .collect())
 }
 
 /// The treatment if the scope may see it, else `NotFound`.
@@ -79,6 +147,22 @@ pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<Treat
         .order((t::performed_at.desc(), t::id))
         .select(Treatment::as_select())
         .load(conn)
+}
+
+/// The patient's latest treatment performed before `before` (ms), if any:
+/// the session a new one follows by default.
+pub fn latest_before(
+    conn: &mut DbConn,
+    patient_id: &str,
+    before: i64,
+) -> QueryResult<Option<Treatment>> {
+    t::table
+        .filter(t::patient_id.eq(patient_id))
+        .filter(t::performed_at.lt(before))
+        .order((t::performed_at.desc(), t::id.desc()))
+        .select(Treatment::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Treatments whose day 0 is on or after `since` (for the first-week jobs).
