@@ -35,6 +35,7 @@ pub enum RiskFactor {
     ActiveAcne,
     Rosacea,
     RecentRadiation,
+    #[serde(rename = "isotretinoin_6_months")]
     Isotretinoin6Months,
     ColdSoreHistory,
     Anticoagulants,

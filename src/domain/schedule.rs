@@ -422,8 +422,9 @@ mod tests {
     #[test]
     fn default_plan_counts_and_order() {
         let occ = all(&default(), &Preferences::default(), Berlin, d("2026-05-04"));
-        // 15 log + 28+7 sunscreen + 16 moisturize + 8 actives + 6 picking + 1.
-        assert_eq!(occ.len(), 81);
+        // 15 log + 28+7 sunscreen + 16 moisturize + 8 actives + 6 picking
+        // + 1 next session + 2 check-ins.
+        assert_eq!(occ.len(), 83);
         assert!(occ.windows(2).all(|w| w[0].due_at <= w[1].due_at));
         let ids: BTreeSet<_> = occ.iter().map(|o| o.identity("t1")).collect();
         assert_eq!(ids.len(), occ.len());
@@ -440,7 +441,8 @@ mod tests {
         );
         let deep = default_plan(DepthMm::parse(2.0).unwrap());
         let occ = all(&deep, &Preferences::default(), Berlin, d("2026-05-04"));
-        assert_eq!(occ.len(), 88);
+        // Two more check-ins (days 42 and 56) from 1.5 mm.
+        assert_eq!(occ.len(), 92);
     }
 
     #[test]

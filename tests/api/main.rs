@@ -22,5 +22,6 @@ mod schema_parity;
 mod smtp_receiver;
 mod sync;
 mod sync_devices;
+mod treatment_series;
 mod triage;
 mod webhook_receiver;

@@ -29,12 +29,13 @@ pub fn this_minute(tz: &str) -> String {
     Utc::now().with_timezone(&tz).format("%H:%M").to_string()
 }
 
-const OTHER_KINDS: [&str; 5] = [
+const OTHER_KINDS: [&str; 6] = [
     "sunscreen",
     "moisturize",
     "avoid_actives",
     "no_picking",
     "next_session",
+    "check_in",
 ];
 
 /// Subscribes a browser for the patient and moves their log reminder to now,
@@ -106,7 +107,7 @@ async fn a_subscribed_patient_gets_the_log_reminder_once(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(plan["preferences"]["disabled"].as_array().unwrap().len(), 5);
+    assert_eq!(plan["preferences"]["disabled"].as_array().unwrap().len(), 6);
 
     let got = push.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(got.len(), 1, "failures: {:?}", push.failures());

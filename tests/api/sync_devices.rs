@@ -458,7 +458,7 @@ async fn a_dispatched_reminder_reaches_a_second_device(backend: Backend) {
             Some(tok),
             Some(&json!({
                 "times": {"log_symptoms": [this_minute("Europe/Berlin")]},
-                "disabled": ["sunscreen", "moisturize", "avoid_actives", "no_picking", "next_session"],
+                "disabled": ["sunscreen", "moisturize", "avoid_actives", "no_picking", "next_session", "check_in"],
             })),
         )
         .await;

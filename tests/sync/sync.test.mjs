@@ -101,6 +101,9 @@ const schema = appSchema({
         n('depth_mm'),
         s('addons'),
         n('session_number'),
+        s('previous_treatment_id', { isOptional: true }),
+        s('risk_factors'),
+        s('products', { isOptional: true }),
         s('protocol_name'),
         n('protocol_version'),
         n('window_days'),
@@ -414,6 +417,8 @@ async function registerTreatment(ctx) {
     depth_mm: 0.5,
     addons: ['serum'],
     session_number: 1,
+    risk_factors: ['cold_sore_history'],
+    products: 'hyaluronic acid serum',
   })
 }
 
@@ -494,6 +499,9 @@ async function main() {
         assert.equal(treatments[0].area, 'face')
         assert.equal(treatments[0].depth_mm, 0.5)
         assert.deepEqual(JSON.parse(treatments[0].addons), ['serum'])
+        assert.deepEqual(JSON.parse(treatments[0].risk_factors), ['cold_sore_history'])
+        assert.equal(treatments[0].products, 'hyaluronic acid serum')
+        assert.equal(treatments[0].previous_treatment_id, null)
         const timeline = await ok('GET', `/v1/treatments/${T}/timeline`, ctx.tokenA)
         assert.equal(treatments[0].window_days, timeline.window_days)
         const days = (await A.rows('timeline_days')).sort((x, y) => x.day - y.day)
