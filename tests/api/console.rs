@@ -661,7 +661,108 @@ async fn only_admins_manage_staff_and_read_the_audit_log(backend: Backend) {
     }
 }
 
+async fn risk_factors_products_and_the_series_in_the_console(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc_token = c.app.login(&c.doc_email, &c.doc_password).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let patient = c.app.enrolled_patient(&doc_token, "Europe/Berlin", 3).await;
+    let patient_page = format!("/console/patients/{}", patient.id);
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let csrf = doc.csrf().await;
+    let days_ago = |n: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(n))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let first = days_ago(40);
+    let treatment = |when: &str, factor: &str, override_reason: &str, products: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("performed_at".into(), when.to_string()),
+            ("area".into(), "face".into()),
+            ("depth_mm".into(), "0.5".into()),
+            ("session_number".into(), String::new()),
+            ("risk_factors".into(), factor.to_string()),
+            ("products".into(), products.to_string()),
+            ("override_reason".into(), override_reason.to_string()),
+        ]
+    };
+    let post = |form: Vec<(String, String)>| {
+        let doc = &doc;
+        let path = format!("{patient_page}/treatments");
+        async move {
+            let pairs: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            doc.post(&path, &pairs).await
+        }
+    };
+    let res = post(treatment(&first, "rosacea", "", "peptide serum")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Contraindicated") && page.contains("Rosacea"),
+        "{page}"
+    );
+    let res = post(treatment(
+        &first,
+        "rosacea",
+        "cleared by her dermatologist",
+        "peptide serum",
+    ))
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post(treatment(&days_ago(20), "cold_sore_history", "", "")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let page = doc.page(&patient_page).await;
+    assert!(page.contains("Session 2, Face, 0.50 mm"), "{page}");
+    assert!(page.contains("Session 1, Face, 0.50 mm"));
+    assert!(page.contains("Follows session 1"));
+    assert!(page.contains("sooner than the 28-day minimum"));
+    assert!(page.contains("This session beside the previous one"));
+    assert!(page.contains("peptide serum"));
+    assert!(page.contains("cleared by her dermatologist"));
+    assert!(page.contains("Cold sore history"));
+    assert!(page.contains("check-ins on days 21, 28"));
+
+    // An allergic flag on the first treatment shows its products in the queue.
+    let treatments: Value = c
+        .app
+        .get("/v1/me/treatments", Some(&patient.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first_treatment = treatments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["session_number"] == 1)
+        .unwrap()
+        .clone();
+    let day5 = first_treatment["day0"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::NaiveDate>()
+        .unwrap()
+        + chrono::Days::new(5);
+    let res = c
+        .app
+        .put(
+            &format!("/v1/treatments/{}/logs/{day5}", first_treatment["id"].as_str().unwrap()),
+            Some(&patient.access_token),
+            &json!({"redness": 1, "swelling": 0, "flaking": 0, "sensitivity": 0, "signs": ["hives_or_itching"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let queue = doc.page("/console/flags").await;
+    assert!(queue.contains("Products applied: peptide serum"), "{queue}");
+}
+
 on_both_backends!(
+    risk_factors_products_and_the_series_in_the_console,
     a_clinician_reviews_an_urgent_flag_from_the_console,
     patients_cannot_sign_in,
     a_wrong_password_is_refused,

@@ -80,10 +80,11 @@ async fn first_pull_brings_the_server_tables(backend: Backend) {
         ids(&body, "treatments", "updated"),
         vec![s.treatment_id().to_string()]
     );
-    assert_eq!(ch["timeline_days"]["updated"].as_array().unwrap().len(), 15);
+    // Days 0 to the last check-in (day 28 at 1.0 mm on Fitzpatrick II).
+    assert_eq!(ch["timeline_days"]["updated"].as_array().unwrap().len(), 29);
     assert_eq!(
         ch["care_instructions"]["updated"].as_array().unwrap().len(),
-        15
+        29
     );
     assert_eq!(ch["reminder_plans"]["updated"].as_array().unwrap().len(), 1);
     assert!(!ch["reminders"]["updated"].as_array().unwrap().is_empty());
