@@ -107,6 +107,9 @@ fn seed(db: &aftercare::db::Db, a: &Args) -> Res<()> {
                         addons: "",
                         session_number: 1,
                         created_by: &clinic.admin_id,
+                        risk_factors: "",
+                        products: None,
+                        previous_treatment_id: None,
                     },
                 )?;
                 // A real browser-like subscription: P-256 public key and a
