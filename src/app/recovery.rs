@@ -2,8 +2,11 @@
 //! its assessment and flags, the periodic missed-log check, and reading a
 //! treatment's course. Shared by the REST API, sync and the console.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use serde_json::Value;
 
 use super::actor::{Caller, PatientCaller};
 use super::alerts::{self, FlagEvent};
@@ -367,8 +370,6 @@ fn raise_all(
 /// flag is its own write transaction.
 /// Returns how many flags were raised or updated.
 pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> {
-    // Day 0 can be at most 8 local days back for the first week to be open;
-    // one more day covers every zone's offset from UTC.
     // The last check-in's grace must still be open for a treatment to be
     // checked; one more day covers every zone's offset from UTC.
     let watch = crate::domain::reminder::LONG_WATCH_CHECK_IN_DAYS
@@ -385,12 +386,25 @@ pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> 
             for treatment in crate::store::treatments::recent(c, since)? {
                 let ctx = ctx_of::context(c, treatment)?;
                 let logged = daily_logs::dates_for_treatment(c, &ctx.treatment.id)?;
-                if let Some(finding) = assessment::missed_logs(
+                let Some(finding) = assessment::missed_logs(
                     ctx.treatment.day0,
                     ctx.today(now),
                     &logged,
                     &ctx.check_in_days,
-                ) {
+                ) else {
+                    continue;
+                };
+                // A clinician who resolved a missed-logs flag is not paged
+                // again for the same gaps, only for new ones.
+                let resolved = flags::for_treatment(c, &ctx.treatment.id)?
+                    .into_iter()
+                    .filter(|f| f.reason == finding.reason.as_str() && f.status == "resolved")
+                    .max_by_key(|f| f.updated_at);
+                let news = resolved.map_or(true, |f| {
+                    let seen: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
+                    !missed_days(&finding.evidence).is_subset(&missed_days(&seen))
+                });
+                if news {
                     missed.push((ctx, finding));
                 }
             }
@@ -406,6 +420,24 @@ pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> 
         .await?;
     }
     Ok(raised)
+}
+
+/// The days a missed-logs finding counts: those of its runs of missed days
+/// and its missed check-ins.
+fn missed_days(evidence: &Value) -> BTreeSet<i64> {
+    let list = |key: &str| evidence[key].as_array().cloned().unwrap_or_default();
+    let mut days = BTreeSet::new();
+    for run in list("runs") {
+        if let (Some(from), Some(to)) = (run["from_day"].as_i64(), run["to_day"].as_i64()) {
+            days.extend(from..=to);
+        }
+    }
+    days.extend(
+        list("missed_check_ins")
+            .iter()
+            .filter_map(|c| c["day"].as_i64()),
+    );
+    days
 }
 
 /// One treatment.
@@ -449,4 +481,32 @@ pub async fn my_treatments(db: &Db, patient: &PatientCaller) -> AppResult<Vec<Tr
             .collect::<AppResult<Vec<_>>>()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missed_days_are_the_runs_and_check_ins() {
+        let e = json!({
+            "runs": [{"from_day": 3, "to_day": 5}, {"from_day": 9, "to_day": 10}],
+            "missed_check_ins": [{"day": 21, "date": "2026-03-22"}],
+        });
+        assert_eq!(
+            missed_days(&e).into_iter().collect::<Vec<_>>(),
+            [3, 4, 5, 9, 10, 21]
+        );
+        // Evidence from before check-ins existed, or none at all.
+        let old = json!({"runs": [{"from_day": 0, "to_day": 1}]});
+        assert_eq!(missed_days(&old).into_iter().collect::<Vec<_>>(), [0, 1]);
+        assert!(missed_days(&Value::Null).is_empty());
+        // A later finding with the same gaps adds nothing; a new check-in does.
+        let later =
+            json!({"runs": [{"from_day": 3, "to_day": 5}], "missed_check_ins": [{"day": 21}]});
+        assert!(missed_days(&later).is_subset(&missed_days(&e)));
+        let newer = json!({"runs": [], "missed_check_ins": [{"day": 28}]});
+        assert!(!missed_days(&newer).is_subset(&missed_days(&e)));
+    }
 }

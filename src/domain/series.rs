@@ -176,6 +176,22 @@ mod tests {
     }
 
     #[test]
+    fn protocols_carry_intervals_as_data() {
+        use crate::domain::protocol::Protocol;
+        // The shipped protocol has none written out: the defaults apply.
+        let p = Protocol::default_microneedling();
+        assert_eq!(p.session_intervals, SessionIntervals::default());
+        let mut v: serde_json::Value = serde_json::from_str(Protocol::default_json()).unwrap();
+        v["session_intervals"] = serde_json::json!({"scalp": 21});
+        let tuned = Protocol::from_json(&v.to_string()).unwrap();
+        assert_eq!(tuned.session_intervals.for_area(Area::Scalp), 21);
+        assert_eq!(tuned.session_intervals.for_area(Area::Face), 28);
+        v["session_intervals"] = serde_json::json!({"face": 2});
+        let err = Protocol::from_json(&v.to_string()).unwrap_err();
+        assert!(err.contains("session_intervals.face"), "{err}");
+    }
+
+    #[test]
     fn the_first_session_is_number_one_without_warnings() {
         let c = check(None, d("2026-03-01"), None, 28);
         assert_eq!(c.session_number.get(), 1);

@@ -492,6 +492,26 @@ async fn a_missed_check_in_is_flagged(backend: Backend) {
         flag["evidence"]["missed_check_ins"],
         json!([{"day": 21, "date": day(&t, 21)}])
     );
+
+    // Resolved, the same missed check-in does not page again.
+    let res = c
+        .app
+        .post(
+            &format!("/v1/flags/{}/resolve", flag["id"].as_str().unwrap()),
+            Some(&c.doc),
+            &json!({"note": "called; she is fine"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let queue = c.get("/v1/flags?status=open", &c.doc).await;
+    let again: Vec<&Value> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["treatment_id"] == id)
+        .collect();
+    assert!(again.is_empty(), "{again:?}");
 }
 
 async fn care_follows_the_area_and_risk_factors(backend: Backend) {
