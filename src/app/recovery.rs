@@ -17,7 +17,7 @@ use crate::db::{Db, PatientWrite, Tx};
 use crate::domain::assessment::{self, Assessment, DayLog, Finding, RuleInputs};
 use crate::domain::ids::PatientId;
 use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntry};
-use crate::domain::reminder::{treatment_plan, PlanFacts};
+use crate::domain::reminder::{planned_check_in_days, treatment_plan, PlanFacts};
 use crate::domain::risk::{self, RiskFactor, Warning};
 use crate::domain::series::{self, PreviousSession};
 use crate::domain::signs::{emergency_advice, emergency_signs, DEFAULT_EMERGENCY_NUMBER};
@@ -386,11 +386,17 @@ pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> 
             for treatment in crate::store::treatments::recent(c, since)? {
                 let ctx = ctx_of::context(c, treatment)?;
                 let logged = daily_logs::dates_for_treatment(c, &ctx.treatment.id)?;
+                // The check-ins the patient is actually reminded of.
+                let check_ins = match crate::store::reminders::plan(c, &ctx.treatment.id) {
+                    Ok((plan, _)) => planned_check_in_days(&plan),
+                    Err(diesel::result::Error::NotFound) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                };
                 let Some(finding) = assessment::missed_logs(
                     ctx.treatment.day0,
                     ctx.today(now),
                     &logged,
-                    &ctx.check_in_days,
+                    &check_ins,
                 ) else {
                     continue;
                 };

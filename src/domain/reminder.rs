@@ -293,6 +293,19 @@ pub fn check_in_days(depth: DepthMm, fitzpatrick: Fitzpatrick) -> Vec<u16> {
     days
 }
 
+/// The days a plan asks for a check-in (its `check_in` rules), ascending:
+/// a clinician may have edited them, and treatments planned before
+/// check-ins existed have none.
+pub fn planned_check_in_days(plan: &ReminderPlan) -> Vec<u16> {
+    let days: BTreeSet<u16> = plan
+        .rules
+        .iter()
+        .filter(|r| r.kind == ReminderKind::CheckIn)
+        .flat_map(|r| r.first_day..=r.last_day)
+        .collect();
+    days.into_iter().collect()
+}
+
 /// What the default plan depends on.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanFacts {
@@ -629,6 +642,35 @@ mod tests {
             days_of(&p, ReminderKind::CheckIn),
             [(21, 21), (28, 28), (42, 42), (56, 56)]
         );
+    }
+
+    #[test]
+    fn planned_check_ins_come_from_the_plan() {
+        assert_eq!(
+            planned_check_in_days(&treatment_plan(&facts(2.0, 1, 28))),
+            [21, 28, 42, 56]
+        );
+        assert_eq!(
+            planned_check_in_days(&ReminderPlan { rules: vec![] }),
+            Vec::<u16>::new()
+        );
+        let edited = ReminderPlan {
+            rules: vec![
+                ReminderRule {
+                    kind: ReminderKind::CheckIn,
+                    first_day: 30,
+                    last_day: 32,
+                    times: vec![hm(9, 0)],
+                },
+                ReminderRule {
+                    kind: ReminderKind::CheckIn,
+                    first_day: 21,
+                    last_day: 21,
+                    times: vec![hm(9, 0)],
+                },
+            ],
+        };
+        assert_eq!(planned_check_in_days(&edited), [21, 30, 31, 32]);
     }
 
     #[test]

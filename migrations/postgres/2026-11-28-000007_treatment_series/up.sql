@@ -17,3 +17,13 @@ CREATE TABLE treatment_overrides (
     actor_id TEXT NOT NULL,
     at BIGINT NOT NULL
 );
+
+-- Existing treatments now carry new columns and a timeline and care to the
+-- last check-in: stamp them with a fresh change number of their patient so
+-- every device pulls them again whole (a pull sends rows numbered after its
+-- cursor; the counter only grows).
+UPDATE patients SET change_seq = change_seq + 1
+    WHERE account_id IN (SELECT patient_id FROM treatments);
+UPDATE treatments SET seq = (
+    SELECT p.change_seq FROM patients AS p WHERE p.account_id = treatments.patient_id
+);
