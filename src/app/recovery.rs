@@ -406,7 +406,7 @@ pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> 
                     .into_iter()
                     .filter(|f| f.reason == finding.reason.as_str() && f.status == "resolved")
                     .max_by_key(|f| f.updated_at);
-                let news = resolved.map_or(true, |f| {
+                let news = resolved.is_none_or(|f| {
                     let seen: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
                     !missed_days(&finding.evidence).is_subset(&missed_days(&seen))
                 });

@@ -12,7 +12,7 @@ use super::{chart, flags, views, ConsoleResult};
 use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest};
 use crate::domain::log::signs_from_text;
 use crate::domain::reminder::format_hhmm;
-use crate::domain::risk::{RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
+use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
 use crate::domain::treatment::{Addon, Area, Symptom};
 use crate::http::AppState;
 use crate::http::{ApiError, ApiResult};
@@ -232,6 +232,12 @@ fn treatment_section(
                     @else { (ctx.risk_factors.iter().map(|r| views::words(r.as_str())).collect::<Vec<_>>().join(", ")) }
                 }
                 dt { "Products applied" } dd { (tr.products.as_deref().unwrap_or("None recorded")) }
+                @let cautions = risk::screen(&ctx.risk_factors, ctx.depth, &ctx.addons).warnings;
+                @if !cautions.is_empty() {
+                    dt { "Cautions" } dd.cautions {
+                        (cautions.iter().map(|w| w.message.as_str()).collect::<Vec<_>>().join("; "))
+                    }
+                }
                 @if let Some(o) = &t.overridden {
                     dt { "Contraindication override" } dd {
                         strong { (o.contraindications.split(',').map(views::words).collect::<Vec<_>>().join(", ")) }
