@@ -123,15 +123,13 @@ pub fn from_text(text: &str) -> Vec<RiskFactor> {
 }
 
 /// Flag reasons for which the product applied matters (serums are
-/// implicated in most granuloma reports, and in contact allergies): the
-/// console shows the treatment's `products` beside such flags. Part A's
-/// granuloma reason is listed under the names it may take.
-pub const PRODUCT_RELEVANT_REASONS: [&str; 4] = [
-    "allergic_reaction",
-    "granulomatous_reaction",
-    "granuloma",
-    "red_bumps",
-];
+/// implicated in most granuloma reports, and in contact allergies up to
+/// anaphylaxis): the console shows the treatment's `products` beside such
+/// flags. `red_bumps` (granulomatous reaction) and `emergency_signs` (lip,
+/// tongue or eye swelling, trouble breathing) are clinical triage v2's
+/// reasons.
+pub const PRODUCT_RELEVANT_REASONS: [&str; 3] =
+    ["allergic_reaction", "red_bumps", "emergency_signs"];
 
 pub fn product_relevant(reason: &str) -> bool {
     PRODUCT_RELEVANT_REASONS.contains(&reason)
@@ -302,7 +300,8 @@ mod tests {
     #[test]
     fn products_matter_for_allergic_and_granuloma_flags() {
         assert!(product_relevant("allergic_reaction"));
-        assert!(product_relevant("granulomatous_reaction"));
+        assert!(product_relevant("red_bumps"));
+        assert!(product_relevant("emergency_signs"));
         assert!(!product_relevant("missed_logs"));
         assert!(!product_relevant("infection_signs"));
     }
