@@ -179,6 +179,28 @@ async fn each_contraindication_is_refused_unless_overridden(backend: Backend) {
     // An unknown factor is a plain validation error naming the field.
     let body = assert_problem(c.register(1, json!({"risk_factors": ["gout"]})).await, 422).await;
     assert_eq!(body["errors"][0]["field"], "risk_factors[0]");
+
+    // Erasing the patient takes the overrides with the treatments; the
+    // clinic keeps its audit rows (ids and actions only).
+    let res = c
+        .app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/me",
+            Some(&c.patient.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        c.get("/v1/audit", &c.admin).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "treatment.contraindication_override")
+            .count(),
+        CONTRAINDICATIONS.len()
+    );
 }
 
 async fn pregnancy_refuses_prp_and_peel(backend: Backend) {
