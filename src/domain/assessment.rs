@@ -780,14 +780,18 @@ pub fn describe(reason: Reason, evidence: &Value) -> Vec<String> {
                 )
             })
             .collect(),
-        Reason::MissedLogs => evidence["runs"]
-            .as_array()
-            .map(|runs| {
-                runs.iter()
-                    .map(|r| format!("No log on days {}–{}", r["from_day"], r["to_day"]))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        Reason::MissedLogs => {
+            let list = |key: &str| evidence[key].as_array().cloned().unwrap_or_default();
+            list("runs")
+                .iter()
+                .map(|r| format!("No log on days {}–{}", r["from_day"], r["to_day"]))
+                .chain(
+                    list("missed_check_ins")
+                        .iter()
+                        .map(|c| format!("No check-in log around day {}", c["day"])),
+                )
+                .collect()
+        }
         _ if evidence["signs"].is_array() => {
             let mut t = format!("{} reported on day {day}", sign_words(&evidence["signs"]));
             match reason {
@@ -1783,10 +1787,24 @@ mod tests {
         );
         // Unknown shapes: no sentence.
         assert!(describe(Reason::Rebound, &json!(null)).is_empty());
-        let m = missed_logs(start(), start() + chrono::Duration::days(6), &[start()], &[]).unwrap();
+        let m = missed_logs(
+            start(),
+            start() + chrono::Duration::days(6),
+            &[start()],
+            &[],
+        )
+        .unwrap();
         assert_eq!(
             describe(Reason::MissedLogs, &m.evidence),
             ["No log on days 1–5"]
+        );
+        let daily: Vec<NaiveDate> = (0..=14)
+            .map(|d| start() + chrono::Duration::days(d))
+            .collect();
+        let m = missed_logs(start(), start() + chrono::Duration::days(24), &daily, &[21]).unwrap();
+        assert_eq!(
+            describe(Reason::MissedLogs, &m.evidence),
+            ["No check-in log around day 21"]
         );
     }
 

@@ -753,7 +753,7 @@ async fn risk_factors_products_and_the_series_in_the_console(backend: Backend) {
         .put(
             &format!("/v1/treatments/{}/logs/{day5}", first_treatment["id"].as_str().unwrap()),
             Some(&patient.access_token),
-            &json!({"redness": 1, "swelling": 0, "flaking": 0, "sensitivity": 0, "signs": ["hives_or_itching"]}),
+            &json!({"redness": 1, "swelling": 0, "flaking": 0, "sensitivity": 0, "signs": ["hives"]}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);

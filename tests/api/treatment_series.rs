@@ -630,7 +630,64 @@ async fn sync_carries_risk_factors_and_products(backend: Backend) {
     assert_eq!(body["errors"][0]["field"], "products");
 }
 
+/// The reasons of the flags a log raised.
+async fn log_reasons(c: &Clinic, t: &Value, n: u64, signs: &[&str]) -> Vec<String> {
+    let res = c
+        .app
+        .put(
+            &format!(
+                "/v1/treatments/{}/logs/{}",
+                t["id"].as_str().unwrap(),
+                day(t, n)
+            ),
+            Some(&c.patient.access_token),
+            &json!({"redness": 0, "swelling": 0, "flaking": 0, "sensitivity": 0, "signs": signs}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    body["assessment"]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn risk_factors_reach_the_triage_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let plain = Clinic::on(app, 2).await;
+    let t = plain.registered(20, json!({})).await;
+    assert_eq!(
+        log_reasons(&plain, &t, 12, &["bruising"]).await,
+        ["lingering_expected_signs"]
+    );
+    assert_eq!(
+        log_reasons(&plain, &t, 13, &["blisters_or_cold_sores"]).await,
+        ["infection_signs"]
+    );
+
+    let risky = Clinic::on(plain.app, 2).await;
+    let t = risky
+        .registered(
+            20,
+            json!({"risk_factors": ["anticoagulants", "cold_sore_history"]}),
+        )
+        .await;
+    // Bruising lasts longer on anticoagulants; blisters are a possible
+    // herpes reactivation with a history of cold sores.
+    assert_eq!(
+        log_reasons(&risky, &t, 12, &["bruising"]).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        log_reasons(&risky, &t, 13, &["blisters_or_cold_sores"]).await,
+        ["cold_sore_reactivation"]
+    );
+}
+
 on_both_backends!(
+    risk_factors_reach_the_triage_rules,
     each_contraindication_is_refused_unless_overridden,
     pregnancy_refuses_prp_and_peel,
     keloid_tendency_deeper_than_one_mm_is_a_warning,
