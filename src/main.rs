@@ -26,6 +26,8 @@ enum Command {
     Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Seed a demo clinic, a clinician and three patients, and print how to sign in.
+    Demo,
     /// Print a new VAPID key pair (for AFTERCARE_VAPID_PRIVATE_KEY).
     VapidKeys,
     /// Manage clinics.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve => serve(config),
         Command::Worker => worker(config),
+        Command::Demo => demo(config),
         Command::VapidKeys => {
             let keys = aftercare::push::vapid::VapidKeys::generate();
             println!("AFTERCARE_VAPID_PRIVATE_KEY={}", keys.to_base64());
@@ -108,8 +111,60 @@ fn serve(config: Config) -> Result<(), String> {
             database = config.database.backend_name(),
             "aftercare listening"
         );
+        tracing::info!(
+            url = %console_url(&config, app.port()),
+            "clinician console (sign in with a staff account)"
+        );
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+/// Where a browser on this machine reaches the console.
+fn console_url(config: &Config, port: u16) -> String {
+    let host = config
+        .bind
+        .rsplit_once(':')
+        .map_or(config.bind.as_str(), |(host, _)| host);
+    // Listening on every address: this machine reaches it on loopback.
+    let host = match host {
+        "" | "0.0.0.0" => "127.0.0.1",
+        "[::]" => "[::1]",
+        h => h,
+    };
+    format!("http://{host}:{port}/console/")
+}
+
+fn bind_port(config: &Config) -> u16 {
+    config
+        .bind
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or(8080)
+}
+
+fn demo(config: Config) -> Result<(), String> {
+    let db = open_database(&config).map_err(|e| e.to_string())?;
+    let seeded = actix_web::rt::System::new()
+        .block_on(async move { aftercare::cli::seed_demo(&db).await })?;
+    let url = console_url(&config, bind_port(&config));
+    println!(
+        "Seeded {} with patients: {}.",
+        seeded.clinic,
+        seeded.patients.join(", ")
+    );
+    println!();
+    println!("Start the server:  aftercare serve");
+    println!("Then open {url} and sign in as");
+    println!(
+        "  clinician: {}  password: {}",
+        seeded.clinician_email, seeded.clinician_password
+    );
+    println!(
+        "  admin:     {}  password: {}",
+        seeded.admin_email, seeded.admin_password
+    );
+    println!("(passwords are shown only now)");
+    Ok(())
 }
 
 fn worker(config: Config) -> Result<(), String> {

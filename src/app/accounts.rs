@@ -165,6 +165,11 @@ pub async fn console_session(
 
 /// Ends a console session.
 pub async fn close_console_session(db: &Db, token_hash: String) -> AppResult<()> {
-    db.write(move |tx| Ok(console_sessions::delete(tx.conn(), &token_hash)?))
-        .await
+    db.write(move |tx| {
+        let c = tx.conn();
+        // Browser notifications turned on in this sign-in end with it.
+        crate::store::push::delete_for_console_session(c, &token_hash)?;
+        Ok(console_sessions::delete(c, &token_hash)?)
+    })
+    .await
 }

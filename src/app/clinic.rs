@@ -115,7 +115,7 @@ fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> App
 }
 
 /// The clinic's patients, newest first (audited).
-fn list_patients_in(
+pub(super) fn list_patients_in(
     tx: &mut Tx<'_>,
     staff: &ClinicStaff,
     limit: i64,

@@ -1,6 +1,6 @@
 //! Push devices: the Web Push subscriptions of an account's browsers and apps.
 
-use super::actor::Caller;
+use super::actor::{Caller, ClinicStaff};
 use super::error::{AppError, AppResult};
 use crate::db::Db;
 use crate::store::push::{self as push_store, NewSubscription};
@@ -42,4 +42,32 @@ pub async fn remove_device(db: &Db, caller: Caller, endpoint: String) -> AppResu
         })
         .await?;
     removed.then_some(()).ok_or(AppError::NotFound)
+}
+
+/// Stores the push subscription of a clinician's browser, made from a console
+/// sign-in (identified by its token hash): signing out there removes it.
+/// Returns whether it is new.
+pub async fn register_console_device(
+    db: &Db,
+    staff: ClinicStaff,
+    session_hash: String,
+    d: NewDevice,
+) -> AppResult<bool> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let (id, created) = push_store::upsert_subscription(
+            c,
+            NewSubscription {
+                account_id: &staff.account_id,
+                clinic_id: &staff.clinic_id,
+                role: staff.role.as_str(),
+                endpoint: &d.endpoint,
+                p256dh: &d.p256dh,
+                auth: &d.auth,
+            },
+        )?;
+        push_store::bind_to_console_session(c, &id, &session_hash)?;
+        Ok(created)
+    })
+    .await
 }

@@ -18,6 +18,7 @@ pub mod recovery;
 pub mod reminders;
 pub mod sync;
 pub mod treatments;
+pub mod workday;
 
 pub use actor::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};
 pub use error::{AppError, AppResult, FieldError};

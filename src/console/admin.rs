@@ -27,7 +27,7 @@ fn staff_page(
             thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Added" } } }
             tbody {
                 @for a in staff {
-                    tr { td { (a.name) } td { (a.email) } td { (views::words(&a.role)) } td { (views::instant(a.created_at)) } }
+                    tr { td { (a.name) } td { (a.email) } td { (views::words(&a.role)) } td { (views::instant(session.tz, a.created_at)) } }
                 }
             }
         }
@@ -112,7 +112,7 @@ pub async fn audit(
             tbody {
                 @for e in &entries {
                     tr {
-                        td { (views::instant(e.at)) }
+                        td { (views::instant(session.tz, e.at)) }
                         td { (names.get(&e.actor_id).map(String::as_str).unwrap_or(&e.actor_id)) }
                         td { code { (e.action) } }
                         td {

@@ -1,19 +1,20 @@
 //! Per-symptom recovery charts, drawn on the server as inline SVG: the
 //! expected score as a line, the band up to the upper bound, and the logged
 //! scores as points (a different shape when above the bound, so the reading
-//! does not depend on colour).
+//! does not depend on colour), and days with warning signs as triangles along
+//! the top. Drawn for about 560 px wide, two charts side by side on a laptop.
 
 use maud::{html, Markup};
 
 use crate::domain::timeline::Timeline;
 use crate::domain::treatment::Symptom;
 
-const W: f64 = 360.0;
-const H: f64 = 190.0;
-const LEFT: f64 = 30.0;
-const RIGHT: f64 = 10.0;
-const TOP: f64 = 10.0;
-const BOTTOM: f64 = 28.0;
+const W: f64 = 560.0;
+const H: f64 = 290.0;
+const LEFT: f64 = 34.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 24.0;
+const BOTTOM: f64 = 34.0;
 const MAX_SCORE: f64 = 10.0;
 
 struct Scale {
@@ -42,8 +43,15 @@ fn points(pairs: impl Iterator<Item = (f64, f64)>) -> String {
         .join(" ")
 }
 
-/// The chart of one symptom; `logged` holds (day, score) pairs.
-pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, i32)]) -> Markup {
+/// The chart of one symptom; `logged` holds (day, score) pairs and `signs`
+/// (day, warning signs in words) for the days the patient reported any.
+pub fn symptom(
+    id: &str,
+    symptom: Symptom,
+    timeline: &Timeline,
+    logged: &[(i64, i32)],
+    signs: &[(i64, String)],
+) -> Markup {
     let s = Scale {
         last_day: timeline.last_day() as f64,
     };
@@ -72,6 +80,10 @@ pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, 
         .filter(|(day, _)| (0..=timeline.last_day() as i64).contains(day))
         .map(|&(day, score)| (day, score, score > upper_of(day)))
         .collect();
+    let sign_days: Vec<&(i64, String)> = signs
+        .iter()
+        .filter(|(day, _)| (0..=timeline.last_day() as i64).contains(day))
+        .collect();
     let step = if s.last_day > 14.0 { 7 } else { 1 };
     let name = symptom.as_str();
     let title_id = format!("{id}-title");
@@ -82,6 +94,7 @@ pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, 
                 title id=(title_id) {
                     (super::views::words(name)) ": expected score, upper bound and "
                     (shown.len()) " logged scores over " (timeline.last_day()) " days"
+                    @if !sign_days.is_empty() { "; warning signs on " (sign_days.len()) " day(s)" }
                 }
                 @for score in [0.0, 5.0, 10.0] {
                     line.grid x1=(LEFT) x2=(W - RIGHT) y1=(n(s.y(score))) y2=(n(s.y(score))) {}
@@ -91,19 +104,29 @@ pub fn symptom(id: &str, symptom: Symptom, timeline: &Timeline, logged: &[(i64, 
                     text.axis x=(n(s.x(day as f64))) y={ (H - BOTTOM + 14.0) } text-anchor="middle" { (day) }
                 }
                 text.axis x={ ((LEFT + W - RIGHT) / 2.0) } y={ (H - 2.0) } text-anchor="middle" { "day after treatment" }
+                @for (day, _) in &sign_days {
+                    @let x = s.x(*day as f64);
+                    line.sign-day x1=(n(x)) x2=(n(x)) y1=(TOP) y2=(H - BOTTOM) {}
+                }
                 polygon.band points=(band) {}
                 polyline.expected points=(expected) fill="none" {}
                 @for (day, score, over) in &shown {
                     @let (x, y) = (s.x(*day as f64), s.y(*score as f64));
                     @if *over {
-                        rect.logged.over x=(n(x - 5.0)) y=(n(y - 5.0)) width="10" height="10"
+                        rect.logged.over x=(n(x - 6.0)) y=(n(y - 6.0)) width="12" height="12"
                             transform={ "rotate(45 " (n(x)) " " (n(y)) ")" } {
                             title { "day " (day) ": " (score) ", above the upper bound of " (upper_of(*day)) }
                         }
                     } @else {
-                        circle.logged cx=(n(x)) cy=(n(y)) r="4.5" {
+                        circle.logged cx=(n(x)) cy=(n(y)) r="6" {
                             title { "day " (day) ": " (score) }
                         }
+                    }
+                }
+                @for (day, what) in &sign_days {
+                    @let x = s.x(*day as f64);
+                    path.sign d={ "M" (n(x - 7.0)) " 4 L" (n(x + 7.0)) " 4 L" (n(x)) " 18 Z" } {
+                        title { "day " (day) ": warning signs: " (what) }
                     }
                 }
             }
@@ -127,12 +150,28 @@ mod tests {
     #[test]
     fn draws_band_line_and_marks_scores_above_the_bound() {
         let t = timeline();
-        let svg = symptom("c1", Symptom::Redness, &t, &[(0, 3), (1, 10), (99, 5)]).into_string();
+        let svg =
+            symptom("c1", Symptom::Redness, &t, &[(0, 3), (1, 10), (99, 5)], &[]).into_string();
         assert!(svg.contains("<polygon class=\"band\""), "{svg}");
         assert!(svg.contains("<polyline class=\"expected\""), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
         assert_eq!(svg.matches("class=\"logged over\"").count(), 1, "{svg}");
         assert!(svg.contains("above the upper bound"), "{svg}");
         assert!(svg.contains("aria-labelledby=\"c1-title\""), "{svg}");
+        assert!(!svg.contains("class=\"sign\""), "{svg}");
+    }
+
+    #[test]
+    fn marks_days_with_warning_signs() {
+        let t = timeline();
+        let signs = [
+            (1, "Pus or crust".to_string()),
+            (2, "Fever".to_string()),
+            (99, "Fever".into()),
+        ];
+        let svg = symptom("c2", Symptom::Swelling, &t, &[(1, 3)], &signs).into_string();
+        assert_eq!(svg.matches("<path class=\"sign\"").count(), 2, "{svg}");
+        assert_eq!(svg.matches("class=\"sign-day\"").count(), 2, "{svg}");
+        assert!(svg.contains("day 1: warning signs: Pus or crust"), "{svg}");
     }
 }

@@ -1,17 +1,26 @@
-//! The flag queue and the review forms (also used on the patient page).
+//! The flag queue (one row per patient and treatment), a flag's own page
+//! with the review forms, and turning on browser notifications.
 
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::session::{ConsoleForm, ConsoleSession};
-use super::{views, ConsoleResult};
+use super::{views, ConsoleError, ConsoleResult};
 use crate::app::clinic::{self, Review, SEVERITIES};
-use crate::domain::risk;
-use crate::http::AppState;
-use crate::store::flags::Flag;
+use crate::app::devices::{self, NewDevice};
+use crate::app::workday::{self, FlagPage};
+use crate::app::{AppError, FieldError};
+use crate::domain::evidence;
+use crate::domain::treatment::Symptom;
+use crate::http::{ApiError, AppState};
+use crate::push::endpoint::{validate_endpoint, MAX_ENDPOINT_LEN};
+use crate::push::message::validate_subscription_keys;
 
-const QUEUE_LIMIT: i64 = 200;
+const QUEUE_LIMIT: i64 = 500;
 
 /// "Active" (open or acknowledged) is the console's default view: what still
 /// needs a clinician.
@@ -26,6 +35,20 @@ const STATUS_VIEWS: [(&str, &str); 4] = [
 pub struct QueueParams {
     status: Option<String>,
     severity: Option<String>,
+}
+
+/// The button that turns on browser notifications; hidden until the script
+/// finds the browser can receive them.
+fn notifications(session: &ConsoleSession) -> Markup {
+    html! {
+        form #notifications-form .notifications method="post" action="/console/push-subscription" hidden {
+            (views::csrf(session))
+            p #notifications-status role="status" {
+                "Get a browser notification when a flag becomes urgent (no patient details are shown in it)."
+            }
+            button type="submit" { "Turn on notifications" }
+        }
+    }
 }
 
 pub async fn queue(
@@ -45,15 +68,11 @@ pub async fn queue(
     };
     let filter = clinic::queue_filter(statuses, severity, QUEUE_LIMIT, 0)?;
     let staff = session.staff.clone();
-    let rows = clinic::read_queue(&state.db, staff.clone(), filter).await?;
-    let flags: Vec<_> = rows.iter().map(|(f, _)| f.clone()).collect();
-    let products = clinic::flag_products(&state.db, staff, &flags).await?;
-    let here = format!(
-        "/console/flags?status={status}&severity={}",
-        severity.unwrap_or("")
-    );
+    let rows = workday::queue(&state.db, staff, filter).await?;
+    let tz = session.tz;
     let body = html! {
         h1 { "Flag queue" }
+        (notifications(&session))
         form.filters method="get" action="/console/flags" {
             label for="status" { "Status" }
             select #status name="status" {
@@ -73,36 +92,32 @@ pub async fn queue(
         @if rows.is_empty() {
             p.empty { "No flags match. Recoveries on course raise none." }
         } @else {
-            p.hint { (rows.len()) " flag(s), most severe first, then oldest." }
+            p.hint { (rows.len()) " patient(s) to look at, most severe first, then waiting longest." }
             table.queue {
                 thead {
                     tr {
                         th scope="col" { "Severity" }
                         th scope="col" { "Patient" }
-                        th scope="col" { "Day" }
-                        th scope="col" { "Reason" }
-                        th scope="col" { "Evidence" }
-                        th scope="col" { "Opened" }
-                        th scope="col" { "Status" }
-                        th scope="col" { "Review" }
+                        th scope="col" { "Reasons" }
+                        th scope="col" { "Latest day" }
+                        th scope="col" { "Waiting since" }
+                        th scope="col" { span.visually-hidden { "Action" } }
                     }
                 }
                 tbody {
-                    @for (flag, patient) in &rows {
-                        tr id={ "flag-" (flag.id) } class={ "flag flag-" (flag.severity) } {
-                            td { (views::severity(&flag.severity)) }
-                            td { a href={ "/console/patients/" (flag.patient_id) } { (patient) } }
-                            td { (views::evidence_day(&flag.evidence).map(|d| d.to_string()).unwrap_or_default()) }
-                            td { (views::words(&flag.reason)) }
+                    @for row in &rows {
+                        tr id={ "row-" (row.flag_id) } class={ "flag flag-" (row.severity) } {
+                            td { (views::severity(&row.severity)) }
+                            td { (row.patient_name) }
+                            td { (row.reasons.iter().map(|r| views::words(r)).collect::<Vec<_>>().join(", ")) }
+                            td { @if let Some(d) = row.latest_day { "Day " (d) } }
+                            td { (views::instant(tz, row.opened_at)) }
                             td {
-                                (views::evidence(&flag.evidence))
-                                @if let Some(p) = products.get(&flag.treatment_id).filter(|_| risk::product_relevant(&flag.reason)) {
-                                    p.products { "Products applied: " (p) }
+                                a.action href={ "/console/flags/" (row.flag_id) } {
+                                    "Review"
+                                    @if row.flag_count > 1 { " (" (row.flag_count) " flags)" }
                                 }
                             }
-                            td { (views::instant(flag.opened_at)) }
-                            td { (views::status(&flag.status)) }
-                            td { (review_forms(&session, flag, &here)) }
                         }
                     }
                 }
@@ -112,30 +127,172 @@ pub async fn queue(
     Ok(views::ok("Flag queue", &session, body))
 }
 
-/// Acknowledge / resolve forms for a flag still under review; `next` is where
-/// the browser returns afterwards.
-pub fn review_forms(session: &ConsoleSession, flag: &Flag, next: &str) -> Markup {
+/// A form field's error, shown beside it.
+struct NoteError<'a> {
+    message: &'a str,
+    note: &'a str,
+}
+
+fn review_forms(session: &ConsoleSession, p: &FlagPage, error: Option<&NoteError<'_>>) -> Markup {
+    let flag = &p.flag;
     let id = &flag.id;
     html! {
         @if flag.status == "open" {
             form.review method="post" action={ "/console/flags/" (id) "/acknowledge" } {
                 (views::csrf(session))
-                input type="hidden" name="next" value=(next);
-                label for={ "ack-note-" (id) } { "Note (optional)" }
-                input id={ "ack-note-" (id) } type="text" name="note" maxlength="2000";
+                label for="ack-note" { "Note (optional)" }
+                input #ack-note type="text" name="note" maxlength="2000";
                 button type="submit" { "Acknowledge" }
             }
         }
         @if flag.status != "resolved" {
-            form.review method="post" action={ "/console/flags/" (id) "/resolve" } {
+            form.review method="post" action={ "/console/flags/" (id) "/resolve" } novalidate[error.is_some()] {
                 (views::csrf(session))
-                input type="hidden" name="next" value=(next);
-                label for={ "resolve-note-" (id) } { "Resolution note" }
-                input id={ "resolve-note-" (id) } type="text" name="note" maxlength="2000" required;
+                label for="resolve-note" { "Resolution note" }
+                @if let Some(e) = error {
+                    input #resolve-note type="text" name="note" maxlength="2000" required
+                        value=(e.note) aria-invalid="true" aria-describedby="resolve-note-error";
+                    p #resolve-note-error .field-error role="alert" { (e.message) }
+                } @else {
+                    input #resolve-note type="text" name="note" maxlength="2000" required;
+                }
                 button type="submit" { "Resolve" }
             }
+        } @else {
+            p.empty { "This flag is resolved." }
         }
     }
+}
+
+fn flag_page(
+    status: StatusCode,
+    session: &ConsoleSession,
+    p: &FlagPage,
+    error: Option<&NoteError<'_>>,
+) -> HttpResponse {
+    let tz = session.tz;
+    let flag = &p.flag;
+    let ctx = &p.ctx;
+    let ev: serde_json::Value = serde_json::from_str(&flag.evidence).unwrap_or_default();
+    let names: HashMap<&str, &str> = p
+        .staff
+        .iter()
+        .map(|a| (a.id.as_str(), a.name.as_str()))
+        .collect();
+    let today = ctx.day_of(ctx.today(chrono::Utc::now()));
+    let title = format!(
+        "{} flag: {}",
+        views::words(&flag.severity),
+        views::words(&flag.reason)
+    );
+    let body = html! {
+        h1 { (views::severity(&flag.severity)) " · " (views::words(&flag.reason)) }
+        dl.facts {
+            dt { "Patient" } dd { a href={ "/console/patients/" (p.patient.id) } { (p.patient.name) } }
+            dt { "Treatment" } dd {
+                "Session " (ctx.treatment.session_number) ", " (views::words(ctx.area.as_str())) ", "
+                (format!("{:.2}", ctx.depth.get())) " mm; today is day " (today)
+            }
+            @if let Some(d) = evidence::day(&ev) {
+                dt { "Day" } dd { "Day " (d) @if let Some(date) = evidence::log_date(&ev) { " (" (date) ")" } }
+            }
+            dt { "Status" } dd { (views::status(&flag.status)) }
+            dt { "Opened" } dd { (views::instant(tz, flag.opened_at)) }
+            dt { "Last evidence" } dd { (views::instant(tz, flag.updated_at)) }
+        }
+        section aria-labelledby="evidence" {
+            h2 #evidence { "Evidence" }
+            (views::evidence(&flag.reason, &flag.evidence))
+        }
+        section aria-labelledby="log" {
+            h2 #log { "The patient's log that day" }
+            @if let Some(l) = &p.log {
+                table.logs {
+                    thead { tr {
+                        @for s in Symptom::ALL { th scope="col" { (views::words(s.as_str())) } }
+                        th scope="col" { "Warning signs" }
+                    } }
+                    tbody { tr {
+                        td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
+                        td { (views::signs(&l.signs)) }
+                    } }
+                }
+                @if let Some(note) = &l.note {
+                    figure.note {
+                        figcaption { "The patient's note" }
+                        blockquote { (note) }
+                    }
+                } @else {
+                    p.empty { "No note with this log." }
+                }
+            } @else {
+                p.empty { "This flag is not about a single log." }
+            }
+        }
+        section aria-labelledby="review" {
+            h2 #review { "Review" }
+            (review_forms(session, p, error))
+        }
+        section aria-labelledby="history" {
+            h2 #history { "History" }
+            ol.history {
+                li { "Opened by the assessment, " (views::instant(tz, flag.opened_at)) }
+                @for e in &p.events {
+                    li {
+                        (views::words(&e.action)) " by "
+                        (names.get(e.actor_id.as_str()).copied().unwrap_or("a former staff member"))
+                        ", " (views::instant(tz, e.at))
+                        @if let Some(n) = &e.note { ": " q { (n) } }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="alerts" {
+            h2 #alerts { "Alert history" }
+            @if p.alerts.is_empty() {
+                p.empty { "No alert was sent for this flag." }
+            } @else {
+                table.alerts {
+                    thead { tr {
+                        th scope="col" { "Channel" } th scope="col" { "To" }
+                        th scope="col" { "When" } th scope="col" { "Outcome" }
+                    } }
+                    tbody {
+                        @for a in &p.alerts {
+                            tr { td { (a.channel) } td { (a.recipient) } td { (views::instant(tz, a.at)) } td { (a.outcome) } }
+                        }
+                    }
+                }
+            }
+        }
+        @if !p.others.is_empty() {
+            section aria-labelledby="others" {
+                h2 #others { "Other flags of this treatment" }
+                ul {
+                    @for o in &p.others {
+                        li {
+                            a href={ "/console/flags/" (o.id) } {
+                                (views::words(&o.severity)) ": " (views::words(&o.reason))
+                            }
+                            " (" (views::words(&o.status)) ")"
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/console/flags" { "Back to the flag queue" } }
+    };
+    views::page(status, &title, Some(session), body)
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    session: ConsoleSession,
+    id: web::Path<String>,
+) -> ConsoleResult<HttpResponse> {
+    let staff = session.staff.clone();
+    let p = workday::read_flag(&state.db, staff, id.into_inner()).await?;
+    Ok(flag_page(StatusCode::OK, &session, &p, None))
 }
 
 async fn review(
@@ -144,14 +301,33 @@ async fn review(
     form: ConsoleForm,
     review: Review,
 ) -> ConsoleResult<HttpResponse> {
-    let note = clinic::review_note(review, form.fields.opt("note"))?;
-    let staff = form.session.staff.clone();
     let id = id.into_inner();
-    clinic::review_flag(&state.db, staff, id, review, note).await?;
-    Ok(views::see_other(views::return_to(
-        form.fields.text("next"),
-        "/console/flags",
-    )))
+    let staff = form.session.staff.clone();
+    let note = match clinic::review_note(review, form.fields.opt("note")) {
+        Ok(note) => note,
+        // The same page again, with the problem beside the note field.
+        Err(AppError::Validation(errors)) => {
+            let message = errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let p = workday::read_flag(&state.db, staff, id).await?;
+            let error = NoteError {
+                message: &message,
+                note: form.fields.text("note"),
+            };
+            return Ok(flag_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.session,
+                &p,
+                Some(&error),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    clinic::review_flag(&state.db, staff, id.clone(), review, note).await?;
+    Ok(views::see_other(&format!("/console/flags/{id}")))
 }
 
 pub async fn acknowledge(
@@ -168,4 +344,45 @@ pub async fn resolve(
     form: ConsoleForm,
 ) -> ConsoleResult<HttpResponse> {
     review(state, id, form, Review::Resolve).await
+}
+
+/// Stores this browser's push subscription for the signed-in clinician
+/// (posted by `console.js`); it ends when this sign-in does.
+pub async fn subscribe_push(
+    state: web::Data<AppState>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let f = &form.fields;
+    let endpoint = f.text("endpoint").to_string();
+    let mut errors = Vec::new();
+    if endpoint.len() > MAX_ENDPOINT_LEN {
+        errors.push(FieldError::new(
+            "endpoint",
+            format!("must be at most {MAX_ENDPOINT_LEN} characters"),
+        ));
+    } else if let Err(m) = validate_endpoint(&endpoint, state.config.push_allow_insecure).await {
+        errors.push(FieldError::new("endpoint", m));
+    }
+    if let Err(m) = validate_subscription_keys(f.text("p256dh"), f.text("auth")) {
+        let field = if m.contains("auth") { "auth" } else { "p256dh" };
+        errors.push(FieldError::new(field, m));
+    }
+    if !errors.is_empty() {
+        return Err(ConsoleError::from(AppError::Validation(errors)));
+    }
+    let device = NewDevice {
+        endpoint,
+        p256dh: f.text("p256dh").into(),
+        auth: f.text("auth").into(),
+    };
+    let staff = form.session.staff.clone();
+    let hash = form.session.token_hash().to_string();
+    let created = devices::register_console_device(&state.db, staff, hash, device)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(if created {
+        HttpResponse::Created().finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    })
 }

@@ -20,11 +20,15 @@ use maud::html;
 use crate::app::AppError;
 use crate::http::ApiError;
 
-/// Pages load only our stylesheet; no scripts, no other hosts, no framing.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+/// Pages load only our own stylesheet, script and service worker, and talk
+/// only to our own origin: nothing inline, no other hosts, no framing.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; worker-src 'self'; \
+                       connect-src 'self'; style-src 'self'; img-src 'self' data:; \
                        form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const STYLESHEET: &str = include_str!("console.css");
+const SCRIPT: &str = include_str!("static/console.js");
+const SERVICE_WORKER: &str = include_str!("static/sw.js");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -33,6 +37,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("", "GET").get(home))
             .service(resource("/", "GET").get(home))
             .service(resource("/static/console.css", "GET").get(stylesheet))
+            .service(resource("/static/console.js", "GET").get(script))
+            .service(resource("/sw.js", "GET").get(service_worker))
+            .service(resource("/push-subscription", "POST").post(flags::subscribe_push))
             .service(
                 resource("/sign-in", "GET, POST")
                     .get(auth::sign_in_page)
@@ -40,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/sign-out", "POST").post(auth::sign_out))
             .service(resource("/flags", "GET").get(flags::queue))
+            .service(resource("/flags/{id}", "GET").get(flags::page))
             .service(resource("/flags/{id}/acknowledge", "POST").post(flags::acknowledge))
             .service(resource("/flags/{id}/resolve", "POST").post(flags::resolve))
             .service(
@@ -96,6 +104,23 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .body(STYLESHEET)
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(SCRIPT)
+}
+
+/// The service worker is checked for updates on every visit; its scope is
+/// the console only.
+async fn service_worker() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("service-worker-allowed", "/console/"))
+        .body(SERVICE_WORKER)
 }
 
 /// Why a console request did not get its page. Rendered as HTML, never as a

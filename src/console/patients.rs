@@ -8,9 +8,11 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 use maud::{html, Markup, PreEscaped};
 
 use super::session::{ConsoleForm, ConsoleSession};
-use super::{chart, flags, views, ConsoleResult};
-use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest};
-use crate::domain::log::signs_from_text;
+use super::{chart, views, ConsoleResult};
+use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest, SEVERITIES};
+use crate::app::treatments::TreatmentCtx;
+use crate::app::workday;
+use crate::domain::log::{signs_from_text, DAILY_LOG_LAST_DAY};
 use crate::domain::reminder::format_hhmm;
 use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
 use crate::domain::treatment::{Addon, Area, Symptom};
@@ -27,35 +29,60 @@ fn fitzpatrick(n: i32) -> &'static str {
         .unwrap_or("?")
 }
 
+/// IANA zones for the add-patient form, the clinic's first; legacy aliases
+/// (`EST5EDT`, `Etc/GMT+3`) are left out.
+fn zone_choices(first: chrono_tz::Tz) -> Vec<&'static str> {
+    let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|z| z.name())
+        .filter(|n| n.contains('/') && !n.starts_with("Etc/") && *n != first.name())
+        .collect();
+    zones.sort_unstable();
+    zones.insert(0, first.name());
+    zones
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     session: ConsoleSession,
 ) -> ConsoleResult<HttpResponse> {
     let staff = session.staff.clone();
-    let items = clinic::list_patients(&state.db, staff, LIST_LIMIT, 0).await?;
+    let rows = workday::patients_overview(&state.db, staff, LIST_LIMIT, Utc::now()).await?;
+    let tz = session.tz;
     let body = html! {
         h1 { "Patients" }
-        @if items.is_empty() {
+        @if rows.is_empty() {
             p.empty { "No patients yet." }
         } @else {
-            table {
+            table.patients {
                 thead { tr {
-                    th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Time zone" }
+                    th scope="col" { "Name" } th scope="col" { "Day" } th scope="col" { "Open flags" }
+                    th scope="col" { "Last log" } th scope="col" { "Missed days" }
                     th scope="col" { "Skin type" } th scope="col" { "App enrolled" } th scope="col" { "Added" }
                 } }
                 tbody {
-                    @for p in &items {
-                        tr {
+                    @for r in &rows {
+                        @let p = &r.patient;
+                        tr id={ "patient-" (p.id) } {
                             td { a href={ "/console/patients/" (p.id) } { (p.name) } }
-                            td { (p.email) }
-                            td { (p.timezone) }
+                            td { @match r.day { Some(d) => { "Day " (d) }, None => span.empty { "No treatment" } } }
+                            td.open-flags {
+                                @if r.open == [0, 0, 0] { span.empty { "None" } }
+                                @for (n, severity) in r.open.iter().zip(SEVERITIES) {
+                                    @if *n > 0 { span class={ "count severity-" (severity) } { (n) " " (severity) } " " }
+                                }
+                            }
+                            td { @match r.last_log { Some(d) => { (d) }, None => span.empty { "None yet" } } }
+                            td { @if let Some(m) = r.missed { (m) } }
                             td { "Fitzpatrick " (fitzpatrick(p.fitzpatrick)) }
                             td { @if p.enrolled { "Yes" } @else { "Not yet" } }
-                            td { (views::instant(p.created_at)) }
+                            td { (views::instant(tz, p.created_at)) }
                         }
                     }
                 }
             }
+            p.hint { "Day: today's day after the latest treatment, in the patient's time zone. "
+                "Missed days: finished days 0–" (DAILY_LOG_LAST_DAY) " without a log." }
         }
         section aria-labelledby="add-patient" {
             h2 #add-patient { "Add a patient" }
@@ -65,10 +92,13 @@ pub async fn list(
                 input #name type="text" name="name" required maxlength="200";
                 label for="email" { "Email" }
                 input #email type="email" name="email" required;
-                label for="timezone" { "Time zone (IANA name)" }
-                input #timezone type="text" name="timezone" required placeholder="Europe/Berlin";
+                label for="timezone" { "Time zone" }
+                select #timezone name="timezone" required {
+                    @for z in zone_choices(tz) { option value=(z) { (z) } }
+                }
                 label for="fitzpatrick" { "Fitzpatrick skin type" }
                 select #fitzpatrick name="fitzpatrick" required {
+                    option value="" selected disabled { "Choose the skin type" }
                     @for n in 1..=6 { option value=(n) { (fitzpatrick(n)) } }
                 }
                 button type="submit" { "Add patient" }
@@ -118,7 +148,20 @@ pub async fn page(
         }
         form.inline method="post" action={ (here) "/enrolment-codes" } {
             (views::csrf(&session))
-            button type="submit" { "Issue an enrolment code" }
+            @if p.enrolled {
+                p.notice #enrol-warning {
+                    strong { "The app is already enrolled. " }
+                    "When a new code is used, the patient's app is signed out on every device "
+                    "and must be set up again with the new code."
+                }
+                label.check {
+                    input type="checkbox" name="confirm" value="yes" required aria-describedby="enrol-warning";
+                    " I understand: end the patient's app sessions when the new code is used"
+                }
+                button type="submit" { "Issue a new enrolment code" }
+            } @else {
+                button type="submit" { "Issue an enrolment code" }
+            }
         }
         @if recovery.treatments.is_empty() {
             p.empty { "No treatment registered yet." }
@@ -126,7 +169,7 @@ pub async fn page(
         @for (i, t) in recovery.treatments.iter().enumerate() {
             @let previous = t.ctx.treatment.previous_treatment_id.as_deref()
                 .and_then(|id| recovery.treatments.iter().find(|p| p.ctx.treatment.id == id));
-            (treatment_section(&session, t, previous, i, &here, &names, now))
+            (treatment_section(&session, t, previous, i, &names, now))
         }
         (treatment_form(&session, &here))
     };
@@ -194,7 +237,6 @@ fn treatment_section(
     t: &TreatmentRecovery,
     previous: Option<&TreatmentRecovery>,
     index: usize,
-    here: &str,
     names: &HashMap<String, String>,
     now: chrono::DateTime<Utc>,
 ) -> Markup {
@@ -214,6 +256,18 @@ fn treatment_section(
             )
         })
         .collect();
+    let sign_days: Vec<(i64, String)> = t
+        .logs
+        .iter()
+        .filter_map(|l| {
+            let signs = signs_from_text(&l.signs);
+            (!signs.is_empty()).then(|| {
+                let words: Vec<String> = signs.iter().map(|s| views::words(s.as_str())).collect();
+                (l.day as i64, words.join(", "))
+            })
+        })
+        .collect();
+    let tz = session.tz;
     html! {
         section.treatment aria-labelledby=(heading) {
             h2 #(heading) {
@@ -221,7 +275,7 @@ fn treatment_section(
                 (format!("{:.2}", ctx.depth.get())) " mm"
             }
             dl.facts {
-                dt { "Performed" } dd { (performed.format("%Y-%m-%d %H:%M %Z")) }
+                dt { "Performed" } dd { (performed.format("%Y-%m-%d %H:%M %Z")) " (patient's time)" }
                 dt { "Today is day" } dd { (ctx.day_of(ctx.today(now))) }
                 dt { "Add-ons" } dd {
                     @if ctx.addons.is_empty() { "None" }
@@ -259,10 +313,11 @@ fn treatment_section(
                 "Shaded band: expected score up to the upper bound. Line: expected score. "
                 "Circles: logged scores; diamonds: logged scores above the upper bound."
             }
+            p.hint { "Triangles along the top: days the patient reported warning signs." }
             div.charts {
                 @for (k, symptom) in Symptom::ALL.into_iter().enumerate() {
                     @let points: Vec<(i64, i32)> = logged.iter().map(|(d, s)| (*d, s[k])).collect();
-                    (chart::symptom(&format!("chart-{index}-{}", symptom.as_str()), symptom, &ctx.timeline, &points))
+                    (chart::symptom(&format!("chart-{index}-{}", symptom.as_str()), symptom, &ctx.timeline, &points, &sign_days))
                 }
             }
             h3 { "Flags" }
@@ -272,9 +327,9 @@ fn treatment_section(
             @for f in &t.flags {
                 article.flag id={ "flag-" (f.id) } {
                     h4 { (views::severity(&f.severity)) " · " (views::words(&f.reason)) " · " (views::status(&f.status)) }
-                    p { "Opened " (views::instant(f.opened_at))
+                    p { "Opened " (views::instant(tz, f.opened_at))
                         @if let Some(d) = views::evidence_day(&f.evidence) { ", day " (d) } }
-                    (views::evidence(&f.evidence))
+                    (views::evidence(&f.reason, &f.evidence))
                     @let history: Vec<_> = t.events.iter().filter(|e| e.flag_id == f.id).collect();
                     @if !history.is_empty() {
                         ol.history {
@@ -282,13 +337,15 @@ fn treatment_section(
                                 li {
                                     (views::words(&e.action)) " by "
                                     (names.get(&e.actor_id).map(String::as_str).unwrap_or(if e.actor_id == crate::store::flags::SYSTEM_ACTOR { "the service" } else { "a former staff member" }))
-                                    ", " (views::instant(e.at))
+                                    ", " (views::instant(tz, e.at))
                                     @if let Some(n) = &e.note { ": " q { (n) } }
                                 }
                             }
                         }
                     }
-                    (flags::review_forms(session, f, here))
+                    p { a.action href={ "/console/flags/" (f.id) } {
+                        @if f.status == "resolved" { "Open the flag" } @else { "Review the flag" }
+                    } }
                 }
             }
             h3 { "Daily logs" }
@@ -315,11 +372,7 @@ fn logs_table(t: &TreatmentRecovery) -> Markup {
                         tr {
                             td { (l.log_date) } td { (l.day) }
                             td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
-                            td {
-                                @let signs = signs_from_text(&l.signs);
-                                @if signs.is_empty() { "None" }
-                                @else { strong { (signs.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")) } }
-                            }
+                            td { (views::signs(&l.signs)) }
                             td { (l.note.as_deref().unwrap_or("")) }
                         }
                     }
@@ -483,7 +536,7 @@ pub async fn enrolment_code(
         p { "Give this code to the patient to enter (or scan) in the aftercare app. "
             "It works once and is shown only now." }
         p.code { code { (code) } }
-        p { "Valid until " (views::instant(expires_at)) "." }
+        p { "Valid until " (views::instant(form.session.tz, expires_at)) "." }
         @if let Some(svg) = qr_svg(&code) {
             figure.qr {
                 // Generated by the qrcode crate from our own code string.

@@ -98,6 +98,8 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ConsoleError> {
 pub struct ConsoleSession {
     pub staff: ClinicStaff,
     pub name: String,
+    /// The clinic's time zone, in which pages show times.
+    pub tz: chrono_tz::Tz,
     pub csrf: String,
     token_hash: String,
 }
@@ -149,6 +151,8 @@ impl FromRequest for ConsoleSession {
             Ok(Self {
                 staff,
                 name: account.name,
+                // Clinics have no time zone setting yet: UTC until they do.
+                tz: chrono_tz::UTC,
                 csrf: csrf_for(&token),
                 token_hash: hash,
             })

@@ -2,8 +2,11 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
+use chrono_tz::Tz;
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
+
+use crate::domain::evidence::describe;
 
 use super::session::ConsoleSession;
 
@@ -22,6 +25,7 @@ pub fn page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · aftercare console" }
                 link rel="stylesheet" href="/console/static/console.css";
+                script src="/console/static/console.js" defer {}
             }
             body {
                 header.top {
@@ -47,6 +51,9 @@ pub fn page(
                     }
                 }
                 main { (body) }
+                @if let Some(s) = session {
+                    footer.zone { "Times are shown in " (s.tz.name()) ", the clinic's time zone." }
+                }
             }
         }
     };
@@ -71,12 +78,12 @@ pub fn csrf(session: &ConsoleSession) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
 }
 
-/// Milliseconds since the epoch as a readable UTC time.
-pub fn instant(ms: i64) -> Markup {
+/// An instant (ms since the epoch) in the clinic's zone, with the zone shown.
+pub fn instant(tz: Tz, ms: i64) -> Markup {
     let t = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
     html! {
         time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) {
-            (t.format("%Y-%m-%d %H:%M UTC"))
+            (t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"))
         }
     }
 }
@@ -117,79 +124,33 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// A flag's evidence in words, one line per fact. The evidence is what the
-/// assessment stored; unknown shapes fall back to compact JSON.
-pub fn evidence(raw: &str) -> Markup {
+/// A flag's evidence in clinical words, one line per fact.
+pub fn evidence(reason: &str, raw: &str) -> Markup {
     let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let Some(map) = value.as_object() else {
-        return html! {};
-    };
     html! {
         ul.evidence {
-            @for (key, v) in map {
-                @if !matches!(key.as_str(), "day" | "date") {
-                    li { strong { (words(key)) ": " } (evidence_value(v)) }
-                }
-            }
+            @for line in describe(reason, &value) { li { (line) } }
         }
     }
 }
 
-fn evidence_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => words(s),
-        Value::Array(items) => items
-            .iter()
-            .map(evidence_value)
-            .collect::<Vec<_>>()
-            .join("; "),
-        Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| format!("{} {}", k.replace('_', " "), evidence_value(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    }
-}
-
-/// The day the evidence speaks of, if it names one.
+/// The patient's day a flag's stored evidence speaks of.
 pub fn evidence_day(raw: &str) -> Option<i64> {
-    serde_json::from_str::<Value>(raw)
-        .ok()?
-        .get("day")?
-        .as_i64()
+    crate::domain::evidence::day(&serde_json::from_str(raw).ok()?)
 }
 
-/// A path inside the console to return to after a form, or the default.
-/// Anything else (another host, `//…`) is ignored: no open redirects.
-pub fn return_to<'a>(next: &'a str, default: &'a str) -> &'a str {
-    let safe = next.starts_with("/console/")
-        && !next.contains("//")
-        && !next.contains('\\')
-        && next.chars().all(|c| c.is_ascii_graphic());
-    if safe {
-        next
-    } else {
-        default
+/// A log's stored warning signs in words, or "None".
+pub fn signs(stored: &str) -> Markup {
+    let signs = crate::domain::log::signs_from_text(stored);
+    html! {
+        @if signs.is_empty() { "None" }
+        @else { strong { (signs.iter().map(|s| words(s.as_str())).collect::<Vec<_>>().join(", ")) } }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn return_to_stays_inside_the_console() {
-        assert_eq!(
-            return_to("/console/patients/x", "/d"),
-            "/console/patients/x"
-        );
-        assert_eq!(return_to("//evil.example/console/", "/d"), "/d");
-        assert_eq!(return_to("https://evil.example/", "/d"), "/d");
-        assert_eq!(return_to("/console//evil.example", "/d"), "/d");
-        assert_eq!(return_to("/console/\\evil", "/d"), "/d");
-        assert_eq!(return_to("", "/d"), "/d");
-    }
 
     #[test]
     fn codes_read_as_words() {
@@ -199,10 +160,23 @@ mod tests {
 
     #[test]
     fn evidence_is_listed_in_words_and_escaped() {
-        let html =
-            evidence(r#"{"day":3,"signs":["pus_or_crust"],"note":"<b>x</b>"}"#).into_string();
-        assert!(html.contains("Pus or crust"), "{html}");
-        assert!(html.contains("&lt;b&gt;"), "{html}");
-        assert!(!html.contains("Day"), "{html}");
+        let html = evidence(
+            "infection_signs",
+            r#"{"day":3,"signs":["pus_or_crust","<b>x</b>"]}"#,
+        )
+        .into_string();
+        assert!(
+            html.contains("Pus or crust and &lt;b&gt;x&lt;/b&gt; reported on day 3"),
+            "{html}"
+        );
+        assert!(!html.contains("signs"), "{html}");
+    }
+
+    #[test]
+    fn instants_are_shown_in_the_clinic_zone_with_the_zone() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let html = instant(berlin, 1_772_000_000_000).into_string();
+        assert!(html.contains("CET"), "{html}");
+        assert!(html.contains("datetime=\"2026-02-25T06:13:20Z\""), "{html}");
     }
 }

@@ -207,6 +207,7 @@ diesel::table! {
         auth -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        console_session -> Nullable<Text>,
     }
 }
 

@@ -130,9 +130,37 @@ pub fn signs_from_text(text: &str) -> Vec<Sign> {
     signs
 }
 
+/// Last day of the daily-log period (the `log_symptoms` reminders run days 0–14).
+pub const DAILY_LOG_LAST_DAY: i64 = 14;
+
+/// Days of the daily-log period (day 0 to `last_day`) that are over
+/// (before `today`) and have no log: what the patients list shows.
+pub fn missed_days(day0: NaiveDate, today: NaiveDate, logged: &[NaiveDate], last_day: i64) -> i64 {
+    let end = (today - chrono::Days::new(1)).min(day0 + chrono::Days::new(last_day.max(0) as u64));
+    day0.iter_days()
+        .take_while(|d| *d <= end)
+        .filter(|d| !logged.contains(d))
+        .count() as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missed_days_count_only_finished_days_of_the_log_period() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let day0 = d("2026-03-01");
+        // Today is day 4: days 0-3 are over; day 1 was logged.
+        assert_eq!(
+            missed_days(day0, d("2026-03-05"), &[d("2026-03-02")], 14),
+            3
+        );
+        // Today (day 0) is not over yet.
+        assert_eq!(missed_days(day0, day0, &[], 14), 0);
+        // Long after the period: only its 3 days count.
+        assert_eq!(missed_days(day0, d("2026-06-01"), &[day0], 2), 2);
+    }
 
     fn raw<'a>(scores: [i64; 4], signs: &'a [String], note: Option<&'a str>) -> RawLog<'a> {
         RawLog {

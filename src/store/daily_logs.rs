@@ -104,6 +104,17 @@ pub fn dates_for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult
         .load(conn)
 }
 
+/// (treatment id, date) of every log of these treatments.
+pub fn dates_for_treatments(
+    conn: &mut DbConn,
+    treatment_ids: &[String],
+) -> QueryResult<Vec<(String, NaiveDate)>> {
+    l::table
+        .filter(l::treatment_id.eq_any(treatment_ids))
+        .select((l::treatment_id, l::log_date))
+        .load(conn)
+}
+
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<DailyLog>> {
     l::table
         .find(id)

@@ -395,3 +395,12 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Flag>> {
         .get_result(conn)
         .optional()
 }
+
+/// (patient id, severity rank) of the clinic's open and acknowledged flags.
+pub fn active_for_clinic(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<(String, i32)>> {
+    f::table
+        .filter(f::clinic_id.eq(clinic_id))
+        .filter(f::status.ne("resolved"))
+        .select((f::patient_id, f::severity_rank))
+        .load(conn)
+}

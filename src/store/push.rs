@@ -336,3 +336,35 @@ pub fn drop_jobs_for_account(conn: &mut DbConn, account_id: &str) -> QueryResult
     }
     Ok(())
 }
+
+/// Ties a subscription to the console sign-in that made it (its token hash).
+pub fn bind_to_console_session(conn: &mut DbConn, id: &str, session_hash: &str) -> QueryResult<()> {
+    diesel::update(s::table.find(id))
+        .set(s::console_session.eq(session_hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes the subscriptions a console sign-in made, with their pending
+/// pushes (at sign-out). Returns how many there were.
+pub fn delete_for_console_session(conn: &mut DbConn, session_hash: &str) -> QueryResult<usize> {
+    let ids: Vec<String> = s::table
+        .filter(s::console_session.eq(session_hash))
+        .select(s::id)
+        .load(conn)?;
+    for id in &ids {
+        drop_jobs_for_subscription(conn, id)?;
+        delete_subscription_by_id(conn, id)?;
+    }
+    Ok(ids.len())
+}
+
+/// The pushes queued for a flag's alerts (see `app::outbox::alert_staff`,
+/// whose dedupe keys start `flag:<id>:`), oldest first.
+pub fn jobs_for_flag(conn: &mut DbConn, flag_id: &str) -> QueryResult<Vec<PushJob>> {
+    j::table
+        .filter(j::dedupe_key.like(format!("flag:{flag_id}:%")))
+        .order((j::created_at, j::id))
+        .select(PushJob::as_select())
+        .load(conn)
+}

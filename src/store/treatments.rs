@@ -191,3 +191,12 @@ pub fn touch(w: &mut PatientWrite<'_, '_>, id: &str) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// The clinic's treatments, newest first.
+pub fn for_clinic(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<Treatment>> {
+    t::table
+        .filter(t::clinic_id.eq(clinic_id))
+        .order((t::performed_at.desc(), t::id))
+        .select(Treatment::as_select())
+        .load(conn)
+}
