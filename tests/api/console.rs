@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_both_backends;
+use crate::push_service::TestPushService;
 use crate::recovery::add_treatment;
 
 const PATIENT_PASSWORD: &str = "patient password 1";
@@ -13,6 +14,11 @@ const PATIENT_PASSWORD: &str = "patient password 1";
 /// reported pus (an urgent flag).
 struct Clinic {
     app: TestApp,
+    clinic_id: String,
+    doc_token: String,
+    patient_token: String,
+    treatment_id: String,
+    day0: chrono::NaiveDate,
     admin_email: String,
     admin_password: String,
     admin_token: String,
@@ -73,12 +79,12 @@ impl Clinic {
             .unwrap();
         let patient_token = enrolled["access_token"].as_str().unwrap();
         let treatment = add_treatment(&app, &doc, &patient_id, 0.5, 3).await;
-        let day1 = treatment["day0"]
+        let day0 = treatment["day0"]
             .as_str()
             .unwrap()
             .parse::<chrono::NaiveDate>()
-            .unwrap()
-            + chrono::Days::new(1);
+            .unwrap();
+        let day1 = day0 + chrono::Days::new(1);
         let res = app
             .put(
                 &format!(
@@ -100,6 +106,11 @@ impl Clinic {
         let flag_id = flags["items"][0]["id"].as_str().unwrap().to_string();
         Self {
             app,
+            clinic_id: clinic.clinic_id,
+            doc_token: doc,
+            patient_token: patient_token.to_string(),
+            treatment_id: treatment["id"].as_str().unwrap().to_string(),
+            day0,
             admin_email: clinic.admin_email,
             admin_password: clinic.admin_password,
             admin_token: clinic.admin_token,
@@ -110,6 +121,42 @@ impl Clinic {
             patient_name,
             flag_id,
         }
+    }
+
+    /// The patient logs day `day` with these signs; returns the answer.
+    async fn log(&self, day: u64, signs: &[&str], note: &str) -> Value {
+        let date = self.day0 + chrono::Days::new(day);
+        let res = self
+            .app
+            .put(
+                &format!("/v1/treatments/{}/logs/{date}", self.treatment_id),
+                Some(&self.patient_token),
+                &json!({"redness": 3, "swelling": 1, "flaking": 1, "sensitivity": 2,
+                        "signs": signs, "note": note}),
+            )
+            .await;
+        assert!(res.status().is_success(), "log of day {day}");
+        res.json().await.unwrap()
+    }
+
+    /// The id of the treatment's active flag for `reason`.
+    async fn flag_for(&self, reason: &str) -> String {
+        let flags: Value = self
+            .app
+            .get("/v1/flags", Some(&self.doc_token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        flags["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["reason"] == reason && f["patient_id"] == self.patient_id.as_str())
+            .unwrap_or_else(|| panic!("a {reason} flag in {flags}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     async fn flag_status(&self) -> String {
@@ -267,13 +314,20 @@ async fn a_clinician_reviews_an_urgent_flag_from_the_console(backend: Backend) {
     let first_row = &queue[queue.find("<tbody>").unwrap()..];
     assert!(first_row.contains("Urgent"), "{queue}");
     assert!(first_row.contains(&c.patient_name));
-    assert!(first_row.contains("Pus"));
+    assert!(first_row.contains("Infection signs"));
+    assert!(first_row.contains(&format!("href=\"/console/flags/{}\"", c.flag_id)));
 
     let page = doc
         .page(&format!("/console/patients/{}", c.patient_id))
         .await;
     assert_eq!(page.matches("class=\"chart-svg").count(), 4, "{page}");
+    assert_eq!(
+        page.matches("<path class=\"sign\"").count(),
+        4,
+        "each chart marks the day with warning signs: {page}"
+    );
     assert!(page.contains("yellow crust on the cheek"));
+    assert!(page.contains("Pus or crust reported on day 1"), "{page}");
     assert!(page.contains("Log symptoms"), "the reminder plan is shown");
     // The read is audited like the API's.
     let audit: Value = c
@@ -289,22 +343,34 @@ async fn a_clinician_reviews_an_urgent_flag_from_the_console(backend: Backend) {
         .iter()
         .any(|e| e["action"] == "recovery.read" && e["subject_id"] == c.patient_id.as_str()));
 
-    let csrf = csrf_in(&page);
-    let back = format!("/console/patients/{}", c.patient_id);
+    let flag_page = format!("/console/flags/{}", c.flag_id);
+    let csrf = csrf_in(&doc.page(&flag_page).await);
     let res = doc
         .post(
-            &format!("/console/flags/{}/acknowledge", c.flag_id),
-            &[("csrf", &csrf), ("next", &back), ("note", "")],
+            &format!("{flag_page}/acknowledge"),
+            &[("csrf", &csrf), ("note", "")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&res), back);
+    assert_eq!(location(&res), flag_page);
     assert_eq!(c.flag_status().await, "acknowledged");
 
-    // Resolving needs a note, as in the API.
-    let path = format!("/console/flags/{}/resolve", c.flag_id);
+    // Resolving needs a note: the flag page comes back with the error beside the field.
+    let path = format!("{flag_page}/resolve");
     let res = doc.post(&path, &[("csrf", &csrf), ("note", " ")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    let field = again.find("id=\"resolve-note\"").expect("the note field");
+    let error = again
+        .find("id=\"resolve-note-error\"")
+        .expect("the error beside it");
+    assert!(error > field && error - field < 400, "{again}");
+    assert!(again.contains("a note is required to resolve a flag"));
+    assert!(again.contains("aria-describedby=\"resolve-note-error\""));
+    assert!(
+        again.contains("Pus or crust reported on day 1"),
+        "still the flag page"
+    );
     assert_eq!(c.flag_status().await, "acknowledged");
     let res = doc
         .post(
@@ -316,13 +382,388 @@ async fn a_clinician_reviews_an_urgent_flag_from_the_console(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&res), "/console/flags", "no `next`: the queue");
+    assert_eq!(location(&res), flag_page);
     assert_eq!(c.flag_status().await, "resolved");
-    let page = doc.page(&back).await;
+    let page = doc.page(&flag_page).await;
     assert!(page.contains("Seen in clinic; antibiotics started"));
+    assert!(page.contains("Resolved by Dr Console"));
+    assert!(
+        !page.contains("/resolve\""),
+        "no review forms once resolved"
+    );
     // Resolving again is a conflict, shown as a page, not a 500.
     let res = doc.post(&path, &[("csrf", &csrf), ("note", "again")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+async fn the_flag_page_shows_evidence_the_note_and_the_history(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let res = doc.get(&format!("/console/flags/{}", c.flag_id)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let page = res.text().await.unwrap();
+    for expected in [
+        "Infection signs",
+        "Pus or crust reported on day 1",
+        c.patient_name.as_str(),
+        &format!("href=\"/console/patients/{}\"", c.patient_id),
+        "yellow crust on the cheek",
+        "Opened by the assessment",
+        "Alert history",
+        "No alert was sent for this flag.",
+        "/acknowledge\"",
+        "/resolve\"",
+        "Times are shown in UTC",
+    ] {
+        assert!(page.contains(expected), "{expected} in {page}");
+    }
+    // Clinical words, not the evidence's keys.
+    for key in ["\"signs\"", "scores", "pus_or_crust"] {
+        assert!(!page.contains(key), "{key} in {page}");
+    }
+    let audit: Value = c
+        .app
+        .get("/v1/audit", Some(&c.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "flag.read" && e["subject_id"] == c.flag_id.as_str()));
+    // An unknown id is a 404 page.
+    let res = doc.get("/console/flags/no-such-flag").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn the_queue_has_one_row_per_patient_and_treatment(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    // Two more findings for the same patient: a second urgent reason on day 2
+    // and a routine one.
+    c.log(2, &["hives_or_itching", "white_bumps"], "itchy bumps")
+        .await;
+    // Another patient with only a routine flag.
+    let other = c.app.enrolled_patient(&c.doc_token, "Asia/Tokyo", 2).await;
+    let t = add_treatment(&c.app, &c.doc_token, &other.id, 0.5, 2).await;
+    let res = c
+        .app
+        .put(
+            &format!("/v1/treatments/{}/logs/{}", t["id"].as_str().unwrap(), t["day0"].as_str().unwrap()),
+            Some(&other.access_token),
+            &json!({"redness": 3, "swelling": 1, "flaking": 0, "sensitivity": 2, "signs": ["white_bumps"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let queue = doc.page("/console/flags").await;
+    let body = &queue[queue.find("<tbody>").unwrap()..queue.find("</tbody>").unwrap()];
+    let rows: Vec<&str> = body.split("<tr ").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{body}");
+    let first = rows[0];
+    assert!(first.contains(&c.patient_name), "{first}");
+    assert!(first.contains("Urgent"));
+    assert!(
+        first.contains("Infection signs, Allergic reaction, White bumps"),
+        "{first}"
+    );
+    assert!(first.contains("Day 2"), "the latest day: {first}");
+    assert_eq!(
+        first.matches("<a ").count(),
+        1,
+        "one action per row: {first}"
+    );
+    assert!(
+        first.contains(&format!("href=\"/console/flags/{}\"", c.flag_id)),
+        "{first}"
+    );
+    assert!(first.contains("(3 flags)"), "{first}");
+    assert!(
+        !first.contains("<form"),
+        "review forms live on the flag page"
+    );
+    assert!(rows[1].contains("Routine"), "{}", rows[1]);
+    // The filter still applies before grouping.
+    let routine = doc.page("/console/flags?severity=routine").await;
+    let body = &routine[routine.find("<tbody>").unwrap()..];
+    assert_eq!(body.matches("<tr ").count(), 2, "{body}");
+    assert!(!body.contains("Infection signs"), "{body}");
+}
+
+async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Backend) {
+    let push = TestPushService::start().await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("AFTERCARE_PUSH_ALLOW_INSECURE", "1"),
+            ("AFTERCARE_SCHEDULER_TICK_SECS", "1"),
+        ],
+    )
+    .await;
+    let c = Clinic::new(app).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let queue = doc.page("/console/flags").await;
+    assert!(queue.contains("id=\"notifications-form\""), "{queue}");
+    let csrf = csrf_in(&queue);
+    let browser = push.subscriber();
+    let sub = browser.json();
+    let endpoint = sub["endpoint"].as_str().unwrap();
+    let (p256dh, auth) = (
+        sub["keys"]["p256dh"].as_str().unwrap(),
+        sub["keys"]["auth"].as_str().unwrap(),
+    );
+
+    // Without the session's CSRF token, or with bad keys, nothing is stored.
+    let fields = [("endpoint", endpoint), ("p256dh", p256dh), ("auth", auth)];
+    let res = doc.post("/console/push-subscription", &fields).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = doc
+        .post(
+            "/console/push-subscription",
+            &[
+                ("csrf", &csrf),
+                ("endpoint", endpoint),
+                ("p256dh", "AAAA"),
+                ("auth", auth),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let staff_subs = |db: aftercare::db::Db, clinic: String| async move {
+        db.read(move |c| {
+            let subs = aftercare::store::push::staff_subscriptions(c, &clinic)?;
+            Ok::<_, aftercare::app::AppError>(subs.len())
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(staff_subs(c.app.db.clone(), c.clinic_id.clone()).await, 0);
+
+    let mut with_csrf = vec![("csrf", csrf.as_str())];
+    with_csrf.extend(fields);
+    let res = doc.post("/console/push-subscription", &with_csrf).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = doc.post("/console/push-subscription", &with_csrf).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NO_CONTENT,
+        "the same browser again"
+    );
+    assert_eq!(staff_subs(c.app.db.clone(), c.clinic_id.clone()).await, 1);
+
+    // A new urgent finding reaches the browser, with a link to its flag page.
+    c.log(2, &["hives_or_itching"], "lips itch").await;
+    let flag_id = c.flag_for("allergic_reaction").await;
+    let got = push.wait_for(1, std::time::Duration::from_secs(15)).await;
+    assert!(push.failures().is_empty(), "{:?}", push.failures());
+    let payload = &got[0].payload;
+    let url = payload["url"].as_str().unwrap();
+    assert_eq!(url, format!("/console/flags/{flag_id}"));
+    let text = payload.to_string();
+    assert!(
+        !text.contains(&c.patient_name) && !text.contains("lips itch"),
+        "{text}"
+    );
+    let page = doc.page(url).await;
+    assert!(
+        page.contains("Hives or itching reported on day 2"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Web Push") && page.contains("Dr Console"),
+        "{page}"
+    );
+    let mut delivered = false;
+    for _ in 0..50 {
+        if doc
+            .page(url)
+            .await
+            .contains("delivered to the push service (HTTP 201)")
+        {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "the alert history shows the delivery");
+
+    // Signing out ends the subscription made in this sign-in.
+    let res = doc.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(staff_subs(c.app.db.clone(), c.clinic_id.clone()).await, 0);
+}
+
+async fn the_patients_list_helps_triage(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let page = doc.page("/console/patients").await;
+    let start = page
+        .find(&format!("id=\"patient-{}\"", c.patient_id))
+        .expect("the patient's row");
+    let row = &page[start..start + page[start..].find("</tr>").unwrap()];
+    let day1 = c.day0 + chrono::Days::new(1);
+    // Treated 3 days ago: today is day 3; day 1 logged; days 0 and 2 missed.
+    for expected in ["Day 3", "1 urgent", &day1.to_string()] {
+        assert!(row.contains(expected), "{expected} in {row}");
+    }
+    assert!(row.contains("<td>2</td>"), "two missed days: {row}");
+    // The form: a zone from a list, the clinic's first; no default skin type.
+    let form = &page[page.find("id=\"add-patient\"").unwrap()..];
+    let zones = &form[form.find("<select id=\"timezone\"").unwrap()..];
+    assert!(
+        zones.starts_with(
+            "<select id=\"timezone\" name=\"timezone\" required><option value=\"UTC\">"
+        ),
+        "{}",
+        &zones[..200]
+    );
+    assert!(zones.contains("<option value=\"Europe/Istanbul\">"));
+    assert!(
+        form.contains("<option value=\"\" selected disabled>"),
+        "no default skin type"
+    );
+    let csrf = csrf_in(&page);
+    let res = doc
+        .post(
+            "/console/patients",
+            &[
+                ("csrf", &csrf),
+                ("name", "No Type"),
+                ("email", "notype@mail.example"),
+                ("timezone", "UTC"),
+                ("fitzpatrick", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("fitzpatrick"));
+
+    // An enrolled patient's page warns before a new code ends their sessions.
+    let patient = doc
+        .page(&format!("/console/patients/{}", c.patient_id))
+        .await;
+    assert!(patient.contains("id=\"enrol-warning\""), "{patient}");
+    assert!(patient.contains("signed out on every device"));
+    assert!(patient.contains("name=\"confirm\" value=\"yes\" required"));
+}
+
+async fn static_scripts_are_served_with_their_headers_and_a_strict_csp(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/console/sw.js", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers().clone();
+    assert_eq!(h["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(h["service-worker-allowed"], "/console/");
+    assert_eq!(h["cache-control"], "no-cache");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    let sw = res.text().await.unwrap();
+    assert!(sw.contains("showNotification") && sw.contains("notificationclick"));
+
+    let res = app.get("/console/static/console.js", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let js = res.text().await.unwrap();
+    assert!(js.contains("pushManager.subscribe"));
+    assert!(js.contains("/v1/push/vapid-public-key"));
+
+    let res = app.get("/console/sign-in", None).await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "worker-src 'self'",
+        "connect-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
+    let page = res.text().await.unwrap();
+    assert_eq!(page.matches("<script").count(), 1, "{page}");
+    assert!(
+        page.contains("<script src=\"/console/static/console.js\" defer>"),
+        "{page}"
+    );
+}
+
+async fn the_demo_command_seeds_a_console_to_sign_in_to() {
+    let db = std::env::temp_dir().join(format!(
+        "aftercare-demo-{}.db",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let db = db.to_string_lossy().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"))
+        .arg("demo")
+        .env("DATABASE_URL", &db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run aftercare demo");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("clinician:"))
+        .expect("the clinician's sign-in");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (email, password) = (words[1], words[3]);
+    // A second run refuses instead of seeding twice.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"))
+        .arg("demo")
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds the demo"));
+
+    let (_server, app, log) = crate::helpers::serve_process(&db, &[]).await;
+    let doc = sign_in(&app, email, password).await;
+    let queue = doc.page("/console/flags").await;
+    let body = &queue[queue.find("<tbody>").unwrap()..];
+    let first = &body[..body.find("</tr>").unwrap()];
+    assert!(
+        first.contains("Leo Infection") && first.contains("Urgent"),
+        "{queue}"
+    );
+    assert!(
+        body.contains("Aylin PIH Watch") && body.contains("Dark patches"),
+        "{queue}"
+    );
+    assert!(
+        !body.contains("Maya Normal"),
+        "the normal course raises no flag: {queue}"
+    );
+    let patients = doc.page("/console/patients").await;
+    assert!(patients.contains("Maya Normal"));
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(
+        log.contains("/console/"),
+        "serve logs the console's address: {log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_command() {
+    the_demo_command_seeds_a_console_to_sign_in_to().await
 }
 
 async fn patients_cannot_sign_in(backend: Backend) {
@@ -362,11 +803,17 @@ async fn another_clinics_clinician_gets_404(backend: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(!res.text().await.unwrap().contains(&c.patient_name));
+    let res = stranger.get(&format!("/console/flags/{}", c.flag_id)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(!res.text().await.unwrap().contains(&c.patient_name));
     for path in [
         format!("/console/patients/{}/enrolment-codes", c.patient_id),
         format!("/console/flags/{}/acknowledge", c.flag_id),
+        format!("/console/flags/{}/resolve", c.flag_id),
     ] {
-        let res = stranger.post(&path, &[("csrf", &csrf)]).await;
+        let res = stranger
+            .post(&path, &[("csrf", &csrf), ("note", "not mine")])
+            .await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
     assert!(!stranger
@@ -773,6 +1220,11 @@ on_both_backends!(
     sessions_expire,
     staff_add_patients_treatments_and_enrolment_codes,
     only_admins_manage_staff_and_read_the_audit_log,
+    the_flag_page_shows_evidence_the_note_and_the_history,
+    the_queue_has_one_row_per_patient_and_treatment,
+    console_push_subscriptions_carry_alerts_and_end_at_sign_out,
+    the_patients_list_helps_triage,
+    static_scripts_are_served_with_their_headers_and_a_strict_csp,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
