@@ -736,6 +736,14 @@ async fn the_demo_command_seeds_a_console_to_sign_in_to() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds the demo"));
 
     let (_server, app, log) = crate::helpers::serve_process(&db, &[]).await;
+    // A browser that shows each redirect, as the other console tests use.
+    let app = TestApp {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        ..app
+    };
     let doc = sign_in(&app, email, password).await;
     let queue = doc.page("/console/flags").await;
     let body = &queue[queue.find("<tbody>").unwrap()..];
