@@ -231,7 +231,7 @@ fn flag_page(
         }
         section aria-labelledby="review" {
             h2 #review { "Review" }
-            (review_forms(session, p, error))
+            div.reviews { (review_forms(session, p, error)) }
         }
         section aria-labelledby="history" {
             h2 #history { "History" }

@@ -1,8 +1,11 @@
 // Browser test of the clinician console: a real `aftercare serve` on a free
 // loopback port with a temporary SQLite file, seeded through the CLI and the
-// JSON API, then driven in headless Chromium: sign in, see the urgent flag at
-// the top of the queue, open the patient, see the charts, acknowledge and
-// resolve the flag. Screenshots go to tests/console/screenshots/.
+// JSON API, then driven in headless Chromium: sign in, see the grouped queue
+// with the urgent patient on top, open the flag page, the patient and the
+// charts, acknowledge and resolve the flag (a missing note shows its error);
+// turn on browser notifications, receive the alert of a new urgent flag at a
+// loopback push service, and open the flag page from the alert's link.
+// Screenshots go to tests/console/screenshots/.
 //
 // AFTERCARE_BIN names the binary (run.sh builds it); CHROMIUM overrides
 // /usr/bin/chromium.
@@ -10,6 +13,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createECDH, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,8 +30,10 @@ const DOC = { email: 'doc@glow.example', password: 'clinician password 1', name:
 const URGENT_PATIENT = 'Robin Urgent';
 const ROUTINE_PATIENT = 'Sam Routine';
 
-let dir, server, base, browser, urgentId, flagId;
+let dir, server, base, browser, urgentId, flagId, urgent, pushService, pushOrigin;
 let serverLog = '';
+const pushes = [];
+let pushArrived = () => {};
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -56,6 +63,66 @@ async function api(method, path, token, body) {
 const login = async ({ email, password }) =>
   (await api('POST', '/v1/auth/login', null, { email, password })).access_token;
 
+// The browser's side of Web Push (RFC 8291): a P-256 key pair and an auth
+// secret, so the test can read what the server pushes to the "browser".
+const browserKey = createECDH('prime256v1');
+browserKey.generateKeys();
+const authSecret = randomBytes(16);
+
+/// Decrypts one aes128gcm push message (RFC 8188 with RFC 8291 keys).
+function decryptPush(body) {
+  const salt = body.subarray(0, 16);
+  const idlen = body[20];
+  const serverKey = body.subarray(21, 21 + idlen);
+  const sealed = body.subarray(21 + idlen);
+  const secret = browserKey.computeSecret(serverKey);
+  const info = Buffer.concat([Buffer.from('WebPush: info\0'), browserKey.getPublicKey(), serverKey]);
+  const ikm = Buffer.from(hkdfSync('sha256', secret, authSecret, info, 32));
+  const cek = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: aes128gcm\0'), 16));
+  const nonce = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12));
+  const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  const plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
+  let end = plain.length - 1;
+  while (end > 0 && plain[end] === 0) end--; // padding, then the 0x02 delimiter
+  return JSON.parse(plain.subarray(0, end).toString('utf8'));
+}
+
+/// A loopback push service: records and decrypts what the server sends.
+function startPushService() {
+  return new Promise((ok) => {
+    const s = createHttpServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        try {
+          pushes.push({ path: req.url, headers: req.headers, payload: decryptPush(Buffer.concat(chunks)) });
+          res.writeHead(201).end();
+        } catch (e) {
+          pushes.push({ path: req.url, error: String(e) });
+          res.writeHead(400).end();
+        }
+        pushArrived();
+      });
+    });
+    s.listen(0, '127.0.0.1', () => ok(s));
+  });
+}
+
+async function waitForPush(ms) {
+  const deadline = Date.now() + ms;
+  while (pushes.length === 0 && Date.now() < deadline) {
+    await new Promise((r) => { pushArrived = r; setTimeout(r, 200); });
+  }
+  return pushes[0];
+}
+
+const dayOf = (day0, n) => {
+  const d = new Date(`${day0}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+};
+
 /// A patient with a treatment 3 days ago and a day-1 log with `signs`.
 async function patientWithLog(doc, name, signs) {
   const email = `${name.toLowerCase().replace(' ', '.')}@mail.example`;
@@ -75,7 +142,7 @@ async function patientWithLog(doc, name, signs) {
     { redness: 6, swelling: 4, flaking: 0, sensitivity: 5 });
   await api('PUT', `/v1/treatments/${t.id}/logs/${day(1)}`, app.access_token,
     { redness: 5, swelling: 3, flaking: 1, sensitivity: 4, signs, note: 'noticed this morning' });
-  return p.id;
+  return { id: p.id, treatment: t, token: app.access_token };
 }
 
 before(async () => {
@@ -85,9 +152,19 @@ before(async () => {
     '--admin-email', ADMIN.email, '--password-stdin'], { env, input: ADMIN.password + '\n' });
   assert.equal(created.status, 0, `clinic create: ${created.stderr}`);
 
+  pushService = await startPushService();
+  pushOrigin = `http://127.0.0.1:${pushService.address().port}`;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve'], { env: { ...env, AFTERCARE_BIND: `127.0.0.1:${port}` } });
+  server = spawn(BIN, ['serve'], {
+    env: {
+      ...env,
+      AFTERCARE_BIND: `127.0.0.1:${port}`,
+      // The loopback push service is plain http; deliver within a second.
+      AFTERCARE_PUSH_ALLOW_INSECURE: '1',
+      AFTERCARE_SCHEDULER_TICK_SECS: '1',
+    },
+  });
   server.stdout.on('data', (d) => { serverLog += d; });
   server.stderr.on('data', (d) => { serverLog += d; });
   for (let i = 0; ; i++) {
@@ -101,9 +178,13 @@ before(async () => {
   const doc = await login(DOC);
   // The routine flag is older, so only severity can put the urgent one first.
   await patientWithLog(doc, ROUTINE_PATIENT, ['white_bumps']);
-  urgentId = await patientWithLog(doc, URGENT_PATIENT, ['pus']);
+  urgent = await patientWithLog(doc, URGENT_PATIENT, ['pus_or_crust']);
+  urgentId = urgent.id;
   const queue = await api('GET', '/v1/flags?severity=urgent', doc);
   flagId = queue.items.find((f) => f.patient_id === urgentId).id;
+  // A second urgent reason the next day: still one row in the queue.
+  await api('PUT', `/v1/treatments/${urgent.treatment.id}/logs/${dayOf(urgent.treatment.day0, 2)}`, urgent.token,
+    { redness: 4, swelling: 2, flaking: 2, sensitivity: 3, signs: ['hives_or_itching'] });
 
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
@@ -115,11 +196,12 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  pushService?.close();
   server?.kill('SIGTERM');
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('a clinician signs in, finds the urgent flag first, reviews the chart and resolves the flag', async () => {
+test('a clinician signs in, works the grouped queue, reviews the flag page and resolves the flag', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   // Nothing may come from another host, and the CSP must not block our own.
@@ -135,17 +217,31 @@ test('a clinician signs in, finds the urgent flag first, reviews the chart and r
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/console\/flags$/);
 
+  // One row per patient: the urgent patient's two urgent reasons share one row, on top.
   const rows = page.locator('table.queue tbody tr');
   assert.equal(await rows.count(), 2);
   const top = rows.first();
-  assert.match(await top.innerText(), /Urgent/);
-  assert.match(await top.innerText(), new RegExp(URGENT_PATIENT));
+  const topText = await top.innerText();
+  assert.match(topText, /Urgent/);
+  assert.match(topText, new RegExp(URGENT_PATIENT));
+  assert.match(topText, /Infection signs, Allergic reaction/);
+  assert.match(topText, /Day 2/);
+  assert.equal(await top.locator('a').count(), 1, 'one action per row');
+  assert.equal(await top.locator('form').count(), 0, 'no review forms in the queue');
   assert.match(await rows.nth(1).innerText(), new RegExp(ROUTINE_PATIENT));
   const css = await top.locator('.severity').evaluate((e) => getComputedStyle(e).fontWeight);
   assert.equal(css, '700', 'the stylesheet loaded');
   await page.screenshot({ path: join(SHOTS, 'queue.png'), fullPage: true });
 
-  await top.getByRole('link', { name: URGENT_PATIENT }).click();
+  await top.getByRole('link', { name: /Review/ }).click();
+  await page.waitForURL(new RegExp(`/console/flags/${flagId}$`));
+  const main = page.locator('main');
+  assert.match(await main.innerText(), /Pus or crust reported on day 1/);
+  assert.match(await main.innerText(), /noticed this morning/);
+  assert.doesNotMatch(await main.innerText(), /pus_or_crust|"signs"/);
+  await page.screenshot({ path: join(SHOTS, 'flag.png'), fullPage: true });
+
+  await main.getByRole('link', { name: URGENT_PATIENT }).click();
   await page.waitForURL(new RegExp(`/console/patients/${urgentId}$`));
   const charts = page.locator('svg.chart-svg');
   assert.equal(await charts.count(), 4);
@@ -153,41 +249,123 @@ test('a clinician signs in, finds the urgent flag first, reviews the chart and r
   assert.ok(await redness.isVisible());
   assert.equal(await redness.locator('polygon.band').count(), 1);
   assert.equal(await redness.locator('polyline.expected').count(), 1);
-  assert.equal(await redness.locator('.logged').count(), 2, 'both logged days are drawn');
+  assert.equal(await redness.locator('.logged').count(), 3, 'every logged day is drawn');
+  assert.equal(await redness.locator('path.sign').count(), 2, 'days with warning signs are marked');
   const box = await redness.boundingBox();
-  assert.ok(box.width > 200 && box.height > 100, `chart is drawn at a readable size: ${JSON.stringify(box)}`);
-  assert.match(await page.locator('table.logs').innerText(), /Pus/);
+  assert.ok(box.width >= 480 && box.height >= 240, `chart is readable on a laptop: ${JSON.stringify(box)}`);
+  assert.match(await page.locator('table.logs').innerText(), /Pus or crust/);
   await page.screenshot({ path: join(SHOTS, 'patient.png'), fullPage: true });
 
-  const flag = page.locator(`#flag-${flagId}`);
-  assert.match(await flag.innerText(), /Urgent/);
-  assert.match(await flag.innerText(), /Open/);
-  await flag.getByLabel('Note (optional)').fill('Called the patient; photo requested');
-  await flag.getByRole('button', { name: 'Acknowledge' }).click();
-  await page.waitForURL(new RegExp(`/console/patients/${urgentId}$`));
-  assert.match(await page.locator(`#flag-${flagId} h4`).innerText(), /Acknowledged/);
+  await page.goto(`${base}/console/flags/${flagId}`);
+  await page.getByLabel('Note (optional)').fill('Called the patient; photo requested');
+  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.waitForURL(new RegExp(`/console/flags/${flagId}$`));
+  assert.match(await page.locator('h1 + dl').innerText(), /Acknowledged/);
 
-  await page.locator(`#flag-${flagId}`).getByLabel('Resolution note').fill('Seen in clinic; treated');
-  await page.locator(`#flag-${flagId}`).getByRole('button', { name: 'Resolve' }).click();
-  await page.waitForURL(new RegExp(`/console/patients/${urgentId}$`));
-  const resolved = await page.locator(`#flag-${flagId}`).innerText();
+  // A blank note: the same page comes back with the error beside the field.
+  await page.getByLabel('Resolution note').fill('   ');
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await page.locator('#resolve-note-error').waitFor();
+  assert.match(await page.locator('#resolve-note-error').innerText(), /note is required/);
+  assert.match(page.url(), new RegExp(`/console/flags/${flagId}/resolve$`));
+  await page.screenshot({ path: join(SHOTS, 'flag-note-missing.png'), fullPage: true });
+
+  await page.getByLabel('Resolution note').fill('Seen in clinic; treated');
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await page.waitForURL(new RegExp(`/console/flags/${flagId}$`));
+  const resolved = await page.locator('main').innerText();
   assert.match(resolved, /Resolved/);
   assert.match(resolved, /Acknowledged by Dr Ada Browser/);
   assert.match(resolved, /Resolved by Dr Ada Browser.*Seen in clinic; treated/s);
-  assert.equal(await page.locator(`#flag-${flagId} form`).count(), 0, 'no review forms once resolved');
-  await page.screenshot({ path: join(SHOTS, 'patient-resolved.png'), fullPage: true });
+  assert.equal(await page.locator('main form').count(), 0, 'no review forms once resolved');
 
-  // The queue's default view (open or acknowledged) no longer lists it.
+  // The queue still lists the patient for the allergic reaction, now alone in the row.
   await page.getByRole('link', { name: 'Flags' }).click();
-  assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(URGENT_PATIENT));
+  const after = await page.locator('table.queue tbody tr').first().innerText();
+  assert.match(after, new RegExp(URGENT_PATIENT));
+  assert.doesNotMatch(after, /Infection signs/);
 
-  // A tablet-width viewport still shows the charts side by side or stacked, unclipped.
+  // A tablet-width viewport still shows the charts stacked, unclipped.
   await page.setViewportSize({ width: 768, height: 1024 });
   await page.goto(`${base}/console/patients/${urgentId}`);
   const narrow = await page.locator('svg.chart-redness').boundingBox();
   assert.ok(narrow.x >= 0 && narrow.x + narrow.width <= 768, `chart fits: ${JSON.stringify(narrow)}`);
 
   assert.deepEqual(foreign, []);
+  assert.deepEqual(cspErrors, []);
+  await context.close();
+});
+
+test('a clinician turns on notifications, gets the alert of a new urgent flag and opens it from the link', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['notifications'], { origin: base });
+  // Headless Chromium has no push service to register with (it would need
+  // Google's), so the browser's PushManager hands out a subscription at our
+  // loopback push service, with keys this test holds. Everything else is
+  // real: the service worker, the script, the VAPID key and the server.
+  await context.addInitScript(({ endpoint, p256dh, auth }) => {
+    let current = null;
+    PushManager.prototype.getSubscription = async () => current;
+    PushManager.prototype.subscribe = async (options) => {
+      const key = options && options.applicationServerKey;
+      if (!options.userVisibleOnly || !key || key.byteLength !== 65 || new Uint8Array(key)[0] !== 4) {
+        throw new Error('subscribe needs userVisibleOnly and the 65-byte VAPID public key');
+      }
+      current = {
+        endpoint,
+        expirationTime: null,
+        toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
+        unsubscribe: async () => { current = null; return true; },
+      };
+      return current;
+    };
+  }, {
+    endpoint: `${pushOrigin}/push/console-browser`,
+    p256dh: browserKey.getPublicKey().toString('base64url'),
+    auth: authSecret.toString('base64url'),
+  });
+  const page = await context.newPage();
+  const cspErrors = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+
+  await page.goto(`${base}/console/sign-in`);
+  await page.getByLabel('Email').fill(DOC.email);
+  await page.getByLabel('Password').fill(DOC.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/console\/flags$/);
+
+  const turnOn = page.getByRole('button', { name: 'Turn on notifications' });
+  await turnOn.waitFor({ state: 'visible' });
+  await turnOn.click();
+  await page.locator('#notifications-status', { hasText: 'are on in this browser' }).waitFor();
+  const worker = await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration('/console/');
+    return reg && reg.active && reg.active.scriptURL;
+  });
+  assert.equal(worker, `${base}/console/sw.js`, 'the service worker is registered for the console');
+  await page.screenshot({ path: join(SHOTS, 'notifications-on.png'), fullPage: true });
+
+  // A new urgent flag is pushed to this browser's subscription.
+  const doc = await login(DOC);
+  const fever = await patientWithLog(doc, 'Kim Fever', ['fever']);
+  const push = await waitForPush(20000);
+  assert.ok(push, 'the server pushed the alert to the subscription made in the browser');
+  assert.equal(push.error, undefined, push.error);
+  assert.equal(push.path, '/push/console-browser');
+  assert.equal(push.payload.type, 'flag');
+  assert.doesNotMatch(JSON.stringify(push.payload), /Kim Fever|noticed this morning/, 'no name or note in an alert');
+  const flags = await api('GET', '/v1/flags?severity=urgent', doc);
+  const feverFlag = flags.items.find((f) => f.patient_id === fever.id);
+  assert.equal(push.payload.url, `/console/flags/${feverFlag.id}`);
+
+  // The alert's link opens the flag's page.
+  await page.goto(base + push.payload.url);
+  const main = await page.locator('main').innerText();
+  assert.match(main, /Fever reported on day 1/);
+  assert.match(main, /Kim Fever/);
+  assert.match(main, /Alert history/);
+  assert.match(main, /Web Push\s+Dr Ada Browser's browser/);
+  await page.screenshot({ path: join(SHOTS, 'flag-from-alert.png'), fullPage: true });
   assert.deepEqual(cspErrors, []);
   await context.close();
 });
