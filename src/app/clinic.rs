@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::actor::{ClinicAdmin, ClinicStaff};
 use super::alerts;
+use super::alert_log::{self, AlertAttempt};
 use super::error::{AppError, AppResult, FieldError};
 use super::recovery::{self, NewTreatment, Registered};
 use super::treatments::{self as ctx_of, TreatmentCtx};
@@ -559,6 +560,8 @@ pub struct TreatmentRecovery {
     pub flags: Vec<Flag>,
     /// Review history of `flags`, oldest first.
     pub events: Vec<FlagEvent>,
+    /// Alert history per flag id, oldest first.
+    pub alerts: std::collections::HashMap<String, Vec<AlertAttempt>>,
     /// Due reminders per kind: (kind, due, done).
     pub adherence: Vec<(String, i64, i64)>,
     pub plan: ReminderPlan,
@@ -587,7 +590,12 @@ fn read_recovery_in(
         let id = ctx.treatment.id.clone();
         let flags = flags::for_treatment(c, &id)?;
         let flag_ids: Vec<String> = flags.iter().map(|f| f.id.clone()).collect();
+        let mut alerts = std::collections::HashMap::new();
+        for f in &flags {
+            alerts.insert(f.id.clone(), alert_log::history_in(c, f)?);
+        }
         items.push(TreatmentRecovery {
+            alerts,
             logs: daily_logs::for_treatment(c, &id)?,
             events: flags::events(c, &flag_ids)?,
             flags,

@@ -8,10 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::actor::ClinicStaff;
+use super::alert_log::{self, AlertAttempt};
 use super::clinic;
 use super::error::AppResult;
 use super::treatments::{self as ctx_of, TreatmentCtx};
-use crate::db::{Db, DbConn, Tx};
+use crate::db::{Db, Tx};
 use crate::domain::evidence;
 use crate::domain::log::{missed_days, DAILY_LOG_LAST_DAY};
 use crate::domain::treatment::local_date;
@@ -19,7 +20,6 @@ use crate::store::accounts::{self, Account};
 use crate::store::daily_logs::{self, DailyLog};
 use crate::store::flags::{self, Flag, FlagEvent, QueueFilter};
 use crate::store::patients::{self, Patient};
-use crate::store::push as push_store;
 use crate::store::{audit, treatments};
 
 // --- The grouped queue --------------------------------------------------------
@@ -90,15 +90,6 @@ pub async fn queue(db: &Db, staff: ClinicStaff, filter: QueueFilter) -> AppResul
 
 // --- One flag -------------------------------------------------------------------
 
-/// One attempt to reach a clinician about a flag.
-#[derive(Debug, Clone)]
-pub struct AlertAttempt {
-    pub channel: &'static str,
-    pub recipient: String,
-    pub at: i64,
-    pub outcome: String,
-}
-
 /// Everything the flag page shows.
 pub struct FlagPage {
     pub flag: Flag,
@@ -113,47 +104,6 @@ pub struct FlagPage {
     pub alerts: Vec<AlertAttempt>,
     /// The clinic's staff, to name who reviewed.
     pub staff: Vec<Account>,
-}
-
-/// The alert history of a flag. Today only console/app Web Push exists, read
-/// from the push outbox; this is the one place to swap for the alert
-/// channels' own history.
-fn alert_history(c: &mut DbConn, flag: &Flag) -> AppResult<Vec<AlertAttempt>> {
-    let mut out = Vec::new();
-    for job in push_store::jobs_for_flag(c, &flag.id)? {
-        let recipient = match push_store::subscription(c, &job.subscription_id)? {
-            Some(sub) => accounts::get(c, &sub.account_id)?
-                .map(|a| format!("{}'s browser", a.name))
-                .unwrap_or_else(|| "a staff browser".into()),
-            None => "a browser since unsubscribed".into(),
-        };
-        let outcome = match job.status.as_str() {
-            "sent" => match job.last_status {
-                Some(code) => format!("delivered to the push service (HTTP {code})"),
-                None => "delivered to the push service".into(),
-            },
-            "pending" if job.attempts > 0 => {
-                format!("retrying after {} attempt(s)", job.attempts)
-            }
-            "pending" => "queued".into(),
-            "gone" => "not delivered: the browser unsubscribed".into(),
-            "stale" => "not sent: too late to be useful".into(),
-            other => format!(
-                "{other}{}",
-                job.last_error
-                    .as_deref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            ),
-        };
-        out.push(AlertAttempt {
-            channel: "Web Push",
-            recipient,
-            at: job.finished_at.unwrap_or(job.created_at),
-            outcome,
-        });
-    }
-    Ok(out)
 }
 
 fn read_flag_in(tx: &mut Tx<'_>, staff: &ClinicStaff, flag_id: &str) -> AppResult<FlagPage> {
@@ -172,7 +122,7 @@ fn read_flag_in(tx: &mut Tx<'_>, staff: &ClinicStaff, flag_id: &str) -> AppResul
         .into_iter()
         .filter(|f| f.id != flag.id && f.status != "resolved")
         .collect();
-    let alerts = alert_history(c, &flag)?;
+    let alerts = alert_log::history_in(c, &flag)?;
     audit::record(
         c,
         &staff.clinic_id,

@@ -343,6 +343,16 @@ fn treatment_section(
                             }
                         }
                     }
+                    @if let Some(alerts) = t.alerts.get(&f.id).filter(|a| !a.is_empty()) {
+                        details.alerts {
+                            summary { "Alert history (" (alerts.len()) ")" }
+                            ul {
+                                @for a in alerts {
+                                    li { (a.channel) " to " (a.recipient) ", " (views::instant(tz, a.at)) ": " (a.outcome) }
+                                }
+                            }
+                        }
+                    }
                     p { a.action href={ "/console/flags/" (f.id) } {
                         @if f.status == "resolved" { "Open the flag" } @else { "Review the flag" }
                     } }

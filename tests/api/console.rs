@@ -593,6 +593,11 @@ async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Ba
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(delivered, "the alert history shows the delivery");
+    let patient = doc
+        .page(&format!("/console/patients/{}", c.patient_id))
+        .await;
+    assert!(patient.contains("Alert history (1)"), "{patient}");
+    assert!(patient.contains("Web Push to Dr Console"), "{patient}");
 
     // Signing out ends the subscription made in this sign-in.
     let res = doc.post("/console/sign-out", &[("csrf", &csrf)]).await;
