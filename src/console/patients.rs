@@ -12,6 +12,7 @@ use super::{chart, views, ConsoleResult};
 use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest, SEVERITIES};
 use crate::app::treatments::TreatmentCtx;
 use crate::app::workday;
+use crate::app::AppError;
 use crate::domain::log::{signs_from_text, DAILY_LOG_LAST_DAY};
 use crate::domain::reminder::format_hhmm;
 use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
@@ -538,6 +539,19 @@ pub async fn enrolment_code(
 ) -> ConsoleResult<HttpResponse> {
     let staff = form.session.staff.clone();
     let id = id.into_inner();
+    // Redeeming a new code signs an enrolled app out everywhere: the form
+    // asks for a confirmation, and so does the server.
+    if form.fields.opt("confirm").is_none()
+        && clinic::patient(&state.db, &staff, id.clone())
+            .await?
+            .enrolled
+    {
+        return Err(AppError::field(
+            "confirm",
+            "the patient's app is enrolled: confirm that a new code ends its sessions",
+        )
+        .into());
+    }
     let ttl = state.config.enrolment_code_ttl.as_millis() as i64;
     let (patient, code, expires_at) =
         clinic::issue_enrolment_code(&state.db, staff, id, ttl).await?;

@@ -657,6 +657,18 @@ async fn the_patients_list_helps_triage(backend: Backend) {
     assert!(patient.contains("id=\"enrol-warning\""), "{patient}");
     assert!(patient.contains("signed out on every device"));
     assert!(patient.contains("name=\"confirm\" value=\"yes\" required"));
+    let codes = format!("/console/patients/{}/enrolment-codes", c.patient_id);
+    let res = doc.post(&codes, &[("csrf", &csrf)]).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not confirmed"
+    );
+    assert!(res.text().await.unwrap().contains("confirm"));
+    let res = doc
+        .post(&codes, &[("csrf", &csrf), ("confirm", "yes")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn static_scripts_are_served_with_their_headers_and_a_strict_csp(backend: Backend) {
