@@ -153,7 +153,7 @@ fn demo(config: Config) -> Result<(), String> {
         seeded.patients.join(", ")
     );
     println!();
-    println!("Start the server:  aftercare serve");
+    println!("Start the server with the same environment (DATABASE_URL):  aftercare serve");
     println!("Then open {url} and sign in as");
     println!(
         "  clinician: {}  password: {}",
