@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::actor::{ClinicAdmin, ClinicStaff};
 use super::alerts;
-use super::alert_log::{self, AlertAttempt};
 use super::error::{AppError, AppResult, FieldError};
 use super::recovery::{self, NewTreatment, Registered};
 use super::treatments::{self as ctx_of, TreatmentCtx};
@@ -561,7 +560,7 @@ pub struct TreatmentRecovery {
     /// Review history of `flags`, oldest first.
     pub events: Vec<FlagEvent>,
     /// Alert history per flag id, oldest first.
-    pub alerts: std::collections::HashMap<String, Vec<AlertAttempt>>,
+    pub alerts: std::collections::HashMap<String, Vec<alerts::AlertRecord>>,
     /// Due reminders per kind: (kind, due, done).
     pub adherence: Vec<(String, i64, i64)>,
     pub plan: ReminderPlan,
@@ -592,7 +591,7 @@ fn read_recovery_in(
         let flag_ids: Vec<String> = flags.iter().map(|f| f.id.clone()).collect();
         let mut alerts = std::collections::HashMap::new();
         for f in &flags {
-            alerts.insert(f.id.clone(), alert_log::history_in(c, f)?);
+            alerts.insert(f.id.clone(), alerts::history_in(c, f)?);
         }
         items.push(TreatmentRecovery {
             alerts,

@@ -8,7 +8,6 @@ pub mod accounts;
 pub mod actor;
 pub mod alert_settings;
 pub mod alerts;
-pub mod alert_log;
 pub mod clinic;
 pub mod devices;
 pub mod error;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::actor::ClinicStaff;
-use super::alert_log::{self, AlertAttempt};
+use super::alerts::{self, AlertRecord};
 use super::clinic;
 use super::error::AppResult;
 use super::treatments::{self as ctx_of, TreatmentCtx};
@@ -101,7 +101,8 @@ pub struct FlagPage {
     pub events: Vec<FlagEvent>,
     /// The treatment's other open or acknowledged flags.
     pub others: Vec<Flag>,
-    pub alerts: Vec<AlertAttempt>,
+    /// Which alerts went out about it, by channel, and what became of them.
+    pub alerts: Vec<AlertRecord>,
     /// The clinic's staff, to name who reviewed.
     pub staff: Vec<Account>,
 }
@@ -122,7 +123,7 @@ fn read_flag_in(tx: &mut Tx<'_>, staff: &ClinicStaff, flag_id: &str) -> AppResul
         .into_iter()
         .filter(|f| f.id != flag.id && f.status != "resolved")
         .collect();
-    let alerts = alert_log::history_in(c, &flag)?;
+    let alerts = alerts::history_in(c, &flag)?;
     audit::record(
         c,
         &staff.clinic_id,

@@ -58,7 +58,7 @@ fn alerts_page(
                         @for h in hooks {
                             tr {
                                 td { code { (h.url) } }
-                                td { (views::instant(h.created_at)) }
+                                td { (views::instant(session.tz, h.created_at)) }
                                 td {
                                     form method="post" action={ "/console/webhooks/" (h.id) "/delete" } {
                                         (views::csrf(session))

@@ -254,12 +254,18 @@ fn flag_page(
             } @else {
                 table.alerts {
                     thead { tr {
-                        th scope="col" { "Channel" } th scope="col" { "To" }
+                        th scope="col" { "Channel" } th scope="col" { "Event" } th scope="col" { "To" }
                         th scope="col" { "When" } th scope="col" { "Outcome" }
                     } }
                     tbody {
                         @for a in &p.alerts {
-                            tr { td { (a.channel) } td { (a.recipient) } td { (views::instant(tz, a.at)) } td { (a.outcome) } }
+                            tr {
+                                td { (views::alert_channel(&a.channel)) }
+                                td { (views::words(a.event.trim_start_matches("flag."))) }
+                                td { (views::alert_recipient(a)) }
+                                td { (views::instant(tz, a.finished_at.unwrap_or(a.created_at))) }
+                                td { (views::alert_outcome(a)) }
+                            }
                         }
                     }
                 }

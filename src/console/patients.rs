@@ -349,7 +349,10 @@ fn treatment_section(
                             summary { "Alert history (" (alerts.len()) ")" }
                             ul {
                                 @for a in alerts {
-                                    li { (a.channel) " to " (a.recipient) ", " (views::instant(tz, a.at)) ": " (a.outcome) }
+                                    li {
+                                        (views::alert_channel(&a.channel)) " to " (views::alert_recipient(a)) ", "
+                                        (views::instant(tz, a.finished_at.unwrap_or(a.created_at))) ": " (views::alert_outcome(a))
+                                    }
                                 }
                             }
                         }

@@ -151,8 +151,8 @@ impl FromRequest for ConsoleSession {
             Ok(Self {
                 staff,
                 name: account.name,
-                // Clinics have no time zone setting yet: UTC until they do.
-                tz: chrono_tz::UTC,
+                // Validated when set; UTC if a stored name ever stops parsing.
+                tz: account.clinic_timezone.parse().unwrap_or(chrono_tz::UTC),
                 csrf: csrf_for(&token),
                 token_hash: hash,
             })

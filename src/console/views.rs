@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
+use crate::app::alerts::AlertRecord;
 use crate::domain::evidence::describe;
 
 use super::session::ConsoleSession;
@@ -137,6 +138,49 @@ pub fn evidence(reason: &str, raw: &str) -> Markup {
 /// The patient's day a flag's stored evidence speaks of.
 pub fn evidence_day(raw: &str) -> Option<i64> {
     crate::domain::evidence::day(&serde_json::from_str(raw).ok()?)
+}
+
+pub fn alert_channel(channel: &str) -> String {
+    match channel {
+        "push" => "Web Push".into(),
+        "email" => "E-mail".into(),
+        other => words(other),
+    }
+}
+
+/// Who an alert went to: the kind of recipient, and the address if one.
+pub fn alert_recipient(a: &AlertRecord) -> String {
+    let kind = match (a.channel.as_str(), a.recipient_kind.as_str()) {
+        ("push", _) => "a staff browser",
+        ("webhook", _) => "the clinic's webhook",
+        (_, "clinic_inbox") => "the clinic's alert inbox",
+        (_, "admin") => "an admin",
+        (_, "staff") => "a clinician",
+        _ => "the clinic",
+    };
+    match (&a.recipient, a.channel.as_str()) {
+        (Some(r), "email") => format!("{kind} ({r})"),
+        _ => kind.to_string(),
+    }
+}
+
+/// What became of an alert, in words.
+pub fn alert_outcome(a: &AlertRecord) -> String {
+    let code = a.last_status.map(|c| format!(" ({c})")).unwrap_or_default();
+    let error = a
+        .last_error
+        .as_deref()
+        .map(|e| format!(": {e}"))
+        .unwrap_or_default();
+    match a.status.as_str() {
+        "sent" => format!("Delivered{code}"),
+        "pending" if a.attempts > 0 => format!("Retrying after {} attempt(s){error}", a.attempts),
+        "pending" => "Queued".into(),
+        "gone" => "Not delivered: the browser unsubscribed".into(),
+        "stale" => "Not sent: too late to be useful".into(),
+        "failed" => format!("Failed after {} attempt(s){code}{error}", a.attempts),
+        other => words(other),
+    }
 }
 
 /// A log's stored warning signs in words, or "None".

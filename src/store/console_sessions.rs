@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{accounts as a, console_sessions as s};
+use crate::db::schema::{accounts as a, clinics as c, console_sessions as s};
 use crate::db::DbConn;
 
 /// The account behind a live session, read fresh on every request so a
@@ -14,6 +14,8 @@ pub struct SessionAccount {
     pub clinic_id: String,
     pub role: String,
     pub name: String,
+    /// The clinic's time zone (IANA name), in which the console shows times.
+    pub clinic_timezone: String,
 }
 
 pub fn create(
@@ -38,9 +40,10 @@ pub fn create(
 pub fn find(conn: &mut DbConn, token_hash: &str, now: i64) -> QueryResult<Option<SessionAccount>> {
     s::table
         .inner_join(a::table)
+        .inner_join(c::table.on(c::id.eq(a::clinic_id)))
         .filter(s::token_hash.eq(token_hash))
         .filter(s::expires_at.gt(now))
-        .select((a::id, a::clinic_id, a::role, a::name))
+        .select((a::id, a::clinic_id, a::role, a::name, c::timezone))
         .first(conn)
         .optional()
 }

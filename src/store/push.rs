@@ -358,13 +358,3 @@ pub fn delete_for_console_session(conn: &mut DbConn, session_hash: &str) -> Quer
     }
     Ok(ids.len())
 }
-
-/// The pushes queued for a flag's alerts (see `app::outbox::alert_staff`,
-/// whose dedupe keys start `flag:<id>:`), oldest first.
-pub fn jobs_for_flag(conn: &mut DbConn, flag_id: &str) -> QueryResult<Vec<PushJob>> {
-    j::table
-        .filter(j::dedupe_key.like(format!("flag:{flag_id}:%")))
-        .order((j::created_at, j::id))
-        .select(PushJob::as_select())
-        .load(conn)
-}

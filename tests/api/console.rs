@@ -538,7 +538,7 @@ async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Ba
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let staff_subs = |db: aftercare::db::Db, clinic: String| async move {
         db.read(move |c| {
-            let subs = aftercare::store::push::staff_subscriptions(c, &clinic)?;
+            let subs = aftercare::store::push::staff_subscriptions(c, &clinic, false)?;
             Ok::<_, aftercare::app::AppError>(subs.len())
         })
         .await
@@ -577,16 +577,12 @@ async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Ba
         "{page}"
     );
     assert!(
-        page.contains("Web Push") && page.contains("Dr Console"),
+        page.contains("Web Push") && page.contains("a staff browser"),
         "{page}"
     );
     let mut delivered = false;
     for _ in 0..50 {
-        if doc
-            .page(url)
-            .await
-            .contains("delivered to the push service (HTTP 201)")
-        {
+        if doc.page(url).await.contains("Delivered (201)") {
             delivered = true;
             break;
         }
@@ -597,7 +593,7 @@ async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Ba
         .page(&format!("/console/patients/{}", c.patient_id))
         .await;
     assert!(patient.contains("Alert history (1)"), "{patient}");
-    assert!(patient.contains("Web Push to Dr Console"), "{patient}");
+    assert!(patient.contains("Web Push to a staff browser"), "{patient}");
 
     // Signing out ends the subscription made in this sign-in.
     let res = doc.post("/console/sign-out", &[("csrf", &csrf)]).await;
@@ -649,6 +645,29 @@ async fn the_patients_list_helps_triage(backend: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("fitzpatrick"));
+
+    // In the clinic's own time zone: listed first, and every time is shown in it.
+    let res = c
+        .app
+        .request(
+            Method::PATCH,
+            "/v1/clinic",
+            Some(&c.admin_token),
+            Some(&json!({"timezone": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = doc.page("/console/patients").await;
+    let zones = &page[page.find("<select id=\"timezone\"").unwrap()..];
+    assert!(
+        zones.starts_with(
+            "<select id=\"timezone\" name=\"timezone\" required><option value=\"Asia/Tokyo\">"
+        ),
+        "{}",
+        &zones[..200]
+    );
+    assert!(page.contains(" JST</time>"), "times in the clinic's zone");
+    assert!(page.contains("Times are shown in Asia/Tokyo"));
 
     // An enrolled patient's page warns before a new code ends their sessions.
     let patient = doc

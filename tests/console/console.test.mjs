@@ -364,7 +364,7 @@ test('a clinician turns on notifications, gets the alert of a new urgent flag an
   assert.match(main, /Fever reported on day 1/);
   assert.match(main, /Kim Fever/);
   assert.match(main, /Alert history/);
-  assert.match(main, /Web Push\s+Dr Ada Browser's browser/);
+  assert.match(main, /Web Push\s+Opened\s+a staff browser/);
   await page.screenshot({ path: join(SHOTS, 'flag-from-alert.png'), fullPage: true });
   assert.deepEqual(cspErrors, []);
   await context.close();
