@@ -92,7 +92,7 @@ const DEMO_COURSES: [DemoCourse; 3] = [
             ([3, 2, 2, 3], &[], None),
             (
                 [6, 4, 2, 7],
-                &["pus_or_crust", "increasing_pain_or_warmth"],
+                &["pus", "increasing_pain_or_warmth"],
                 Some("Yellow crust on the left cheek, and it feels hot"),
             ),
         ],

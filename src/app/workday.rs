@@ -245,6 +245,9 @@ mod tests {
             opened_at: opened,
             updated_at: opened,
             seq: 1,
+            opened_evidence: String::new(),
+            worst_evidence: String::new(),
+            evidence_days: "[]".into(),
         }
     }
 

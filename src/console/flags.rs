@@ -203,6 +203,16 @@ fn flag_page(
         section aria-labelledby="evidence" {
             h2 #evidence { "Evidence" }
             (views::evidence(&flag.reason, &flag.evidence))
+            // The day it opened and its worst day, when they are other days.
+            @if !flag.worst_evidence.is_empty() && flag.worst_evidence != flag.evidence {
+                h3 { "Its worst day" }
+                (views::evidence(&flag.reason, &flag.worst_evidence))
+            }
+            @if !flag.opened_evidence.is_empty() && flag.opened_evidence != flag.evidence
+                && flag.opened_evidence != flag.worst_evidence {
+                h3 { "When it opened" }
+                (views::evidence(&flag.reason, &flag.opened_evidence))
+            }
         }
         section aria-labelledby="log" {
             h2 #log { "The patient's log that day" }

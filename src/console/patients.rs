@@ -263,7 +263,7 @@ fn treatment_section(
         .filter_map(|l| {
             let signs = signs_from_text(&l.signs);
             (!signs.is_empty()).then(|| {
-                let words: Vec<String> = signs.iter().map(|s| views::words(s.as_str())).collect();
+                let words: Vec<String> = signs.iter().map(|s| s.label().to_string()).collect();
                 (l.day as i64, words.join(", "))
             })
         })

@@ -7,7 +7,7 @@ use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
 use crate::app::alerts::AlertRecord;
-use crate::domain::evidence::describe;
+use crate::domain::assessment::{describe, Reason};
 
 use super::session::ConsoleSession;
 
@@ -125,12 +125,23 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// A flag's evidence in clinical words, one line per fact.
+/// A flag's evidence in clinical words, one line per fact; never its keys.
 pub fn evidence(reason: &str, raw: &str) -> Markup {
     let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+    let mut lines = Reason::parse(reason)
+        .map(|r| describe(r, &value))
+        .unwrap_or_default();
+    if lines.is_empty() {
+        let day = crate::domain::evidence::day(&value);
+        lines.push(format!(
+            "{}{}",
+            words(reason),
+            day.map(|d| format!(" on day {d}")).unwrap_or_default()
+        ));
+    }
     html! {
         ul.evidence {
-            @for line in describe(reason, &value) { li { (line) } }
+            @for line in lines { li { (line) } }
         }
     }
 }
@@ -188,7 +199,7 @@ pub fn signs(stored: &str) -> Markup {
     let signs = crate::domain::log::signs_from_text(stored);
     html! {
         @if signs.is_empty() { "None" }
-        @else { strong { (signs.iter().map(|s| words(s.as_str())).collect::<Vec<_>>().join(", ")) } }
+        @else { strong { (signs.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")) } }
     }
 }
 
@@ -204,16 +215,17 @@ mod tests {
 
     #[test]
     fn evidence_is_listed_in_words_and_escaped() {
-        let html = evidence(
-            "infection_signs",
-            r#"{"day":3,"signs":["pus_or_crust","<b>x</b>"]}"#,
-        )
-        .into_string();
-        assert!(
-            html.contains("Pus or crust and &lt;b&gt;x&lt;/b&gt; reported on day 3"),
-            "{html}"
-        );
+        let html =
+            evidence("infection_signs", r#"{"day":3,"signs":["pus","<b>x</b>"]}"#).into_string();
+        assert!(html.contains("Pus"), "{html}");
+        assert!(html.contains("reported on day 3"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
         assert!(!html.contains("signs"), "{html}");
+        let odd = evidence("something_new", r#"{"day":2,"weird_key":1}"#).into_string();
+        assert!(
+            odd.contains("Something new on day 2") && !odd.contains("weird"),
+            "{odd}"
+        );
     }
 
     #[test]

@@ -327,7 +327,7 @@ async fn a_clinician_reviews_an_urgent_flag_from_the_console(backend: Backend) {
         "each chart marks the day with warning signs: {page}"
     );
     assert!(page.contains("yellow crust on the cheek"));
-    assert!(page.contains("Pus or crust reported on day 1"), "{page}");
+    assert!(page.contains("Pus reported on day 1"), "{page}");
     assert!(page.contains("Log symptoms"), "the reminder plan is shown");
     // The read is audited like the API's.
     let audit: Value = c
@@ -368,7 +368,7 @@ async fn a_clinician_reviews_an_urgent_flag_from_the_console(backend: Backend) {
     assert!(again.contains("a note is required to resolve a flag"));
     assert!(again.contains("aria-describedby=\"resolve-note-error\""));
     assert!(
-        again.contains("Pus or crust reported on day 1"),
+        again.contains("Pus reported on day 1"),
         "still the flag page"
     );
     assert_eq!(c.flag_status().await, "acknowledged");
@@ -409,7 +409,7 @@ async fn the_flag_page_shows_evidence_the_note_and_the_history(backend: Backend)
     let page = res.text().await.unwrap();
     for expected in [
         "Infection signs",
-        "Pus or crust reported on day 1",
+        "Pus reported on day 1",
         c.patient_name.as_str(),
         &format!("href=\"/console/patients/{}\"", c.patient_id),
         "yellow crust on the cheek",
@@ -423,7 +423,7 @@ async fn the_flag_page_shows_evidence_the_note_and_the_history(backend: Backend)
         assert!(page.contains(expected), "{expected} in {page}");
     }
     // Clinical words, not the evidence's keys.
-    for key in ["\"signs\"", "scores", "pus_or_crust"] {
+    for key in ["\"signs\"", "scores", "\"pus\""] {
         assert!(!page.contains(key), "{key} in {page}");
     }
     let audit: Value = c
@@ -447,8 +447,7 @@ async fn the_queue_has_one_row_per_patient_and_treatment(backend: Backend) {
     let c = Clinic::new(spawn_app(backend).await).await;
     // Two more findings for the same patient: a second urgent reason on day 2
     // and a routine one.
-    c.log(2, &["hives_or_itching", "white_bumps"], "itchy bumps")
-        .await;
+    c.log(2, &["hives", "white_bumps"], "itchy bumps").await;
     // Another patient with only a routine flag.
     let other = c.app.enrolled_patient(&c.doc_token, "Asia/Tokyo", 2).await;
     let t = add_treatment(&c.app, &c.doc_token, &other.id, 0.5, 2).await;
@@ -559,7 +558,7 @@ async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Ba
     assert_eq!(staff_subs(c.app.db.clone(), c.clinic_id.clone()).await, 1);
 
     // A new urgent finding reaches the browser, with a link to its flag page.
-    c.log(2, &["hives_or_itching"], "lips itch").await;
+    c.log(2, &["hives"], "lips itch").await;
     let flag_id = c.flag_for("allergic_reaction").await;
     let got = push.wait_for(1, std::time::Duration::from_secs(15)).await;
     assert!(push.failures().is_empty(), "{:?}", push.failures());
@@ -573,7 +572,7 @@ async fn console_push_subscriptions_carry_alerts_and_end_at_sign_out(backend: Ba
     );
     let page = doc.page(url).await;
     assert!(
-        page.contains("Hives or itching reported on day 2"),
+        page.contains("Hives (raised itchy welts) reported on day 2"),
         "{page}"
     );
     assert!(
