@@ -186,13 +186,18 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeeded, String> {
             area: "face".into(),
             depth_mm: course.depth_mm,
             addons: vec!["serum".into()],
-            session_number: 1,
+            session_number: Some(1),
+            risk_factors: Vec::new(),
+            products: Some("Hyaluronic acid serum".into()),
+            previous_treatment_id: None,
+            override_reason: None,
         }
         .validate(now)
         .map_err(err)?;
         let ctx = clinic::register_treatment(db, staff.clone(), patient.id.clone(), new)
             .await
-            .map_err(err)?;
+            .map_err(err)?
+            .ctx;
         let me = PatientCaller::try_from(caller(&patient.id, Role::Patient)).map_err(err)?;
         for (day, (scores, signs, note)) in course.logs.iter().enumerate() {
             let signs: Vec<String> = signs.iter().map(|s| s.to_string()).collect();

@@ -14,8 +14,8 @@ use crate::app::clinic::{self, Review, SEVERITIES};
 use crate::app::devices::{self, NewDevice};
 use crate::app::workday::{self, FlagPage};
 use crate::app::{AppError, FieldError};
-use crate::domain::evidence;
 use crate::domain::treatment::Symptom;
+use crate::domain::{evidence, risk};
 use crate::http::{ApiError, AppState};
 use crate::push::endpoint::{validate_endpoint, MAX_ENDPOINT_LEN};
 use crate::push::message::validate_subscription_keys;
@@ -195,6 +195,10 @@ fn flag_page(
             }
             @if let Some(d) = evidence::day(&ev) {
                 dt { "Day" } dd { "Day " (d) @if let Some(date) = evidence::log_date(&ev) { " (" (date) ")" } }
+            }
+            // What was applied matters for allergic and granuloma reactions.
+            @if let Some(products) = ctx.treatment.products.as_deref().filter(|_| risk::product_relevant(&flag.reason)) {
+                dt { "Products applied" } dd.products { (products) }
             }
             dt { "Status" } dd { (views::status(&flag.status)) }
             dt { "Opened" } dd { (views::instant(tz, flag.opened_at)) }

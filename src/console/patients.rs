@@ -10,7 +10,6 @@ use maud::{html, Markup, PreEscaped};
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{chart, views, ConsoleResult};
 use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest, SEVERITIES};
-use crate::app::treatments::TreatmentCtx;
 use crate::app::workday;
 use crate::app::AppError;
 use crate::domain::log::{signs_from_text, DAILY_LOG_LAST_DAY};
@@ -296,7 +295,7 @@ fn treatment_section(
                 @if let Some(o) = &t.overridden {
                     dt { "Contraindication override" } dd {
                         strong { (o.contraindications.split(',').map(views::words).collect::<Vec<_>>().join(", ")) }
-                        ": " q { (o.reason) } " (" (names.get(&o.actor_id).map(String::as_str).unwrap_or("a former staff member")) ", " (views::instant(o.at)) ")"
+                        ": " q { (o.reason) } " (" (names.get(&o.actor_id).map(String::as_str).unwrap_or("a former staff member")) ", " (views::instant(tz, o.at)) ")"
                     }
                 }
                 dt { "Expected course" } dd {
