@@ -1247,8 +1247,31 @@ async fn risk_factors_products_and_the_series_in_the_console(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let queue = doc.page("/console/flags").await;
-    assert!(queue.contains("Products applied: peptide serum"), "{queue}");
+    // The products applied are shown with the allergic flag, on its page.
+    let flags: Value = c
+        .app
+        .get("/v1/flags", Some(&c.doc_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let allergic = flags["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["reason"] == "allergic_reaction" && f["treatment_id"] == first_treatment["id"])
+        .expect("an allergic flag")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = doc.page(&format!("/console/flags/{allergic}")).await;
+    assert!(page.contains("Products applied"), "{page}");
+    assert!(page.contains("peptide serum"), "{page}");
+    let infection = doc.page(&format!("/console/flags/{}", c.flag_id)).await;
+    assert!(
+        !infection.contains("Products applied"),
+        "only beside allergic and granuloma flags"
+    );
 }
 
 on_both_backends!(
