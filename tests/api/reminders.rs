@@ -524,7 +524,31 @@ async fn three_serve_processes_deliver_each_reminder_exactly_once() {
     }
 
     let got = push.wait_for(PATIENTS, Duration::from_secs(90)).await;
-    assert_eq!(got.len(), PATIENTS, "failures: {:?}", push.failures());
+    if got.len() != PATIENTS {
+        // Say where the missing reminders stopped, so a failure is diagnosable.
+        let states = apps[0]
+            .db
+            .read(|c| {
+                use aftercare::db::schema::{push_jobs as j, reminder_occurrences as o};
+                use diesel::prelude::*;
+                let occurrences: Vec<(String, i64)> = o::table
+                    .group_by(o::status)
+                    .select((o::status, diesel::dsl::count_star()))
+                    .load(c)?;
+                let jobs: Vec<(String, i64)> = j::table
+                    .group_by(j::status)
+                    .select((j::status, diesel::dsl::count_star()))
+                    .load(c)?;
+                Ok::<_, aftercare::app::AppError>((occurrences, jobs))
+            })
+            .await
+            .unwrap();
+        panic!(
+            "{} of {PATIENTS} delivered; occurrences and push jobs by status: {states:?}; push service failures: {:?}",
+            got.len(),
+            push.failures()
+        );
+    }
     // Let every dispatcher tick a few more times: nothing is sent twice.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let all = push.deliveries();
