@@ -547,6 +547,18 @@ fn prefix_errors(e: AppError, table: &str, id: &str) -> AppError {
     }
 }
 
+const ID_TAKEN: &str = "this id is taken; generate another";
+
+fn id_taken(id: &str) -> AppError {
+    AppError::field(format!("symptom_logs[{id}].id"), ID_TAKEN)
+}
+
+/// Whether the log id belongs to another patient (read now, not from the
+/// push's earlier checks).
+fn taken_by_other(w: &mut PatientWrite<'_, '_>, id: &str, me: &str) -> AppResult<bool> {
+    Ok(daily_logs::by_id(w.conn(), id)?.is_some_and(|o| o.patient_id != me))
+}
+
 /// Applies a push in one transaction. Conflicts are collected first and
 /// refuse the whole push.
 fn apply_push(
@@ -635,16 +647,20 @@ fn apply_push(
         return Err(AppError::Validation(errors.0));
     }
 
+    // A cursor after the server's counter skips every conflict check below;
+    // the pull refuses it the same way.
+    let (current, _) = patients::sync_cursor(w.conn(), me)?;
+    if last > current {
+        return Err(AppError::ResyncRequired(
+            "last_pulled_at is after this server's latest change (from another server?); reset the local database and sync from scratch".into(),
+        ));
+    }
+
     // Conflicts: anything touched that changed after the client's last pull.
     for l in &logs {
         if let Some(existing) = daily_logs::by_id(w.conn(), &l.id)? {
             if existing.patient_id != me {
-                errors.push(
-                    "symptom_logs",
-                    &l.id,
-                    "id",
-                    "this id is taken; generate another",
-                );
+                errors.push("symptom_logs", &l.id, "id", ID_TAKEN);
             } else if existing.seq > last && !l.matches(&existing) {
                 // A retried push carries exactly what is stored: harmless, not a conflict.
                 conflicts.push(
@@ -668,7 +684,9 @@ fn apply_push(
     }
     for id in &log_deletes {
         if let Some(existing) = daily_logs::by_id(w.conn(), id)? {
-            if existing.patient_id == me && existing.seq > last {
+            if existing.patient_id != me {
+                errors.push("symptom_logs", id, "id", ID_TAKEN);
+            } else if existing.seq > last {
                 conflicts.push(
                     "symptom_logs",
                     id,
@@ -709,25 +727,40 @@ fn apply_push(
     }
 
     // Apply. Logs go through the same path as PUT (assessment and flags).
+    // The checks above ran on a snapshot: under READ COMMITTED another
+    // patient's push may have taken an id since, so every write below is
+    // scoped by owner in its statement and an id found taken refuses the
+    // whole push (the transaction rolls back).
     for l in &logs {
         let ctx = ctx_of::load(w.conn(), &scope, &l.treatment_id)
             .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
         if let Some(old) = daily_logs::by_id(w.conn(), &l.id)? {
+            if old.patient_id != me {
+                return Err(id_taken(&l.id));
+            }
             if old.treatment_id != l.treatment_id || old.log_date != l.date {
                 // The record moved to another date: it is re-recorded there.
                 daily_logs::delete(w, &l.id)?;
             }
         }
-        let recorded = recovery::record_log(w, &ctx, Some(&l.id), l.date, &l.entry, now)
-            .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
+        let recorded = match recovery::record_log(w, &ctx, Some(&l.id), l.date, &l.entry, now) {
+            Ok(r) => r,
+            Err(_) if taken_by_other(w, &l.id, me)? => return Err(id_taken(&l.id)),
+            Err(e) => return Err(prefix_errors(e, "symptom_logs", &l.id)),
+        };
         if recorded.log.id != l.id {
+            if taken_by_other(w, &l.id, me)? {
+                return Err(id_taken(&l.id));
+            }
             // Two devices logged the same date: the server's record absorbs
             // this one (latest push wins on values) and this id is deleted.
             tombstones::record(w, "symptom_logs", &l.id)?;
         }
     }
     for id in &log_deletes {
-        daily_logs::delete(w, id)?;
+        if !daily_logs::delete(w, id)? && taken_by_other(w, id, me)? {
+            return Err(id_taken(id));
+        }
     }
     for (id, done_at) in &checkoffs {
         reminders::set_done(w, id, *done_at)?;

@@ -66,7 +66,8 @@ pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> Query
         diesel::update(
             l::table
                 .filter(l::treatment_id.eq(v.treatment_id))
-                .filter(l::log_date.eq(v.log_date)),
+                .filter(l::log_date.eq(v.log_date))
+                .filter(l::patient_id.eq(patient_id)),
         )
         .set((
             l::redness.eq(redness),
@@ -84,6 +85,7 @@ pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> Query
     l::table
         .filter(l::treatment_id.eq(v.treatment_id))
         .filter(l::log_date.eq(v.log_date))
+        .filter(l::patient_id.eq(patient_id))
         .select(DailyLog::as_select())
         .get_result(conn)
 }

@@ -448,17 +448,19 @@ async fn ownership_comes_from_the_token(backend: Backend) {
         422,
     )
     .await;
-    assert_eq!(
+    // Deleting another patient's id is refused, not a silent 200.
+    let b = assert_problem(
         push(
             &s.app,
             tok,
             mt,
-            logs_changes(vec![], vec![], vec!["victimlog0000001"])
+            logs_changes(vec![], vec![], vec!["victimlog0000001"]),
         )
-        .await
-        .status(),
-        200
-    );
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "symptom_logs[victimlog0000001].id");
     let logs = server_logs(&s).await;
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0]["redness"], 5);
@@ -716,7 +718,110 @@ async fn concurrent_writers_and_pullers_converge(backend: Backend) {
     }
 }
 
+/// Issue 15, finding 5: a cursor after the server's counter would skip the
+/// conflict checks; the push refuses it as the pull does.
+async fn a_push_from_a_future_cursor_is_refused(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    let first = logs_changes(
+        vec![log("futurelog0000001", s.treatment_id(), &d1, 5, &[])],
+        vec![],
+        vec![],
+    );
+    assert_eq!(push(&s.app, tok, t, first).await.status(), 200);
+    // The server's log is newer than the device's pull `t`; a far-future
+    // cursor must not let the device overwrite it.
+    let over = logs_changes(
+        vec![],
+        vec![log("futurelog0000001", s.treatment_id(), &d1, 9, &[])],
+        vec![],
+    );
+    let b = assert_problem(push(&s.app, tok, 999_999_999_999_999, over).await, 410).await;
+    assert!(b["detail"].as_str().unwrap().contains("last_pulled_at"));
+    assert_eq!(server_logs(&s).await[0]["redness"], 5);
+}
+
+/// Issue 15, finding 4: two patients of different clinics push the same new
+/// log id at once, padded so the checks and the writes interleave. One wins,
+/// the other is refused on the id (never a 500, a silent 200 or a merge into
+/// its own log), and the winner's log is intact.
+async fn two_patients_racing_one_new_id_lose_nothing(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let a = s.patient.access_token.clone();
+    let other = s.app.new_clinic().await;
+    let other_doc = s.app.add_clinician(&other).await;
+    let bp = s.app.enrolled_patient(&other_doc, "Europe/Berlin", 2).await;
+    let bt = crate::recovery::add_treatment(&s.app, &other_doc, &bp.id, 0.5, 3).await;
+    let bt = bt["id"].as_str().unwrap().to_string();
+    let b = bp.access_token.clone();
+    let padding: Vec<String> = (0..400).map(|i| format!("pad{i:013}")).collect();
+    for trial in 0..12u64 {
+        let id = format!("race{trial:012}");
+        let date = s.date(trial % 3).to_string();
+        let ta = pull(&s.app, &a, None).await["timestamp"].as_i64().unwrap();
+        let tb = pull(&s.app, &b, None).await["timestamp"].as_i64().unwrap();
+        let pad: Vec<&str> = padding.iter().map(String::as_str).collect();
+        let ca = logs_changes(
+            vec![log(&id, s.treatment_id(), &date, 2, &[])],
+            vec![],
+            pad.clone(),
+        );
+        let cb = logs_changes(vec![log(&id, &bt, &date, 7, &[])], vec![], pad);
+        let (ra, rb) = tokio::join!(push(&s.app, &a, ta, ca), push(&s.app, &b, tb, cb));
+        let (sa, sb) = (ra.status().as_u16(), rb.status().as_u16());
+        let (winner, loser, loser_tok, redness) = match (sa, sb) {
+            (200, 422) => (&a, rb, &b, 2),
+            (422, 200) => (&b, ra, &a, 7),
+            other => panic!("trial {trial}: exactly one push wins, got {other:?}"),
+        };
+        let p = loser.json::<Value>().await.unwrap();
+        assert_eq!(
+            p["errors"][0]["field"],
+            format!("symptom_logs[{id}].id"),
+            "trial {trial}"
+        );
+        let won = pull(&s.app, winner, None).await;
+        let logs = &won["changes"]["symptom_logs"];
+        let mine = logs["updated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(logs["created"].as_array().unwrap())
+            .find(|l| l["id"] == id.as_str())
+            .expect("winner keeps the log");
+        assert_eq!(mine["redness"], redness, "trial {trial}");
+        let lost = pull(&s.app, loser_tok, None).await;
+        assert!(
+            !lost.to_string().contains(&id),
+            "trial {trial}: the loser keeps nothing of it"
+        );
+        // Next trial on a fresh date for both.
+        for (tok, t) in [(&a, s.treatment_id().to_string()), (&b, bt.clone())] {
+            let now = pull(&s.app, tok, None).await;
+            let ids: Vec<String> = now["changes"]["symptom_logs"]["updated"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(
+                    now["changes"]["symptom_logs"]["created"]
+                        .as_array()
+                        .unwrap(),
+                )
+                .filter(|l| l["treatment_id"] == t.as_str())
+                .map(|l| l["id"].as_str().unwrap().to_string())
+                .collect();
+            let ts = now["timestamp"].as_i64().unwrap();
+            let del = logs_changes(vec![], vec![], ids.iter().map(String::as_str).collect());
+            assert_eq!(push(&s.app, tok, ts, del).await.status(), 200);
+        }
+    }
+}
+
 on_both_backends!(
+    a_push_from_a_future_cursor_is_refused,
+    two_patients_racing_one_new_id_lose_nothing,
     first_pull_brings_the_server_tables,
     pushed_logs_are_validated_assessed_and_flagged_like_put,
     created_updated_deleted_are_forgiving_and_retries_harmless,
