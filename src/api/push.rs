@@ -72,13 +72,9 @@ pub async fn subscribe(
         p256dh: body.keys.p256dh,
         auth: body.keys.auth,
     };
-    let (id, created) = devices::register_device(&state.db, caller, device).await?;
-    Ok(if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    }
-    .json(json!({ "id": id })))
+    // One status whether the endpoint was new, refreshed or someone else's.
+    let id = devices::register_device(&state.db, caller, device).await?;
+    Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 
 #[derive(Deserialize)]

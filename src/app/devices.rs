@@ -12,10 +12,13 @@ pub struct NewDevice {
     pub auth: String,
 }
 
-/// Stores the caller's push subscription: (id, created).
-pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult<(String, bool)> {
+/// Stores the caller's push subscription and returns its id. An endpoint
+/// held by another account with other keys is left alone, and the caller
+/// gets an id that is stored nowhere: the answer must not tell whether the
+/// endpoint is registered (nor move another account's alerts).
+pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult<String> {
     db.write(move |tx| {
-        Ok(push_store::upsert_subscription(
+        let stored = push_store::upsert_subscription(
             tx.conn(),
             NewSubscription {
                 account_id: &caller.account_id,
@@ -25,7 +28,8 @@ pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult
                 p256dh: &d.p256dh,
                 auth: &d.auth,
             },
-        )?)
+        )?;
+        Ok(stored.unwrap_or_else(crate::store::new_id))
     })
     .await
 }
@@ -46,16 +50,16 @@ pub async fn remove_device(db: &Db, caller: Caller, endpoint: String) -> AppResu
 
 /// Stores the push subscription of a clinician's browser, made from a console
 /// sign-in (identified by its token hash): signing out there removes it.
-/// Returns whether it is new.
+/// Another account's endpoint presented with other keys is left alone.
 pub async fn register_console_device(
     db: &Db,
     staff: ClinicStaff,
     session_hash: String,
     d: NewDevice,
-) -> AppResult<bool> {
+) -> AppResult<()> {
     db.write(move |tx| {
         let c = tx.conn();
-        let (id, created) = push_store::upsert_subscription(
+        let stored = push_store::upsert_subscription(
             c,
             NewSubscription {
                 account_id: &staff.account_id,
@@ -66,8 +70,10 @@ pub async fn register_console_device(
                 auth: &d.auth,
             },
         )?;
-        push_store::bind_to_console_session(c, &id, &session_hash)?;
-        Ok(created)
+        if let Some(id) = stored {
+            push_store::bind_to_console_session(c, &id, &session_hash)?;
+        }
+        Ok(())
     })
     .await
 }

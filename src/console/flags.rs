@@ -397,12 +397,9 @@ pub async fn subscribe_push(
     };
     let staff = form.session.staff.clone();
     let hash = form.session.token_hash().to_string();
-    let created = devices::register_console_device(&state.db, staff, hash, device)
+    devices::register_console_device(&state.db, staff, hash, device)
         .await
         .map_err(ApiError::from)?;
-    Ok(if created {
-        HttpResponse::Created().finish()
-    } else {
-        HttpResponse::NoContent().finish()
-    })
+    // One status whether the endpoint was new, refreshed or someone else's.
+    Ok(HttpResponse::NoContent().finish())
 }

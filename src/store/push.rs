@@ -29,30 +29,42 @@ pub struct NewSubscription<'a> {
     pub auth: &'a str,
 }
 
-/// Stores a subscription; an endpoint seen before (the same browser) is
-/// updated and moves to the caller. Returns (id, created).
+/// Stores a subscription. An endpoint seen before is updated when it is the
+/// caller's, and moves to the caller only when the same keys are presented
+/// (the same browser, signed in as someone else); the ownership test is in
+/// the statement itself. Returns the id, or `None` when the endpoint belongs
+/// to another account and the keys differ (nothing changed).
 pub fn upsert_subscription(
     conn: &mut DbConn,
     n: NewSubscription<'_>,
-) -> QueryResult<(String, bool)> {
+) -> QueryResult<Option<String>> {
     let now = now_ms();
-    let existing: Option<String> = s::table
+    let mine_or_same_keys = s::account_id
+        .eq(n.account_id)
+        .or(s::p256dh.eq(n.p256dh).and(s::auth.eq(n.auth)));
+    let updated = diesel::update(
+        s::table
+            .filter(s::endpoint.eq(n.endpoint))
+            .filter(mine_or_same_keys),
+    )
+    .set((
+        s::account_id.eq(n.account_id),
+        s::clinic_id.eq(n.clinic_id),
+        s::role.eq(n.role),
+        s::p256dh.eq(n.p256dh),
+        s::auth.eq(n.auth),
+        s::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    let existing: Option<(String, String)> = s::table
         .filter(s::endpoint.eq(n.endpoint))
-        .select(s::id)
+        .select((s::id, s::account_id))
         .first(conn)
         .optional()?;
-    if let Some(id) = existing {
-        diesel::update(s::table.find(&id))
-            .set((
-                s::account_id.eq(n.account_id),
-                s::clinic_id.eq(n.clinic_id),
-                s::role.eq(n.role),
-                s::p256dh.eq(n.p256dh),
-                s::auth.eq(n.auth),
-                s::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        return Ok((id, false));
+    match existing {
+        Some((id, _)) if updated > 0 => return Ok(Some(id)),
+        Some(_) => return Ok(None),
+        None => {}
     }
     let id = super::new_id();
     diesel::insert_into(s::table)
@@ -68,7 +80,7 @@ pub fn upsert_subscription(
             s::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok((id, true))
+    Ok(Some(id))
 }
 
 /// Removes the caller's subscription for an endpoint; returns whether one existed.

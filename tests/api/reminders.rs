@@ -455,7 +455,55 @@ async fn urgent_flags_are_pushed_to_clinicians(backend: Backend) {
     assert_eq!(push.deliveries().len(), 1);
 }
 
+/// Issue 15, finding 7: another account re-registering a patient's endpoint
+/// with other keys neither moves it nor learns that it exists; the same
+/// browser (same keys) signed in as someone else does move it.
+async fn another_accounts_endpoint_is_not_taken_over(backend: Backend) {
+    let push = TestPushService::start().await;
+    let s = Scenario::on(push_app(backend).await, 0.5, 1).await;
+    let (victim, fresh, other_keys) = (push.subscriber(), push.subscriber(), push.subscriber());
+    let tok = &s.patient.access_token;
+    let sub = |token: &str, b: Value| {
+        let app = &s.app;
+        let token = token.to_string();
+        async move { app.post("/v1/push/subscriptions", Some(&token), &b).await }
+    };
+    assert_eq!(sub(tok, victim.json()).await.status(), 201);
+    let mallory = s.app.new_clinic().await;
+    let mal = s.app.add_clinician(&mallory).await;
+    // A fresh endpoint and the victim's endpoint with other keys: same answer.
+    assert_eq!(sub(&mal, fresh.json()).await.status(), 201);
+    let mut forged = other_keys.json();
+    forged["endpoint"] = json!(victim.endpoint);
+    let res = sub(&mal, forged.clone()).await;
+    assert_eq!(res.status(), 201);
+    assert!(res.json::<Value>().await.unwrap()["id"].is_string());
+    // The patient still owns it; the attacker has nothing to remove.
+    let del = |token: &str| {
+        let app = &s.app;
+        let token = token.to_string();
+        let endpoint = victim.endpoint.clone();
+        async move {
+            app.request(
+                reqwest::Method::DELETE,
+                "/v1/push/subscriptions",
+                Some(&token),
+                Some(&json!({"endpoint": endpoint})),
+            )
+            .await
+        }
+    };
+    assert_problem(del(&mal).await, 404).await;
+    // The patient's own re-registration is the same answer again.
+    assert_eq!(sub(tok, victim.json()).await.status(), 201);
+    // The same browser (same keys) signed in as someone else takes it over.
+    assert_eq!(sub(&mal, victim.json()).await.status(), 201);
+    assert_problem(del(tok).await, 404).await;
+    assert_eq!(del(&mal).await.status(), 204);
+}
+
 on_both_backends!(
+    another_accounts_endpoint_is_not_taken_over,
     a_subscribed_patient_gets_the_log_reminder_once,
     deliveries_show_the_push_services_success_status,
     gone_subscriptions_are_removed,
