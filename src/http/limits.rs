@@ -5,10 +5,12 @@
 //! processes behind a load balancer an account gets up to N times the budget,
 //! and an address too unless the balancer pins addresses to processes.
 
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -19,13 +21,31 @@ use super::error::ApiError;
 /// The period over which the configured number of attempts may be spent.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The per-account ceiling is this many times the per-(account, address)
+/// budget: it bounds a brute force spread over many addresses, while one
+/// stranger's address can only spend its own pair's budget.
+pub const ACCOUNT_CEILING_FACTOR: u32 = 10;
+/// How long an address that signed in to an account stays known to it.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Bound on remembered (account, address) sign-ins; past it no new ones are
+/// remembered (they still have their pair budget).
+const MAX_KNOWN: usize = 100_000;
+
+type Pair = (String, IpAddr);
+
 /// Attempt budgets for one kind of credential check (sign-in or enrolment):
-/// one per client address and one per account (email or enrolment code).
-/// A budget is spent by every attempt, right or wrong, before any password
-/// work, so a flood costs the server no hashing either.
+/// one per client address, one per (account, address), and a higher ceiling
+/// per account (email or enrolment code). A stranger who spends their own
+/// (account, address) budget does not lock the owner out elsewhere, and an
+/// address that signed in to the account before (OWASP's device-cookie idea,
+/// keyed by address) is not held by the ceiling either. A budget is spent by
+/// every attempt, right or wrong, before any password work, so a flood costs
+/// the server no hashing either.
 pub struct AttemptLimiter {
+    pairs: DefaultKeyedRateLimiter<Pair>,
     accounts: DefaultKeyedRateLimiter<String>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
+    known: Mutex<HashMap<Pair, Instant>>,
     clock: DefaultClock,
 }
 
@@ -40,30 +60,60 @@ fn quota(attempts: u32) -> Quota {
 impl AttemptLimiter {
     pub fn new(per_account: u32, per_address: u32) -> Self {
         Self {
-            accounts: DefaultKeyedRateLimiter::keyed(quota(per_account)),
+            pairs: DefaultKeyedRateLimiter::keyed(quota(per_account)),
+            accounts: DefaultKeyedRateLimiter::keyed(quota(
+                per_account.saturating_mul(ACCOUNT_CEILING_FACTOR),
+            )),
             addresses: DefaultKeyedRateLimiter::keyed(quota(per_address)),
+            known: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
         }
     }
 
-    /// Spends one attempt of `address` and, if that is allowed, one of `account`.
+    fn is_known(&self, pair: &Pair) -> bool {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(pair).is_some_and(|at| at.elapsed() < KNOWN_FOR)
+    }
+
+    /// Spends one attempt of `address`, then of (`account`, `address`), then
+    /// (unless the address signed in to the account before) of `account`.
     pub fn check(&self, address: IpAddr, account: &str) -> Result<(), Limited> {
         let wait = |n: governor::NotUntil<_>| n.wait_time_from(self.clock.now());
         if let Err(n) = self.addresses.check_key(&address) {
             return Err(Limited::Address(wait(n)));
         }
-        if let Err(n) = self.accounts.check_key(&account.to_string()) {
+        let pair = (account.to_string(), address);
+        if let Err(n) = self.pairs.check_key(&pair) {
+            return Err(Limited::Account(wait(n)));
+        }
+        if self.is_known(&pair) {
+            return Ok(());
+        }
+        if let Err(n) = self.accounts.check_key(&pair.0) {
             return Err(Limited::Account(wait(n)));
         }
         Ok(())
     }
 
+    /// Remembers that `address` signed in to `account`.
+    pub fn succeeded(&self, address: IpAddr, account: &str) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        let pair = (account.to_string(), address);
+        if known.len() < MAX_KNOWN || known.contains_key(&pair) {
+            known.insert(pair, Instant::now());
+        }
+    }
+
     /// Forgets keys whose budget is full again, so memory stays bounded.
     pub fn forget_idle(&self) {
+        self.pairs.retain_recent();
+        self.pairs.shrink_to_fit();
         self.accounts.retain_recent();
         self.accounts.shrink_to_fit();
         self.addresses.retain_recent();
         self.addresses.shrink_to_fit();
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.retain(|_, at| at.elapsed() < KNOWN_FOR);
     }
 }
 

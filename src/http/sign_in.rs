@@ -1,5 +1,5 @@
 //! Sign-in checks shared by the API's login and the console's sign-in form:
-//! one attempt budget per email and per client address.
+//! attempt budgets per client address, per (email, address) and per email.
 
 use std::net::IpAddr;
 
@@ -33,5 +33,9 @@ pub async fn authenticate(
         .login
         .check(client, &email)
         .map_err(|l| limited(state, "login", l))?;
-    Ok(app_accounts::authenticate(&state.db, email, password).await?)
+    let account = app_accounts::authenticate(&state.db, email.clone(), password).await?;
+    if account.is_some() {
+        state.limits.login.succeeded(client, &email);
+    }
+    Ok(account)
 }

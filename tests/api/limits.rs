@@ -63,6 +63,56 @@ async fn sign_in_is_limited_per_account(backend: Backend) {
     .await;
 }
 
+/// Issue 15, finding 6: a stranger's wrong passwords spend their own
+/// (account, address) budget, not the owner's everywhere; an address that
+/// signed in before keeps working; spread over many addresses, guesses are
+/// still bounded by the account's ceiling.
+async fn a_stranger_cannot_lock_the_owner_out(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("AFTERCARE_AUTH_LIMIT_ACCOUNT", "3"),
+            ("AFTERCARE_TRUST_PROXY", "1"),
+        ],
+    )
+    .await;
+    let clinic = app.new_clinic().await; // one attempt, from the loopback peer
+    let (email, password) = (&clinic.admin_email, &clinic.admin_password);
+    let home = Some("198.51.100.1");
+    assert_eq!(login(&app, email, password, home).await.status(), 200);
+    let stranger = Some("203.0.113.9");
+    for _ in 0..3 {
+        assert_problem(login(&app, email, "wrong password!", stranger).await, 401).await;
+    }
+    assert_limited(login(&app, email, "wrong password!", stranger).await).await;
+    // The owner, from a new address and from home: not locked out.
+    let res = login(&app, email, password, Some("198.51.100.2")).await;
+    assert_eq!(res.status(), 200);
+    // Guesses from ever new addresses: bounded by the ceiling (3 × 10 in all).
+    let mut wrong = 3;
+    let mut limited = false;
+    for i in 10..40 {
+        let addr = format!("203.0.113.{i}");
+        for _ in 0..3 {
+            let res = login(&app, email, "wrong password!", Some(&addr)).await;
+            if res.status() == 429 {
+                limited = true;
+                break;
+            }
+            assert_problem(res, 401).await;
+            wrong += 1;
+        }
+        if limited {
+            break;
+        }
+    }
+    assert!(limited, "the account's ceiling stops a spread brute force");
+    assert!(wrong <= 30, "{wrong} wrong passwords tried");
+    assert_limited(login(&app, email, password, Some("198.51.100.3")).await).await;
+    // A device that signed in before keeps its own budget.
+    assert_eq!(login(&app, email, password, home).await.status(), 200);
+}
+
 async fn sign_in_is_limited_per_address(backend: Backend) {
     let app = spawn_app_with(
         backend,
@@ -366,6 +416,7 @@ async fn metrics_token_is_required_when_set(backend: Backend) {
 }
 
 on_both_backends!(
+    a_stranger_cannot_lock_the_owner_out,
     sign_in_is_limited_per_account,
     sign_in_is_limited_per_address,
     forwarded_addresses_are_ignored_without_a_trusted_proxy,
