@@ -90,6 +90,11 @@ pub async fn push(
             limit: PUSH_BODY_LIMIT,
         })?
         .map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+    // Counted while streaming, before anything is built: a body of many tiny
+    // items is refused after the first one too many.
+    if over_record_cap(&bytes, PUSH_MAX_RECORDS) {
+        return Err(too_many_records());
+    }
     let body: PushBody = parse_json(&bytes)?;
     let count: usize = body
         .changes
@@ -97,11 +102,122 @@ pub async fn push(
         .map(|t| t.created.len() + t.updated.len() + t.deleted.len())
         .sum();
     if count > PUSH_MAX_RECORDS {
-        return Err(ApiError::field(
-            "changes",
-            format!("at most {PUSH_MAX_RECORDS} records per push; push in parts"),
-        ));
+        return Err(too_many_records());
     }
     sync::push(&state.db, patient, last, body).await?;
     Ok(HttpResponse::Ok().json(json!({})))
+}
+
+fn too_many_records() -> ApiError {
+    ApiError::field(
+        "changes",
+        format!("at most {PUSH_MAX_RECORDS} records per push; push in parts"),
+    )
+}
+
+/// Whether the push body carries more than `cap` records in its
+/// `changes.<table>.<kind>` arrays. Items are skipped, not built, and the
+/// scan stops at the first item over the cap. Anything malformed counts as
+/// "not over": the full parse reports it.
+pub fn over_record_cap(bytes: &[u8], cap: usize) -> bool {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::cell::Cell;
+    use std::fmt;
+
+    struct Budget {
+        left: Cell<usize>,
+        over: Cell<bool>,
+    }
+    /// What a value is: the body, `changes`, one table, or one array of records.
+    #[derive(Clone, Copy)]
+    enum Level {
+        Body,
+        Changes,
+        Table,
+        Records,
+    }
+    #[derive(Clone, Copy)]
+    struct Seed<'a>(&'a Budget, Level);
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            match self.1 {
+                Level::Records => d.deserialize_seq(self),
+                _ => d.deserialize_map(self),
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a sync push body")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let inner = match (self.1, key.as_ref()) {
+                    (Level::Body, "changes") => Some(Level::Changes),
+                    (Level::Changes, _) => Some(Level::Table),
+                    (Level::Table, _) => Some(Level::Records),
+                    _ => None,
+                };
+                match inner {
+                    Some(level) => map.next_value_seed(Seed(self.0, level))?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                match self.0.left.get().checked_sub(1) {
+                    Some(left) => self.0.left.set(left),
+                    None => {
+                        self.0.over.set(true);
+                        return Err(serde::de::Error::custom("over the record cap"));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let budget = Budget {
+        left: Cell::new(cap),
+        over: Cell::new(false),
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let _ = Seed(&budget, Level::Body).deserialize(&mut de);
+    budget.over.get()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::over_record_cap;
+
+    #[test]
+    fn the_record_cap_is_counted_across_tables_and_stops_early() {
+        let body = |n: usize, m: usize| {
+            let ids = |k: usize| vec!["\"a\""; k].join(",");
+            format!(
+                r#"{{"changes":{{"symptom_logs":{{"created":[],"deleted":[{}]}},"reminders":{{"updated":[{}]}}}}}}"#,
+                ids(n),
+                vec!["{}"; m].join(",")
+            )
+        };
+        assert!(!over_record_cap(body(600, 400).as_bytes(), 1000));
+        assert!(over_record_cap(body(600, 401).as_bytes(), 1000));
+        // Stops at the first item over: what follows is never read.
+        let truncated = format!(
+            r#"{{"changes":{{"symptom_logs":{{"deleted":[{}[[["#,
+            "\"a\",".repeat(1001)
+        );
+        assert!(over_record_cap(truncated.as_bytes(), 1000));
+        // Malformed or other shapes are left to the full parse.
+        assert!(!over_record_cap(b"{\"changes\": 5}", 1000));
+        assert!(!over_record_cap(b"not json", 1000));
+    }
 }

@@ -819,7 +819,41 @@ async fn two_patients_racing_one_new_id_lose_nothing(backend: Backend) {
     }
 }
 
+/// Issue 15, finding 3: the record cap applies while the body is read, so a
+/// body of many tiny items is refused at the first item over the cap; what
+/// follows it (here: not even JSON) is never parsed.
+async fn the_push_record_cap_applies_while_parsing(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let send = |body: String| {
+        let app = &s.app;
+        async move {
+            app.client
+                .post(format!("{}/v1/sync?last_pulled_at={t}", app.address))
+                .bearer_auth(tok)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let head = r#"{"changes":{"symptom_logs":{"deleted":["#;
+    let tiny = format!("{head}{}\"a\"]}}}}}}", "\"a\",".repeat(262_000));
+    assert!(tiny.len() < 1024 * 1024);
+    let b = assert_problem(send(tiny).await, 422).await;
+    assert_eq!(b["errors"][0]["field"], "changes");
+    let cut = format!("{head}{}[[[", "\"a\",".repeat(1001));
+    let b = assert_problem(send(cut).await, 422).await;
+    assert_eq!(b["errors"][0]["field"], "changes");
+    // Under the cap, a malformed body is still reported as such.
+    let cut = format!("{head}{}[[[", "\"a\",".repeat(10));
+    assert_problem(send(cut).await, 400).await;
+}
+
 on_both_backends!(
+    the_push_record_cap_applies_while_parsing,
     a_push_from_a_future_cursor_is_refused,
     two_patients_racing_one_new_id_lose_nothing,
     first_pull_brings_the_server_tables,
