@@ -69,6 +69,9 @@ pub struct Config {
     pub auth_limit_account: u32,
     /// Sign-in and enrolment attempts per client address per 15 minutes.
     pub auth_limit_address: u32,
+    /// Time allowed to receive a request body, per started 64 KiB of its
+    /// declared length (up to 1 MiB); then 408 and the connection closes.
+    pub body_deadline: std::time::Duration,
     /// Take the client address and scheme from `X-Forwarded-For` /
     /// `X-Forwarded-Proto` (set it only behind a reverse proxy that sets them):
     /// attempt limits, console cookies' `Secure` and HSTS follow it.
@@ -277,6 +280,10 @@ impl Config {
             },
             auth_limit_account: count("AFTERCARE_AUTH_LIMIT_ACCOUNT", 10)?,
             auth_limit_address: count("AFTERCARE_AUTH_LIMIT_ADDRESS", 100)?,
+            body_deadline: std::time::Duration::from_secs(u64::from(count(
+                "AFTERCARE_BODY_DEADLINE_SECS",
+                10,
+            )?)),
             trust_proxy: matches!(
                 get("AFTERCARE_TRUST_PROXY").as_deref(),
                 Some("1" | "true" | "yes")

@@ -232,6 +232,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
         let metrics = state.metrics.clone();
         // Either setting says a TLS-terminating proxy sets X-Forwarded-Proto.
         let trust_proxy = state.config.trust_proxy;
+        let body_deadline = state.config.body_deadline;
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
@@ -242,6 +243,18 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                 web::PathConfig::default()
                     .error_handler(|_, _| ApiError::from(AppError::NotFound).into()),
             )
+            // Innermost: every body is read under a deadline.
+            .wrap_fn(move |mut req, srv| {
+                let declared = req
+                    .headers()
+                    .get(actix_web::http::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                let limit = crate::http::deadline::for_length(body_deadline, declared);
+                let payload = req.take_payload();
+                req.set_payload(crate::http::deadline::with_deadline(payload, limit));
+                srv.call(req)
+            })
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -96,6 +96,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 .await
                 .map_err(|e| match e.as_error::<PayloadError>() {
                     Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: BODY_LIMIT },
+                    Some(p) if crate::http::deadline::is_timeout(p) => ApiError::RequestTimeout,
                     _ => ApiError::BadRequest(format!("could not read the body: {e}")),
                 })?;
             parse_json(&bytes).map(Json)

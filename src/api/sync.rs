@@ -89,7 +89,15 @@ pub async fn push(
         .map_err(|_| ApiError::PayloadTooLarge {
             limit: PUSH_BODY_LIMIT,
         })?
-        .map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+        .map_err(|e| match e {
+            e if e
+                .as_error::<actix_web::error::PayloadError>()
+                .is_some_and(crate::http::deadline::is_timeout) =>
+            {
+                ApiError::RequestTimeout
+            }
+            e => ApiError::BadRequest(format!("could not read the body: {e}")),
+        })?;
     // Counted while streaming, before anything is built: a body of many tiny
     // items is refused after the first one too many.
     if over_record_cap(&bytes, PUSH_MAX_RECORDS) {

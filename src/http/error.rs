@@ -27,6 +27,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("too many attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
+    #[error("the request body was not received in time")]
+    RequestTimeout,
 }
 
 impl std::fmt::Debug for ApiError {
@@ -113,6 +115,11 @@ impl ApiError {
                 "Too many requests",
                 StatusCode::TOO_MANY_REQUESTS,
             ),
+            Self::RequestTimeout => (
+                "request-timeout",
+                "Request timeout",
+                StatusCode::REQUEST_TIMEOUT,
+            ),
         }
     }
 }
@@ -185,6 +192,10 @@ impl ResponseError for ApiError {
             }
             Self::App(AppError::Unavailable) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            // The rest of a late body may still arrive: do not read it.
+            Self::RequestTimeout => {
+                res.force_close();
             }
             _ => {}
         }

@@ -113,6 +113,48 @@ async fn a_stranger_cannot_lock_the_owner_out(backend: Backend) {
     assert_eq!(login(&app, email, password, home).await.status(), 200);
 }
 
+/// Issue 15, finding 1: a client that declares a body and sends only part
+/// of it is answered 408 problem+json once the body deadline passes, and the
+/// connection is closed; twenty at once are all cut off.
+async fn slow_bodies_are_cut_off(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(backend, &[("AFTERCARE_BODY_DEADLINE_SECS", "1")]).await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let slow = |host: String| async move {
+        let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let head = format!(
+            "POST /v1/auth/login HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{{\"email\": \""
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        conn.write_all(&[b'a'; 2000]).await.unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        // Read to the end: the server must close the connection.
+        tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut answer))
+            .await
+            .expect("the server closes a slow connection")
+            .unwrap();
+        (
+            String::from_utf8_lossy(&answer).to_string(),
+            started.elapsed(),
+        )
+    };
+    let tasks: Vec<_> = (0..20).map(|_| tokio::spawn(slow(host.clone()))).collect();
+    for task in tasks {
+        let (answer, took) = task.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("application/problem+json"), "{answer}");
+        assert!(answer.contains("request-timeout"), "{answer}");
+        assert!(took < Duration::from_secs(10), "{took:?}");
+    }
+    // A body sent in time is unaffected.
+    assert_problem(
+        login(&app, "a@b.example", "wrong password", None).await,
+        401,
+    )
+    .await;
+}
+
 async fn sign_in_is_limited_per_address(backend: Backend) {
     let app = spawn_app_with(
         backend,
@@ -416,6 +458,7 @@ async fn metrics_token_is_required_when_set(backend: Backend) {
 }
 
 on_both_backends!(
+    slow_bodies_are_cut_off,
     a_stranger_cannot_lock_the_owner_out,
     sign_in_is_limited_per_account,
     sign_in_is_limited_per_address,
