@@ -228,20 +228,35 @@ mod tests {
         assert!(l.check(a, "x@example.com").is_ok());
         assert!(l.check(a, "x@example.com").is_ok());
         let Err(Limited::Account(wait)) = l.check(a, "x@example.com") else {
-            panic!("account budget spent")
+            panic!("(account, address) budget spent")
         };
         assert!(wait > Duration::ZERO && wait <= WINDOW);
-        // Another address is refused too: the budget is the account's.
-        assert!(matches!(
-            l.check(b, "x@example.com"),
-            Err(Limited::Account(_))
-        ));
+        // Another address keeps its own budget for the account.
+        assert!(l.check(b, "x@example.com").is_ok());
         // The first address has now spent three attempts.
         assert!(matches!(
             l.check(a, "y@example.com"),
             Err(Limited::Address(_))
         ));
         assert!(l.check(b, "y@example.com").is_ok());
+    }
+
+    #[test]
+    fn the_account_ceiling_bounds_many_addresses_but_not_a_known_one() {
+        let l = AttemptLimiter::new(1, 100);
+        let home: IpAddr = "198.51.100.1".parse().unwrap();
+        l.succeeded(home, "x@example.com");
+        let ceiling = ACCOUNT_CEILING_FACTOR as u8;
+        for i in 0..ceiling {
+            let ip = IpAddr::from([203, 0, 113, i]);
+            assert!(l.check(ip, "x@example.com").is_ok(), "address {i}");
+        }
+        let ip = IpAddr::from([203, 0, 113, ceiling]);
+        assert!(matches!(
+            l.check(ip, "x@example.com"),
+            Err(Limited::Account(_))
+        ));
+        assert!(l.check(home, "x@example.com").is_ok());
     }
 
     #[test]
