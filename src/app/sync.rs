@@ -643,6 +643,20 @@ fn apply_push(
             _ => {}
         }
     }
+    // One record per date in a push: each extra one would be absorbed and
+    // leave a tombstone, so a push of fresh ids for one date could pile up a
+    // tombstone per record. This keeps tombstones per push to one per date.
+    let mut dates = BTreeSet::new();
+    for l in &logs {
+        if !dates.insert((l.treatment_id.as_str(), l.date)) {
+            errors.push(
+                "symptom_logs",
+                &l.id,
+                "log_date",
+                "another record in this push logs the same date",
+            );
+        }
+    }
     if !errors.0.is_empty() {
         return Err(AppError::Validation(errors.0));
     }

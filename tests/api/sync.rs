@@ -852,7 +852,35 @@ async fn the_push_record_cap_applies_while_parsing(backend: Backend) {
     assert_problem(send(cut).await, 400).await;
 }
 
+/// Issue 15, finding 2 (tombstones): a push of many fresh ids for one date
+/// is refused instead of leaving a tombstone per absorbed record.
+async fn one_push_logs_a_date_once(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    let logs: Vec<Value> = (0..50)
+        .map(|i| log(&format!("samedate{i:08}"), s.treatment_id(), &d1, 3, &[]))
+        .collect();
+    let b = assert_problem(
+        push(&s.app, tok, t, logs_changes(logs, vec![], vec![])).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        b["errors"][0]["field"],
+        "symptom_logs[samedate00000001].log_date"
+    );
+    assert!(server_logs(&s).await.is_empty());
+    let after = pull(&s.app, tok, Some(t)).await;
+    assert!(after["changes"]["symptom_logs"]["deleted"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
 on_both_backends!(
+    one_push_logs_a_date_once,
     the_push_record_cap_applies_while_parsing,
     a_push_from_a_future_cursor_is_refused,
     two_patients_racing_one_new_id_lose_nothing,
