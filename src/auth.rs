@@ -103,6 +103,9 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The account's token generation at issue; a bump ends the token.
+    #[serde(rename = "gen")]
+    pub generation: i64,
 }
 
 /// Signing and verification keys for access tokens, HS256 only.
@@ -130,7 +133,7 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, account_id: &str, role: Role, clinic_id: &str) -> String {
+    pub fn issue(&self, account_id: &str, role: Role, clinic_id: &str, generation: i64) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: account_id.into(),
@@ -141,6 +144,7 @@ impl TokenKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             jti: uuid::Uuid::new_v4().to_string(),
+            generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 encoding cannot fail")
@@ -164,18 +168,19 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_claims() {
         let k = keys();
-        let t = k.issue("acc", Role::Clinician, "cl");
+        let t = k.issue("acc", Role::Clinician, "cl", 3);
         let c = k.verify(&t).unwrap();
         assert_eq!(
             (c.sub.as_str(), c.role, c.clinic.as_str()),
             ("acc", Role::Clinician, "cl")
         );
         assert_eq!(c.iss, ISSUER);
+        assert_eq!(c.generation, 3);
     }
 
     #[test]
     fn other_keys_and_tampering_are_refused() {
-        let t = keys().issue("acc", Role::Patient, "cl");
+        let t = keys().issue("acc", Role::Patient, "cl", 0);
         assert!(TokenKeys::new(&[8u8; 32], Duration::from_secs(60))
             .verify(&t)
             .is_none());

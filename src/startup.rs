@@ -181,6 +181,7 @@ impl Application {
             vapid_public_key,
             limits,
             metrics,
+            generations: Default::default(),
         });
         let server = run(listener, state.clone())?;
         Ok(Self {

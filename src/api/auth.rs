@@ -30,11 +30,18 @@ pub struct TokenResponse {
 
 const BAD_CREDENTIALS: &str = "the email or password is wrong";
 
-fn tokens(state: &AppState, account: &accounts::Account, refresh_token: String) -> TokenResponse {
+pub(super) fn tokens(
+    state: &AppState,
+    account: &accounts::Account,
+    refresh_token: String,
+) -> TokenResponse {
     TokenResponse {
-        access_token: state
-            .keys
-            .issue(&account.id, account.role(), &account.clinic_id),
+        access_token: state.keys.issue(
+            &account.id,
+            account.role(),
+            &account.clinic_id,
+            account.token_generation,
+        ),
         refresh_token,
         token_type: "Bearer",
         expires_in: state.keys.access_ttl.as_secs(),

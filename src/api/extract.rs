@@ -3,7 +3,7 @@
 //! Authorization is decided here and in the scoped store queries, never by
 //! hand in handlers.
 
-use std::future::{ready, Future, Ready};
+use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -16,8 +16,9 @@ use crate::app::AppError;
 use crate::app::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};
 use crate::http::{ApiError, AppState};
 
-/// The caller verified from `Authorization: Bearer <access token>`.
-fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+/// The caller verified from `Authorization: Bearer <access token>`, whose
+/// account still exists, is active and has not ended the token (generation).
+async fn caller_of(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
@@ -41,6 +42,10 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
     let claims = state.keys.verify(token).ok_or(AppError::Unauthorized(
         "the access token is invalid or expired",
     ))?;
+    state
+        .generations
+        .check(&state.db, &claims.sub, claims.generation)
+        .await?;
     Ok(Caller {
         account_id: claims.sub,
         clinic_id: claims.clinic,
@@ -48,12 +53,14 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
     })
 }
 
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller_of(req))
+        Box::pin(caller_of(req.clone()))
     }
 }
 
@@ -62,10 +69,11 @@ macro_rules! role_extractor {
     ($($name:ident),*) => {$(
         impl FromRequest for $name {
             type Error = ApiError;
-            type Future = Ready<Result<Self, ApiError>>;
+            type Future = Extracted<Self>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                ready(caller_of(req).and_then(|c| Ok($name::try_from(c)?)))
+                let req = req.clone();
+                Box::pin(async move { Ok($name::try_from(caller_of(req).await?)?) })
             }
         }
     )*};

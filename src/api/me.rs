@@ -74,6 +74,6 @@ pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiRe
 
 /// Erases the calling patient (see `app::privacy::erase`).
 pub async fn delete(state: web::Data<AppState>, patient: PatientCaller) -> ApiResult<HttpResponse> {
-    privacy::erase(&state.db, patient).await?;
+    privacy::erase(&state.db, &state.generations, patient).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -22,7 +22,8 @@ pub async fn authenticate(db: &Db, email: String, password: String) -> AppResult
     let ok = tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &password))
         .await
         .map_err(AppError::internal)?;
-    Ok(account.filter(|_| ok))
+    // A deactivated account answers like a wrong password: no enumeration.
+    Ok(account.filter(|a| ok && a.active))
 }
 
 /// Starts a sign-in (token family) for an authenticated account; returns the refresh token.
@@ -42,7 +43,9 @@ pub async fn refresh(
         let c = tx.conn();
         Ok(match refresh_tokens::rotate(c, &presented, ttl_ms)? {
             refresh_tokens::Rotation::Rotated { account_id, token } => {
-                accounts::get(c, &account_id)?.map(|a| (a, token))
+                accounts::get(c, &account_id)?
+                    .filter(|a| a.active)
+                    .map(|a| (a, token))
             }
             _ => None,
         })

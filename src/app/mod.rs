@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod protocols;
 pub mod recovery;
 pub mod reminders;
+pub mod sessions;
 pub mod sync;
 pub mod treatments;
 pub mod workday;

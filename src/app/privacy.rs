@@ -2,6 +2,7 @@
 
 use super::actor::PatientCaller;
 use super::error::AppResult;
+use super::sessions::TokenGenerations;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::Db;
 use crate::domain::reminder::Preferences;
@@ -54,7 +55,8 @@ pub async fn export(db: &Db, patient: PatientCaller) -> AppResult<Export> {
 /// Erases the calling patient: account, profile, treatments, logs, flags,
 /// reminders, devices and sessions. The clinic keeps its audit trail, which
 /// holds ids and actions only.
-pub async fn erase(db: &Db, patient: PatientCaller) -> AppResult<()> {
+pub async fn erase(db: &Db, gens: &TokenGenerations, patient: PatientCaller) -> AppResult<()> {
+    let id = patient.account_id.clone();
     db.write(move |tx| {
         let c = tx.conn();
         let me = patients::get(c, &patient.scope(), &patient.account_id)?;
@@ -68,7 +70,10 @@ pub async fn erase(db: &Db, patient: PatientCaller) -> AppResult<()> {
             "patient",
             &me.id,
         )?;
-        Ok(())
+        Ok::<_, super::AppError>(())
     })
-    .await
+    .await?;
+    // Its tokens answer 401 from now on, in this process at once.
+    gens.forget(&id);
+    Ok(())
 }

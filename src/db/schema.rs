@@ -30,6 +30,8 @@ diesel::table! {
         created_at -> BigInt,
         alert_push -> Bool,
         alert_email -> Bool,
+        token_generation -> BigInt,
+        active -> Bool,
     }
 }
 

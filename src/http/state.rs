@@ -1,5 +1,6 @@
 //! What every request handler and console page can reach.
 
+use crate::app::sessions::TokenGenerations;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
@@ -16,4 +17,6 @@ pub struct AppState {
     /// Attempt budgets of sign-in and enrolment (per process).
     pub limits: AuthLimits,
     pub metrics: SharedMetrics,
+    /// Cached account token generations, checked on every bearer request.
+    pub generations: TokenGenerations,
 }

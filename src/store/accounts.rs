@@ -14,6 +14,8 @@ pub struct Account {
     pub name: String,
     pub password_hash: Option<String>,
     pub created_at: i64,
+    pub token_generation: i64,
+    pub active: bool,
 }
 
 impl Account {
@@ -133,4 +135,52 @@ pub fn admin_emails(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<Strin
         .order(accounts::email)
         .select(accounts::email)
         .load(conn)
+}
+
+/// An account's (token generation, active), or `None` when it is gone.
+pub fn token_state(conn: &mut DbConn, id: &str) -> QueryResult<Option<(i64, bool)>> {
+    accounts::table
+        .find(id)
+        .select((accounts::token_generation, accounts::active))
+        .first(conn)
+        .optional()
+}
+
+/// Ends every access token issued so far for the account.
+pub fn bump_generation(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::token_generation.eq(accounts::token_generation + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A staff account of this clinic (never a patient, never another clinic's).
+pub fn get_staff(conn: &mut DbConn, clinic_id: &str, id: &str) -> QueryResult<Account> {
+    accounts::table
+        .find(id)
+        .filter(accounts::clinic_id.eq(clinic_id))
+        .filter(accounts::role.ne("patient"))
+        .select(Account::as_select())
+        .first(conn)
+}
+
+/// How many active admins the clinic has.
+pub fn active_admins(conn: &mut DbConn, clinic_id: &str) -> QueryResult<i64> {
+    accounts::table
+        .filter(accounts::clinic_id.eq(clinic_id))
+        .filter(accounts::role.eq("admin"))
+        .filter(accounts::active.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+/// Sets a staff account's role and whether it may sign in.
+pub fn set_role_active(conn: &mut DbConn, id: &str, role: Role, active: bool) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::role.eq(role.as_str()),
+            accounts::active.eq(active),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -57,3 +57,13 @@ pub fn delete(conn: &mut DbConn, token_hash: &str) -> QueryResult<()> {
 pub fn purge_expired(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     diesel::delete(s::table.filter(s::expires_at.le(now))).execute(conn)
 }
+
+/// Ends every console sign-in of an account.
+pub fn delete_for_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Vec<String>> {
+    let hashes: Vec<String> = s::table
+        .filter(s::account_id.eq(account_id))
+        .select(s::token_hash)
+        .load(conn)?;
+    diesel::delete(s::table.filter(s::account_id.eq(account_id))).execute(conn)?;
+    Ok(hashes)
+}

@@ -18,7 +18,7 @@ fn claims(sub: &str, clinic: &str, exp_offset: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({
         "sub": sub, "role": "admin", "clinic": clinic, "iat": now, "exp": now + exp_offset,
-        "iss": "aftercare", "aud": "aftercare-api", "jti": "x"
+        "iss": "aftercare", "aud": "aftercare-api", "jti": "x", "gen": 0
     })
 }
 
@@ -167,6 +167,12 @@ async fn access_tokens_are_validated_strictly(backend: Backend) {
     let mut no_exp = claims(&admin_id, &clinic.clinic_id, 300);
     no_exp.as_object_mut().unwrap().remove("exp");
     cases.push(("no exp", sign(&no_exp)));
+    let mut old_generation = claims(&admin_id, &clinic.clinic_id, 300);
+    old_generation["gen"] = json!(-1);
+    cases.push(("another token generation", sign(&old_generation)));
+    let mut no_generation = claims(&admin_id, &clinic.clinic_id, 300);
+    no_generation.as_object_mut().unwrap().remove("gen");
+    cases.push(("no generation", sign(&no_generation)));
 
     // alg: none, with the same valid claims.
     let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);

@@ -1,0 +1,2 @@
+ALTER TABLE accounts DROP COLUMN active;
+ALTER TABLE accounts DROP COLUMN token_generation;
