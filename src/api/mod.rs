@@ -59,6 +59,7 @@ routes! {
     GET "/v1/clinic/webhooks/{id}/deliveries" => clinic::webhook_deliveries,
     GET "/v1/staff" => staff::list,
     POST "/v1/staff" => staff::create,
+    PATCH "/v1/staff/{id}" => staff::patch,
     GET "/v1/audit" => staff::audit,
     GET "/v1/patients" => patients::list,
     POST "/v1/patients" => patients::create,

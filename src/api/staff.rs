@@ -4,8 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::extract::Json;
+use crate::app::accounts::StaffChange;
 use crate::app::clinic::{self, NewStaff};
 use crate::app::{accounts as app_accounts, ClinicAdmin};
+use crate::domain::account::Role;
 use crate::http::{ApiError, ApiResult, AppState};
 use crate::store::accounts;
 
@@ -15,6 +17,7 @@ pub struct StaffMember {
     email: String,
     name: String,
     role: String,
+    active: bool,
     created_at: String,
     /// Only when the server generated it; shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,6 +31,7 @@ impl From<accounts::Account> for StaffMember {
             email: a.email,
             name: a.name,
             role: a.role,
+            active: a.active,
             created_at: super::rfc3339(a.created_at),
             password: None,
         }
@@ -83,4 +87,39 @@ pub async fn audit(
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPatch {
+    active: Option<bool>,
+    role: Option<String>,
+}
+
+/// Deactivates, reactivates or changes the role of a staff member.
+pub async fn patch(
+    state: web::Data<AppState>,
+    admin: ClinicAdmin,
+    path: web::Path<String>,
+    body: Json<StaffPatch>,
+) -> ApiResult<HttpResponse> {
+    let StaffPatch { active, role } = body.0;
+    let role = match role.as_deref().map(Role::parse) {
+        None => None,
+        Some(Ok(r)) if r != Role::Patient => Some(r),
+        Some(_) => return Err(ApiError::field("role", "must be admin or clinician")),
+    };
+    if active.is_none() && role.is_none() {
+        return Err(ApiError::field("body", "give `active`, `role` or both"));
+    }
+    let change = StaffChange { active, role };
+    let member = app_accounts::change_staff(
+        &state.db,
+        &state.generations,
+        admin,
+        path.into_inner(),
+        change,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(StaffMember::from(member)))
 }

@@ -4,6 +4,7 @@
 
 use super::actor::{Caller, ClinicAdmin};
 use super::error::{AppError, AppResult};
+use super::sessions::{self, TokenGenerations};
 use crate::auth::{hash_password, verify_password};
 use crate::db::Db;
 use crate::domain::account::{Password, Role};
@@ -175,4 +176,80 @@ pub async fn close_console_session(db: &Db, token_hash: String) -> AppResult<()>
         Ok(console_sessions::delete(c, &token_hash)?)
     })
     .await
+}
+
+/// What an admin changes about a staff member.
+pub struct StaffChange {
+    pub active: Option<bool>,
+    pub role: Option<Role>,
+}
+
+/// Activates, deactivates or changes the role of a staff member of the
+/// admin's clinic (404 for anyone else). Deactivation and a role change end
+/// every sign-in of the account at once; the clinic's last active admin can
+/// be neither deactivated nor demoted (409).
+pub async fn change_staff(
+    db: &Db,
+    gens: &TokenGenerations,
+    admin: ClinicAdmin,
+    id: String,
+    change: StaffChange,
+) -> AppResult<Account> {
+    let target = id.clone();
+    let updated = db
+        .write(move |tx| {
+            let c = tx.conn();
+            accounts::lock_clinic_staff(c, &admin.clinic_id)?;
+            let before = accounts::get_staff(c, &admin.clinic_id, &id)?;
+            let role = change.role.unwrap_or(before.role());
+            let active = change.active.unwrap_or(before.active);
+            if role == Role::Patient {
+                return Err(AppError::Validation(vec![super::FieldError::new(
+                    "role",
+                    "must be admin or clinician",
+                )]));
+            }
+            let was_admin = before.active && before.role() == Role::Admin;
+            let stays_admin = active && role == Role::Admin;
+            if was_admin && !stays_admin && accounts::active_admins(c, &admin.clinic_id)? <= 1 {
+                return Err(AppError::Conflict(
+                    "this is the clinic's last active admin: make another staff member admin first"
+                        .into(),
+                ));
+            }
+            accounts::set_role_active(c, &id, role, active)?;
+            let mut actions = Vec::new();
+            if role != before.role() {
+                actions.push(if role == Role::Admin {
+                    "staff.promoted"
+                } else {
+                    "staff.demoted"
+                });
+            }
+            if active != before.active {
+                actions.push(if active {
+                    "staff.reactivated"
+                } else {
+                    "staff.deactivated"
+                });
+            }
+            for action in &actions {
+                audit::record(
+                    c,
+                    &admin.clinic_id,
+                    &admin.account_id,
+                    action,
+                    "account",
+                    &id,
+                )?;
+            }
+            // Tokens carry the role, and a deactivated account keeps nothing.
+            if role != before.role() || (before.active && !active) {
+                sessions::end_all(c, &id)?;
+            }
+            Ok(accounts::get_staff(c, &admin.clinic_id, &id)?)
+        })
+        .await?;
+    gens.forget(&target);
+    Ok(updated)
 }

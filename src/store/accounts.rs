@@ -184,3 +184,15 @@ pub fn set_role_active(conn: &mut DbConn, id: &str, role: Role, active: bool) ->
         .execute(conn)?;
     Ok(())
 }
+
+/// Serialises changes to a clinic's staff roles and activity until the
+/// transaction ends (a row lock on PostgreSQL; SQLite's single writer
+/// already does), so two admins demoting each other cannot both pass the
+/// last-admin check.
+pub fn lock_clinic_staff(conn: &mut DbConn, clinic_id: &str) -> QueryResult<()> {
+    use crate::db::schema::clinics;
+    diesel::update(clinics::table.find(clinic_id))
+        .set(clinics::id.eq(clinics::id))
+        .execute(conn)?;
+    Ok(())
+}

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, Backend};
+use crate::helpers::{assert_problem, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 use crate::recovery::Scenario;
 
@@ -52,3 +52,207 @@ async fn an_erased_patients_token_is_401_on_every_route(backend: Backend) {
 }
 
 on_both_backends!(an_erased_patients_token_is_401_on_every_route);
+
+/// Adds a staff member with a known password: (id, email, password).
+async fn add_staff(app: &TestApp, admin_token: &str, role: &str) -> (String, String, String) {
+    let email = format!("{role}-{}@clinic.example", uuid::Uuid::new_v4().simple());
+    let password = "staff password 12".to_string();
+    let res = app
+        .post(
+            "/v1/staff",
+            Some(admin_token),
+            &json!({"email": email, "name": "Staff Member", "role": role, "password": password}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["active"], true);
+    (body["id"].as_str().unwrap().into(), email, password)
+}
+
+async fn patch_staff(app: &TestApp, token: &str, id: &str, body: Value) -> reqwest::Response {
+    app.request(
+        Method::PATCH,
+        &format!("/v1/staff/{id}"),
+        Some(token),
+        Some(&body),
+    )
+    .await
+}
+
+async fn a_deactivated_clinician_is_refused_everywhere_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let (id, email, password) = add_staff(&app, &clinic.admin_token, "clinician").await;
+    let tokens = app.login(&email, &password).await;
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let browser = crate::console::sign_in(&app, &email, &password).await;
+    assert_eq!(app.get("/v1/patients", Some(&access)).await.status(), 200);
+    assert_eq!(browser.get("/console/flags").await.status(), 200);
+
+    let res = patch_staff(&app, &clinic.admin_token, &id, json!({"active": false})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["active"].clone(), body["role"].clone()),
+        (json!(false), json!("clinician"))
+    );
+
+    // Access token, refresh token and console session: all refused at once.
+    assert_problem(app.get("/v1/patients", Some(&access)).await, 401).await;
+    assert_problem(app.get("/v1/me", Some(&access)).await, 401).await;
+    let res = app
+        .post("/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
+        .await;
+    assert_problem(res, 401).await;
+    assert_eq!(browser.get("/console/flags").await.status(), 303);
+    // Signing in again answers exactly like a wrong password.
+    let login = |p: &str| json!({"email": email, "password": p});
+    let deactivated = assert_problem(
+        app.post("/v1/auth/login", None, &login(&password)).await,
+        401,
+    )
+    .await;
+    let wrong = assert_problem(
+        app.post("/v1/auth/login", None, &login("wrong password 1"))
+            .await,
+        401,
+    )
+    .await;
+    assert_eq!(deactivated, wrong);
+
+    // The list shows it; reactivation lets them sign in again.
+    let list: Value = app
+        .get("/v1/staff", Some(&clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["active"], false);
+    let res = patch_staff(&app, &clinic.admin_token, &id, json!({"active": true})).await;
+    assert_eq!(res.status(), 200);
+    let fresh = app.login(&email, &password).await;
+    let fresh = fresh["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/v1/patients", Some(fresh)).await.status(), 200);
+    assert_problem(app.get("/v1/patients", Some(&access)).await, 401).await;
+}
+
+async fn the_last_admin_stays_and_staff_are_scoped_to_their_clinic(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let other = app.new_clinic().await;
+    let me: Value = app
+        .get("/v1/me", Some(&clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_id = me["id"].as_str().unwrap().to_string();
+
+    // The only admin can be neither deactivated nor demoted.
+    for body in [json!({"active": false}), json!({"role": "clinician"})] {
+        let p = assert_problem(
+            patch_staff(&app, &clinic.admin_token, &admin_id, body).await,
+            409,
+        )
+        .await;
+        assert!(
+            p["detail"].as_str().unwrap().contains("last active admin"),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        app.get("/v1/staff", Some(&clinic.admin_token))
+            .await
+            .status(),
+        200
+    );
+
+    // Other clinics' admins see 404; clinicians may not; bad bodies are 422.
+    let (doc_id, doc_email, doc_password) = add_staff(&app, &clinic.admin_token, "clinician").await;
+    assert_problem(
+        patch_staff(&app, &other.admin_token, &doc_id, json!({"active": false})).await,
+        404,
+    )
+    .await;
+    assert_problem(
+        patch_staff(
+            &app,
+            &other.admin_token,
+            &admin_id,
+            json!({"role": "clinician"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let doc = app.login(&doc_email, &doc_password).await;
+    let doc = doc["access_token"].as_str().unwrap().to_string();
+    assert_problem(
+        patch_staff(&app, &doc, &admin_id, json!({"active": false})).await,
+        403,
+    )
+    .await;
+    assert_problem(
+        patch_staff(
+            &app,
+            &clinic.admin_token,
+            &doc_id,
+            json!({"role": "patient"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        patch_staff(&app, &clinic.admin_token, &doc_id, json!({})).await,
+        422,
+    )
+    .await;
+    assert_problem(
+        patch_staff(&app, &clinic.admin_token, &doc_id, json!({"active": "no"})).await,
+        422,
+    )
+    .await;
+
+    // With a second admin, the first may step down; the promoted clinician's
+    // old token (role clinician) is ended, the new sign-in is admin.
+    let res = patch_staff(&app, &clinic.admin_token, &doc_id, json!({"role": "admin"})).await;
+    assert_eq!(res.status(), 200);
+    assert_problem(app.get("/v1/patients", Some(&doc)).await, 401).await;
+    let doc = app.login(&doc_email, &doc_password).await;
+    assert_eq!(doc["role"], "admin");
+    let doc = doc["access_token"].as_str().unwrap().to_string();
+    let res = patch_staff(&app, &doc, &admin_id, json!({"role": "clinician"})).await;
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        patch_staff(&app, &doc, &doc_id, json!({"active": false})).await,
+        409,
+    )
+    .await;
+    // The audit trail records who did what.
+    let audit: Value = app.get("/v1/audit", Some(&doc)).await.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"staff.promoted") && actions.contains(&"staff.demoted"),
+        "{actions:?}"
+    );
+}
+
+on_both_backends!(
+    a_deactivated_clinician_is_refused_everywhere_at_once,
+    the_last_admin_stays_and_staff_are_scoped_to_their_clinic
+);
