@@ -8,8 +8,12 @@ use serde::Deserialize;
 
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
-use crate::app::accounts as app_accounts;
+use actix_web::http::header;
+
+use crate::app::accounts::{self as app_accounts, StaffChange};
 use crate::app::clinic::{self, NewStaff};
+use crate::domain::account::Role;
+use crate::http::ApiError;
 use crate::http::AppState;
 use crate::store::accounts::Account;
 
@@ -24,10 +28,22 @@ fn staff_page(
         h1 { "Staff" }
         @if let Some(c) = created { (c) }
         table {
-            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Added" } } }
+            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Added" } th scope="col" { "Status" } th scope="col" { "Change" } } }
             tbody {
                 @for a in staff {
-                    tr { td { (a.name) } td { (a.email) } td { (views::words(&a.role)) } td { (views::instant(session.tz, a.created_at)) } }
+                    tr {
+                        td { (a.name) } td { (a.email) } td { (views::words(&a.role)) } td { (views::instant(session.tz, a.created_at)) }
+                        td { @if a.active { "Active" } @else { "Deactivated" } }
+                        td {
+                            @for (action, label) in staff_actions(a) {
+                                form.inline method="post" action={ "/console/staff/" (a.id) } {
+                                    (views::csrf(session))
+                                    input type="hidden" name="action" value=(action);
+                                    button type="submit" { (label) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -50,6 +66,62 @@ fn staff_page(
         }
     };
     views::ok("Staff", session, body)
+}
+
+/// The changes an admin can make to a staff member: (form action, button).
+fn staff_actions(a: &Account) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if a.active {
+        out.push(("deactivate", "Deactivate"));
+    } else {
+        out.push(("reactivate", "Reactivate"));
+    }
+    if a.role() == Role::Admin {
+        out.push(("make_clinician", "Make clinician"));
+    } else {
+        out.push(("make_admin", "Make admin"));
+    }
+    out
+}
+
+/// Deactivates, reactivates or changes the role of a staff member (the
+/// same rules as `PATCH /v1/staff/{id}`), then shows the staff page again.
+pub async fn change_staff(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let admin = form.session.admin()?;
+    let change = match form.fields.text("action") {
+        "deactivate" => StaffChange {
+            active: Some(false),
+            role: None,
+        },
+        "reactivate" => StaffChange {
+            active: Some(true),
+            role: None,
+        },
+        "make_admin" => StaffChange {
+            active: None,
+            role: Some(Role::Admin),
+        },
+        "make_clinician" => StaffChange {
+            active: None,
+            role: Some(Role::Clinician),
+        },
+        _ => return Err(ApiError::field("action", "must be one of the page's buttons").into()),
+    };
+    app_accounts::change_staff(
+        &state.db,
+        &state.generations,
+        admin,
+        path.into_inner(),
+        change,
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/console/staff"))
+        .finish())
 }
 
 pub async fn staff(

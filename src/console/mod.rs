@@ -65,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .get(admin::staff)
                     .post(admin::add_staff),
             )
+            .service(resource("/staff/{id}", "POST").post(admin::change_staff))
             .service(resource("/audit", "GET").get(admin::audit))
             .service(
                 resource("/alerts", "GET, POST")

@@ -256,3 +256,51 @@ on_both_backends!(
     a_deactivated_clinician_is_refused_everywhere_at_once,
     the_last_admin_stays_and_staff_are_scoped_to_their_clinic
 );
+
+async fn admins_change_staff_from_the_console(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let (id, email, password) = add_staff(&app, &clinic.admin_token, "clinician").await;
+    let doc = app.login(&email, &password).await;
+    let doc = doc["access_token"].as_str().unwrap().to_string();
+    let admin = crate::console::sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
+    let page = admin.page("/console/staff").await;
+    let action = format!("action=\"/console/staff/{id}\"");
+    assert!(page.contains(&action), "a form per staff member");
+    let csrf = crate::console::csrf_in(&page);
+    let path = format!("/console/staff/{id}");
+
+    // Without the session's CSRF token nothing changes.
+    let res = admin
+        .post(&path, &[("csrf", "forged"), ("action", "deactivate")])
+        .await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert_eq!(app.get("/v1/patients", Some(&doc)).await.status(), 200);
+
+    let res = admin
+        .post(&path, &[("csrf", &csrf), ("action", "deactivate")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_problem(app.get("/v1/patients", Some(&doc)).await, 401).await;
+    assert!(admin.page("/console/staff").await.contains("Deactivated"));
+
+    // The last admin stays, here too.
+    let me: Value = app
+        .get("/v1/me", Some(&clinic.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine = format!("/console/staff/{}", me["id"].as_str().unwrap());
+    let res = admin
+        .post(&mine, &[("csrf", &csrf), ("action", "make_clinician")])
+        .await;
+    assert_eq!(res.status(), 409);
+    let res = admin
+        .post(&path, &[("csrf", &csrf), ("action", "reactivate")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.login(&email, &password).await["role"], "clinician");
+}
+
+on_both_backends!(admins_change_staff_from_the_console);
