@@ -115,6 +115,8 @@ struct Victim {
     flag_id: String,
     occurrence_id: String,
     webhook_id: String,
+    /// A staff member of the victim's clinic (no one else's to change).
+    staff_id: String,
     log_date: NaiveDate,
     endpoint: String,
     access: String,
@@ -134,6 +136,8 @@ impl Victim {
             &self.occurrence_id
         } else if path.starts_with("/v1/clinic/webhooks/{id}") {
             &self.webhook_id
+        } else if path.starts_with("/v1/staff/{id}") {
+            &self.staff_id
         } else {
             assert!(
                 !path.contains("{id}"),
@@ -326,6 +330,19 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
     let webhook_id = webhook["id"].as_str().unwrap().to_string();
     let webhook_secret = webhook["secret"].as_str().unwrap().to_string();
 
+    let res = app
+        .post(
+            "/v1/staff",
+            Some(&clinic.admin_token),
+            &json!({"email": format!("staff-{tag}@clinic.example"), "name": "Sam Staff", "role": "clinician"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let staff_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     // The same clinic's other patient, and another clinic's staff.
     let other_email = format!("other-{tag}@mail.example");
     let (_, other) = new_patient(app, &clinician, "Otto Other", &other_email).await;
@@ -365,6 +382,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
         refresh.clone(),
         webhook_id.clone(),
         webhook_secret,
+        staff_id.clone(),
     ];
     (
         Victim {
@@ -373,6 +391,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
             flag_id: flags[0].clone(),
             occurrence_id,
             webhook_id,
+            staff_id,
             log_date: day0 + Duration::days(3),
             endpoint,
             access,
