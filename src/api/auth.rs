@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::Json;
 use crate::app::accounts as app_accounts;
-use crate::app::AppError;
+use crate::app::{AppError, Caller};
 use crate::auth::{normalise_enrolment_code, sha256_hex};
 use crate::domain::account::{Password, Role};
 use crate::http::sign_in::{authenticate, limited};
@@ -142,4 +142,49 @@ pub async fn enrol(
             Err(AppError::Unauthorized("the enrolment code is unknown, used or expired").into())
         }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the caller's own password; every other sign-in ends, and this
+/// client gets fresh tokens. Guesses at the current password spend the
+/// same budget as sign-in attempts.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    client: ClientAddr,
+    caller: Caller,
+    body: Json<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.0;
+    let new = Password::parse(&new_password).map_err(|m| ApiError::field("new_password", m))?;
+    if current_password.len() > Password::MAX_BYTES {
+        return Err(ApiError::field(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    state
+        .limits
+        .login
+        .check(client.0, &caller.account_id)
+        .map_err(|l| limited(&state, "password", l))?;
+    let ttl = refresh_ttl_ms(&state);
+    let (account, refresh) = app_accounts::change_password(
+        &state.db,
+        &state.generations,
+        caller,
+        current_password,
+        new,
+        ttl,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(tokens(&state, &account, refresh)))
 }

@@ -49,6 +49,7 @@ routes! {
     GET "/v1/me" => me::get,
     DELETE "/v1/me" => me::delete,
     GET "/v1/me/export" => me::export,
+    POST "/v1/me/password" => auth::change_password,
     GET "/v1/me/alerts" => clinic::my_alerts,
     PATCH "/v1/me/alerts" => clinic::patch_my_alerts,
     GET "/v1/clinic" => clinic::get,

@@ -253,3 +253,57 @@ pub async fn change_staff(
     gens.forget(&target);
     Ok(updated)
 }
+
+/// Changes the caller's own password after checking the current one; every
+/// other sign-in ends (generation bump, refresh families, console sessions,
+/// push subscriptions). Returns the account and a new refresh token for the
+/// client that asked.
+pub async fn change_password(
+    db: &Db,
+    gens: &TokenGenerations,
+    caller: Caller,
+    current: String,
+    new: Password,
+    ttl_ms: i64,
+) -> AppResult<(Account, String)> {
+    let id = caller.account_id.clone();
+    let account = db
+        .read(move |c| Ok::<_, AppError>(accounts::get(c, &id)?))
+        .await?
+        .ok_or(AppError::Unauthorized(
+            "the account behind this token no longer exists",
+        ))?;
+    let stored = account.password_hash.clone();
+    let hash = tokio::task::spawn_blocking(move || {
+        verify_password(stored.as_deref(), &current).then(|| hash_password(&new))
+    })
+    .await
+    .map_err(AppError::internal)?
+    .ok_or_else(|| {
+        AppError::Validation(vec![super::FieldError::new(
+            "current_password",
+            "is not your current password",
+        )])
+    })?;
+    let id = account.id.clone();
+    let changed = db
+        .write(move |tx| {
+            let c = tx.conn();
+            accounts::set_password(c, &id, &hash)?;
+            sessions::end_all(c, &id)?;
+            let token = refresh_tokens::issue(c, &id, None, ttl_ms)?;
+            audit::record(
+                c,
+                &account.clinic_id,
+                &id,
+                "account.password_changed",
+                "account",
+                &id,
+            )?;
+            let account = accounts::get(c, &id)?.ok_or(AppError::NotFound)?;
+            Ok::<_, AppError>((account, token))
+        })
+        .await?;
+    gens.forget(&caller.account_id);
+    Ok(changed)
+}

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, Backend, TestApp};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_both_backends;
 use crate::recovery::Scenario;
 
@@ -304,3 +304,131 @@ async fn admins_change_staff_from_the_console(backend: Backend) {
 }
 
 on_both_backends!(admins_change_staff_from_the_console);
+
+async fn change_password(
+    app: &TestApp,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> reqwest::Response {
+    app.post(
+        "/v1/me/password",
+        Some(token),
+        &json!({"current_password": current, "new_password": new}),
+    )
+    .await
+}
+
+async fn a_password_change_ends_every_other_session(backend: Backend) {
+    let app = spawn_app_with(backend, &[("AFTERCARE_PUSH_ALLOW_INSECURE", "1")]).await;
+    let s = Scenario::on(app, 0.5, 2).await;
+    let app = &s.app;
+    let email: Value = app
+        .get("/v1/me", Some(&s.patient.access_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let email = email["email"].as_str().unwrap().to_string();
+    let old = "patient password 1";
+    let other = app.login(&email, old).await;
+    let res = app
+        .post(
+            "/v1/push/subscriptions",
+            Some(&s.patient.access_token),
+            &json!({"endpoint": "http://127.0.0.1:9/push/phone", "keys": {
+                "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let this = other["access_token"].as_str().unwrap().to_string();
+
+    // Wrong current password, weak new one: 422, nothing changes.
+    let p = assert_problem(
+        change_password(app, &this, "not my password", "a new long password").await,
+        422,
+    )
+    .await;
+    assert!(p.to_string().contains("current_password"), "{p}");
+    let p = assert_problem(change_password(app, &this, old, "short").await, 422).await;
+    assert!(p.to_string().contains("new_password"), "{p}");
+    assert_eq!(
+        app.get("/v1/me", Some(&s.patient.access_token))
+            .await
+            .status(),
+        200
+    );
+
+    let res = change_password(app, &this, old, "a new long password").await;
+    assert_eq!(res.status(), 200);
+    let fresh: Value = res.json().await.unwrap();
+    let fresh_access = fresh["access_token"].as_str().unwrap();
+
+    // Both earlier sign-ins are over, this client's included; the new one works.
+    for token in [&s.patient.access_token, &this] {
+        assert_problem(app.get("/v1/me/treatments", Some(token)).await, 401).await;
+    }
+    for refresh in [
+        &s.patient.refresh_token,
+        other["refresh_token"].as_str().unwrap(),
+    ] {
+        let res = app
+            .post("/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
+            .await;
+        assert_problem(res, 401).await;
+    }
+    assert_eq!(
+        app.get("/v1/me/treatments", Some(fresh_access))
+            .await
+            .status(),
+        200
+    );
+    let export: Value = app
+        .get("/v1/me/export", Some(fresh_access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        export["push_devices"],
+        json!([]),
+        "push subscriptions ended too"
+    );
+    let res = app
+        .post(
+            "/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": fresh["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": email, "password": old}),
+        )
+        .await;
+    assert_problem(res, 401).await;
+    app.login(&email, "a new long password").await;
+}
+
+async fn a_staff_password_change_ends_console_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let (_, email, password) = add_staff(&app, &clinic.admin_token, "clinician").await;
+    let browser = crate::console::sign_in(&app, &email, &password).await;
+    assert_eq!(browser.get("/console/flags").await.status(), 200);
+    let tokens = app.login(&email, &password).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let res = change_password(&app, token, &password, "another staff password").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(browser.get("/console/flags").await.status(), 303);
+    crate::console::sign_in(&app, &email, "another staff password").await;
+}
+
+on_both_backends!(
+    a_password_change_ends_every_other_session,
+    a_staff_password_change_ends_console_sessions
+);

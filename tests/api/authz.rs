@@ -180,6 +180,9 @@ impl Victim {
             }
             // Resolving the example's host needs a network; loopback is allowed here.
             "createWebhook" => body["url"] = json!(format!("http://127.0.0.1:9/hook/{caller}")),
+            // A right password would end the caller's sign-ins mid-matrix;
+            // a wrong one still goes through authentication to the check.
+            "changeOwnPassword" => body["current_password"] = json!("not the password"),
             _ => {}
         }
         Some(body)
@@ -569,7 +572,9 @@ async fn authorization_matrix(backend: Backend) {
                 victim.body(op, owner).as_ref(),
             )
             .await;
-        if !res.status().is_success() {
+        // The owner reaches the password check (see `Victim::body`).
+        let reached = op.id == "changeOwnPassword" && res.status() == 422;
+        if !res.status().is_success() && !reached {
             let status = res.status();
             failures.push(format!(
                 "{} {} ({}) as its owner ({owner}): {status}, expected 2xx: {}",
