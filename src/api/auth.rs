@@ -188,3 +188,39 @@ pub async fn change_password(
     .await?;
     Ok(HttpResponse::Ok().json(tokens(&state, &account, refresh)))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    code: String,
+    new_password: String,
+}
+
+const BAD_RESET_CODE: &str = "the reset code is unknown, used or expired";
+
+/// A staff member redeems the one-time code an admin gave them: a new
+/// password, every earlier sign-in ended, fresh tokens. Guesses spend the
+/// enrolment budget (the codes have the same format).
+pub async fn reset(
+    state: web::Data<AppState>,
+    client: ClientAddr,
+    body: Json<ResetRequest>,
+) -> ApiResult<HttpResponse> {
+    let ResetRequest { code, new_password } = body.0;
+    if code.len() > 64 {
+        return Err(AppError::Unauthorized(BAD_RESET_CODE).into());
+    }
+    let key = sha256_hex(&normalise_enrolment_code(&code).unwrap_or_else(|| code.clone()));
+    state
+        .limits
+        .enrol
+        .check(client.0, &key)
+        .map_err(|l| limited(&state, "reset", l))?;
+    let password =
+        Password::parse(&new_password).map_err(|m| ApiError::field("new_password", m))?;
+    let ttl = refresh_ttl_ms(&state);
+    match app_accounts::reset_password(&state.db, &state.generations, code, password, ttl).await? {
+        Some((account, token)) => Ok(HttpResponse::Ok().json(tokens(&state, &account, token))),
+        None => Err(AppError::Unauthorized(BAD_RESET_CODE).into()),
+    }
+}

@@ -123,3 +123,17 @@ pub async fn patch(
     .await?;
     Ok(HttpResponse::Ok().json(StaffMember::from(member)))
 }
+
+/// Issues a one-time password reset code for a staff member, shown once.
+pub async fn reset_code(
+    state: web::Data<AppState>,
+    admin: ClinicAdmin,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (code, expires_at) =
+        app_accounts::issue_reset_code(&state.db, admin, path.into_inner()).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "code": code,
+        "expires_at": super::rfc3339(expires_at),
+    })))
+}

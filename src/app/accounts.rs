@@ -11,7 +11,7 @@ use crate::domain::account::{Password, Role};
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::console_sessions::{self, SessionAccount};
-use crate::store::{clinics, enrolment_codes, patients, refresh_tokens};
+use crate::store::{clinics, enrolment_codes, patients, refresh_tokens, staff_reset_codes};
 
 /// The account whose email and password these are, or `None`. Unknown
 /// emails cost the same password work, so timing does not tell which exist.
@@ -306,4 +306,83 @@ pub async fn change_password(
         .await?;
     gens.forget(&caller.account_id);
     Ok(changed)
+}
+
+/// How long a staff reset code stays usable.
+pub const RESET_CODE_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// Issues a one-time password reset code for an active staff member of the
+/// admin's clinic (404 for anyone else); earlier open codes are voided.
+/// Returns the code (shown once) and its expiry (ms).
+pub async fn issue_reset_code(db: &Db, admin: ClinicAdmin, id: String) -> AppResult<(String, i64)> {
+    db.write(move |tx| {
+        let c = tx.conn();
+        let member = accounts::get_staff(c, &admin.clinic_id, &id)?;
+        if !member.active {
+            return Err(AppError::Conflict(
+                "this account is deactivated: reactivate it first".into(),
+            ));
+        }
+        let issued = staff_reset_codes::create(
+            c,
+            &id,
+            &admin.clinic_id,
+            &admin.account_id,
+            RESET_CODE_TTL_MS,
+        )?;
+        audit::record(
+            c,
+            &admin.clinic_id,
+            &admin.account_id,
+            "staff.reset_code_issued",
+            "account",
+            &id,
+        )?;
+        Ok(issued)
+    })
+    .await
+}
+
+/// Redeems a staff reset code: sets the new password, ends every earlier
+/// sign-in and starts a new one. `None` when the code is unknown, used or
+/// expired, or its account was deactivated meanwhile.
+pub async fn reset_password(
+    db: &Db,
+    gens: &TokenGenerations,
+    code: String,
+    password: Password,
+    ttl_ms: i64,
+) -> AppResult<Option<(Account, String)>> {
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(AppError::internal)?;
+    let reset = db
+        .write(move |tx| {
+            let c = tx.conn();
+            let Some(id) = staff_reset_codes::redeem(c, &code)? else {
+                return Ok(None);
+            };
+            match accounts::get(c, &id)? {
+                Some(a) if a.active => {}
+                _ => return Ok(None),
+            }
+            accounts::set_password(c, &id, &hash)?;
+            sessions::end_all(c, &id)?;
+            let token = refresh_tokens::issue(c, &id, None, ttl_ms)?;
+            let account = accounts::get(c, &id)?.ok_or(AppError::NotFound)?;
+            audit::record(
+                c,
+                &account.clinic_id,
+                &id,
+                "account.password_reset",
+                "account",
+                &id,
+            )?;
+            Ok::<_, AppError>(Some((account, token)))
+        })
+        .await?;
+    if let Some((a, _)) = &reset {
+        gens.forget(&a.id);
+    }
+    Ok(reset)
 }

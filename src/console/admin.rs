@@ -81,6 +81,9 @@ fn staff_actions(a: &Account) -> Vec<(&'static str, &'static str)> {
     } else {
         out.push(("make_admin", "Make admin"));
     }
+    if a.active {
+        out.push(("reset_code", "Issue reset code"));
+    }
     out
 }
 
@@ -92,6 +95,19 @@ pub async fn change_staff(
     form: ConsoleForm,
 ) -> ConsoleResult<HttpResponse> {
     let admin = form.session.admin()?;
+    let id = path.into_inner();
+    if form.fields.text("action") == "reset_code" {
+        let (code, expires_at) =
+            app_accounts::issue_reset_code(&state.db, admin.clone(), id.clone()).await?;
+        let list = app_accounts::staff(&state.db, &admin).await?;
+        let issued = html! {
+            div.notice role="status" {
+                p { "Their one-time reset code, shown only now: " code { (code) } }
+                p { "Valid until " (views::instant(form.session.tz, expires_at)) ", once. They redeem it in the app, or with " code { "POST /v1/auth/reset" } "." }
+            }
+        };
+        return Ok(staff_page(&form.session, &list, Some(issued)));
+    }
     let change = match form.fields.text("action") {
         "deactivate" => StaffChange {
             active: Some(false),
@@ -111,14 +127,7 @@ pub async fn change_staff(
         },
         _ => return Err(ApiError::field("action", "must be one of the page's buttons").into()),
     };
-    app_accounts::change_staff(
-        &state.db,
-        &state.generations,
-        admin,
-        path.into_inner(),
-        change,
-    )
-    .await?;
+    app_accounts::change_staff(&state.db, &state.generations, admin, id, change).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/staff"))
         .finish())

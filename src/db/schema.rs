@@ -326,6 +326,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_reset_codes (code_hash) {
+        code_hash -> Text,
+        account_id -> Text,
+        clinic_id -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(patients -> accounts (account_id));
 diesel::joinable!(console_sessions -> accounts (account_id));
 diesel::joinable!(treatments -> protocols (protocol_id));
@@ -362,4 +374,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     alert_deliveries,
     alert_attempts,
     flag_escalations,
+    staff_reset_codes,
 );

@@ -24,6 +24,7 @@ pub mod push;
 pub mod refresh_tokens;
 pub mod reminders;
 pub mod settings;
+pub mod staff_reset_codes;
 pub mod sync;
 pub mod tombstones;
 pub mod treatments;

@@ -301,6 +301,19 @@ async fn admins_change_staff_from_the_console(backend: Backend) {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.login(&email, &password).await["role"], "clinician");
+
+    // A reset code, shown once on the page, works once.
+    let res = admin
+        .post(&path, &[("csrf", &csrf), ("action", "reset_code")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    let marker = "shown only now: <code>";
+    let start = page.find(marker).expect("the code on the page") + marker.len();
+    let code = &page[start..start + 14];
+    let body = json!({"code": code, "new_password": "reset from the console"});
+    assert_eq!(app.post("/v1/auth/reset", None, &body).await.status(), 200);
+    assert_problem(app.post("/v1/auth/reset", None, &body).await, 401).await;
 }
 
 on_both_backends!(admins_change_staff_from_the_console);
@@ -432,3 +445,87 @@ on_both_backends!(
     a_password_change_ends_every_other_session,
     a_staff_password_change_ends_console_sessions
 );
+
+async fn a_reset_code_is_single_use_and_ends_other_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let other = app.new_clinic().await;
+    let (id, email, password) = add_staff(&app, &clinic.admin_token, "clinician").await;
+    let before = app.login(&email, &password).await;
+    let before = before["access_token"].as_str().unwrap().to_string();
+    let browser = crate::console::sign_in(&app, &email, &password).await;
+    let path = format!("/v1/staff/{id}/reset-code");
+    assert_problem(
+        app.post(&path, Some(&other.admin_token), &json!({})).await,
+        404,
+    )
+    .await;
+    assert_problem(app.post(&path, Some(&before), &json!({})).await, 403).await;
+
+    let res = app.post(&path, Some(&clinic.admin_token), &json!({})).await;
+    assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    let res = app.post(&path, Some(&clinic.admin_token), &json!({})).await;
+    let code: Value = res.json().await.unwrap();
+    let code = code["code"].as_str().unwrap().to_lowercase();
+    let reset = |code: &str, new: &str| json!({"code": code, "new_password": new});
+
+    // A newer code voids the older; weak passwords are refused before use.
+    assert_problem(
+        app.post(
+            "/v1/auth/reset",
+            None,
+            &reset(first["code"].as_str().unwrap(), "a fresh password 1"),
+        )
+        .await,
+        401,
+    )
+    .await;
+    assert_problem(
+        app.post("/v1/auth/reset", None, &reset(&code, "short"))
+            .await,
+        422,
+    )
+    .await;
+    let res = app
+        .post("/v1/auth/reset", None, &reset(&code, "a fresh password 1"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let fresh: Value = res.json().await.unwrap();
+    assert_eq!(fresh["role"], "clinician");
+    assert_problem(
+        app.post("/v1/auth/reset", None, &reset(&code, "a fresh password 2"))
+            .await,
+        401,
+    )
+    .await;
+
+    // Earlier sessions are over; the new password works, the old one not.
+    assert_problem(app.get("/v1/patients", Some(&before)).await, 401).await;
+    assert_eq!(browser.get("/console/flags").await.status(), 303);
+    let fresh_access = fresh["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/v1/patients", Some(fresh_access)).await.status(),
+        200
+    );
+    let res = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await;
+    assert_problem(res, 401).await;
+    app.login(&email, "a fresh password 1").await;
+
+    // A deactivated account gets no code.
+    let res = patch_staff(&app, &clinic.admin_token, &id, json!({"active": false})).await;
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        app.post(&path, Some(&clinic.admin_token), &json!({})).await,
+        409,
+    )
+    .await;
+}
+
+on_both_backends!(a_reset_code_is_single_use_and_ends_other_sessions);

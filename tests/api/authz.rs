@@ -183,6 +183,8 @@ impl Victim {
             // A right password would end the caller's sign-ins mid-matrix;
             // a wrong one still goes through authentication to the check.
             "changeOwnPassword" => body["current_password"] = json!("not the password"),
+            // Keeps the victim's staff member active for the operations after it.
+            "updateStaff" => body = json!({"active": true}),
             _ => {}
         }
         Some(body)

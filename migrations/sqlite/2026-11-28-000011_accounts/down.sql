@@ -1,2 +1,3 @@
+DROP TABLE staff_reset_codes;
 ALTER TABLE accounts DROP COLUMN active;
 ALTER TABLE accounts DROP COLUMN token_generation;
