@@ -116,22 +116,24 @@ pub fn set_alert_channels(conn: &mut DbConn, id: &str, push: bool, email: bool) 
     Ok(())
 }
 
-/// E-mail addresses of a clinic's staff who want alerts by e-mail.
+/// E-mail addresses of a clinic's active staff who want alerts by e-mail.
 pub fn alert_email_staff(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<String>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.ne("patient"))
         .filter(accounts::alert_email.eq(true))
+        .filter(accounts::active.eq(true))
         .order(accounts::email)
         .select(accounts::email)
         .load(conn)
 }
 
-/// E-mail addresses of a clinic's admins (escalations reach them all).
+/// E-mail addresses of a clinic's active admins (escalations reach them all).
 pub fn admin_emails(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<String>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.eq("admin"))
+        .filter(accounts::active.eq(true))
         .order(accounts::email)
         .select(accounts::email)
         .load(conn)

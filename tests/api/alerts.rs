@@ -896,7 +896,44 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 
+/// A deactivated staff member gets no alert e-mails; active colleagues do.
+async fn deactivated_staff_get_no_alert_email(backend: Backend) {
+    let s = Setup::new(backend, &[]).await;
+    for token in [&s.doc, &s.clinic.admin_token] {
+        let res = s
+            .patch(
+                "/v1/me/alerts",
+                token,
+                json!({"push": false, "email": true}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let me: Value = s
+        .app
+        .get("/v1/me", Some(&s.doc))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = s
+        .patch(
+            &format!("/v1/staff/{}", me["id"].as_str().unwrap()),
+            &s.clinic.admin_token,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    s.log(1, URGENT_LOG()).await;
+    s.smtp.wait_for(1, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let to: Vec<String> = s.smtp.mails().iter().flat_map(|m| m.to.clone()).collect();
+    assert!(to.iter().any(|t| t.starts_with("admin-")), "{to:?}");
+    assert!(!to.iter().any(|t| t.starts_with("doc-")), "{to:?}");
+}
+
 on_both_backends!(
+    deactivated_staff_get_no_alert_email,
     admins_set_alerts_and_webhooks_in_the_console,
     an_urgent_log_alerts_each_enabled_channel_once,
     staff_channels_choose_push_and_email,
