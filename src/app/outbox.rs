@@ -40,7 +40,20 @@ pub struct FanOut {
 /// patient. Call in a write transaction; returns how many occurrences it took
 /// and how many of them were stale.
 pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
-    let due = reminders::claim_due(tx.conn(), now, limit)?;
+    let mut due = reminders::claim_due(tx.conn(), now, limit)?;
+    // Take the patients' change counters before stamping, skipping those
+    // another transaction holds: a request that stamped a patient and then
+    // waits for these occurrence rows (a replan deleting them) would
+    // otherwise deadlock with us. Skipped occurrences stay due for the next
+    // tick.
+    let mut patients: Vec<String> = due.iter().map(|o| o.patient_id.clone()).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    let free: std::collections::HashSet<String> =
+        crate::store::patients::lock_free_counters(tx.conn(), &patients)?
+            .into_iter()
+            .collect();
+    due.retain(|o| free.contains(&o.patient_id));
     let mut stale = 0;
     for occ in &due {
         let mut w = tx.patient(&PatientId::new(occ.patient_id.clone()));

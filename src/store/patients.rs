@@ -133,3 +133,20 @@ pub fn sync_cursor(conn: &mut DbConn, patient_id: &str) -> QueryResult<(i64, i64
         .select((p::change_seq, p::tombstones_pruned_seq))
         .get_result(conn)
 }
+
+/// Locks the change counters of those of `ids` that no other transaction
+/// holds, and returns them; the rest are skipped, never waited for.
+/// PostgreSQL only: on SQLite the immediate transaction already excludes
+/// every other writer, so all of them are free.
+pub fn lock_free_counters(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
+    match conn {
+        DbConn::Postgres(c) => p::table
+            .filter(p::account_id.eq_any(ids))
+            .order(p::account_id)
+            .select(p::account_id)
+            .for_update()
+            .skip_locked()
+            .load(c),
+        DbConn::Sqlite(_) => Ok(ids.to_vec()),
+    }
+}
