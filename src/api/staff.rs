@@ -92,8 +92,21 @@ pub async fn audit(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaffPatch {
+    #[serde(default, deserialize_with = "not_null")]
     active: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
     role: Option<String>,
+}
+
+/// An optional member that, when present, must not be `null`: the contract
+/// types `active` and `role` as a boolean and a string, so `null` is refused
+/// rather than read as "leave it".
+fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// Deactivates, reactivates or changes the role of a staff member.

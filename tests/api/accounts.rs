@@ -222,6 +222,18 @@ async fn the_last_admin_stays_and_staff_are_scoped_to_their_clinic(backend: Back
         422,
     )
     .await;
+    // A typed member given as null is refused, not read as absent.
+    assert_problem(
+        patch_staff(
+            &app,
+            &clinic.admin_token,
+            &doc_id,
+            json!({"active": false, "role": null}),
+        )
+        .await,
+        422,
+    )
+    .await;
 
     // With a second admin, the first may step down; the promoted clinician's
     // old token (role clinician) is ended, the new sign-in is admin.
