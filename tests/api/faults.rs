@@ -265,18 +265,31 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
     // Sign-ins are slow on purpose (argon2): many are in flight at once. The
     // stop is sent once the first has answered, so the server has read them
     // all and is still working on most (whatever the machine's load).
+    // Each request has its own client whose connection is opened (and
+    // accepted by the server) before any sign-in is sent: a connection still
+    // waiting to be accepted at SIGTERM is not in flight, and a loaded
+    // machine made that race visible.
     let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let connected = Arc::new(tokio::sync::Barrier::new(25));
     let mut requests = tokio::task::JoinSet::new();
     for _ in 0..24 {
-        let (app, email, password, answered) = (
+        let (app, email, password, answered, connected) = (
             app.clone(),
             clinic.admin_email.clone(),
             clinic.admin_password.clone(),
             answered.clone(),
+            connected.clone(),
         );
         requests.spawn(async move {
-            let r = app
-                .client
+            let client = reqwest::Client::new();
+            let warm = client
+                .get(format!("{}/healthz", app.address))
+                .send()
+                .await
+                .map(|r| r.status().as_u16());
+            assert!(matches!(warm, Ok(200)), "{warm:?}");
+            connected.wait().await;
+            let r = client
                 .post(format!("{}/v1/auth/login", app.address))
                 .json(&json!({"email": email, "password": password}))
                 .send()
@@ -286,6 +299,7 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
             r
         });
     }
+    connected.wait().await;
     while answered.load(std::sync::atomic::Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
