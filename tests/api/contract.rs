@@ -74,6 +74,118 @@ fn every_operation_documents_its_responses() {
     }
 }
 
+/// Keywords a Schema Object may carry here. A stray key is almost always a
+/// YAML slip (an unquoted comma in a flow mapping turns the rest of a
+/// description into a key) that only strict linters notice.
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "$ref",
+    "type",
+    "description",
+    "title",
+    "examples",
+    "example",
+    "enum",
+    "const",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "properties",
+    "required",
+    "additionalProperties",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
+    "default",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "contentMediaType",
+    "contentEncoding",
+    "discriminator",
+];
+
+fn check_schema(schema: &serde_yaml_ng::Value, at: &str, stray: &mut Vec<String>) {
+    let Some(map) = schema.as_mapping() else {
+        return;
+    };
+    for (k, v) in map {
+        let key = k.as_str().unwrap_or_default();
+        if !SCHEMA_KEYWORDS.contains(&key) && !key.starts_with("x-") {
+            stray.push(format!("{at}: {key:?}"));
+        }
+        match key {
+            "properties" => {
+                for (name, sub) in v.as_mapping().into_iter().flatten() {
+                    check_schema(
+                        sub,
+                        &format!("{at}.{}", name.as_str().unwrap_or("?")),
+                        stray,
+                    );
+                }
+            }
+            "items" | "additionalProperties" | "not" | "propertyNames" => {
+                check_schema(v, &format!("{at}.{key}"), stray)
+            }
+            "oneOf" | "anyOf" | "allOf" | "prefixItems" => {
+                for (i, sub) in v.as_sequence().into_iter().flatten().enumerate() {
+                    check_schema(sub, &format!("{at}.{key}[{i}]"), stray);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every `schema` below `paths`, wherever it sits (parameters, bodies, headers).
+fn find_schemas(v: &serde_yaml_ng::Value, at: &str, stray: &mut Vec<String>) {
+    match v {
+        serde_yaml_ng::Value::Mapping(m) => {
+            for (k, sub) in m {
+                let key = k.as_str().unwrap_or("?");
+                if key == "schema" {
+                    check_schema(sub, &format!("{at}.schema"), stray);
+                } else {
+                    find_schemas(sub, &format!("{at}.{key}"), stray);
+                }
+            }
+        }
+        serde_yaml_ng::Value::Sequence(s) => {
+            for (i, sub) in s.iter().enumerate() {
+                find_schemas(sub, &format!("{at}[{i}]"), stray);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_schema_key_is_a_schema_keyword() {
+    let spec = spec();
+    let mut stray = Vec::new();
+    for (name, schema) in spec["components"]["schemas"].as_mapping().unwrap() {
+        check_schema(schema, name.as_str().unwrap(), &mut stray);
+    }
+    find_schemas(&spec["paths"], "paths", &mut stray);
+    assert!(
+        stray.is_empty(),
+        "keys that are not schema keywords: {stray:#?}"
+    );
+}
+
 async fn the_spec_is_served(backend: Backend) {
     let app = spawn_app(backend).await;
     let res = app.get("/openapi.yaml", None).await;
