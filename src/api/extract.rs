@@ -92,23 +92,58 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
-        let bytes = web::Bytes::from_request(req, payload);
+        let body = read_json(req, payload, false);
         Box::pin(async move {
-            if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "send the body as Content-Type: application/json".into(),
-                ));
-            }
-            let bytes = bytes
-                .await
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: BODY_LIMIT },
-                    Some(p) if crate::http::deadline::is_timeout(p) => ApiError::RequestTimeout,
-                    _ => ApiError::BadRequest(format!("could not read the body: {e}")),
-                })?;
-            parse_json(&bytes).map(Json)
+            body.await?
+                .map(Json)
+                .ok_or_else(|| ApiError::BadRequest("a JSON body is required".into()))
         })
+    }
+}
+
+/// A JSON body whose fields are all optional: no body at all (no
+/// `Content-Type`, zero bytes) reads as `T::default()`, as the contract
+/// marks such bodies `required: false`. A body that is sent is read as
+/// [`Json`] reads it.
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json(req, payload, true);
+        Box::pin(async move { body.await.map(|v| OptionalJson(v.unwrap_or_default())) })
+    }
+}
+
+/// Reads and parses a JSON body; `None` only when `may_be_absent` and the
+/// request carries neither a body nor a `Content-Type`.
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    may_be_absent: bool,
+) -> impl Future<Output = Result<Option<T>, ApiError>> {
+    let json = is_json(req);
+    let typed = req.headers().contains_key(header::CONTENT_TYPE);
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        let bytes = bytes
+            .await
+            .map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: BODY_LIMIT },
+                Some(p) if crate::http::deadline::is_timeout(p) => ApiError::RequestTimeout,
+                _ => ApiError::BadRequest(format!("could not read the body: {e}")),
+            })?;
+        if may_be_absent && !typed && bytes.is_empty() {
+            return Ok(None);
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as Content-Type: application/json".into(),
+            ));
+        }
+        parse_json(&bytes).map(Some)
     }
 }
 
@@ -153,11 +188,25 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let message = strip_position(&inner.to_string());
         match inner.classify() {
             serde_json::error::Category::Data => {
-                ApiError::field(if path == "." { "body".into() } else { path }, message)
+                ApiError::field(field_named(&path, &message), message)
             }
             _ => ApiError::BadRequest(format!("the body is not valid JSON: {message}")),
         }
     })
+}
+
+/// The field an error is about: serde reports a missing field at the path of
+/// the object that lacks it, so the field's own name is taken from the message.
+fn field_named(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".into(),
+        (_, Some(name)) => format!("{path}.{name}"),
+        (_, None) => path.to_owned(),
+    }
 }
 
 fn too_deep() -> ApiError {
@@ -270,6 +319,30 @@ mod tests {
         let key = format!(r#"{{"{}":1}}"#, "k".repeat(MAX_STRING_CHARS + 1));
         let e = parse_json::<serde_json::Value>(key.as_bytes()).unwrap_err();
         assert_eq!(field_of(e), "body");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Patient {
+        name: String,
+        fitzpatrick: u8,
+        address: Option<Address>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Address {
+        city: String,
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let e = parse_json::<Patient>(br#"{"name":"Ana"}"#).unwrap_err();
+        assert_eq!(field_of(e), "fitzpatrick");
+        let e =
+            parse_json::<Patient>(br#"{"name":"Ana","fitzpatrick":2,"address":{}}"#).unwrap_err();
+        assert_eq!(field_of(e), "address.city");
+        let e = parse_json::<Patient>(br#"{"name":"Ana","fitzpatrick":"x"}"#).unwrap_err();
+        assert_eq!(field_of(e), "fitzpatrick");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::Json;
+use super::extract::{Json, OptionalJson};
 use super::{views, Page};
 use crate::app::clinic::{self, Review};
 use crate::app::ClinicStaff;
@@ -44,7 +44,7 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(json!({ "items": items, "limit": limit, "offset": offset })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewNote {
     note: Option<String>,
@@ -66,7 +66,7 @@ pub async fn acknowledge(
     state: web::Data<AppState>,
     staff: ClinicStaff,
     id: web::Path<String>,
-    body: Json<ReviewNote>,
+    body: OptionalJson<ReviewNote>,
 ) -> ApiResult<HttpResponse> {
     review(
         state,

@@ -182,11 +182,12 @@ impl Sign {
     }
 
     /// Codes of the current list only (what clients send).
+    /// Exactly one of the codes: the contract's enum is lower case, and a
+    /// client that sends `"Fever"` is told so rather than guessed at.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
         SIGNS
             .iter()
-            .find(|r| r.code == t)
+            .find(|r| r.code == s)
             .map(|r| r.sign)
             .ok_or_else(|| one_of(s))
     }
@@ -282,7 +283,9 @@ mod tests {
         assert_eq!(Sign::parse_stored("rash"), None);
         let err = Sign::parse("pus_or_crust").unwrap_err();
         assert!(err.contains("pinpoint_crusts"), "{err}");
-        assert_eq!(Sign::parse(" Hives "), Ok(Sign::Hives));
+        assert!(Sign::parse(" Hives ").is_err());
+        assert!(Sign::parse("Fever").is_err());
+        assert_eq!(Sign::parse("fever"), Ok(Sign::Fever));
     }
 
     #[test]
