@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::rfc3339;
 use crate::app::treatments::TreatmentCtx;
 use crate::domain::log::signs_from_text;
+use crate::domain::timeline::one_decimal;
 use crate::store::daily_logs::DailyLog;
 use crate::store::flags::{Flag, FlagEvent};
 
@@ -106,7 +107,7 @@ pub fn timeline(ctx: &TreatmentCtx, logs: &[DailyLog]) -> Value {
         .map(|d| {
             let logged = logs.iter().find(|l| l.day as u32 == d.day);
             let symptom = |e: crate::domain::timeline::Expectation, score: Option<i32>| {
-                json!({"expected": e.expected, "upper": e.upper, "logged": score})
+                json!({"expected": one_decimal(e.expected), "upper": e.upper, "logged": score})
             };
             json!({
                 "day": d.day,

@@ -26,6 +26,7 @@ use crate::domain::account::TimeZone;
 use crate::domain::log::{signs_from_text, LogEntry, RawLog};
 use crate::domain::reminder::Preferences;
 use crate::domain::signs::{emergency_advice, emergency_signs};
+use crate::domain::timeline::one_decimal;
 use crate::store::{daily_logs, patients, reminders, sync, tombstones};
 
 /// Most rows one pull returns; the client pulls again while `has_more`.
@@ -73,10 +74,10 @@ fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<V
                 "treatment_id": id,
                 "day": d.day,
                 "date": ctx.treatment.day0 + chrono::Days::new(u64::from(d.day)),
-                "redness_expected": d.redness.expected, "redness_upper": d.redness.upper,
-                "swelling_expected": d.swelling.expected, "swelling_upper": d.swelling.upper,
-                "flaking_expected": d.flaking.expected, "flaking_upper": d.flaking.upper,
-                "sensitivity_expected": d.sensitivity.expected, "sensitivity_upper": d.sensitivity.upper,
+                "redness_expected": one_decimal(d.redness.expected), "redness_upper": d.redness.upper,
+                "swelling_expected": one_decimal(d.swelling.expected), "swelling_upper": d.swelling.upper,
+                "flaking_expected": one_decimal(d.flaking.expected), "flaking_upper": d.flaking.upper,
+                "sensitivity_expected": one_decimal(d.sensitivity.expected), "sensitivity_upper": d.sensitivity.upper,
             })
         })
         .collect();

@@ -266,6 +266,7 @@ pub struct DayLog {
 pub struct SymptomStanding {
     pub symptom: Symptom,
     pub score: u8,
+    #[serde(serialize_with = "crate::domain::timeline::serialize_one_decimal")]
     pub expected: f32,
     pub upper: u8,
     pub standing: Standing,

@@ -18,9 +18,21 @@ pub fn highest_bound(symptom: Symptom) -> u8 {
     }
 }
 
+/// An expected score as shown: one decimal, as an `f64` so that JSON
+/// carries `0.3` and not the `f32`'s `0.30000001192092896`.
+pub fn one_decimal(v: f32) -> f64 {
+    (f64::from(v) * 10.0).round() / 10.0
+}
+
+/// Serializes an `f32` score through [`one_decimal`].
+pub fn serialize_one_decimal<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(one_decimal(*v))
+}
+
 /// Expected score (0–10, one decimal) and the highest score still on course.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Expectation {
+    #[serde(serialize_with = "serialize_one_decimal")]
     pub expected: f32,
     pub upper: u8,
 }
@@ -534,5 +546,18 @@ mod tests {
         let t = expected_timeline(&p, DepthMm::parse(0.5).unwrap(), Area::Face, &[]);
         assert_eq!(t.protocol_version, 3);
         assert!(t.window_days > 3);
+    }
+
+    #[test]
+    fn expected_scores_serialize_with_one_decimal_and_no_float_noise() {
+        let e = Expectation {
+            expected: 0.3,
+            upper: 2,
+        };
+        assert_eq!(
+            serde_json::to_value(e).unwrap()["expected"].to_string(),
+            "0.3"
+        );
+        assert_eq!(serde_json::json!(one_decimal(2.7)).to_string(), "2.7");
     }
 }
