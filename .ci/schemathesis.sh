@@ -5,7 +5,8 @@
 # any response that breaks the spec (status, content type, headers, schema) and
 # any schema-invalid request the server accepts.
 #
-#   .ci/schemathesis.sh              debug build (the one `cargo test` made)
+#   .ci/schemathesis.sh              debug build
+#   AFTERCARE_BIN=target/debug/aftercare .ci/schemathesis.sh   a binary already built
 #   PROFILE=release .ci/schemathesis.sh
 #   MAX_EXAMPLES=100 .ci/schemathesis.sh    more cases per operation
 set -euo pipefail
@@ -26,8 +27,15 @@ fi
 PY="$VENV/bin/python"
 
 # --- the server, on a free loopback port and a temporary database ---
-if [ "$PROFILE" = release ]; then cargo build --locked --release; else cargo build --locked; fi
-BIN="target/$PROFILE/aftercare"
+# AFTERCARE_BIN names a binary already built (.ci/run passes the one `cargo
+# test` made: a plain `cargo build` would compile the crate again, because
+# the test build unifies the dev-dependencies' features into it).
+if [ -n "${AFTERCARE_BIN:-}" ]; then
+  BIN="$AFTERCARE_BIN"
+else
+  if [ "$PROFILE" = release ]; then cargo build --locked --release; else cargo build --locked; fi
+  BIN="target/$PROFILE/aftercare"
+fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/aftercare-schemathesis.XXXXXX")"
 SERVER_PID=""
 cleanup() {
