@@ -5,8 +5,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{is_json, parse_json};
-use crate::app::sync::{self, PushBody, PUSH_MAX_RECORDS};
+use crate::app::sync::{self, PullRequest, PushBody, PUSH_MAX_RECORDS};
 use crate::app::PatientCaller;
+use crate::domain::sync_schema;
 use crate::http::{ApiError, ApiResult, AppState};
 
 /// Largest push body.
@@ -40,27 +41,47 @@ pub async fn pull(
     patient: PatientCaller,
     q: web::Query<PullQuery>,
 ) -> ApiResult<HttpResponse> {
-    // Not used, but bounded like any other input.
-    if q.schema_version
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > 32)
-    {
-        return Err(ApiError::field(
-            "schema_version",
-            "must be at most 32 characters",
-        ));
-    }
-    if q.migration
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > 4096)
-    {
-        return Err(ApiError::field(
-            "migration",
-            "must be at most 4096 characters",
-        ));
-    }
     let last = parse_cursor(q.last_pulled_at.as_deref())?;
-    let body = sync::pull(&state.db, &patient, last).await?;
+    let schema_version = match q.schema_version.as_deref() {
+        // Apps that do not say are taken to speak the current version.
+        None | Some("null") | Some("") => sync_schema::CURRENT_VERSION,
+        // As the contract's pattern: 1 to 9 digits, no leading zero.
+        Some(v)
+            if (1..=9).contains(&v.len())
+                && v.bytes().all(|b| b.is_ascii_digit())
+                && !v.starts_with('0') =>
+        {
+            v.parse().expect("9 digits fit in a u32")
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "schema_version",
+                "must be a positive integer",
+            ))
+        }
+    };
+    let refetch = match q.migration.as_deref() {
+        None | Some("null") | Some("") => Default::default(),
+        Some(raw) if raw.chars().count() > 4096 => {
+            return Err(ApiError::field(
+                "migration",
+                "must be at most 4096 characters",
+            ))
+        }
+        Some(raw) => {
+            let m: sync_schema::MigrationSync = serde_json::from_str(raw).map_err(|e| {
+                ApiError::field(
+                    "migration",
+                    format!(
+                        "must be null or {{from, tables, columns}} as WatermelonDB sends it: {e}"
+                    ),
+                )
+            })?;
+            sync_schema::tables_to_refetch(schema_version, &m)
+                .map_err(|e| ApiError::field("migration", e))?
+        }
+    };
+    let body = sync::pull(&state.db, &patient, PullRequest { last, refetch }).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 

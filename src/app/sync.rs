@@ -26,6 +26,7 @@ use crate::domain::account::TimeZone;
 use crate::domain::log::{signs_from_text, LogEntry, RawLog};
 use crate::domain::reminder::Preferences;
 use crate::domain::signs::{emergency_advice, emergency_signs};
+use crate::domain::sync_schema;
 use crate::domain::timeline::one_decimal;
 use crate::store::{daily_logs, patients, reminders, sync, tombstones};
 
@@ -164,61 +165,141 @@ struct TableOut {
     deleted: BTreeSet<String>,
 }
 
-fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResult<Value> {
+/// What a pull asks for beyond its cursor.
+#[derive(Debug, Clone, Default)]
+pub struct PullRequest {
+    /// `None` on a device's first sync.
+    pub last: Option<i64>,
+    /// Tables to send whole whatever the cursor (WatermelonDB `migration`).
+    pub refetch: BTreeSet<&'static str>,
+}
+
+fn pull_changes(c: &mut DbConn, patient_id: &str, req: &PullRequest) -> AppResult<Value> {
     let (current, pruned) = patients::sync_cursor(c, patient_id)?;
-    let after = last.unwrap_or(0);
-    if last.is_some() && (after < pruned || after > current) {
-        return Err(AppError::ResyncRequired(
-            "this device's last sync is older than the deletions the server keeps (or from another server); reset the local database and sync from scratch".into(),
-        ));
-    }
-    let upto = cutoff(
-        &sync::change_numbers(c, patient_id, after, PULL_CAP as i64 + 1)?,
-        after,
-        current,
-    );
+    // A device behind the tombstone horizon cannot be told what it must
+    // delete, and one ahead of the counter synced with another copy of this
+    // database (a restore from a backup): both get a complete snapshot that
+    // replaces their local rows but keeps their unpushed changes
+    // (WatermelonDB's replacement sync), instead of resetting and losing them.
+    let replacement = req.last.is_some_and(|l| l < pruned || l > current);
+    let after = if replacement {
+        0
+    } else {
+        req.last.unwrap_or(0)
+    };
+    let upto = if replacement {
+        current
+    } else {
+        cutoff(
+            &sync::change_numbers(c, patient_id, after, PULL_CAP as i64 + 1)?,
+            after,
+            current,
+        )
+    };
+    let mut tables: BTreeMap<&str, TableOut> = sync_schema::TABLES
+        .iter()
+        .map(|t| (t.name, TableOut::default()))
+        .collect();
     let changed = sync::changed(c, patient_id, after, upto)?;
-    let mut tables: BTreeMap<&str, TableOut> = [
-        "treatments",
-        "timeline_days",
-        "care_instructions",
-        "reminder_plans",
-        "reminders",
-        "flags",
-        "symptom_logs",
-        "preferences",
-    ]
-    .into_iter()
-    .map(|name| (name, TableOut::default()))
-    .collect();
-    // Every table above is present, so `rows` never misses.
+    collect_rows(c, patient_id, &mut tables, changed, None)?;
+    if after > 0 && !req.refetch.is_empty() {
+        let all = sync::changed(c, patient_id, 0, upto)?;
+        collect_rows(c, patient_id, &mut tables, all, Some(&req.refetch))?;
+    }
+    // A first sync (or a replacement) has nothing to delete: WatermelonDB's
+    // Turbo Login refuses a first sync with deletions in it.
+    if after > 0 {
+        for (table, id) in sync::tombstones(c, patient_id, after, upto)? {
+            if let Some(out) = tables.get_mut(table.as_str()) {
+                out.deleted.insert(id);
+            }
+        }
+    }
+    // Each id at most once: a record that exists now is not also deleted.
+    // Rows always go down as `updated` (clients set `sendCreatedAsUpdated`):
+    // a device must never see its own fresh records as `created`
+    // (WatermelonDB #649), and the server does not know what a device holds.
+    let changes: Map<String, Value> = tables
+        .into_iter()
+        .map(|(name, out)| {
+            let mut seen = BTreeSet::new();
+            let records: Vec<Value> = out
+                .records
+                .into_iter()
+                .filter(|r| seen.insert(r["id"].as_str().unwrap_or_default().to_owned()))
+                .collect();
+            let deleted: Vec<String> = out
+                .deleted
+                .into_iter()
+                .filter(|id| !seen.contains(id))
+                .collect();
+            (
+                name.to_string(),
+                json!({"created": [], "updated": records, "deleted": deleted}),
+            )
+        })
+        .collect();
+    let mut body = json!({ "changes": changes, "timestamp": upto, "has_more": upto < current });
+    if replacement {
+        body["experimentalStrategy"] = json!("replacement");
+    }
+    Ok(body)
+}
+
+/// Adds the rows of `changed` to `tables`, only those of `only` when given.
+fn collect_rows(
+    c: &mut DbConn,
+    patient_id: &str,
+    tables: &mut BTreeMap<&str, TableOut>,
+    changed: sync::Changed,
+    only: Option<&BTreeSet<&'static str>>,
+) -> AppResult<()> {
+    let wanted = |t: &str| only.is_none_or(|o| o.contains(t));
+    // Every synced table is present, so `rows` never misses.
     fn rows<'a>(tables: &'a mut BTreeMap<&str, TableOut>, name: &str) -> &'a mut Vec<Value> {
         &mut tables.get_mut(name).expect("known sync table").records
     }
-    for t in changed.treatments {
+    let derived = ["treatments", "timeline_days", "care_instructions"];
+    let treatments = if derived.iter().any(|t| wanted(t)) {
+        changed.treatments
+    } else {
+        Vec::new()
+    };
+    for t in treatments {
         let ctx = ctx_of::context(c, t)?;
         let advice = emergency_days(c, &ctx)?;
         let (days, care) = derived_records(&ctx, &advice);
-        rows(&mut tables, "treatments").push(treatment_record(&ctx));
-        rows(&mut tables, "timeline_days").extend(days);
-        rows(&mut tables, "care_instructions").extend(care);
+        if wanted("treatments") {
+            rows(tables, "treatments").push(treatment_record(&ctx));
+        }
+        if wanted("timeline_days") {
+            rows(tables, "timeline_days").extend(days);
+        }
+        if wanted("care_instructions") {
+            rows(tables, "care_instructions").extend(care);
+        }
     }
-    for (treatment_id, plan) in changed.plans {
+    let plans = if wanted("reminder_plans") {
+        changed.plans
+    } else {
+        Vec::new()
+    };
+    for (treatment_id, plan) in plans {
         let rules: Value = serde_json::from_str::<Value>(&plan)
             .map(|p| p["rules"].clone())
             .unwrap_or(Value::Null);
-        rows(&mut tables, "reminder_plans").push(json!({
+        rows(tables, "reminder_plans").push(json!({
             "id": treatment_id, "treatment_id": treatment_id, "rules": rules.to_string(),
         }));
     }
-    for o in &changed.occurrences {
-        rows(&mut tables, "reminders").push(json!({
+    for o in changed.occurrences.iter().filter(|_| wanted("reminders")) {
+        rows(tables, "reminders").push(json!({
             "id": o.id, "treatment_id": o.treatment_id, "kind": o.kind, "day": o.day,
             "local_date": o.local_date, "local_time": o.local_time, "due_at": o.due_at,
             "status": o.status, "done_at": o.done_at,
         }));
     }
-    for f in &changed.flags {
+    for f in changed.flags.iter().filter(|_| wanted("flags")) {
         let evidence: Value = serde_json::from_str(&f.evidence).unwrap_or(Value::Null);
         let kept = |text: &str| -> Value {
             serde_json::from_str::<Value>(text)
@@ -235,7 +316,7 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResul
             // A flag from before the list was kept: its latest day stands for it.
             days.push(evidence.get("day").cloned().unwrap_or(Value::Null));
         }
-        rows(&mut tables, "flags").push(json!({
+        rows(tables, "flags").push(json!({
             "id": f.id, "treatment_id": f.treatment_id, "reason": f.reason, "severity": f.severity,
             "status": f.status, "day": evidence.get("day").cloned().unwrap_or(Value::Null),
             "opened_day": kept(&f.opened_evidence), "worst_day": kept(&f.worst_evidence),
@@ -243,43 +324,15 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, last: Option<i64>) -> AppResul
             "opened_at": f.opened_at, "updated_at": f.updated_at,
         }));
     }
-    for l in &changed.logs {
-        rows(&mut tables, "symptom_logs").push(log_record(l));
+    for l in changed.logs.iter().filter(|_| wanted("symptom_logs")) {
+        rows(tables, "symptom_logs").push(log_record(l));
     }
-    if let Some(json) = changed.preferences {
+    if let Some(json) = changed.preferences.filter(|_| wanted("preferences")) {
         let prefs: Preferences = serde_json::from_str(&json).map_err(AppError::internal)?;
         let (tz, _) = patients::profile(c, patient_id)?;
-        rows(&mut tables, "preferences").push(preferences_record(patient_id, &tz, &prefs));
+        rows(tables, "preferences").push(preferences_record(patient_id, &tz, &prefs));
     }
-    for (table, id) in sync::tombstones(c, patient_id, after, upto)? {
-        if let Some(out) = tables.get_mut(table.as_str()) {
-            out.deleted.insert(id);
-        }
-    }
-    // Each id at most once: a record that exists now is not also deleted.
-    // Rows always go down as `updated` (clients set `sendCreatedAsUpdated`):
-    // a device must never see its own fresh records as `created`
-    // (WatermelonDB #649), and the server does not know what a device holds.
-    let changes: Map<String, Value> = tables
-        .into_iter()
-        .map(|(name, out)| {
-            let present: BTreeSet<&str> = out
-                .records
-                .iter()
-                .filter_map(|r| r["id"].as_str())
-                .collect();
-            let deleted: Vec<&String> = out
-                .deleted
-                .iter()
-                .filter(|id| !present.contains(id.as_str()))
-                .collect();
-            (
-                name.to_string(),
-                json!({"created": [], "updated": out.records, "deleted": deleted}),
-            )
-        })
-        .collect();
-    Ok(json!({ "changes": changes, "timestamp": upto, "has_more": upto < current }))
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -795,14 +848,14 @@ pub async fn push(db: &Db, patient: PatientCaller, last: i64, body: PushBody) ->
     .await
 }
 
-/// The patient's changes after `last` (a first sync when `None`).
-pub async fn pull(db: &Db, patient: &PatientCaller, last: Option<i64>) -> AppResult<Value> {
+/// The patient's changes after `req.last` (a first sync when `None`).
+pub async fn pull(db: &Db, patient: &PatientCaller, req: PullRequest) -> AppResult<Value> {
     let me = patient.account_id.clone();
     db.read(move |c| match c {
         // One snapshot for the whole pull on SQLite; on PostgreSQL reading
         // the counter first is enough (see the module docs).
-        DbConn::Sqlite(_) => crate::db::read_tx(c, |c| pull_changes(c, &me, last)),
-        DbConn::Postgres(_) => pull_changes(c, &me, last),
+        DbConn::Sqlite(_) => crate::db::read_tx(c, |c| pull_changes(c, &me, &req)),
+        DbConn::Postgres(_) => pull_changes(c, &me, &req),
     })
     .await
 }

@@ -13,5 +13,6 @@ pub mod risk;
 pub mod schedule;
 pub mod series;
 pub mod signs;
+pub mod sync_schema;
 pub mod timeline;
 pub mod treatment;

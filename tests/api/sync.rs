@@ -573,7 +573,7 @@ async fn check_offs_and_preferences_sync_both_ways(backend: Backend) {
         .starts_with("preferences["));
 }
 
-async fn stale_cursors_get_a_resync_signal_and_big_pulls_are_paged(backend: Backend) {
+async fn stale_cursors_get_a_replacement_and_big_pulls_are_paged(backend: Backend) {
     let s = Scenario::new(backend, 0.5, 1).await;
     let tok = &s.patient.access_token;
     let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
@@ -626,16 +626,21 @@ async fn stale_cursors_get_a_resync_signal_and_big_pulls_are_paged(backend: Back
     })
     .await
     .unwrap();
-    let res = s
-        .app
-        .get(&format!("/v1/sync?last_pulled_at={t}"), Some(tok))
-        .await;
-    assert_problem(res, 410).await;
-    let res = s
-        .app
-        .get("/v1/sync?last_pulled_at=99999999999", Some(tok))
-        .await;
-    assert_problem(res, 410).await;
+    // A device behind the pruned tombstones, or ahead of the counter (it
+    // synced with a copy of the database from before a restore), gets a
+    // complete snapshot to replace its rows with (WatermelonDB keeps its
+    // unpushed changes), never a page and never deletions.
+    for cursor in [t, 99_999_999_999] {
+        let body = pull(&s.app, tok, Some(cursor)).await;
+        assert_eq!(body["experimentalStrategy"], "replacement", "{cursor}");
+        assert_eq!(body["has_more"], false);
+        let ch = body["changes"].as_object().unwrap();
+        assert!(ch.values().all(|t| t["deleted"] == json!([])), "{cursor}");
+        assert_eq!(
+            ids(&body, "treatments", "updated"),
+            vec![s.treatment_id().to_string()]
+        );
+    }
     assert_problem(
         s.app
             .get("/v1/sync?last_pulled_at=yesterday", Some(tok))
@@ -643,8 +648,128 @@ async fn stale_cursors_get_a_resync_signal_and_big_pulls_are_paged(backend: Back
         422,
     )
     .await;
-    // A fresh first sync still works.
-    pull(&s.app, tok, None).await;
+    // A first sync has nothing to delete (WatermelonDB's Turbo Login
+    // refuses deletions in it) and is an ordinary incremental answer.
+    let first = pull(&s.app, tok, None).await;
+    assert!(first.get("experimentalStrategy").is_none());
+    assert!(first["changes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|t| t["deleted"] == json!([])));
+}
+
+/// Every pulled row carries exactly the columns the schema history lists for
+/// the current version, so the history (which `migration` relies on) cannot
+/// fall behind what is sent.
+async fn pulled_rows_match_the_sync_schema_history(backend: Backend) {
+    use aftercare::domain::sync_schema::{columns_at, table, CURRENT_VERSION, TABLES};
+    let s = Scenario::new(backend, 1.0, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    let changes = logs_changes(
+        vec![log("historylog000001", s.treatment_id(), &d1, 9, &["pus"])],
+        vec![],
+        vec![],
+    );
+    assert_eq!(push(&s.app, tok, t, changes).await.status(), 200);
+    let prefs = json!({"quiet_hours": {"start": "22:00", "end": "07:00"}});
+    let res = s
+        .app
+        .request(
+            reqwest::Method::PATCH,
+            "/v1/me/preferences",
+            Some(tok),
+            Some(&prefs),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = pull(&s.app, tok, None).await;
+    let ch = body["changes"].as_object().unwrap();
+    let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+    assert_eq!(
+        ch.keys()
+            .map(String::as_str)
+            .collect::<std::collections::BTreeSet<_>>(),
+        names.iter().copied().collect()
+    );
+    for (name, changes) in ch {
+        let rows = changes["updated"].as_array().unwrap();
+        assert!(
+            !rows.is_empty(),
+            "{name}: the scenario has rows of every table"
+        );
+        let want = columns_at(table(name).unwrap(), CURRENT_VERSION);
+        for row in rows {
+            let got: std::collections::BTreeSet<&str> = row
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "id")
+                .collect();
+            assert_eq!(got, want, "{name}: columns of a pulled row");
+        }
+    }
+}
+
+/// `migration` sends whole rows of the tables an app update added columns
+/// to; a migration the server cannot honour is refused by name.
+async fn a_migration_pull_resends_tables_whole(backend: Backend) {
+    let s = Scenario::new(backend, 1.0, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let get = |q: String| {
+        let app = &s.app;
+        async move { app.get(&format!("/v1/sync?{q}"), Some(tok)).await }
+    };
+    let enc = |v: Value| {
+        url::form_urlencoded::byte_serialize(v.to_string().as_bytes()).collect::<String>()
+    };
+    let m = enc(
+        json!({"from": 1, "tables": [], "columns": [{"table": "care_instructions", "columns": ["emergency_advice"]}]}),
+    );
+    let res = get(format!("last_pulled_at={t}&schema_version=2&migration={m}")).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["changes"]["care_instructions"]["updated"]
+            .as_array()
+            .unwrap()
+            .len(),
+        29
+    );
+    assert_eq!(
+        body["changes"]["timeline_days"]["updated"],
+        json!([]),
+        "only the named tables"
+    );
+    for (q, field) in [
+        (
+            json!({"from": 1, "tables": ["photos"], "columns": []}),
+            "migration",
+        ),
+        (
+            json!({"from": 1, "tables": [], "columns": [{"table": "flags", "columns": ["mood"]}]}),
+            "migration",
+        ),
+        (json!({"from": 2, "tables": [], "columns": []}), "migration"),
+        (json!({"from": 1}), "migration"),
+    ] {
+        let res = get(format!(
+            "last_pulled_at={t}&schema_version=2&migration={}",
+            enc(q.clone())
+        ))
+        .await;
+        let b = assert_problem(res, 422).await;
+        assert_eq!(b["errors"][0]["field"], field, "{q}: {b}");
+    }
+    let res = get(format!(
+        "last_pulled_at={t}&schema_version=two&migration=null"
+    ))
+    .await;
+    assert_problem(res, 422).await;
 }
 
 /// Applies a pull to a device's replica of the symptom logs.
@@ -892,6 +1017,8 @@ on_both_backends!(
     ownership_comes_from_the_token,
     two_devices_logging_the_same_date_converge,
     check_offs_and_preferences_sync_both_ways,
-    stale_cursors_get_a_resync_signal_and_big_pulls_are_paged,
+    stale_cursors_get_a_replacement_and_big_pulls_are_paged,
+    pulled_rows_match_the_sync_schema_history,
+    a_migration_pull_resends_tables_whole,
     concurrent_writers_and_pullers_converge,
 );
