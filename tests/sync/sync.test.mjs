@@ -18,7 +18,7 @@ import { inspect } from 'node:util'
 const require = createRequire(import.meta.url)
 const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
-const { schemaMigrations } = require('@nozbe/watermelondb/Schema/migrations')
+const { schemaMigrations, addColumns } = require('@nozbe/watermelondb/Schema/migrations')
 const { synchronize, hasUnsyncedChanges } = require('@nozbe/watermelondb/sync')
 const { field, text, date, readonly } = require('@nozbe/watermelondb/decorators')
 
@@ -50,7 +50,7 @@ for (const level of ['error', 'warn', 'log']) {
   }
 }
 const syncComplaints = (from) =>
-  watermelonLogs.slice(from).filter((l) => l.text.includes('[Sync]') && !l.tolerated)
+  watermelonLogs.slice(from).filter((l) => l.level !== 'log' && l.text.includes('[Sync]') && !l.tolerated)
 // The server always sends rows as `updated` (README), so `sendCreatedAsUpdated`
 // keeps the client quiet: any `[Sync]` complaint fails the scenario.
 
@@ -144,6 +144,25 @@ const schema = appSchema({
   ],
 })
 
+// The same app one version later: it syncs the columns the server added in
+// its schema version 2 (flags' opened/worst days and days, the care day's
+// emergency advice), declared as a WatermelonDB migration. Reopening a v1
+// database with it makes synchronize() send `migration` on its next pull.
+const addedInV2 = [
+  { table: 'flags', columns: [n('opened_day', { isOptional: true }), n('worst_day', { isOptional: true }), s('evidence_days', { isOptional: true })] },
+  { table: 'care_instructions', columns: [s('emergency_advice', { isOptional: true })] },
+]
+const schemaV2 = appSchema({
+  version: 2,
+  tables: Object.values(schema.tables).map((t) => {
+    const added = addedInV2.find((a) => a.table === t.name)
+    return tableSchema({ name: t.name, columns: [...t.columnArray, ...(added ? added.columns : [])] })
+  }),
+})
+const migrationsV2 = schemaMigrations({
+  migrations: [{ toVersion: 2, steps: addedInV2.map((a) => addColumns(a)) }],
+})
+
 // Decorators applied as plain functions: `@field('x') y` is
 // `Object.defineProperty(proto, 'y', field('x')(proto, 'y'))`.
 function decorate(Class, props) {
@@ -228,7 +247,7 @@ async function api(method, path, token, body) {
   } catch {
     json = textBody
   }
-  return { status: res.status, body: json, contentType: res.headers.get('content-type') }
+  return { status: res.status, body: json, text: textBody, contentType: res.headers.get('content-type') }
 }
 
 async function ok(method, path, token, body, expected = [200, 201]) {
@@ -250,23 +269,26 @@ class HttpError extends Error {
 // ---------------------------------------------------------------------------
 // A device: one local WatermelonDB of the patient, syncing as an app would.
 class Device {
-  constructor(name, token) {
+  // `adapter`: an existing local database (an app update reopens the old one).
+  constructor(name, token, adapter = null) {
     this.name = name
     this.token = token
     this.database = new Database({
-      adapter: new LokiJSAdapter({
-        dbName: `aftercare-${name}`,
-        schema,
-        migrations: schemaMigrations({ migrations: [] }),
-        useWebWorker: false,
-        useIncrementalIndexedDB: false,
-        // In memory (Node has no IndexedDB, so Loki falls back to its memory
-        // adapter); no autosave timer keeping the process alive.
-        extraLokiOptions: { autosave: false },
-        onSetUpError: (error) => {
-          throw error
-        },
-      }),
+      adapter:
+        adapter ||
+        new LokiJSAdapter({
+          dbName: `aftercare-${name}`,
+          schema,
+          migrations: schemaMigrations({ migrations: [] }),
+          useWebWorker: false,
+          useIncrementalIndexedDB: false,
+          // In memory (Node has no IndexedDB, so Loki falls back to its memory
+          // adapter); no autosave timer keeping the process alive.
+          extraLokiOptions: { autosave: false },
+          onSetUpError: (error) => {
+            throw error
+          },
+        }),
       modelClasses,
     })
     this.pulls = [] // every pull response (status, counts, has_more)
@@ -291,8 +313,9 @@ class Device {
         if (res.status !== 200) throw new HttpError(`${this.name} pull`, res.status, res.body)
         const { changes, timestamp } = res.body
         hasMore = res.body.has_more === true
-        this.pulls.push({ lastPulledAt, timestamp, hasMore, changes })
-        return { changes, timestamp }
+        const strategy = res.body.experimentalStrategy
+        this.pulls.push({ lastPulledAt, timestamp, hasMore, changes, migration, strategy, raw: res.text })
+        return strategy ? { changes, timestamp, experimentalStrategy: strategy } : { changes, timestamp }
       },
       pushChanges: async ({ changes, lastPulledAt }) => {
         if (this.beforeNextPush) {
@@ -398,6 +421,8 @@ async function seed() {
   return {
     doc,
     patientId: patient.id,
+    patientEmail,
+    password,
     tokenA: enrolled.access_token,
     tokenB: second.access_token,
   }
@@ -896,6 +921,101 @@ async function main() {
         const server = await assertConverged('after fixing the refused record')
         assert.equal(server.find((l) => l.id === bad.id).redness, 9)
         assert.equal(server.find((l) => l.id === day1.id).note, 'pushed together with a bad record')
+      },
+    ],
+    [
+      '10. a returning patient (reinstalled app) gets a first sync without deletions; an app update pulls the new columns through `migration`',
+      async () => {
+        // Deletions exist by now (scenario 4's log, scenario 8's re-planned reminders).
+        const login = await ok('POST', '/v1/auth/login', null, { email: ctx.patientEmail, password: ctx.password })
+        const C = new Device('deviceC', login.access_token)
+        await C.sync()
+        const first = C.pulls[0]
+        assert.equal(first.lastPulledAt, null)
+        for (const [table, t] of Object.entries(first.changes)) {
+          assert.deepEqual(t.deleted, [], `first sync: no deletions in ${table} (Turbo Login)`)
+        }
+        // What unsafeTurbo hands over as syncJson: the raw body, parsed as is.
+        const raw = JSON.parse(first.raw)
+        assert.ok(typeof raw.timestamp === 'number' && raw.timestamp > 0 && raw.changes.symptom_logs)
+        assert.deepEqual(await localLogs(C), await serverLogs(), 'the returning device has every log')
+        const flags = await C.rows('flags')
+        assert.ok(flags.length > 0, 'scenario 2 left a flag')
+        assert.equal(flags[0].worst_day, undefined, 'a v1 app has no worst_day column')
+
+        // The app is updated: the same local database, opened with schema v2.
+        const old = C.database.adapter.underlyingAdapter
+        await new Promise((resolve) => old._driver.loki.saveDatabase(resolve))
+        const upgraded = await old.testClone({ schema: schemaV2, migrations: migrationsV2 })
+        const C2 = new Device('deviceC', login.access_token, upgraded)
+        await C2.sync()
+        const pull = C2.pulls[0]
+        assert.deepEqual(pull.migration, {
+          from: 1,
+          tables: [],
+          columns: [
+            { table: 'flags', columns: ['opened_day', 'worst_day', 'evidence_days'] },
+            { table: 'care_instructions', columns: ['emergency_advice'] },
+          ],
+        })
+        assert.ok(pull.changes.flags.updated.length >= flags.length, 'flags sent whole')
+        const after = await C2.rows('flags')
+        for (const f of after) {
+          assert.equal(typeof f.worst_day, 'number', `flag ${f.id} got its worst day`)
+          assert.ok(JSON.parse(f.evidence_days).length >= 1)
+        }
+        assert.equal(pull.changes.symptom_logs.updated.length, 0, 'unchanged logs are not re-sent')
+        notes.push(`migration pull: ${after.length} flags refetched whole`)
+        await C2.sync()
+        assert.equal(C2.pulls[1].migration, null, 'the migration is pulled once')
+        ctx.deviceC = C2
+      },
+    ],
+    [
+      '11. a device whose cursor the server no longer knows (restored from a backup) is resynced by replacement and keeps its unpushed log',
+      async () => {
+        const C = ctx.deviceC
+        // A date to log: device C deletes its day-0 log (pushed), so the date is free.
+        const [day0Log] = (await C.logs()).filter((l) => l.log_date === day(0))
+        const rec = await C.collection('symptom_logs').find(day0Log.id)
+        await C.database.write(() => rec.markAsDeleted())
+        await C.sync()
+        assert.ok(!(await serverLogs()).some((l) => l.id === day0Log.id))
+        // Offline: a new log; meanwhile the server "was restored" to an older
+        // copy, i.e. the device's cursor is ahead of the server's counter.
+        const unpushed = await C.createLog({
+          treatment_id: T,
+          log_date: day(0),
+          redness: 6,
+          swelling: 3,
+          flaking: 0,
+          sensitivity: 4,
+          signs: [],
+          note: 'written offline before the resync',
+        })
+        const ahead = C.pulls.at(-1).timestamp + 1_000_000
+        await C.database.adapter.setLocal('__watermelon_last_pulled_at', String(ahead))
+        const logsBefore = watermelonLogs.length
+        await C.sync()
+        // The client notices that the server's time went back, which is what
+        // a restore does: expected here, and said once.
+        const wentBack = watermelonLogs
+          .slice(logsBefore)
+          .filter((l) => l.text.includes('previous pulled-at time was greater'))
+        assert.equal(wentBack.length, 1, 'the client noticed the restore once')
+        wentBack[0].tolerated = true
+        const pull = C.pulls.find((p) => p.lastPulledAt === ahead)
+        assert.equal(pull.strategy, 'replacement', 'the server answered with a replacement snapshot')
+        assert.ok(pull.timestamp < ahead)
+        const server = await serverLogs()
+        const mine = server.find((l) => l.id === unpushed.id)
+        assert.ok(mine, 'the unpushed log survived the replacement and reached the server')
+        assert.equal(mine.note, 'written offline before the resync')
+        assert.deepEqual(await localLogs(C), server, 'device C equals the server')
+        assert.equal(await C.hasUnsynced(), false)
+        await A.sync()
+        await B.sync()
+        await assertConverged('after the replacement sync')
       },
     ],
   ]
