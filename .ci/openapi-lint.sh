@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# openapi.yaml checked by two independent validators, each pinned:
+# openapi.yaml as a contract, every tool pinned: two independent validators
 # Redocly CLI with its recommended rules (errors fail; warnings are printed)
 # and openapi-spec-validator (the OpenAPI 3.1 meta-schema).
 set -euo pipefail
@@ -23,3 +23,9 @@ if ! "$VENV/bin/pip" show openapi-spec-validator 2>/dev/null | grep -qx "Version
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$VALIDATOR_VERSION"
 fi
 "$VENV/bin/openapi-spec-validator" openapi.yaml
+
+# A TypeScript client generated from the spec must type a real app's calls:
+# sign-in, refresh, a log, and WatermelonDB's pull and push with its own types.
+"$HERE/node_modules/.bin/openapi-typescript" openapi.yaml -o "$HERE/client/aftercare.d.ts" --silent
+(cd "$HERE" && node_modules/.bin/tsc -p tsconfig.json)
+echo "openapi-lint: the generated TypeScript client type-checks (tsc --noEmit --strict)"

@@ -197,3 +197,43 @@ async fn the_spec_is_served(backend: Backend) {
 }
 
 crate::on_both_backends!(the_spec_is_served);
+
+/// The pulled-row schemas in openapi.yaml are the sync schema history's
+/// newest columns, so a generated client types every column the server sends.
+#[test]
+fn synced_row_schemas_match_the_sync_schema_history() {
+    use aftercare::domain::sync_schema::{columns_at, CURRENT_VERSION, TABLES};
+    let spec = spec();
+    let tables = &spec["components"]["schemas"]["SyncPullChanges"]["properties"];
+    for t in TABLES {
+        let reference = tables[t.name]["properties"]["updated"]["items"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: SyncPullChanges lists it", t.name));
+        let name = reference.rsplit('/').next().unwrap();
+        let row = &spec["components"]["schemas"][name];
+        let mut want: BTreeSet<String> = columns_at(t, CURRENT_VERSION)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        want.insert("id".into());
+        let props: BTreeSet<String> = row["properties"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect();
+        let required: BTreeSet<String> = row["required"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(props, want, "{name}: properties");
+        assert_eq!(required, want, "{name}: required");
+        assert_eq!(
+            row["additionalProperties"],
+            serde_yaml_ng::Value::Bool(false),
+            "{name}"
+        );
+    }
+}

@@ -710,7 +710,40 @@ async fn pulled_rows_match_the_sync_schema_history(backend: Backend) {
                 .filter(|k| *k != "id")
                 .collect();
             assert_eq!(got, want, "{name}: columns of a pulled row");
+            for (col, v) in row.as_object().unwrap() {
+                let types = spec_column_types(name, col);
+                let kind = match v {
+                    Value::Null => "null",
+                    Value::String(_) => "string",
+                    Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                    Value::Number(_) => "number",
+                    _ => "other",
+                };
+                let ok = types
+                    .iter()
+                    .any(|t| t == kind || (t == "number" && kind == "integer"));
+                assert!(ok, "{name}.{col} = {v}: the spec says {types:?}");
+            }
         }
+    }
+}
+
+/// The JSON types openapi.yaml gives a pulled row's column.
+fn spec_column_types(table: &str, column: &str) -> Vec<String> {
+    let spec: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(include_str!("../../openapi.yaml")).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let reference = schemas["SyncPullChanges"]["properties"][table]["properties"]["updated"]
+        ["items"]["$ref"]
+        .as_str()
+        .unwrap();
+    let row = &schemas[reference.rsplit('/').next().unwrap()];
+    match &row["properties"][column]["type"] {
+        serde_yaml_ng::Value::String(t) => vec![t.clone()],
+        serde_yaml_ng::Value::Sequence(ts) => {
+            ts.iter().map(|t| t.as_str().unwrap().to_owned()).collect()
+        }
+        other => panic!("{table}.{column}: no type in the spec ({other:?})"),
     }
 }
 
