@@ -17,6 +17,7 @@ pub mod console;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;
