@@ -211,7 +211,7 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeeded, String> {
             })
             .map_err(|e| format!("demo log of {}: {e:?}", course.name))?;
             let date = ctx.treatment.day0 + chrono::Days::new(day as u64);
-            recovery::put_log(db, me.clone(), ctx.treatment.id.clone(), date, entry)
+            recovery::put_log(db, me.clone(), ctx.treatment.id.clone(), date, entry, None)
                 .await
                 .map_err(err)?;
         }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::app::AppError;
 use crate::app::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};
 use crate::http::{ApiError, AppState};
+use crate::i18n::Locale;
 
 /// The caller verified from `Authorization: Bearer <access token>`, whose
 /// account still exists, is active and has not ended the token (generation).
@@ -80,6 +81,25 @@ macro_rules! role_extractor {
 }
 
 role_extractor!(ClinicStaff, ClinicAdmin, PatientCaller);
+
+/// The locale a request asks for with `Accept-Language`, overriding the
+/// caller's own for this one answer; `None` when the header is absent or
+/// names no supported language (a preference, never an error).
+pub struct AcceptLanguage(pub Option<Locale>);
+
+impl FromRequest for AcceptLanguage {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let locale = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Locale::negotiate);
+        std::future::ready(Ok(AcceptLanguage(locale)))
+    }
+}
 
 pub use crate::http::BODY_LIMIT;
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::{reminders, rfc3339, views};
 use crate::app::{accounts, privacy, Caller, PatientCaller};
 use crate::http::{ApiResult, AppState};
+use crate::i18n::Locale;
 
 /// Who the caller is: account, role, clinic and, for patients, their profile.
 pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
@@ -18,6 +19,7 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
         "name": a.name,
         "email": a.email,
         "clinic": {"id": a.clinic_id, "name": me.clinic_name},
+        "locale": a.locale(),
     });
     if let Some((timezone, fitzpatrick)) = me.profile {
         body["timezone"] = json!(timezone);
@@ -30,13 +32,14 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
 pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiResult<HttpResponse> {
     let now = chrono::Utc::now();
     let e = privacy::export(&state.db, patient).await?;
+    let locale = Locale::from_stored(&e.patient.locale);
     let treatments: Vec<_> = e
         .treatments
         .iter()
         .map(|t| {
             json!({
                 "treatment": views::treatment(&t.ctx, now),
-                "timeline": views::timeline(&t.ctx, &t.logs),
+                "timeline": views::timeline(&t.ctx, &t.logs, locale),
                 "logs": t.logs.iter().map(views::log).collect::<Vec<_>>(),
                 "flags": t.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
                 "reminders": t.reminders.iter().map(reminders::occurrence).collect::<Vec<_>>(),
@@ -59,6 +62,7 @@ pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiRe
         "patient": {
             "id": me.id, "name": me.name, "email": me.email, "timezone": me.timezone,
             "fitzpatrick": me.fitzpatrick, "created_at": rfc3339(me.created_at),
+            "locale": locale,
         },
         "preferences": e.preferences,
         "push_devices": devices,

@@ -146,6 +146,11 @@ impl Page {
 }
 
 /// Formats stored milliseconds as RFC 3339 UTC.
+/// `Content-Language` of an answer written in `locale`.
+pub fn content_language(locale: crate::i18n::Locale) -> (header::HeaderName, &'static str) {
+    (header::CONTENT_LANGUAGE, locale.as_str())
+}
+
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()

@@ -3,11 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::extract::Json;
+use super::extract::{AcceptLanguage, Json};
 use super::{views, Page};
 use crate::app::clinic::{self, NewPatient};
-use crate::app::ClinicStaff;
+use crate::app::{words, ClinicStaff};
 use crate::http::{ApiResult, AppState};
+use crate::i18n::Locale;
 use crate::store::patients;
 
 #[derive(Serialize)]
@@ -19,6 +20,8 @@ pub struct PatientView {
     fitzpatrick: i32,
     enrolled: bool,
     created_at: String,
+    /// The language of the patient's app texts and reminders.
+    locale: Locale,
 }
 
 impl From<patients::Patient> for PatientView {
@@ -31,6 +34,7 @@ impl From<patients::Patient> for PatientView {
             fitzpatrick: p.fitzpatrick,
             enrolled: p.enrolled,
             created_at: super::rfc3339(p.created_at),
+            locale: Locale::from_stored(&p.locale),
         }
     }
 }
@@ -85,9 +89,11 @@ pub async fn recovery(
     state: web::Data<AppState>,
     staff: ClinicStaff,
     id: web::Path<String>,
+    lang: AcceptLanguage,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let now = chrono::Utc::now();
+    let locale = words::locale_of(&state.db, &staff.account_id, lang.0).await?;
     let (recovery, _) = clinic::read_recovery(&state.db, staff, id, now).await?;
     let items: Vec<serde_json::Value> = recovery
         .treatments
@@ -95,7 +101,7 @@ pub async fn recovery(
         .map(|t| {
             serde_json::json!({
                 "treatment": views::treatment(&t.ctx, now),
-                "timeline": views::timeline(&t.ctx, &t.logs),
+                "timeline": views::timeline(&t.ctx, &t.logs, locale),
                 "logs": t.logs.iter().map(views::log).collect::<Vec<_>>(),
                 "flags": t.flags.iter().map(|f| views::flag(f, Some(&t.events))).collect::<Vec<_>>(),
                 "adherence": t.adherence

@@ -12,6 +12,7 @@ use crate::app::{Caller, ClinicStaff, PatientCaller};
 use crate::domain::account::TimeZone;
 use crate::domain::reminder::{Preferences, ReminderPlan};
 use crate::http::{ApiError, ApiResult, AppState};
+use crate::i18n::Locale;
 use crate::store::reminders::OccurrenceRow;
 
 pub fn occurrence(o: &OccurrenceRow) -> Value {
@@ -59,9 +60,10 @@ pub async fn put(
     Ok(HttpResponse::Ok().json(plan_view(&view)))
 }
 
-fn preferences_view(timezone: &str, prefs: &Preferences) -> Value {
+fn preferences_view(timezone: &str, locale: Locale, prefs: &Preferences) -> Value {
     let mut v = serde_json::to_value(prefs).unwrap_or(Value::Null);
     v["timezone"] = json!(timezone);
+    v["locale"] = json!(locale);
     v
 }
 
@@ -69,12 +71,12 @@ pub async fn get_preferences(
     state: web::Data<AppState>,
     patient: PatientCaller,
 ) -> ApiResult<HttpResponse> {
-    let (tz, prefs) = reminders::preferences(&state.db, &patient).await?;
-    Ok(HttpResponse::Ok().json(preferences_view(&tz, &prefs)))
+    let (tz, locale, prefs) = reminders::preferences(&state.db, &patient).await?;
+    Ok(HttpResponse::Ok().json(preferences_view(&tz, locale, &prefs)))
 }
 
-/// The patient changes their zone, quiet hours, times per kind or opt-outs
-/// (merge-patch semantics); unsent reminders follow at once.
+/// The patient changes their zone, locale, quiet hours, times per kind or
+/// opt-outs (merge-patch semantics); unsent reminders follow at once.
 pub async fn patch_preferences(
     state: web::Data<AppState>,
     patient: PatientCaller,
@@ -96,8 +98,21 @@ pub async fn patch_preferences(
             ))
         }
     };
-    let (tz, prefs) = reminders::patch_preferences(&state.db, patient, timezone, patch).await?;
-    Ok(HttpResponse::Ok().json(preferences_view(&tz, &prefs)))
+    let locale = match obj.remove("locale") {
+        None => None,
+        Some(Value::String(s)) => {
+            Some(Locale::parse(&s).map_err(|m| ApiError::field("locale", m))?)
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "locale",
+                "must be a BCP 47 language tag (en or tr)",
+            ))
+        }
+    };
+    let (tz, locale, prefs) =
+        reminders::patch_preferences(&state.db, patient, timezone, locale, patch).await?;
+    Ok(HttpResponse::Ok().json(preferences_view(&tz, locale, &prefs)))
 }
 
 /// The patient checks a reminder off (idempotent).

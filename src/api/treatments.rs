@@ -5,11 +5,11 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::Json;
-use super::views;
+use super::extract::{AcceptLanguage, Json};
+use super::{content_language, views};
 use crate::app::clinic::{self, TreatmentRequest};
 use crate::app::AppError;
-use crate::app::{recovery, Caller, ClinicStaff, PatientCaller};
+use crate::app::{recovery, words, Caller, ClinicStaff, PatientCaller};
 use crate::domain::log::{LogEntry, RawLog};
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
 
@@ -53,22 +53,31 @@ pub async fn timeline(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    lang: AcceptLanguage,
 ) -> ApiResult<HttpResponse> {
-    let (ctx, logs) = recovery::timeline(&state.db, &caller, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(views::timeline(&ctx, &logs)))
+    let (ctx, logs, locale) =
+        recovery::timeline(&state.db, &caller, id.into_inner(), lang.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(content_language(locale))
+        .json(views::timeline(&ctx, &logs, locale)))
 }
 
 pub async fn care(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    lang: AcceptLanguage,
 ) -> ApiResult<HttpResponse> {
-    let ctx = recovery::care(&state.db, &caller, id.into_inner()).await?;
+    let (ctx, locale) = recovery::care(&state.db, &caller, id.into_inner(), lang.0).await?;
     let today = ctx.today(Utc::now());
-    let mut v = serde_json::to_value(ctx.care(ctx.day_of(today))).map_err(ApiError::internal)?;
+    let care = words::care(&ctx.care(ctx.day_of(today)), locale);
+    let mut v = serde_json::to_value(care).map_err(ApiError::internal)?;
     v["date"] = json!(today);
     v["treatment_id"] = json!(ctx.treatment.id);
-    Ok(HttpResponse::Ok().json(v))
+    v["locale"] = json!(locale);
+    Ok(HttpResponse::Ok()
+        .insert_header(content_language(locale))
+        .json(v))
 }
 
 pub async fn list_logs(
@@ -99,6 +108,7 @@ pub async fn put_log(
     state: web::Data<AppState>,
     patient: PatientCaller,
     path: web::Path<(String, String)>,
+    lang: AcceptLanguage,
     body: Json<LogRequest>,
 ) -> ApiResult<HttpResponse> {
     let (id, date) = path.into_inner();
@@ -122,20 +132,28 @@ pub async fn put_log(
                 .collect(),
         )
     })?;
-    let (created, recorded) = recovery::put_log(&state.db, patient, id, date, entry).await?;
+    let (created, recorded, locale) =
+        recovery::put_log(&state.db, patient, id, date, entry, lang.0).await?;
+    let flags: Vec<_> = recorded
+        .flags
+        .iter()
+        .map(|f| views::patient_flag(f, locale))
+        .collect();
     let view = json!({
         "log": views::log(&recorded.log),
         "assessment": {
             "day": recorded.log.day,
             "standings": recorded.assessment.standings,
-            "flags": recorded.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
+            "flags": flags,
         },
-        "emergency_advice": recorded.emergency_advice,
+        "emergency_advice": recorded.emergency_advice.map(|m| m.render(locale)),
+        "locale": locale,
     });
     Ok(if created {
         HttpResponse::Created()
     } else {
         HttpResponse::Ok()
     }
+    .insert_header(content_language(locale))
     .json(view))
 }

@@ -4,8 +4,10 @@ use serde_json::{json, Value};
 
 use super::rfc3339;
 use crate::app::treatments::TreatmentCtx;
+use crate::app::words;
 use crate::domain::log::signs_from_text;
 use crate::domain::timeline::one_decimal;
+use crate::i18n::Locale;
 use crate::store::daily_logs::DailyLog;
 use crate::store::flags::{Flag, FlagEvent};
 
@@ -98,8 +100,19 @@ pub fn flag(f: &Flag, events: Option<&[FlagEvent]>) -> Value {
     v
 }
 
-/// Day-by-day expected course with the logged scores beside it.
-pub fn timeline(ctx: &TreatmentCtx, logs: &[DailyLog]) -> Value {
+/// A flag as the patient's app shows it: [`flag`] with the reason's label
+/// and explanation in `locale`.
+pub fn patient_flag(f: &Flag, locale: Locale) -> Value {
+    let mut v = flag(f, None);
+    let (label, explanation) = words::flag_reason(&f.reason, locale);
+    v["label"] = json!(label);
+    v["explanation"] = json!(explanation);
+    v
+}
+
+/// Day-by-day expected course with the logged scores beside it; each day
+/// has its label in `locale`.
+pub fn timeline(ctx: &TreatmentCtx, logs: &[DailyLog], locale: Locale) -> Value {
     let days: Vec<Value> = ctx
         .timeline
         .days
@@ -111,6 +124,7 @@ pub fn timeline(ctx: &TreatmentCtx, logs: &[DailyLog]) -> Value {
             };
             json!({
                 "day": d.day,
+                "label": words::day_label(i64::from(d.day), locale),
                 "date": ctx.treatment.day0 + chrono::Days::new(d.day as u64),
                 "redness": symptom(d.redness, logged.map(|l| l.redness)),
                 "swelling": symptom(d.swelling, logged.map(|l| l.swelling)),
@@ -123,6 +137,7 @@ pub fn timeline(ctx: &TreatmentCtx, logs: &[DailyLog]) -> Value {
         "treatment_id": ctx.treatment.id,
         "protocol": {"name": ctx.protocol.name, "version": ctx.protocol.version},
         "window_days": ctx.timeline.window_days,
+        "locale": locale,
         "days": days,
     })
 }

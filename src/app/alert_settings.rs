@@ -11,6 +11,7 @@ use crate::db::{Db, DbConn};
 use crate::domain::account::TimeZone;
 use crate::domain::alert::{alert_emails, EmergencyNumber};
 use crate::domain::assessment::Severity;
+use crate::i18n::Locale;
 use crate::store::alerts::{self as alert_store, Delivery};
 use crate::store::clinics::{self, SettingsChange};
 use crate::store::webhooks::{self, Webhook};
@@ -30,6 +31,8 @@ pub struct ClinicSettings {
     pub name: String,
     pub timezone: String,
     pub emergency_number: String,
+    /// The locale new patients get.
+    pub default_locale: Locale,
     pub alerts: AlertSettings,
 }
 
@@ -44,6 +47,7 @@ fn settings_in(c: &mut DbConn, clinic_id: &str) -> AppResult<ClinicSettings> {
         name: clinic.name,
         timezone: clinic.timezone,
         emergency_number: clinic.emergency_number,
+        default_locale: Locale::from_stored(&clinic.default_locale),
     })
 }
 
@@ -66,6 +70,7 @@ pub struct AlertsPatch {
 pub struct ClinicPatch {
     pub timezone: Option<String>,
     pub emergency_number: Option<String>,
+    pub default_locale: Option<String>,
     #[serde(default, deserialize_with = "object_or_null")]
     pub alerts: Option<AlertsPatch>,
 }
@@ -100,6 +105,12 @@ impl ClinicPatch {
             match EmergencyNumber::parse(n) {
                 Ok(n) => change.emergency_number = Some(n.as_str().to_string()),
                 Err(m) => errors.push(FieldError::new("emergency_number", m)),
+            }
+        }
+        if let Some(l) = &self.default_locale {
+            match Locale::parse(l) {
+                Ok(l) => change.default_locale = Some(l.as_str().to_string()),
+                Err(m) => errors.push(FieldError::new("default_locale", m)),
             }
         }
         if let Some(a) = &self.alerts {

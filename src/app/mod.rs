@@ -19,6 +19,7 @@ pub mod reminders;
 pub mod sessions;
 pub mod sync;
 pub mod treatments;
+pub mod words;
 pub mod workday;
 
 pub use actor::{Caller, ClinicAdmin, ClinicStaff, PatientCaller};

@@ -14,6 +14,7 @@ use super::error::{AppError, AppResult};
 use crate::db::{Db, Tx};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::{message, topic, ReminderKind};
+use crate::i18n::Locale;
 use crate::metrics::Outcome;
 use crate::push::transport::PushOutcome;
 use crate::store::push::{self as push_store, NewJob, PushJob, StoredSubscription};
@@ -62,7 +63,8 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
             stale += 1;
             continue;
         }
-        let msg = reminder_message(occ)?;
+        let locale = crate::store::accounts::locale(w.conn(), &occ.patient_id)?;
+        let msg = reminder_message(occ, locale)?;
         for sub in push_store::subscriptions_of(w.conn(), &occ.patient_id)? {
             push_store::enqueue(
                 w.conn(),
@@ -85,25 +87,44 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
     })
 }
 
-fn reminder_message(occ: &OccurrenceRow) -> AppResult<String> {
+/// The stored message of one reminder for a patient reading `locale`: the
+/// title and body in that locale, and beside them the catalogue codes, their
+/// arguments and the locale, so that a native app (or a provider building
+/// localization keys) can render its own.
+fn reminder_message(occ: &OccurrenceRow, locale: Locale) -> AppResult<String> {
     let kind = ReminderKind::parse(&occ.kind).map_err(AppError::internal)?;
-    let day = u16::try_from(occ.day).unwrap_or(0);
-    let text = message(kind, day);
-    let m = Message {
+    let m = reminder_payload(kind, occ.day, &occ.treatment_id, &occ.id, locale);
+    serde_json::to_string(&m).map_err(AppError::internal)
+}
+
+/// What [`fan_out`] stores for one reminder (its payload is what the
+/// patient's device receives).
+pub(crate) fn reminder_payload(
+    kind: ReminderKind,
+    day: i32,
+    treatment_id: &str,
+    occurrence_id: &str,
+    locale: Locale,
+) -> Message {
+    let text = message(kind, u16::try_from(day).unwrap_or(0));
+    Message {
         payload: json!({
             "type": "reminder",
             "kind": kind,
-            "title": text.title,
-            "body": text.body,
-            "treatment_id": occ.treatment_id,
-            "occurrence_id": occ.id,
-            "day": occ.day,
-            "url": format!("/treatments/{}/reminders/{}", occ.treatment_id, occ.id),
+            "title": text.title.render(locale),
+            "body": text.body.render(locale),
+            "locale": locale,
+            "title_code": text.title.code,
+            "code": text.body.code,
+            "args": text.body.args_json(),
+            "treatment_id": treatment_id,
+            "occurrence_id": occurrence_id,
+            "day": day,
+            "url": format!("/treatments/{treatment_id}/reminders/{occurrence_id}"),
         }),
         topic: Some(topic(kind)),
         urgency: "normal".into(),
-    };
-    serde_json::to_string(&m).map_err(AppError::internal)
+    }
 }
 
 /// Push jobs waiting to be sent (for metrics).
@@ -290,4 +311,61 @@ fn record_one(
         }
     };
     Ok(counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::reminder::MAX_DAY;
+    use crate::push::message::MAX_PAYLOAD_LEN;
+
+    /// Every reminder in every locale, on every day a plan can reach, with
+    /// ids as long as the store makes them, fits one Web Push record; the
+    /// payload is built exactly as `fan_out` builds it and sent as the
+    /// dispatcher sends it (`payload.to_string()`).
+    #[test]
+    fn every_reminder_in_every_locale_fits_a_push_payload() {
+        let id = crate::store::new_id();
+        let mut longest = (0, String::new());
+        for locale in Locale::ALL {
+            for kind in ReminderKind::ALL {
+                for day in 0..=i32::from(MAX_DAY) {
+                    let m = reminder_payload(kind, day, &id, &id, locale);
+                    let bytes = m.payload.to_string().len();
+                    assert!(
+                        bytes <= MAX_PAYLOAD_LEN,
+                        "{locale} {kind} day {day}: {bytes} bytes"
+                    );
+                    if bytes > longest.0 {
+                        longest = (bytes, format!("{locale} {kind} day {day}"));
+                    }
+                    let p = &m.payload;
+                    assert_eq!(p["locale"], locale.as_str());
+                    assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
+                    assert!(!p["body"].as_str().unwrap().contains('{'), "{p}");
+                }
+            }
+        }
+        // Room is left for what native providers wrap around it.
+        assert!(longest.0 < MAX_PAYLOAD_LEN / 2, "{longest:?}");
+    }
+
+    #[test]
+    fn a_turkish_reminder_carries_its_codes_and_args() {
+        let m = reminder_payload(ReminderKind::LogSymptoms, 3, "t", "o", Locale::Tr);
+        let p = &m.payload;
+        assert_eq!(p["title"], "Cildiniz bugün nasıl?");
+        assert!(p["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("İyileşmenizin 3. günü."));
+        assert_eq!(p["code"], "reminder-log_symptoms-body");
+        assert_eq!(p["title_code"], "reminder-log_symptoms-title");
+        assert_eq!(p["args"], json!({"day": 3}));
+        assert_eq!(p["kind"], "log_symptoms");
+        assert_eq!(p["day"], 3);
+        let en = reminder_payload(ReminderKind::CheckIn, 42, "t", "o", Locale::En);
+        assert!(en.payload["body"].as_str().unwrap().contains("6 weeks"));
+        assert_eq!(en.payload["args"], json!({"weeks": 6}));
+    }
 }

@@ -13,6 +13,7 @@ use super::alerts::{self, FlagEvent};
 use super::error::{AppError, AppResult};
 use super::reminders;
 use super::treatments::{self as ctx_of, TreatmentCtx};
+use super::words::reader_locale;
 use crate::db::{Db, PatientWrite, Tx};
 use crate::domain::assessment::{self, Assessment, DayLog, Finding, RuleInputs};
 use crate::domain::ids::PatientId;
@@ -20,10 +21,11 @@ use crate::domain::log::{check_log_date, signs_from_text, signs_to_text, LogEntr
 use crate::domain::reminder::{planned_check_in_days, treatment_plan, PlanFacts};
 use crate::domain::risk::{self, RiskFactor, Warning};
 use crate::domain::series::{self, PreviousSession};
-use crate::domain::signs::{emergency_advice, emergency_signs, DEFAULT_EMERGENCY_NUMBER};
+use crate::domain::signs::{emergency_signs, DEFAULT_EMERGENCY_NUMBER, EMERGENCY_ADVICE};
 use crate::domain::treatment::{
     self, Addon, Area, DepthMm, Fitzpatrick, Score, Scores, SessionNumber,
 };
+use crate::i18n::{Locale, Msg};
 use crate::store::daily_logs::{self, DailyLog, LogValues};
 use crate::store::flags::{self, Change, Flag, Raise};
 use crate::store::{patients, protocols, Scope};
@@ -216,8 +218,9 @@ pub struct Recorded {
     /// Flags raised or updated by this log.
     pub flags: Vec<Flag>,
     /// Set when the log carries an emergency sign: what to tell the patient
-    /// now, with the clinic's emergency number.
-    pub emergency_advice: Option<String>,
+    /// now, with the clinic's emergency number (rendered in the reader's
+    /// locale).
+    pub emergency_advice: Option<Msg>,
 }
 
 /// The facts about a treatment the rules take beyond its timeline: its
@@ -241,16 +244,21 @@ pub fn emergency_number(conn: &mut crate::db::DbConn, clinic_id: &str) -> AppRes
     })
 }
 
+/// The emergency advice with the clinic's emergency number.
+pub fn emergency_advice(conn: &mut crate::db::DbConn, clinic_id: &str) -> AppResult<Msg> {
+    Ok(Msg::new(EMERGENCY_ADVICE).arg("number", emergency_number(conn, clinic_id)?))
+}
+
 /// The advice for a log's signs, if any of them is an emergency.
 pub fn emergency_advice_for(
     conn: &mut crate::db::DbConn,
     clinic_id: &str,
     signs: &[crate::domain::signs::Sign],
-) -> AppResult<Option<String>> {
+) -> AppResult<Option<Msg>> {
     if emergency_signs(signs).is_empty() {
         return Ok(None);
     }
-    Ok(Some(emergency_advice(&emergency_number(conn, clinic_id)?)))
+    Ok(Some(emergency_advice(conn, clinic_id)?))
 }
 
 /// Records (or replaces) the log for a date and assesses it, raising flags.
@@ -314,20 +322,23 @@ pub fn record_log(
 }
 
 /// The patient's log for a date, recorded over REST: whether it is new,
-/// and what was stored and found.
+/// what was stored and found, and the locale of the answer (`requested`,
+/// else the patient's).
 pub async fn put_log(
     db: &Db,
     patient: PatientCaller,
     treatment_id: String,
     date: NaiveDate,
     entry: LogEntry,
-) -> AppResult<(bool, Recorded)> {
+    requested: Option<Locale>,
+) -> AppResult<(bool, Recorded, Locale)> {
     db.write(move |tx| {
         let ctx = ctx_of::load(tx.conn(), &patient.scope(), &treatment_id)?;
         let existed = daily_logs::by_date(tx.conn(), &treatment_id, date)?.is_some();
+        let locale = reader_locale(tx.conn(), &patient.account_id, requested)?;
         let mut w = tx.patient(&patient.patient());
         let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now())?;
-        Ok((!existed, recorded))
+        Ok((!existed, recorded, locale))
     })
     .await
 }
@@ -451,22 +462,35 @@ pub async fn treatment(db: &Db, caller: &Caller, id: String) -> AppResult<Treatm
     ctx_of::read(db, caller, id, "treatment.read", |_, ctx| Ok(ctx)).await
 }
 
-/// A treatment with its logs, for the timeline beside the expected course.
+/// A treatment with its logs, for the timeline beside the expected course,
+/// and the locale of its labels (`requested`, else the caller's).
 pub async fn timeline(
     db: &Db,
     caller: &Caller,
     id: String,
-) -> AppResult<(TreatmentCtx, Vec<DailyLog>)> {
-    ctx_of::read(db, caller, id, "timeline.read", |c, ctx| {
+    requested: Option<Locale>,
+) -> AppResult<(TreatmentCtx, Vec<DailyLog>, Locale)> {
+    let me = caller.account_id.clone();
+    ctx_of::read(db, caller, id, "timeline.read", move |c, ctx| {
         let logs = daily_logs::for_treatment(c, &ctx.treatment.id)?;
-        Ok((ctx, logs))
+        Ok((ctx, logs, reader_locale(c, &me, requested)?))
     })
     .await
 }
 
-/// Today's care instructions of a treatment (read audited as `care.read`).
-pub async fn care(db: &Db, caller: &Caller, id: String) -> AppResult<TreatmentCtx> {
-    ctx_of::read(db, caller, id, "care.read", |_, ctx| Ok(ctx)).await
+/// Today's care instructions of a treatment (read audited as `care.read`),
+/// in the locale `requested`, else the caller's.
+pub async fn care(
+    db: &Db,
+    caller: &Caller,
+    id: String,
+    requested: Option<Locale>,
+) -> AppResult<(TreatmentCtx, Locale)> {
+    let me = caller.account_id.clone();
+    ctx_of::read(db, caller, id, "care.read", move |c, ctx| {
+        Ok((ctx, reader_locale(c, &me, requested)?))
+    })
+    .await
 }
 
 /// A treatment's logs, in date order.

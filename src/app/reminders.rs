@@ -14,9 +14,10 @@ use crate::domain::account::TimeZone;
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::{Preferences, ReminderPlan};
 use crate::domain::schedule;
+use crate::i18n::Locale;
 use crate::store::push::PushJob;
 use crate::store::reminders::{self, OccurrenceRow};
-use crate::store::{audit, patients, Scope};
+use crate::store::{audit, patients, treatments, Scope};
 
 /// How far ahead occurrences are materialised.
 pub const LOOKAHEAD: Duration = Duration::hours(48);
@@ -180,12 +181,16 @@ pub async fn replace_plan(
     .await
 }
 
-/// The patient's zone and reminder preferences.
-pub async fn preferences(db: &Db, patient: &PatientCaller) -> AppResult<(String, Preferences)> {
+/// The patient's zone, locale and reminder preferences.
+pub async fn preferences(
+    db: &Db,
+    patient: &PatientCaller,
+) -> AppResult<(String, Locale, Preferences)> {
     let me = patient.account_id.clone();
     db.read(move |c| {
         let (tz, _) = patients::profile(c, &me)?;
-        Ok((tz, reminders::preferences(c, &me)?))
+        let locale = crate::store::accounts::locale(c, &me)?;
+        Ok((tz, locale, reminders::preferences(c, &me)?))
     })
     .await
 }
@@ -206,17 +211,29 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Sets the patient's preferences (and zone, when given) and applies them
-/// at once to every reminder not sent yet.
+/// Sets the patient's preferences (and zone and locale, when given) and
+/// applies them at once to every reminder not sent yet. A new locale also
+/// re-sends the treatments' synced care rows, which carry its words.
 pub fn set_preferences(
     w: &mut PatientWrite<'_, '_>,
     clinic_id: &str,
     timezone: Option<TimeZone>,
+    locale: Option<Locale>,
     prefs: &Preferences,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     if let Some(tz) = timezone {
         patients::set_timezone(w, tz.name())?;
+    }
+    if let Some(locale) = locale {
+        let (c, me) = w.split();
+        let me = me.to_owned();
+        if crate::store::accounts::locale(c, &me)? != locale {
+            patients::set_locale(w, locale)?;
+            for t in treatments::for_patient(w.conn(), &me)? {
+                treatments::touch(w, &t.id)?;
+            }
+        }
     }
     reminders::set_preferences(w, prefs)?;
     replan_patient(w, clinic_id, now)
@@ -228,8 +245,9 @@ pub async fn patch_preferences(
     db: &Db,
     patient: PatientCaller,
     timezone: Option<TimeZone>,
+    locale: Option<Locale>,
     patch: Value,
-) -> AppResult<(String, Preferences)> {
+) -> AppResult<(String, Locale, Preferences)> {
     db.write(move |tx| {
         let current = reminders::preferences(tx.conn(), &patient.account_id)?;
         let mut merged = serde_json::to_value(&current).map_err(AppError::internal)?;
@@ -239,9 +257,17 @@ pub async fn patch_preferences(
             .validate()
             .map_err(|m| AppError::field("preferences", m))?;
         let mut w = tx.patient(&patient.patient());
-        set_preferences(&mut w, &patient.clinic_id, timezone, &prefs, Utc::now())?;
+        set_preferences(
+            &mut w,
+            &patient.clinic_id,
+            timezone,
+            locale,
+            &prefs,
+            Utc::now(),
+        )?;
         let (tz, _) = patients::profile(tx.conn(), &patient.account_id)?;
-        Ok((tz, prefs))
+        let locale = crate::store::accounts::locale(tx.conn(), &patient.account_id)?;
+        Ok((tz, locale, prefs))
     })
     .await
 }

@@ -21,14 +21,16 @@ use super::error::{AppError, AppResult, FieldError};
 use super::recovery;
 use super::reminders as scheduler;
 use super::treatments::{self as ctx_of, TreatmentCtx};
+use super::words;
 use crate::db::{Db, DbConn, PatientWrite};
 use crate::domain::account::TimeZone;
 use crate::domain::log::{signs_from_text, LogEntry, RawLog};
 use crate::domain::reminder::Preferences;
-use crate::domain::signs::{emergency_advice, emergency_signs};
+use crate::domain::signs::emergency_signs;
 use crate::domain::sync_schema;
 use crate::domain::timeline::one_decimal;
-use crate::store::{daily_logs, patients, reminders, sync, tombstones};
+use crate::i18n::Locale;
+use crate::store::{accounts, daily_logs, patients, reminders, sync, tombstones};
 
 /// Most rows one pull returns; the client pulls again while `has_more`.
 pub const PULL_CAP: usize = 2000;
@@ -62,8 +64,13 @@ fn treatment_record(ctx: &TreatmentCtx) -> Value {
     })
 }
 
-/// `advice`: the emergency advice for days whose log carries an emergency sign.
-fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<Value>, Vec<Value>) {
+/// `advice`: the emergency advice for days whose log carries an emergency
+/// sign; words are in the patient's `locale`, codes beside them.
+fn derived_records(
+    ctx: &TreatmentCtx,
+    advice: &BTreeMap<i64, String>,
+    locale: Locale,
+) -> (Vec<Value>, Vec<Value>) {
     let id = &ctx.treatment.id;
     let days = ctx
         .timeline
@@ -74,6 +81,7 @@ fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<V
                 "id": format!("{id}_{}", d.day),
                 "treatment_id": id,
                 "day": d.day,
+                "label": words::day_label(i64::from(d.day), locale),
                 "date": ctx.treatment.day0 + chrono::Days::new(u64::from(d.day)),
                 "redness_expected": one_decimal(d.redness.expected), "redness_upper": d.redness.upper,
                 "swelling_expected": one_decimal(d.swelling.expected), "swelling_upper": d.swelling.upper,
@@ -87,11 +95,12 @@ fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<V
         .days
         .iter()
         .map(|d| {
-            let c = ctx.care(i64::from(d.day));
+            let c = words::care(&ctx.care(i64::from(d.day)), locale);
             json!({
                 "id": format!("{id}_{}", d.day),
                 "treatment_id": id,
                 "day": d.day,
+                "locale": locale,
                 "do_items": serde_json::to_string(&c.do_).unwrap_or_default(),
                 "dont_items": serde_json::to_string(&c.dont).unwrap_or_default(),
                 "call_clinic_if": serde_json::to_string(&c.call_clinic_if).unwrap_or_default(),
@@ -103,8 +112,12 @@ fn derived_records(ctx: &TreatmentCtx, advice: &BTreeMap<i64, String>) -> (Vec<V
 }
 
 /// The emergency advice per day of the treatment's logs that carry an
-/// emergency sign (the same words the log's answer gave).
-fn emergency_days(c: &mut DbConn, ctx: &TreatmentCtx) -> AppResult<BTreeMap<i64, String>> {
+/// emergency sign (the same words the log's answer gave), in `locale`.
+fn emergency_days(
+    c: &mut DbConn,
+    ctx: &TreatmentCtx,
+    locale: Locale,
+) -> AppResult<BTreeMap<i64, String>> {
     let days: Vec<i64> = daily_logs::for_treatment(c, &ctx.treatment.id)?
         .iter()
         .filter(|l| !emergency_signs(&signs_from_text(&l.signs)).is_empty())
@@ -113,7 +126,7 @@ fn emergency_days(c: &mut DbConn, ctx: &TreatmentCtx) -> AppResult<BTreeMap<i64,
     if days.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let advice = emergency_advice(&recovery::emergency_number(c, &ctx.treatment.clinic_id)?);
+    let advice = recovery::emergency_advice(c, &ctx.treatment.clinic_id)?.render(locale);
     Ok(days.into_iter().map(|d| (d, advice.clone())).collect())
 }
 
@@ -137,11 +150,17 @@ fn log_record(l: &daily_logs::DailyLog) -> Value {
     })
 }
 
-fn preferences_record(patient_id: &str, timezone: &str, prefs: &Preferences) -> Value {
+fn preferences_record(
+    patient_id: &str,
+    timezone: &str,
+    locale: Locale,
+    prefs: &Preferences,
+) -> Value {
     let v = serde_json::to_value(prefs).unwrap_or(Value::Null);
     json!({
         "id": patient_id,
         "timezone": timezone,
+        "locale": locale,
         "quiet_hours": if v["quiet_hours"].is_null() { Value::Null } else { json!(v["quiet_hours"].to_string()) },
         "times": v["times"].to_string(),
         "disabled": v["disabled"].to_string(),
@@ -265,10 +284,11 @@ fn collect_rows(
     } else {
         Vec::new()
     };
+    let locale = accounts::locale(c, patient_id)?;
     for t in treatments {
         let ctx = ctx_of::context(c, t)?;
-        let advice = emergency_days(c, &ctx)?;
-        let (days, care) = derived_records(&ctx, &advice);
+        let advice = emergency_days(c, &ctx, locale)?;
+        let (days, care) = derived_records(&ctx, &advice, locale);
         if wanted("treatments") {
             rows(tables, "treatments").push(treatment_record(&ctx));
         }
@@ -330,7 +350,7 @@ fn collect_rows(
     if let Some(json) = changed.preferences.filter(|_| wanted("preferences")) {
         let prefs: Preferences = serde_json::from_str(&json).map_err(AppError::internal)?;
         let (tz, _) = patients::profile(c, patient_id)?;
-        rows(tables, "preferences").push(preferences_record(patient_id, &tz, &prefs));
+        rows(tables, "preferences").push(preferences_record(patient_id, &tz, locale, &prefs));
     }
     Ok(())
 }
@@ -517,11 +537,14 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
     }
 }
 
-fn parse_preferences(
-    r: &Map<String, Value>,
-    id: &str,
-    errors: &mut Errors,
-) -> Option<(Option<TimeZone>, Preferences)> {
+/// What a pushed preferences record sets.
+struct PushedPrefs {
+    timezone: Option<TimeZone>,
+    locale: Option<Locale>,
+    prefs: Preferences,
+}
+
+fn parse_preferences(r: &Map<String, Value>, id: &str, errors: &mut Errors) -> Option<PushedPrefs> {
     let json_col = |col: &str| -> Result<Value, String> {
         match r.get(col) {
             None | Some(Value::Null) => Ok(Value::Null),
@@ -561,9 +584,32 @@ fn parse_preferences(
             None
         }
     };
+    let locale = match r.get("locale") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match Locale::parse(s) {
+            Ok(l) => Some(l),
+            Err(m) => {
+                errors.push("preferences", id, "locale", m);
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(
+                "preferences",
+                id,
+                "locale",
+                "must be a BCP 47 language tag (en or tr)",
+            );
+            None
+        }
+    };
     match serde_json::from_value::<Preferences>(Value::Object(v)) {
         Ok(p) => match p.validate() {
-            Ok(()) => Some((tz, p)),
+            Ok(()) => Some(PushedPrefs {
+                timezone: tz,
+                locale,
+                prefs: p,
+            }),
             Err(m) => {
                 errors.push("preferences", id, "", m);
                 None
@@ -833,8 +879,8 @@ fn apply_push(
     for (id, done_at) in &checkoffs {
         reminders::set_done(w, id, *done_at)?;
     }
-    if let Some((tz, p)) = prefs {
-        scheduler::set_preferences(w, &patient.clinic_id, tz, &p, now)?;
+    if let Some(p) = prefs {
+        scheduler::set_preferences(w, &patient.clinic_id, p.timezone, p.locale, &p.prefs, now)?;
     }
     Ok(())
 }

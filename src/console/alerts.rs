@@ -114,6 +114,7 @@ pub async fn save(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResul
     let patch = ClinicPatch {
         timezone: Some(form.fields.text("timezone").into()),
         emergency_number: Some(form.fields.text("emergency_number").into()),
+        default_locale: None,
         alerts: Some(AlertsPatch {
             emails: Some(emails),
             min_severity: Some(form.fields.text("min_severity").into()),

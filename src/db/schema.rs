@@ -16,6 +16,7 @@ diesel::table! {
         emergency_number -> Text,
         alert_emails -> Text,
         alert_min_severity -> Text,
+        default_locale -> Text,
     }
 }
 
@@ -32,6 +33,7 @@ diesel::table! {
         alert_email -> Bool,
         token_generation -> BigInt,
         active -> Bool,
+        locale -> Text,
     }
 }
 

@@ -1,36 +1,60 @@
 //! Plain-language aftercare for one day after treatment, by area, add-ons,
 //! risk factors and skin type.
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::risk::RiskFactor;
 use crate::domain::treatment::{Addon, Area, DepthMm, Fitzpatrick};
 
 /// From this depth, actives stay off for two weeks instead of one.
 pub const DEEP_ACTIVES_FROM_MM: f64 = 1.5;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CareItem {
-    /// Stable code, e.g. for icons or check-offs in the app.
-    pub code: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One day's aftercare as stable codes (e.g. for icons or check-offs in the
+/// app); the words are in the catalogues under `care-<code>` and
+/// `care-call-<code>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CareInstructions {
     pub day: i64,
-    #[serde(rename = "do")]
-    pub do_: Vec<CareItem>,
-    pub dont: Vec<CareItem>,
-    pub call_clinic_if: Vec<String>,
+    pub do_: Vec<&'static str>,
+    pub dont: Vec<&'static str>,
+    pub call_clinic_if: Vec<&'static str>,
 }
 
-fn item(code: &str, text: &str) -> CareItem {
-    CareItem {
-        code: code.to_owned(),
-        text: text.to_owned(),
-    }
-}
+/// When to call the clinic, whatever the day.
+pub const CALL_CLINIC_IF: [&str; 8] = [
+    "pus",
+    "fever",
+    "spreading_redness",
+    "blisters",
+    "hives",
+    "bleeding",
+    "dark_patches",
+    "lasting_redness",
+];
+
+/// Every care item code (for the catalogue checks).
+pub const ALL_ITEMS: [&str; 22] = [
+    "rinse_only",
+    "leave_prp_on",
+    "no_hair_wash_today",
+    "avoid_sun_today",
+    "gentle_cleanser",
+    "sunscreen",
+    "sunscreen_midday",
+    "antiviral",
+    "bruising_may_last",
+    "loose_clothing",
+    "moisturize",
+    "clean_pillowcase",
+    "cool_compress",
+    "let_it_shed",
+    "no_makeup",
+    "no_hair_products",
+    "no_touching",
+    "no_sweating",
+    "no_actives",
+    "no_picking",
+    "no_tanning",
+    "no_other_procedures",
+];
 
 /// Last day without retinol, acids or vitamin C.
 pub fn actives_until_day(depth: DepthMm) -> i64 {
@@ -93,151 +117,74 @@ pub fn care_for_day(day: i64, facts: &CareFacts<'_>) -> CareInstructions {
 
     // Do.
     if day == 0 {
-        do_.push(item(
-            "rinse_only",
-            "Tonight, rinse only with lukewarm water and pat dry with a clean towel. No cleanser, no scrubbing.",
-        ));
+        do_.push("rinse_only");
         if addons.contains(&Addon::Prp) {
-            do_.push(item(
-                "leave_prp_on",
-                "Leave the PRP on your skin: don't wash the treated area for at least 4 hours.",
-            ));
+            do_.push("leave_prp_on");
         }
         if area == Area::Scalp {
-            do_.push(item(
-                "no_hair_wash_today",
-                "Don't wash your hair today. From tomorrow, use a mild, fragrance-free shampoo with lukewarm water.",
-            ));
+            do_.push("no_hair_wash_today");
         }
-        do_.push(item(
-            "avoid_sun_today",
-            "Stay out of the sun today; wear a wide hat if you must go out. Sunscreen starts tomorrow.",
-        ));
+        do_.push("avoid_sun_today");
     } else if day <= 7 {
-        do_.push(item(
-            "gentle_cleanser",
-            "Wash with a mild, fragrance-free cleanser and lukewarm water. Pat dry, don't rub.",
-        ));
+        do_.push("gentle_cleanser");
     }
     if day >= 1 {
-        do_.push(item(
-            "sunscreen",
-            "Use a broad-spectrum sunscreen SPF 30 or higher every morning and reapply every 2 hours outdoors. Treated skin burns more easily.",
-        ));
+        do_.push("sunscreen");
     }
     if fitzpatrick.is_darker() && (1..=DARKER_SKIN_MIDDAY_SUNSCREEN_UNTIL_DAY).contains(&day) {
-        do_.push(item(
-            "sunscreen_midday",
-            "Your skin darkens more easily while it heals: reapply sunscreen at midday for the first two weeks, and wear a wide-brimmed hat outdoors.",
-        ));
+        do_.push("sunscreen_midday");
     }
     if risk_factors.contains(&RiskFactor::ColdSoreHistory) && day <= ANTIVIRAL_UNTIL_DAY {
-        do_.push(item(
-            "antiviral",
-            "Take the antiviral medicine your clinic prescribed exactly as directed until the course is finished: it helps prevent a cold sore outbreak after treatment.",
-        ));
+        do_.push("antiviral");
     }
     if risk_factors.contains(&RiskFactor::Anticoagulants) && day <= BRUISING_NOTE_UNTIL_DAY {
-        do_.push(item(
-            "bruising_may_last",
-            "Because you take blood-thinning medicine, bruising can take up to two weeks to fade. That is expected: keep taking your medicine as prescribed.",
-        ));
+        do_.push("bruising_may_last");
     }
     if area == Area::Body && day <= 2 {
-        do_.push(item(
-            "loose_clothing",
-            "Wear loose, clean, soft clothing over the treated skin: tight or rough fabric rubs and irritates it.",
-        ));
+        do_.push("loose_clothing");
     }
     if day <= 7 {
-        do_.push(item(
-            "moisturize",
-            "Apply a gentle, fragrance-free hydrating moisturizer (or the serum your clinic gave you) morning and night.",
-        ));
+        do_.push("moisturize");
     }
     if day <= 1 && face_or_neck {
-        do_.push(item(
-            "clean_pillowcase",
-            "Sleep on a clean pillowcase, on your back if you can.",
-        ));
+        do_.push("clean_pillowcase");
     }
     if day <= 1 {
-        do_.push(item(
-            "cool_compress",
-            "If the skin feels hot or swollen, hold a clean, cool (not icy) compress on it for a few minutes.",
-        ));
+        do_.push("cool_compress");
     }
     if (2..=picking_until).contains(&day) {
-        do_.push(item(
-            "let_it_shed",
-            "Flaking is normal. Keep moisturizing and let the flakes come off by themselves.",
-        ));
+        do_.push("let_it_shed");
     }
 
     // Don't.
     if day <= 1 && face_or_neck {
-        dont.push(item(
-            "no_makeup",
-            "No makeup for the first 24 hours after treatment, then only with clean brushes.",
-        ));
+        dont.push("no_makeup");
     }
     if day <= 2 && area == Area::Scalp {
-        dont.push(item(
-            "no_hair_products",
-            "No hair dye, styling products, dry shampoo, or tight hats and helmets on the treated scalp for the first 72 hours.",
-        ));
+        dont.push("no_hair_products");
     }
     if day <= 1 {
-        dont.push(item(
-            "no_touching",
-            "Don't touch the treated skin with unwashed hands.",
-        ));
+        dont.push("no_touching");
     }
     if day <= 2 {
-        dont.push(item(
-            "no_sweating",
-            "No gym, sauna, steam room, hot yoga or swimming pool for the first 72 hours: sweat, heat and chlorine irritate the healing skin.",
-        ));
+        dont.push("no_sweating");
     }
     if day <= actives_until_day(depth) {
-        dont.push(item(
-            "no_actives",
-            "No retinol or retinoids, AHA/BHA acids, vitamin C or scrubs on the treated skin yet.",
-        ));
+        dont.push("no_actives");
     }
     if (2..=picking_until).contains(&day) {
-        dont.push(item(
-            "no_picking",
-            "Don't pick, peel or scrub off flakes or crusts: that can leave marks or dark spots.",
-        ));
+        dont.push("no_picking");
     }
     if day <= 14 {
-        dont.push(item(
-            "no_tanning",
-            "No sunbathing or tanning beds for two weeks.",
-        ));
-        dont.push(item(
-            "no_other_procedures",
-            "No waxing, threading, laser, peels or other treatments on this area for two weeks.",
-        ));
+        dont.push("no_tanning");
+        dont.push("no_other_procedures");
     }
 
     CareInstructions {
         day,
         do_,
         dont,
-        call_clinic_if: [
-            "Pus, yellow crusts or oozing",
-            "Fever or chills",
-            "Redness, warmth or pain that spreads or gets worse instead of better",
-            "Blisters or cold sores",
-            "Hives, itching or swelling after using a product",
-            "Bleeding that does not stop with gentle pressure",
-            "Dark patches appearing on the treated skin",
-            "Redness or swelling that is still strong after a week",
-        ]
-        .map(String::from)
-        .to_vec(),
+        call_clinic_if: CALL_CLINIC_IF.to_vec(),
     }
 }
 
@@ -293,7 +240,7 @@ mod tests {
                 let c = care(day, area, &[], &[], 2);
                 assert!(!has_dont(&c, "no_makeup"), "{area}");
                 assert!(!has_do(&c, "clean_pillowcase"), "{area}");
-                let words = c.do_.iter().chain(&c.dont).map(|i| i.text.to_lowercase());
+                let words = c.do_.iter().chain(&c.dont).map(|i| en(i).to_lowercase());
                 for text in words {
                     assert!(
                         !text.contains("makeup") && !text.contains("pillow"),
@@ -363,8 +310,13 @@ mod tests {
         ));
     }
 
-    fn codes(items: &[CareItem]) -> Vec<&str> {
-        items.iter().map(|i| i.code.as_str()).collect()
+    fn codes(items: &[&'static str]) -> Vec<&'static str> {
+        items.to_vec()
+    }
+
+    /// The item's English words (the catalogue checks cover the others).
+    fn en(code: &str) -> String {
+        crate::i18n::t(crate::i18n::Locale::En, &format!("care-{code}"))
     }
 
     fn has_do(c: &CareInstructions, code: &str) -> bool {
@@ -397,7 +349,7 @@ mod tests {
         for day in [1, 2, 7, 14, 28, 60] {
             let c = face_care(day, mm(1.0), &[]);
             assert!(has_do(&c, "sunscreen"), "day {day}");
-            assert!(c.do_.iter().any(|i| i.text.contains("SPF 30")));
+            assert!(c.do_.iter().any(|i| en(i).contains("SPF 30")));
         }
     }
 
@@ -448,7 +400,13 @@ mod tests {
     #[test]
     fn when_to_call_the_clinic() {
         let c = face_care(3, mm(1.0), &[]);
-        let all = c.call_clinic_if.join(" | ").to_lowercase();
+        let all = c
+            .call_clinic_if
+            .iter()
+            .map(|code| crate::i18n::t(crate::i18n::Locale::En, &format!("care-call-{code}")))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .to_lowercase();
         for word in ["pus", "fever", "spreads", "blisters", "hives", "bleeding"] {
             assert!(all.contains(word), "{word}");
         }
@@ -466,7 +424,7 @@ mod tests {
                 all.sort();
                 all.dedup();
                 assert_eq!(all.len(), n, "day {day}");
-                assert!(c.do_.iter().chain(&c.dont).all(|i| !i.text.is_empty()));
+                assert!(c.do_.iter().chain(&c.dont).all(|i| ALL_ITEMS.contains(i)));
                 assert!(!c.do_.is_empty());
             }
         }
@@ -479,17 +437,26 @@ mod tests {
     }
 
     #[test]
-    fn serializes_do_as_do() {
-        let v = serde_json::to_value(face_care(2, mm(1.0), &[])).unwrap();
-        assert!(v.get("do").is_some());
-        assert!(v.get("do_").is_none());
-        assert_eq!(v["day"], 2);
-        assert!(v["dont"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["code"] == "no_picking"));
-        let back: CareInstructions = serde_json::from_value(v).unwrap();
-        assert_eq!(back, face_care(2, mm(1.0), &[]));
+    fn every_code_has_words_in_every_locale() {
+        use crate::i18n::{has, Locale};
+        for locale in Locale::ALL {
+            for code in ALL_ITEMS {
+                assert!(has(locale, &format!("care-{code}")), "{locale} {code}");
+            }
+            for code in CALL_CLINIC_IF {
+                assert!(has(locale, &format!("care-call-{code}")), "{locale} {code}");
+            }
+        }
+        // Every code the rules can give is listed.
+        for day in 0..=30 {
+            for area in [Area::Face, Area::Neck, Area::Scalp, Area::Body] {
+                let all = [Addon::Prp, Addon::Peel, Addon::Rf];
+                let risks = [RiskFactor::ColdSoreHistory, RiskFactor::Anticoagulants];
+                let c = care(day, area, &all, &risks, 5);
+                for code in c.do_.iter().chain(&c.dont) {
+                    assert!(ALL_ITEMS.contains(code), "{code}");
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use chrono::{Duration, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::treatment::{DepthMm, Fitzpatrick};
+use crate::i18n::Msg;
 
 /// Last day after treatment a rule may reach (about four months).
 pub const MAX_DAY: u16 = 120;
@@ -423,80 +424,31 @@ impl Preferences {
     }
 }
 
-/// Notification text; short enough for any push payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Notification text as catalogue codes with their arguments (rendered in
+/// the patient's locale by whoever sends it; the codes also travel in the
+/// payload so an app can render its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub title: String,
-    pub body: String,
+    pub title: Msg,
+    pub body: Msg,
 }
 
-/// Plain, kind wording per kind; `day` is days since treatment.
+/// The codes and arguments of a reminder; `day` is days since treatment.
+/// Keys: `reminder-<kind>-title` and `reminder-<kind>-body` (with `$day`
+/// or `$weeks`); before three weeks a next-session reminder counts days.
 pub fn message(kind: ReminderKind, day: u16) -> Message {
-    let (title, body): (&str, String) = match kind {
-        ReminderKind::LogSymptoms => (
-            "How is your skin today?",
-            if day == 0 {
-                "Take a minute to note any redness, swelling, flaking or sensitivity \
-                 after today's treatment. It helps your clinic see how you're healing."
-                    .to_string()
-            } else {
-                format!(
-                    "Day {day} of your recovery. Take a minute to note any redness, \
-                     swelling, flaking or sensitivity. It helps your clinic see how \
-                     you're healing."
-                )
-            },
-        ),
-        ReminderKind::Sunscreen => (
-            "Time for sunscreen",
-            "Your skin is more sensitive to UV while it heals. Apply a broad-spectrum \
-             SPF 30+ sunscreen, and reapply if you're outdoors."
-                .to_string(),
-        ),
-        ReminderKind::Moisturize => (
-            "Time to moisturize",
-            "Use a gentle, hydrating moisturizer, nothing harsh or scented. \
-             Pat it on softly with clean hands."
-                .to_string(),
-        ),
-        ReminderKind::AvoidActives => (
-            "Keep it gentle tonight",
-            "Please skip retinol, AHA/BHA acids and vitamin C tonight. A mild cleanser \
-             and moisturizer are all your skin needs while it recovers."
-                .to_string(),
-        ),
-        ReminderKind::NoPicking => (
-            "Let it shed",
-            "Flaking is normal and means your skin is renewing. Let it come off on its \
-             own. Please don't pick or scrub."
-                .to_string(),
-        ),
-        ReminderKind::NextSession => (
-            "Time to book your next session",
-            if day < 21 {
-                format!(
-                    "It's been {day} days since your treatment. When you're ready, \
-                     book your next session with your clinic."
-                )
-            } else {
-                "It's been about four weeks since your treatment. When you're ready, \
-                 book your next session with your clinic."
-                    .to_string()
-            },
-        ),
-        ReminderKind::CheckIn => (
-            "Time for a check-in",
-            format!(
-                "It's been {} weeks since your treatment. Please log how your skin looks \
-                 today, and note any dark patches, bumps or lines you may have noticed.",
-                day / 7
-            ),
-        ),
+    let k = kind.as_str();
+    let title = Msg::new(format!("reminder-{k}-title"));
+    let body = Msg::new(format!("reminder-{k}-body"));
+    let body = match kind {
+        ReminderKind::LogSymptoms => body.arg("day", day),
+        ReminderKind::NextSession if day < 21 => {
+            Msg::new(format!("reminder-{k}-body-days")).arg("day", day)
+        }
+        ReminderKind::CheckIn => body.arg("weeks", day / 7),
+        _ => body,
     };
-    Message {
-        title: title.to_string(),
-        body,
-    }
+    Message { title, body }
 }
 
 /// How long a push service may hold the message before dropping it.
@@ -531,6 +483,10 @@ mod tests {
 
     fn depth(mm: f64) -> DepthMm {
         DepthMm::parse(mm).unwrap()
+    }
+
+    fn en(m: &Msg) -> String {
+        m.render(crate::i18n::Locale::En)
     }
 
     #[test]
@@ -678,12 +634,8 @@ mod tests {
         let p = treatment_plan(&facts(0.5, 2, 14));
         p.validate().unwrap();
         assert_eq!(days_of(&p, ReminderKind::NextSession), [(14, 14)]);
-        assert!(message(ReminderKind::NextSession, 14)
-            .body
-            .contains("14 days"));
-        assert!(message(ReminderKind::NextSession, 28)
-            .body
-            .contains("four weeks"));
+        assert!(en(&message(ReminderKind::NextSession, 14).body).contains("14 days"));
+        assert!(en(&message(ReminderKind::NextSession, 28).body).contains("four weeks"));
     }
 
     #[test]
@@ -843,9 +795,7 @@ mod tests {
         for k in ReminderKind::ALL {
             for day in [0, 3, 28] {
                 let m = message(k, day);
-                assert!(!m.title.is_empty() && !m.body.is_empty());
-                // Leaves room in the ~3 KB push payload for ids and metadata.
-                assert!(m.title.len() + m.body.len() < 400);
+                assert!(!en(&m.title).is_empty() && !en(&m.body).is_empty());
             }
             let tp = topic(k);
             assert!(!tp.is_empty() && tp.len() <= 32);
@@ -859,12 +809,10 @@ mod tests {
         // A morning sunscreen reminder must be gone well before evening.
         assert!(ttl(ReminderKind::Sunscreen) <= Duration::hours(4));
         assert_eq!(ttl(ReminderKind::NextSession), Duration::hours(24));
-        assert!(message(ReminderKind::Sunscreen, 1).body.contains("SPF 30+"));
-        assert!(message(ReminderKind::AvoidActives, 1)
-            .body
-            .contains("retinol"));
-        assert!(message(ReminderKind::LogSymptoms, 3).body.contains("Day 3"));
-        assert!(message(ReminderKind::CheckIn, 42).body.contains("6 weeks"));
+        assert!(en(&message(ReminderKind::Sunscreen, 1).body).contains("SPF 30+"));
+        assert!(en(&message(ReminderKind::AvoidActives, 1).body).contains("retinol"));
+        assert!(en(&message(ReminderKind::LogSymptoms, 3).body).contains("Day 3"));
+        assert!(en(&message(ReminderKind::CheckIn, 42).body).contains("6 weeks"));
         assert_eq!(topic(ReminderKind::CheckIn), "check-in");
     }
 }

@@ -70,10 +70,9 @@ pub struct SignInfo {
     pub sign: Sign,
     pub code: &'static str,
     pub category: SignCategory,
-    /// Short label for the check box.
+    /// Short English label, for the clinician console until it reads the
+    /// catalogues. Patients get `sign-<code>` and `sign-<code>-look-for`.
     pub label: &'static str,
-    /// What to look for, in the patient's words.
-    pub look_for: &'static str,
 }
 
 const fn row(
@@ -81,14 +80,12 @@ const fn row(
     code: &'static str,
     category: SignCategory,
     label: &'static str,
-    look_for: &'static str,
 ) -> SignInfo {
     SignInfo {
         sign,
         code,
         category,
         label,
-        look_for,
     }
 }
 
@@ -97,42 +94,24 @@ use SignCategory::{Emergency, Expected, Review, Routine, Urgent};
 /// The sign table, in the order the app lists the check boxes.
 #[rustfmt::skip]
 pub const SIGNS: [SignInfo; 18] = [
-    row(Sign::Pus, "pus", Urgent, "Pus",
-        "Thick yellow, green or white fluid coming from the treated skin."),
-    row(Sign::YellowCrusts, "yellow_crusts", Urgent, "Yellow (honey-coloured) crusts",
-        "Crusts that look like dried honey, often wet or weeping underneath. Tiny dark dots are something else (see pinpoint crusts)."),
-    row(Sign::PinpointCrusts, "pinpoint_crusts", Expected, "Tiny dark dots or micro-crusts",
-        "Very small dark or brown dots where the needles went in, often in rows. They are normal in the first days and fall off by themselves."),
-    row(Sign::Fever, "fever", Urgent, "Fever or chills",
-        "A temperature of 38 °C (100.4 °F) or more, or shivering and feeling unwell."),
-    row(Sign::SpreadingRedness, "spreading_redness", Urgent, "Redness that is spreading",
-        "Redness that grows beyond the treated area or gets wider from one day to the next."),
-    row(Sign::IncreasingPainOrWarmth, "increasing_pain_or_warmth", Urgent, "More pain or heat",
-        "Pain, throbbing or heat that gets worse after the first days instead of better."),
-    row(Sign::BlistersOrColdSores, "blisters_or_cold_sores", Urgent, "Blisters or cold sores",
-        "Small fluid-filled blisters, alone or in clusters, or a cold sore around the lips or nose."),
-    row(Sign::Hives, "hives", Urgent, "Hives (raised itchy welts)",
-        "Raised, itchy, pale or red welts that come and go, on or beyond the treated area."),
-    row(Sign::Itching, "itching", Expected, "Itching",
-        "Itchy skin without welts. Mild itching is normal while the skin heals and flakes."),
-    row(Sign::LipTongueOrEyeSwelling, "lip_tongue_or_eye_swelling", Emergency, "Swollen lips, tongue or eyes",
-        "Lips, tongue, throat or eyelids swelling up, especially if it happens quickly."),
-    row(Sign::TroubleBreathing, "trouble_breathing", Emergency, "Trouble breathing or swallowing",
-        "Shortness of breath, wheezing, a tight throat or difficulty swallowing."),
-    row(Sign::PersistentBleeding, "persistent_bleeding", Urgent, "Bleeding that does not stop",
-        "Bleeding that keeps going after 10 minutes of gentle pressure, or starts again by itself after the treatment day."),
-    row(Sign::Bruising, "bruising", Expected, "Bruising",
-        "Blue, purple or yellow-green marks, most often on thin skin such as under the eyes. They fade over one to two weeks."),
-    row(Sign::DarkPatches, "dark_patches", Review, "Dark patches",
-        "Areas of skin that become darker than your usual skin and stay darker, appearing days or weeks after treatment."),
-    row(Sign::WhiteBumps, "white_bumps", Routine, "Tiny white bumps",
-        "Small, firm white or yellowish bumps like grains of sand under the skin (milia)."),
-    row(Sign::RedBumps, "red_bumps", Review, "Firm red bumps",
-        "Firm red or skin-coloured bumps or lumps that appear or stay weeks after treatment, often where a serum was applied."),
-    row(Sign::AcneBreakout, "acne_breakout", Routine, "Acne breakout",
-        "New spots, whiteheads or blackheads like a usual breakout."),
-    row(Sign::TrackMarks, "track_marks", Review, "Lines or a grid pattern",
-        "Marks in lines or a grid, as if the needles' paths can still be seen, lasting more than a few days."),
+    row(Sign::Pus, "pus", Urgent, "Pus"),
+    row(Sign::YellowCrusts, "yellow_crusts", Urgent, "Yellow (honey-coloured) crusts"),
+    row(Sign::PinpointCrusts, "pinpoint_crusts", Expected, "Tiny dark dots or micro-crusts"),
+    row(Sign::Fever, "fever", Urgent, "Fever or chills"),
+    row(Sign::SpreadingRedness, "spreading_redness", Urgent, "Redness that is spreading"),
+    row(Sign::IncreasingPainOrWarmth, "increasing_pain_or_warmth", Urgent, "More pain or heat"),
+    row(Sign::BlistersOrColdSores, "blisters_or_cold_sores", Urgent, "Blisters or cold sores"),
+    row(Sign::Hives, "hives", Urgent, "Hives (raised itchy welts)"),
+    row(Sign::Itching, "itching", Expected, "Itching"),
+    row(Sign::LipTongueOrEyeSwelling, "lip_tongue_or_eye_swelling", Emergency, "Swollen lips, tongue or eyes"),
+    row(Sign::TroubleBreathing, "trouble_breathing", Emergency, "Trouble breathing or swallowing"),
+    row(Sign::PersistentBleeding, "persistent_bleeding", Urgent, "Bleeding that does not stop"),
+    row(Sign::Bruising, "bruising", Expected, "Bruising"),
+    row(Sign::DarkPatches, "dark_patches", Review, "Dark patches"),
+    row(Sign::WhiteBumps, "white_bumps", Routine, "Tiny white bumps"),
+    row(Sign::RedBumps, "red_bumps", Review, "Firm red bumps"),
+    row(Sign::AcneBreakout, "acne_breakout", Routine, "Acne breakout"),
+    row(Sign::TrackMarks, "track_marks", Review, "Lines or a grid pattern"),
 ];
 
 /// Codes of an earlier list that are still read from stored logs: each is
@@ -210,13 +189,9 @@ impl fmt::Display for Sign {
     }
 }
 
-/// What the answer to a log with an emergency sign tells the patient, with
-/// the clinic's emergency number.
-pub fn emergency_advice(number: &str) -> String {
-    format!(
-        "Call the emergency number {number} now. Swelling of the lips, tongue or eyes, or trouble breathing, can be a severe allergic reaction and needs help straight away. Your clinic has been told as well."
-    )
-}
+/// The catalogue key of the advice a log with an emergency sign answers
+/// with; its `$number` is the clinic's emergency number.
+pub const EMERGENCY_ADVICE: &str = "emergency-advice";
 
 /// The emergency signs among `signs`, in table order.
 pub fn emergency_signs(signs: &[Sign]) -> Vec<Sign> {
@@ -237,7 +212,15 @@ mod tests {
             assert_eq!(Sign::ALL[i], r.sign);
             assert_eq!(SIGNS.iter().filter(|x| x.sign == r.sign).count(), 1);
             assert_eq!(SIGNS.iter().filter(|x| x.code == r.code).count(), 1);
-            assert!(!r.label.is_empty() && !r.look_for.is_empty(), "{}", r.code);
+            assert!(!r.label.is_empty(), "{}", r.code);
+            for locale in crate::i18n::Locale::ALL {
+                for key in [
+                    format!("sign-{}", r.code),
+                    format!("sign-{}-look-for", r.code),
+                ] {
+                    assert!(crate::i18n::has(locale, &key), "{locale} {key}");
+                }
+            }
             // The serde name and the table code agree.
             assert_eq!(serde_json::to_value(r.sign).unwrap(), r.code);
             assert_eq!(Sign::parse(r.code), Ok(r.sign));
@@ -290,9 +273,17 @@ mod tests {
 
     #[test]
     fn emergency_advice_names_the_number() {
-        let text = emergency_advice("911");
-        assert!(text.contains("911"), "{text}");
-        assert!(emergency_advice(DEFAULT_EMERGENCY_NUMBER).contains("112"));
+        use crate::i18n::{render, Locale};
+        for locale in Locale::ALL {
+            let text = render(locale, EMERGENCY_ADVICE, &[("number", "911".into())]);
+            assert!(text.contains("911"), "{text}");
+        }
+        let en = render(
+            Locale::En,
+            EMERGENCY_ADVICE,
+            &[("number", DEFAULT_EMERGENCY_NUMBER.into())],
+        );
+        assert!(en.starts_with("Call the emergency number 112 now."), "{en}");
         assert_eq!(
             emergency_signs(&[Sign::Itching, Sign::TroubleBreathing, Sign::Hives]),
             [Sign::TroubleBreathing]

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 /// The newest schema version the server speaks.
-pub const CURRENT_VERSION: u32 = 2;
+pub const CURRENT_VERSION: u32 = 3;
 
 /// Columns of one table and the version that introduced each (`id` is
 /// implicit and always present).
@@ -67,6 +67,8 @@ pub const TABLES: &[TableHistory] = &[
             col("flaking_upper", 1),
             col("sensitivity_expected", 1),
             col("sensitivity_upper", 1),
+            // Languages: the day as a heading in the patient's locale.
+            col("label", 3),
         ],
     },
     TableHistory {
@@ -81,6 +83,8 @@ pub const TABLES: &[TableHistory] = &[
             col("call_clinic_if", 1),
             // Clinical triage v2: the day's emergency advice, if any.
             col("emergency_advice", 2),
+            // Languages: the locale the words are in.
+            col("locale", 3),
         ],
     },
     TableHistory {
@@ -149,6 +153,8 @@ pub const TABLES: &[TableHistory] = &[
             col("quiet_hours", 1),
             col("times", 1),
             col("disabled", 1),
+            // Languages: the patient's locale (`en`, `tr`).
+            col("locale", 3),
         ],
     },
 ];

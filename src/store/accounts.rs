@@ -1,8 +1,9 @@
 use diesel::prelude::*;
 
-use crate::db::schema::accounts;
+use crate::db::schema::{accounts, clinics};
 use crate::db::{now_ms, DbConn};
 use crate::domain::account::{Email, PersonName, Role};
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -16,12 +17,19 @@ pub struct Account {
     pub created_at: i64,
     pub token_generation: i64,
     pub active: bool,
+    /// BCP 47 tag of a supported locale (see [`Account::locale`]).
+    pub locale: String,
 }
 
 impl Account {
     pub fn role(&self) -> Role {
         // The CHECK constraint admits only known roles.
         Role::parse(&self.role).unwrap_or(Role::Patient)
+    }
+
+    /// The language of everything this account reads.
+    pub fn locale(&self) -> Locale {
+        Locale::from_stored(&self.locale)
     }
 }
 
@@ -42,9 +50,14 @@ pub fn email_taken(conn: &mut DbConn, email: &Email) -> QueryResult<bool> {
     Ok(taken > 0)
 }
 
-/// Creates an account (check [`email_taken`] first for a precise error).
+/// Creates an account (check [`email_taken`] first for a precise error),
+/// in its clinic's default locale.
 pub fn create(conn: &mut DbConn, new: NewAccount<'_>) -> QueryResult<String> {
     let id = super::new_id();
+    let locale: String = clinics::table
+        .find(new.clinic_id)
+        .select(clinics::default_locale)
+        .get_result(conn)?;
     diesel::insert_into(accounts::table)
         .values((
             accounts::id.eq(&id),
@@ -54,9 +67,29 @@ pub fn create(conn: &mut DbConn, new: NewAccount<'_>) -> QueryResult<String> {
             accounts::name.eq(new.name.as_str()),
             accounts::password_hash.eq(new.password_hash),
             accounts::created_at.eq(now_ms()),
+            accounts::locale.eq(locale),
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Sets a staff member's locale. A patient's goes with their synced
+/// preferences ([`super::patients::set_locale`]).
+pub fn set_locale(conn: &mut DbConn, id: &str, locale: Locale) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::locale.eq(locale.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An account's locale (the fallback for an unknown account).
+pub fn locale(conn: &mut DbConn, id: &str) -> QueryResult<Locale> {
+    let stored: Option<String> = accounts::table
+        .find(id)
+        .select(accounts::locale)
+        .first(conn)
+        .optional()?;
+    Ok(stored.map(|s| Locale::from_stored(&s)).unwrap_or_default())
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<Account>> {

@@ -30,6 +30,7 @@ pub struct Clinic {
     pub emergency_number: String,
     pub alert_emails: String,
     pub alert_min_severity: String,
+    pub default_locale: String,
 }
 
 impl Clinic {
@@ -54,6 +55,7 @@ pub struct SettingsChange {
     /// JSON array of addresses.
     pub alert_emails: Option<String>,
     pub alert_min_severity: Option<String>,
+    pub default_locale: Option<String>,
 }
 
 pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> QueryResult<()> {
@@ -70,6 +72,8 @@ pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> Query
                 .alert_min_severity
                 .as_ref()
                 .unwrap_or(&current.alert_min_severity)),
+            clinics::default_locale
+                .eq(c.default_locale.as_ref().unwrap_or(&current.default_locale)),
         ))
         .execute(conn)?;
     Ok(())

@@ -5,6 +5,7 @@ use super::Scope;
 use crate::db::schema::{accounts as a, patients as p};
 use crate::db::{DbConn, PatientWrite};
 use crate::domain::account::{Email, PersonName, Role, TimeZone};
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Patient {
@@ -16,6 +17,8 @@ pub struct Patient {
     pub fitzpatrick: i32,
     pub enrolled: bool,
     pub created_at: i64,
+    /// BCP 47 tag (see `Locale::from_stored`).
+    pub locale: String,
 }
 
 pub struct NewPatient<'a> {
@@ -61,6 +64,7 @@ type Columns = (
     p::fitzpatrick,
     diesel::dsl::IsNotNull<a::password_hash>,
     a::created_at,
+    a::locale,
 );
 
 fn columns() -> Columns {
@@ -73,6 +77,7 @@ fn columns() -> Columns {
         p::fitzpatrick,
         a::password_hash.is_not_null(),
         a::created_at,
+        a::locale,
     )
 }
 
@@ -122,6 +127,16 @@ pub fn set_timezone(w: &mut PatientWrite<'_, '_>, timezone: &str) -> QueryResult
     let (conn, id) = w.split();
     diesel::update(p::table.find(id))
         .set(p::timezone.eq(timezone))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The patient's locale is part of the synced preferences record, like the
+/// zone: write it together with the preferences.
+pub fn set_locale(w: &mut PatientWrite<'_, '_>, locale: Locale) -> QueryResult<()> {
+    let (conn, id) = w.split();
+    diesel::update(a::table.find(id))
+        .set(a::locale.eq(locale.as_str()))
         .execute(conn)?;
     Ok(())
 }

@@ -1,0 +1,2 @@
+ALTER TABLE accounts DROP COLUMN locale;
+ALTER TABLE clinics DROP COLUMN default_locale;
