@@ -27,7 +27,7 @@ use unic_langid::LanguageIdentifier;
 mod negotiate;
 
 /// A supported locale. Stored and sent as its BCP 47 tag (`en`, `tr`);
-/// regional tags (`tr-TR`, `en-GB`) are read as their language.
+/// `Accept-Language` ranges with a region (`tr-TR`) pick their language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Locale {
     /// The fallback for every message.
@@ -55,20 +55,27 @@ impl Locale {
         }
     }
 
-    /// A BCP 47 language tag whose language is supported (`tr`, `tr-TR`,
-    /// `EN-gb`); anything else is refused with a message naming the choices.
+    /// One of the supported tags exactly (`en`, `tr`): what is stored and
+    /// what request bodies may carry.
     pub fn parse(tag: &str) -> Result<Self, String> {
-        let unsupported = || {
-            format!(
-                "locale must be a BCP 47 language tag of a supported language ({}), not {tag:?}",
-                Locale::ALL.map(Locale::as_str).join(", ")
-            )
-        };
-        let id: LanguageIdentifier = tag.trim().parse().map_err(|_| unsupported())?;
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.as_str() == tag)
+            .ok_or_else(|| {
+                format!(
+                    "locale must be one of {} (a BCP 47 language tag), not {tag:?}",
+                    Locale::ALL.map(Locale::as_str).join(", ")
+                )
+            })
+    }
+
+    /// Any BCP 47 language tag whose language is supported (`tr-TR`,
+    /// `EN-gb`), as clients name their preferences.
+    pub fn from_language_tag(tag: &str) -> Option<Self> {
+        let id: LanguageIdentifier = tag.trim().parse().ok()?;
         Locale::ALL
             .into_iter()
             .find(|l| id.language.as_str() == l.as_str())
-            .ok_or_else(unsupported)
     }
 
     /// The best supported locale of an `Accept-Language` header (RFC 9110

@@ -29,7 +29,7 @@ pub(super) fn best(header: &str) -> Option<Locale> {
     ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     ranges
         .into_iter()
-        .find_map(|(_, _, range)| Locale::parse(range).ok())
+        .find_map(|(_, _, range)| Locale::from_language_tag(range))
 }
 
 /// A qvalue in thousandths (`0`, `0.5`, `1.000`); `None` when malformed,

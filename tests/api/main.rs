@@ -12,6 +12,7 @@ mod contract;
 mod errors;
 mod faults;
 mod health;
+mod languages;
 mod limits;
 mod logs;
 mod patients;
