@@ -1,8 +1,7 @@
 //! The fixed list of signs a patient can tick on a daily log, with the
-//! category that decides what each one means, and the patient-facing words
-//! for them. Every patient-facing word about signs lives in this file (one
-//! table, until message catalogues arrive); the rules that turn a category
-//! into a flag live in `assessment`.
+//! category that decides what each one means. The patient's words for them
+//! are in the catalogues (`locales/*/signs.ftl`); the rules that turn a
+//! category into a flag live in `assessment`.
 
 use std::fmt;
 
