@@ -584,8 +584,11 @@ fn parse_preferences(r: &Map<String, Value>, id: &str, errors: &mut Errors) -> O
             None
         }
     };
+    // An empty string is what a client whose schema has the column sends
+    // for a record it created without setting it: the locale stays.
     let locale = match r.get("locale") {
         None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
         Some(Value::String(s)) => match Locale::parse(s) {
             Ok(l) => Some(l),
             Err(m) => {

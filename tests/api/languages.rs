@@ -337,6 +337,21 @@ async fn sync_carries_the_locale_both_ways_and_resends_care_in_it(backend: Backe
     .await;
     let problem = assert_problem(res, 422).await;
     assert!(problem.to_string().contains("locale"), "{problem}");
+    // A client that knows the column but never set it sends "": kept.
+    record["locale"] = json!("");
+    let res = push(
+        &s.app,
+        tok,
+        t,
+        json!({"preferences": {"created": [], "updated": [record.clone()], "deleted": []}}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let (prefs, _) = get_in(&s.app, "/v1/me/preferences", Some(tok), None).await;
+    assert_eq!(prefs["locale"], "tr");
+    let t = pull(&s.app, tok, Some(t)).await["timestamp"]
+        .as_i64()
+        .unwrap();
     record["locale"] = json!("en");
     let res = push(
         &s.app,

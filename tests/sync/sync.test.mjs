@@ -90,7 +90,13 @@ const schema = appSchema({
     }),
     tableSchema({
       name: 'preferences',
-      columns: [s('timezone'), s('quiet_hours', { isOptional: true }), s('times'), s('disabled')],
+      columns: [
+        s('timezone'),
+        s('locale'),
+        s('quiet_hours', { isOptional: true }),
+        s('times'),
+        s('disabled'),
+      ],
     }),
     tableSchema({
       name: 'treatments',
@@ -114,6 +120,7 @@ const schema = appSchema({
       columns: [
         s('treatment_id', { isIndexed: true }),
         n('day'),
+        s('label'),
         s('date'),
         ...SYMPTOMS.flatMap((c) => [n(`${c}_expected`), n(`${c}_upper`)]),
       ],
@@ -123,6 +130,7 @@ const schema = appSchema({
       columns: [
         s('treatment_id', { isIndexed: true }),
         n('day'),
+        s('locale'),
         s('do_items'),
         s('dont_items'),
         s('call_clinic_if'),
@@ -208,6 +216,7 @@ class Preference extends Model {
 }
 decorate(Preference, {
   timezone: [field('timezone')],
+  locale: [field('locale')],
   quietHours: [field('quiet_hours')],
   times: [field('times')],
   disabled: [field('disabled')],
@@ -869,6 +878,7 @@ async function main() {
           prefs[0].update((p) => {
             p.quietHours = JSON.stringify({ start: '22:00', end: '07:00' })
             p.disabled = JSON.stringify(['no_picking'])
+            p.locale = 'tr'
           }),
         )
         await A.sync()
@@ -877,11 +887,19 @@ async function main() {
         assert.deepEqual(server.quiet_hours, { start: '22:00', end: '07:00' })
         assert.deepEqual(server.disabled, ['no_picking'])
         assert.equal(server.timezone, 'Europe/Berlin')
+        assert.equal(server.locale, 'tr')
         await B.sync()
         const onB = await B.all('preferences')
         assert.equal(onB.length, 1)
         assert.deepEqual(JSON.parse(onB[0].quietHours), { start: '22:00', end: '07:00' })
         assert.deepEqual(JSON.parse(onB[0].disabled), ['no_picking'])
+        assert.equal(onB[0]._raw.locale, 'tr')
+        // The new locale re-sends the care rows in Turkish.
+        const care = await B.rows('care_instructions')
+        assert.ok(care.length > 0)
+        assert.ok(care.every((c) => c.locale === 'tr'), JSON.stringify(care[0]))
+        const sun = JSON.parse(care.find((c) => c.day === 1).do_items).find((i) => i.code === 'sunscreen')
+        assert.match(sun.text, /^Her sabah SPF 30/)
         await A.sync()
         await assertConverged('at the end')
       },
