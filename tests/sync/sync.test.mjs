@@ -90,13 +90,7 @@ const schema = appSchema({
     }),
     tableSchema({
       name: 'preferences',
-      columns: [
-        s('timezone'),
-        s('locale'),
-        s('quiet_hours', { isOptional: true }),
-        s('times'),
-        s('disabled'),
-      ],
+      columns: [s('timezone'), s('quiet_hours', { isOptional: true }), s('times'), s('disabled')],
     }),
     tableSchema({
       name: 'treatments',
@@ -120,7 +114,6 @@ const schema = appSchema({
       columns: [
         s('treatment_id', { isIndexed: true }),
         n('day'),
-        s('label'),
         s('date'),
         ...SYMPTOMS.flatMap((c) => [n(`${c}_expected`), n(`${c}_upper`)]),
       ],
@@ -130,7 +123,6 @@ const schema = appSchema({
       columns: [
         s('treatment_id', { isIndexed: true }),
         n('day'),
-        s('locale'),
         s('do_items'),
         s('dont_items'),
         s('call_clinic_if'),
@@ -216,7 +208,6 @@ class Preference extends Model {
 }
 decorate(Preference, {
   timezone: [field('timezone')],
-  locale: [field('locale')],
   quietHours: [field('quiet_hours')],
   times: [field('times')],
   disabled: [field('disabled')],
@@ -878,7 +869,6 @@ async function main() {
           prefs[0].update((p) => {
             p.quietHours = JSON.stringify({ start: '22:00', end: '07:00' })
             p.disabled = JSON.stringify(['no_picking'])
-            p.locale = 'tr'
           }),
         )
         await A.sync()
@@ -887,17 +877,16 @@ async function main() {
         assert.deepEqual(server.quiet_hours, { start: '22:00', end: '07:00' })
         assert.deepEqual(server.disabled, ['no_picking'])
         assert.equal(server.timezone, 'Europe/Berlin')
-        assert.equal(server.locale, 'tr')
         await B.sync()
         const onB = await B.all('preferences')
         assert.equal(onB.length, 1)
         assert.deepEqual(JSON.parse(onB[0].quietHours), { start: '22:00', end: '07:00' })
         assert.deepEqual(JSON.parse(onB[0].disabled), ['no_picking'])
-        assert.equal(onB[0]._raw.locale, 'tr')
-        // The new locale re-sends the care rows in Turkish.
+        // The patient switches to Turkish: the care rows come down again in it.
+        await ok('PATCH', '/v1/me/preferences', ctx.tokenA, { locale: 'tr' })
+        await B.sync()
         const care = await B.rows('care_instructions')
         assert.ok(care.length > 0)
-        assert.ok(care.every((c) => c.locale === 'tr'), JSON.stringify(care[0]))
         const sun = JSON.parse(care.find((c) => c.day === 1).do_items).find((i) => i.code === 'sunscreen')
         assert.match(sun.text, /^Her sabah SPF 30/)
         await A.sync()
