@@ -687,6 +687,9 @@ async fn pulled_rows_match_the_sync_schema_history(backend: Backend) {
     assert_eq!(res.status(), 200);
     let body = pull(&s.app, tok, None).await;
     let ch = body["changes"].as_object().unwrap();
+    // Parsed once: a few hundred cells are checked against it.
+    let spec: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(include_str!("../../openapi.yaml")).unwrap();
     let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     assert_eq!(
         ch.keys()
@@ -711,7 +714,7 @@ async fn pulled_rows_match_the_sync_schema_history(backend: Backend) {
                 .collect();
             assert_eq!(got, want, "{name}: columns of a pulled row");
             for (col, v) in row.as_object().unwrap() {
-                let types = spec_column_types(name, col);
+                let types = spec_column_types(&spec, name, col);
                 let kind = match v {
                     Value::Null => "null",
                     Value::String(_) => "string",
@@ -729,9 +732,7 @@ async fn pulled_rows_match_the_sync_schema_history(backend: Backend) {
 }
 
 /// The JSON types openapi.yaml gives a pulled row's column.
-fn spec_column_types(table: &str, column: &str) -> Vec<String> {
-    let spec: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(include_str!("../../openapi.yaml")).unwrap();
+fn spec_column_types(spec: &serde_yaml_ng::Value, table: &str, column: &str) -> Vec<String> {
     let schemas = &spec["components"]["schemas"];
     let reference = schemas["SyncPullChanges"]["properties"][table]["properties"]["updated"]
         ["items"]["$ref"]
