@@ -2,16 +2,46 @@
 //! export and erasure.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{reminders, rfc3339, views};
-use crate::app::{accounts, privacy, Caller, PatientCaller};
-use crate::http::{ApiResult, AppState};
+use crate::app::{accounts, privacy, Caller, ClinicStaff, PatientCaller};
+use crate::http::{ApiError, ApiResult, AppState};
 use crate::i18n::Locale;
 
 /// Who the caller is: account, role, clinic and, for patients, their profile.
 pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let me = accounts::me(&state.db, caller).await?;
+    Ok(HttpResponse::Ok().json(me_json(&me)))
+}
+
+/// A staff member's own settings: `locale` (a supported BCP 47 tag, or
+/// null to follow the clinic's default). Only known fields are taken.
+pub async fn patch(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    body: web::Json<serde_json::Map<String, Value>>,
+) -> ApiResult<HttpResponse> {
+    let mut body = body.into_inner();
+    let locale = body.remove("locale");
+    if let Some(unknown) = body.keys().next() {
+        return Err(ApiError::field(unknown.as_str(), "unknown field"));
+    }
+    if let Some(locale) = locale {
+        let locale = match locale {
+            Value::Null => None,
+            Value::String(tag) => {
+                Some(Locale::parse(&tag).map_err(|m| ApiError::field("locale", m))?)
+            }
+            _ => return Err(ApiError::field("locale", "must be a language tag or null")),
+        };
+        accounts::set_staff_locale(&state.db, staff.clone(), locale).await?;
+    }
+    let me = accounts::me(&state.db, (*staff).clone()).await?;
+    Ok(HttpResponse::Ok().json(me_json(&me)))
+}
+
+fn me_json(me: &accounts::Me) -> Value {
     let a = &me.account;
     let mut body = json!({
         "id": a.id,
@@ -21,11 +51,15 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
         "clinic": {"id": a.clinic_id, "name": me.clinic_name},
         "locale": a.locale(),
     });
-    if let Some((timezone, fitzpatrick)) = me.profile {
+    if let Some((timezone, fitzpatrick)) = &me.profile {
         body["timezone"] = json!(timezone);
         body["fitzpatrick"] = json!(fitzpatrick);
     }
-    Ok(HttpResponse::Ok().json(body))
+    if a.role().is_staff() {
+        body["locale"] = json!(me.staff_locale());
+        body["locale_follows_clinic"] = json!(a.locale.is_none());
+    }
+    body
 }
 
 /// Everything the service holds about the calling patient, as JSON.

@@ -48,6 +48,7 @@ routes! {
     POST "/v1/auth/enrol" => auth::enrol,
     POST "/v1/auth/reset" => auth::reset,
     GET "/v1/me" => me::get,
+    PATCH "/v1/me" => me::patch,
     DELETE "/v1/me" => me::delete,
     GET "/v1/me/export" => me::export,
     POST "/v1/me/password" => auth::change_password,

@@ -15,8 +15,9 @@ use super::actor::ClinicStaff;
 use super::error::{AppError, AppResult};
 use super::outbox::{backoff, Message, RetryPolicy};
 use crate::db::{Db, DbConn};
-use crate::domain::alert::{self, push_text};
+use crate::domain::alert;
 use crate::domain::assessment::Severity;
+use crate::i18n::{self, Locale};
 use crate::notify::Outcome;
 use crate::store::alerts::{self as store, AttemptRow, Delivery, NewDelivery, Recorded};
 use crate::store::flags::{self, Flag};
@@ -30,12 +31,90 @@ pub use crate::domain::alert::FlagEvent;
 pub use crate::store::flags::SYSTEM_ACTOR;
 
 /// What an alert e-mail's row keeps; the text is written at send time
-/// (`domain::alert::email_text`), with the console's public URL.
+/// ([`email_text`]), with the console's public URL, in `locale`: the
+/// recipient's own, the clinic's default for its alert inbox. Rows written
+/// before locales existed read as English.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EmailPayload {
     pub clinic: String,
     pub severity: String,
     pub reason: String,
+    #[serde(default)]
+    pub locale: Locale,
+}
+
+/// A staff member's language: their own, else the clinic's default.
+fn staff_locale(own: Option<&str>, clinic_default: Locale) -> Locale {
+    own.map(Locale::from_stored).unwrap_or(clinic_default)
+}
+
+/// A code's label from the catalogue (`prefix` + code), or the code in
+/// words when none has it.
+fn label(locale: Locale, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}{code}");
+    if i18n::has(Locale::FALLBACK, &key) {
+        i18n::t(locale, &key)
+    } else {
+        code.replace('_', " ")
+    }
+}
+
+/// An alert e-mail: subject and plain-text body.
+pub struct EmailText {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The e-mail for a flag event (`email.ftl`), in `locale`. `link` is the
+/// flag's console page.
+pub fn email_text(
+    locale: Locale,
+    event: FlagEvent,
+    clinic: &str,
+    severity: &str,
+    reason: &str,
+    link: &str,
+) -> EmailText {
+    let args = [
+        ("clinic", clinic.into()),
+        ("severity", label(locale, "email-severity-", severity).into()),
+        ("reason", label(locale, "flag-", reason).into()),
+    ];
+    let event = event.code();
+    let subject = i18n::render(locale, &format!("email-{event}-subject"), &args);
+    let lead = i18n::render(locale, &format!("email-{event}-lead"), &args);
+    let body = i18n::render(
+        locale,
+        "email-body",
+        &[("lead", lead.into()), ("link", link.into())],
+    );
+    EmailText {
+        subject,
+        body: format!("{body}\n"),
+    }
+}
+
+/// A staff push notification (`email.ftl` too): (title, body), in `locale`.
+pub fn push_text(
+    locale: Locale,
+    event: FlagEvent,
+    severity: &str,
+    reason: &str,
+) -> (String, String) {
+    let args = [
+        ("severity", label(locale, "email-severity-", severity).into()),
+        ("reason", label(locale, "flag-", reason).into()),
+    ];
+    let kind = match event {
+        FlagEvent::Escalated => "escalated",
+        FlagEvent::Reopened => "reopened",
+        _ if severity == Severity::Urgent.as_str() => "urgent",
+        _ => "opened",
+    };
+    (
+        i18n::render(locale, &format!("alert-push-{kind}-title"), &args),
+        i18n::render(locale, &format!("alert-push-{kind}-body"), &args),
+    )
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -119,50 +198,59 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
         return Ok(());
     }
 
-    // E-mail, each address once (a clinic address may also be a staff one).
-    let mut to: Vec<(&str, String)> = Vec::new();
+    // E-mail, each address once (a clinic address may also be a staff one),
+    // each in its reader's language.
+    let clinic_locale = Locale::from_stored(&clinic.default_locale);
+    let mut to: Vec<(&str, String, Locale)> = Vec::new();
     if escalation {
-        for e in accounts::admin_emails(conn, &flag.clinic_id)? {
-            to.push(("admin", e));
+        for (e, own) in accounts::admin_emails(conn, &flag.clinic_id)? {
+            to.push(("admin", e, staff_locale(own.as_deref(), clinic_locale)));
         }
     } else {
         for e in clinic.alert_emails()? {
-            to.push(("clinic_inbox", e));
+            to.push(("clinic_inbox", e, clinic_locale));
         }
-        for e in accounts::alert_email_staff(conn, &flag.clinic_id)? {
-            if !to.iter().any(|(_, known)| known.eq_ignore_ascii_case(&e)) {
-                to.push(("staff", e));
+        for (e, own) in accounts::alert_email_staff(conn, &flag.clinic_id)? {
+            if !to.iter().any(|(_, known, _)| known.eq_ignore_ascii_case(&e)) {
+                to.push(("staff", e, staff_locale(own.as_deref(), clinic_locale)));
             }
         }
     }
-    let payload = serde_json::to_string(&EmailPayload {
-        clinic: clinic.name.clone(),
-        severity: flag.severity.clone(),
-        reason: flag.reason.clone(),
-    })
-    .map_err(AppError::internal)?;
-    for (kind, address) in &to {
+    for (kind, address, locale) in &to {
+        let payload = serde_json::to_string(&EmailPayload {
+            clinic: clinic.name.clone(),
+            severity: flag.severity.clone(),
+            reason: flag.reason.clone(),
+            locale: *locale,
+        })
+        .map_err(AppError::internal)?;
         enqueue(conn, "email", kind, address, &payload)?;
     }
 
-    // Staff Web Push: the reason, never the patient (a lock screen is public).
-    let (title, text) = push_text(event, &flag.severity, &flag.reason);
+    // Staff Web Push: the reason, never the patient (a lock screen is
+    // public), in the subscriber's language.
     let urgent = escalation || severity == Severity::Urgent;
-    let m = Message {
-        payload: json!({
-            "type": "flag",
-            "event": event.as_str(),
-            "title": title,
-            "body": text,
-            "flag_id": flag.id,
-            "severity": flag.severity,
-            "url": format!("/console/flags/{}", flag.id),
-        }),
-        topic: None,
-        urgency: if urgent { "high" } else { "normal" }.into(),
+    let message = |locale: Locale| {
+        let (title, text) = push_text(locale, event, &flag.severity, &flag.reason);
+        let m = Message {
+            payload: json!({
+                "type": "flag",
+                "event": event.as_str(),
+                "title": title,
+                "body": text,
+                "flag_id": flag.id,
+                "severity": flag.severity,
+                "reason": flag.reason,
+                "locale": locale,
+                "url": format!("/console/flags/{}", flag.id),
+            }),
+            topic: None,
+            urgency: if urgent { "high" } else { "normal" }.into(),
+        };
+        serde_json::to_string(&m).map_err(AppError::internal)
     };
-    let msg = serde_json::to_string(&m).map_err(AppError::internal)?;
-    for sub in push_store::staff_subscriptions(conn, &flag.clinic_id, !escalation)? {
+    for (sub, own) in push_store::staff_subscriptions(conn, &flag.clinic_id, !escalation)? {
+        let msg = message(staff_locale(own.as_deref(), clinic_locale))?;
         push_store::enqueue(
             conn,
             &NewJob {
@@ -437,4 +525,48 @@ pub async fn record(
         Ok::<_, AppError>(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_names_clinic_severity_reason_and_link_in_the_readers_language() {
+        let link = "https://c.example/console/flags/f1";
+        let en = email_text(
+            Locale::En,
+            FlagEvent::Opened,
+            "Glow",
+            "urgent",
+            "infection_signs",
+            link,
+        );
+        assert!(en.subject.contains("Glow") && en.subject.contains("urgent"));
+        assert!(en.body.contains(&i18n::t(Locale::En, "flag-infection_signs")));
+        assert!(en.body.contains(link) && en.body.ends_with('\n'));
+        let tr = email_text(
+            Locale::Tr,
+            FlagEvent::Escalated,
+            "Glow",
+            "urgent",
+            "infection_signs",
+            link,
+        );
+        assert!(tr.subject.contains("ÜST KADEMEYE İLETİLDİ"), "{}", tr.subject);
+        assert!(tr.body.contains(&i18n::t(Locale::Tr, "flag-infection_signs")));
+        assert!(tr.body.contains(link) && tr.body.contains("Konsolda açın"));
+        // A reason no catalogue knows still reads.
+        let odd = email_text(Locale::Tr, FlagEvent::Opened, "Glow", "review", "new_rule", link);
+        assert!(odd.subject.contains("new rule"), "{}", odd.subject);
+    }
+
+    #[test]
+    fn staff_pushes_speak_the_subscribers_language() {
+        let (title, body) = push_text(Locale::Tr, FlagEvent::Opened, "urgent", "infection_signs");
+        assert_eq!(title, "İncelenecek acil uyarı");
+        assert!(body.contains(&i18n::t(Locale::Tr, "flag-infection_signs")));
+        let (title, _) = push_text(Locale::En, FlagEvent::Reopened, "review", "rebound");
+        assert_eq!(title, "Flag reopened (review)");
+    }
 }

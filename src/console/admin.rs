@@ -24,22 +24,27 @@ fn staff_page(
     staff: &[Account],
     created: Option<Markup>,
 ) -> HttpResponse {
+    let tr = session.tr;
     let body = html! {
-        h1 { "Staff" }
+        h1 { (tr.t("console-staff-title")) }
         @if let Some(c) = created { (c) }
         table {
-            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Added" } th scope="col" { "Status" } th scope="col" { "Change" } } }
+            thead { tr {
+                th scope="col" { (tr.t("console-name")) } th scope="col" { (tr.t("console-email")) }
+                th scope="col" { (tr.t("console-staff-role")) } th scope="col" { (tr.t("console-added")) }
+                th scope="col" { (tr.t("console-staff-status")) } th scope="col" { (tr.t("console-staff-change")) }
+            } }
             tbody {
                 @for a in staff {
                     tr {
-                        td { (a.name) } td { (a.email) } td { (views::words(&a.role)) } td { (views::instant(session.tz, a.created_at)) }
-                        td { @if a.active { "Active" } @else { "Deactivated" } }
+                        td { (a.name) } td { (a.email) } td { (tr.role(&a.role)) } td { (views::instant(tr, session.tz, a.created_at)) }
+                        td { @if a.active { (tr.t("console-staff-active")) } @else { (tr.t("console-staff-deactivated")) } }
                         td {
-                            @for (action, label) in staff_actions(a) {
+                            @for action in staff_actions(a) {
                                 form.inline method="post" action={ "/console/staff/" (a.id) } {
                                     (views::csrf(session))
                                     input type="hidden" name="action" value=(action);
-                                    button type="submit" { (label) }
+                                    button type="submit" { (tr.t(&format!("console-staff-action-{action}"))) }
                                 }
                             }
                         }
@@ -48,41 +53,42 @@ fn staff_page(
             }
         }
         section aria-labelledby="add-staff" {
-            h2 #add-staff { "Add a clinician or admin" }
+            h2 #add-staff { (tr.t("console-staff-add-title")) }
             form.stack method="post" action="/console/staff" {
                 (views::csrf(session))
-                label for="name" { "Name" }
+                label for="name" { (tr.t("console-name")) }
                 input #name type="text" name="name" required maxlength="200";
-                label for="email" { "Email" }
+                label for="email" { (tr.t("console-email")) }
                 input #email type="email" name="email" required;
-                label for="role" { "Role" }
+                label for="role" { (tr.t("console-staff-role")) }
                 select #role name="role" {
-                    option value="clinician" { "Clinician" }
-                    option value="admin" { "Admin" }
+                    option value="clinician" { (tr.role("clinician")) }
+                    option value="admin" { (tr.role("admin")) }
                 }
-                p.hint { "A password is generated and shown once, to pass on in person." }
-                button type="submit" { "Add" }
+                p.hint { (tr.t("console-staff-password-hint")) }
+                button type="submit" { (tr.t("console-staff-add")) }
             }
         }
     };
-    views::ok("Staff", session, body)
+    views::ok(&tr.t("console-staff-title"), session, body)
 }
 
-/// The changes an admin can make to a staff member: (form action, button).
-fn staff_actions(a: &Account) -> Vec<(&'static str, &'static str)> {
+/// The changes an admin can make to a staff member, as form actions (the
+/// button says `console-staff-action-<action>`).
+fn staff_actions(a: &Account) -> Vec<&'static str> {
     let mut out = Vec::new();
     if a.active {
-        out.push(("deactivate", "Deactivate"));
+        out.push("deactivate");
     } else {
-        out.push(("reactivate", "Reactivate"));
+        out.push("reactivate");
     }
     if a.role() == Role::Admin {
-        out.push(("make_clinician", "Make clinician"));
+        out.push("make_clinician");
     } else {
-        out.push(("make_admin", "Make admin"));
+        out.push("make_admin");
     }
     if a.active {
-        out.push(("reset_code", "Issue reset code"));
+        out.push("reset_code");
     }
     out
 }
@@ -100,10 +106,14 @@ pub async fn change_staff(
         let (code, expires_at) =
             app_accounts::issue_reset_code(&state.db, admin.clone(), id.clone()).await?;
         let list = app_accounts::staff(&state.db, &admin).await?;
+        let tr = form.session.tr;
         let issued = html! {
             div.notice role="status" {
-                p { "Their one-time reset code, shown only now: " code { (code) } }
-                p { "Valid until " (views::instant(form.session.tz, expires_at)) ", once. They redeem it in the app, or with " code { "POST /v1/auth/reset" } "." }
+                p { (tr.t("console-staff-reset-code")) " " code { (code) } }
+                p {
+                    (tr.f("console-staff-reset-valid", &[("until", tr.instant(form.session.tz, expires_at).into())]))
+                    " " code { "POST /v1/auth/reset" }
+                }
             }
         };
         return Ok(staff_page(&form.session, &list, Some(issued)));
@@ -125,7 +135,9 @@ pub async fn change_staff(
             active: None,
             role: Some(Role::Clinician),
         },
-        _ => return Err(ApiError::field("action", "must be one of the page's buttons").into()),
+        _ => {
+            return Err(ApiError::field("action", form.session.tr.t("console-staff-action-unknown")).into())
+        }
     };
     app_accounts::change_staff(&state.db, &state.generations, admin, id, change).await?;
     Ok(HttpResponse::SeeOther()
@@ -156,10 +168,15 @@ pub async fn add_staff(
     .validate()?;
     let password = valid.password.expose().to_string();
     let (member, list) = clinic::add_staff(&state.db, admin, valid).await?;
+    let tr = form.session.tr;
     let created = html! {
         div.notice role="status" {
-            p { "Added " strong { (member.name) } " (" (member.email) ") as " (views::words(&member.role)) "." }
-            p { "Their password, shown only now: " code { (password) } }
+            p { (tr.f("console-staff-added", &[
+                ("name", member.name.as_str().into()),
+                ("email", member.email.as_str().into()),
+                ("role", tr.role(&member.role).into()),
+            ])) }
+            p { (tr.t("console-staff-password")) " " code { (password) } }
         }
     };
     Ok(staff_page(&form.session, &list, Some(created)))
@@ -183,22 +200,26 @@ pub async fn audit(
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
+    let tr = session.tr;
     let body = html! {
-        h1 { "Audit log" }
-        p.hint { "Who read or changed what, newest first." }
+        h1 { (tr.t("console-audit-title")) }
+        p.hint { (tr.t("console-audit-hint")) }
         table.audit {
             thead { tr {
-                th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "Record" }
+                th scope="col" { (tr.t("console-alert-when")) } th scope="col" { (tr.t("console-audit-who")) }
+                th scope="col" { (tr.t("console-audit-action")) } th scope="col" { (tr.t("console-audit-record")) }
             } }
             tbody {
                 @for e in &entries {
                     tr {
-                        td { (views::instant(session.tz, e.at)) }
+                        td { (views::instant(tr, session.tz, e.at)) }
                         td { (names.get(&e.actor_id).map(String::as_str).unwrap_or(&e.actor_id)) }
                         td { code { (e.action) } }
                         td {
                             @if e.subject_type == "patient" {
-                                a href={ "/console/patients/" (e.subject_id) } { "patient " (e.subject_id) }
+                                a href={ "/console/patients/" (e.subject_id) } {
+                                    (tr.f("console-audit-patient", &[("id", e.subject_id.as_str().into())]))
+                                }
                             } @else {
                                 (e.subject_type) " " (e.subject_id)
                             }
@@ -209,9 +230,9 @@ pub async fn audit(
         }
         @if entries.len() as i64 == AUDIT_PAGE {
             @if let Some(last) = entries.last() {
-                p { a href={ "/console/audit?before=" (last.id) } { "Older entries" } }
+                p { a href={ "/console/audit?before=" (last.id) } { (tr.t("console-audit-older")) } }
             }
         }
     };
-    Ok(views::ok("Audit log", &session, body))
+    Ok(views::ok(&tr.t("console-audit-title"), &session, body))
 }

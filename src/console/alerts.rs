@@ -18,51 +18,53 @@ fn alerts_page(
     hooks: &[Webhook],
     notice: Option<Markup>,
 ) -> HttpResponse {
+    let tr = session.tr;
     let body = html! {
-        h1 { "Alerts" }
+        h1 { (tr.t("console-alerts-title")) }
         @if let Some(n) = notice { (n) }
         section aria-labelledby="who" {
-            h2 #who { "Who gets alerts" }
+            h2 #who { (tr.t("console-alerts-who")) }
             form.stack method="post" action="/console/alerts" {
                 (views::csrf(session))
-                label for="emails" { "Alert e-mail addresses (one per line)" }
+                label for="emails" { (tr.t("console-alerts-emails")) }
                 textarea #emails name="emails" rows="4" {
                     @for e in &settings.alerts.emails { (e) "\n" }
                 }
-                p.hint { "A shared inbox or the on-duty clinicians. Staff may also turn e-mail alerts on for themselves." }
-                label for="min_severity" { "Lowest severity that alerts" }
+                p.hint { (tr.t("console-alerts-emails-hint")) }
+                label for="min_severity" { (tr.t("console-alerts-min-severity")) }
                 select #min_severity name="min_severity" {
                     @for s in SEVERITIES {
-                        option value=(s) selected[settings.alerts.min_severity == s] { (views::words(s)) }
+                        option value=(s) selected[settings.alerts.min_severity == s] { (tr.severity(s)) }
                     }
                 }
-                label for="timezone" { "Clinic time zone (IANA name)" }
+                label for="timezone" { (tr.t("console-alerts-timezone")) }
                 input #timezone type="text" name="timezone" required value=(settings.timezone);
-                label for="emergency_number" { "Emergency number patients are told to call" }
+                label for="emergency_number" { (tr.t("console-alerts-emergency-number")) }
                 input #emergency_number type="tel" name="emergency_number" required maxlength="20" value=(settings.emergency_number);
-                button type="submit" { "Save" }
+                button type="submit" { (tr.t("console-save")) }
             }
         }
         section aria-labelledby="webhooks" {
-            h2 #webhooks { "Webhooks" }
-            p.hint {
-                "Flag events are POSTed as signed JSON (ids only, no names or notes). "
-                "See the API reference for the signature."
-            }
+            h2 #webhooks { (tr.t("console-webhooks-title")) }
+            p.hint { (tr.t("console-webhooks-hint")) }
             @if hooks.is_empty() {
-                p { "No webhooks yet." }
+                p { (tr.t("console-webhooks-none")) }
             } @else {
                 table {
-                    thead { tr { th scope="col" { "URL" } th scope="col" { "Added" } th scope="col" { "" } } }
+                    thead { tr {
+                        th scope="col" { (tr.t("console-webhooks-url")) }
+                        th scope="col" { (tr.t("console-added")) }
+                        th scope="col" { "" }
+                    } }
                     tbody {
                         @for h in hooks {
                             tr {
                                 td { code { (h.url) } }
-                                td { (views::instant(session.tz, h.created_at)) }
+                                td { (views::instant(tr, session.tz, h.created_at)) }
                                 td {
                                     form method="post" action={ "/console/webhooks/" (h.id) "/delete" } {
                                         (views::csrf(session))
-                                        button type="submit" { "Delete" }
+                                        button type="submit" { (tr.t("console-webhooks-delete")) }
                                     }
                                 }
                             }
@@ -73,14 +75,14 @@ fn alerts_page(
             @if hooks.len() < MAX_WEBHOOKS {
                 form.stack method="post" action="/console/webhooks" {
                     (views::csrf(session))
-                    label for="url" { "Add a webhook URL (https)" }
+                    label for="url" { (tr.t("console-webhooks-add-url")) }
                     input #url type="url" name="url" required maxlength="2048";
-                    button type="submit" { "Add" }
+                    button type="submit" { (tr.t("console-webhooks-add")) }
                 }
             }
         }
     };
-    views::ok("Alerts", session, body)
+    views::ok(&tr.t("console-alerts-title"), session, body)
 }
 
 async fn render(
@@ -121,7 +123,7 @@ pub async fn save(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResul
         }),
     };
     alert_settings::update_clinic(&state.db, admin, patch).await?;
-    let notice = html! { div.notice role="status" { p { "Saved." } } };
+    let notice = html! { div.notice role="status" { p { (form.session.tr.t("console-saved")) } } };
     render(&state, &form.session, Some(notice)).await
 }
 
@@ -136,10 +138,11 @@ pub async fn add_webhook(
     let hook =
         alert_settings::create_webhook(&state.db, admin, new, state.config.push_allow_insecure)
             .await?;
+    let tr = form.session.tr;
     let notice = html! {
         div.notice role="status" {
-            p { "Added " code { (hook.url) } "." }
-            p { "Its signing secret, shown only now: " code { (hook.secret) } }
+            p { (tr.t("console-webhooks-added")) " " code { (hook.url) } }
+            p { (tr.t("console-webhooks-secret")) " " code { (hook.secret) } }
         }
     };
     render(&state, &form.session, Some(notice)).await

@@ -6,29 +6,32 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 
 use super::session::{self, over_https, ConsoleForm, SignInForm, SESSION_COOKIE, SIGNIN_COOKIE};
-use super::{views, ConsoleResult};
+use super::{reader, views, ConsoleResult};
 use crate::app::accounts;
 use crate::auth::sha256_hex;
 use crate::http::sign_in::authenticate;
 use crate::http::{ApiError, AppState, ClientAddr};
+use crate::i18n::Locale;
 
+/// The sign-in form, in the browser's language (no account is known yet).
 fn form(status: StatusCode, token: &str, email: &str, problem: Option<&str>) -> HttpResponse {
+    let tr = reader();
     let body = html! {
-        h1 { "Sign in to the clinician console" }
+        h1 { (tr.t("console-sign-in-heading")) }
         @if let Some(p) = problem {
-            p.problem role="alert" { (p) }
+            p.problem role="alert" { (tr.t(p)) }
         }
         form.stack method="post" action="/console/sign-in" {
             input type="hidden" name="csrf" value=(token);
-            label for="email" { "Email" }
+            label for="email" { (tr.t("console-email")) }
             input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
-            label for="password" { "Password" }
+            label for="password" { (tr.t("console-password")) }
             input #password type="password" name="password" autocomplete="current-password" required;
-            button type="submit" { "Sign in" }
+            button type="submit" { (tr.t("console-sign-in")) }
         }
-        p.hint { "Patients: please use the aftercare app." }
+        p.hint { (tr.t("console-sign-in-patients")) }
     };
-    views::page(status, "Sign in", None, body)
+    views::page(status, tr, &tr.t("console-sign-in"), None, body)
 }
 
 /// The form, with a fresh double-submit token unless the browser has one.
@@ -76,7 +79,7 @@ pub async fn sign_in(
             &state,
             StatusCode::UNAUTHORIZED,
             &email,
-            Some("The email or password is wrong."),
+            Some("console-sign-in-wrong"),
         );
     };
     if !account.role().is_staff() {
@@ -85,7 +88,7 @@ pub async fn sign_in(
             &state,
             StatusCode::FORBIDDEN,
             &email,
-            Some("This console is for clinic staff. Patients use the aftercare app."),
+            Some("console-sign-in-staff-only"),
         );
     }
     let token = session::new_token();
@@ -119,4 +122,27 @@ pub async fn sign_out(
         session::removal(SESSION_COOKIE, over_https(&req, &state)),
     )?;
     Ok(res)
+}
+
+/// Keeps the staff member's language on their account and shows the page
+/// they were on again, in it.
+pub async fn set_language(
+    state: web::Data<AppState>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let locale =
+        Locale::parse(form.fields.text("locale")).map_err(|m| ApiError::field("locale", m))?;
+    let staff = form.session.staff.clone();
+    accounts::set_staff_locale(&state.db, staff, Some(locale)).await?;
+    // Back to a console page only; anything else goes to the queue.
+    let next = form.fields.text("next");
+    let next = if next.starts_with("/console/")
+        && !next.starts_with("/console//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    {
+        next
+    } else {
+        "/console/flags"
+    };
+    Ok(views::see_other(next))
 }

@@ -6,6 +6,7 @@
 
 use maud::{html, Markup};
 
+use super::i18n::Tr;
 use crate::domain::timeline::Timeline;
 use crate::domain::treatment::Symptom;
 
@@ -46,6 +47,7 @@ fn points(pairs: impl Iterator<Item = (f64, f64)>) -> String {
 /// The chart of one symptom; `logged` holds (day, score) pairs and `signs`
 /// (day, warning signs in words) for the days the patient reported any.
 pub fn symptom(
+    tr: Tr,
     id: &str,
     symptom: Symptom,
     timeline: &Timeline,
@@ -92,9 +94,14 @@ pub fn symptom(
             svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-labelledby=(title_id)
                 class={ "chart-svg chart-" (name) } {
                 title id=(title_id) {
-                    (super::views::words(name)) ": expected score, upper bound and "
-                    (shown.len()) " logged scores over " (timeline.last_day()) " days"
-                    @if !sign_days.is_empty() { "; warning signs on " (sign_days.len()) " day(s)" }
+                    (tr.f("console-chart-title", &[
+                        ("symptom", tr.symptom(name).into()),
+                        ("logged", (shown.len() as i64).into()),
+                        ("days", i64::from(timeline.last_day()).into()),
+                    ]))
+                    @if !sign_days.is_empty() {
+                        (tr.f("console-chart-title-signs", &[("days", (sign_days.len() as i64).into())]))
+                    }
                 }
                 @for score in [0.0, 5.0, 10.0] {
                     line.grid x1=(LEFT) x2=(W - RIGHT) y1=(n(s.y(score))) y2=(n(s.y(score))) {}
@@ -103,7 +110,7 @@ pub fn symptom(
                 @for day in (0..=timeline.last_day()).step_by(step) {
                     text.axis x=(n(s.x(day as f64))) y={ (H - BOTTOM + 14.0) } text-anchor="middle" { (day) }
                 }
-                text.axis x={ ((LEFT + W - RIGHT) / 2.0) } y={ (H - 2.0) } text-anchor="middle" { "day after treatment" }
+                text.axis x={ ((LEFT + W - RIGHT) / 2.0) } y={ (H - 2.0) } text-anchor="middle" { (tr.t("console-chart-axis")) }
                 @for (day, _) in &sign_days {
                     @let x = s.x(*day as f64);
                     line.sign-day x1=(n(x)) x2=(n(x)) y1=(TOP) y2=(H - BOTTOM) {}
@@ -115,22 +122,22 @@ pub fn symptom(
                     @if *over {
                         rect.logged.over x=(n(x - 6.0)) y=(n(y - 6.0)) width="12" height="12"
                             transform={ "rotate(45 " (n(x)) " " (n(y)) ")" } {
-                            title { "day " (day) ": " (score) ", above the upper bound of " (upper_of(*day)) }
+                            title { (tr.f("console-chart-point-over", &[("day", (*day).into()), ("score", (*score).into()), ("upper", upper_of(*day).into())])) }
                         }
                     } @else {
                         circle.logged cx=(n(x)) cy=(n(y)) r="6" {
-                            title { "day " (day) ": " (score) }
+                            title { (tr.f("console-chart-point", &[("day", (*day).into()), ("score", (*score).into())])) }
                         }
                     }
                 }
                 @for (day, what) in &sign_days {
                     @let x = s.x(*day as f64);
                     path.sign d={ "M" (n(x - 7.0)) " 4 L" (n(x + 7.0)) " 4 L" (n(x)) " 18 Z" } {
-                        title { "day " (day) ": warning signs: " (what) }
+                        title { (tr.f("console-chart-signs", &[("day", (*day).into()), ("signs", what.as_str().into())])) }
                     }
                 }
             }
-            figcaption { (super::views::words(name)) }
+            figcaption { (tr.symptom(name)) }
         }
     }
 }
@@ -141,6 +148,9 @@ mod tests {
     use crate::domain::protocol::Protocol;
     use crate::domain::timeline::expected_timeline;
     use crate::domain::treatment::{Area, DepthMm};
+    use crate::i18n::Locale;
+
+    const EN: Tr = Tr(Locale::En);
 
     fn timeline() -> Timeline {
         let protocol = Protocol::default_microneedling();
@@ -151,7 +161,7 @@ mod tests {
     fn draws_band_line_and_marks_scores_above_the_bound() {
         let t = timeline();
         let svg =
-            symptom("c1", Symptom::Redness, &t, &[(0, 3), (1, 10), (99, 5)], &[]).into_string();
+            symptom(EN, "c1", Symptom::Redness, &t, &[(0, 3), (1, 10), (99, 5)], &[]).into_string();
         assert!(svg.contains("<polygon class=\"band\""), "{svg}");
         assert!(svg.contains("<polyline class=\"expected\""), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
@@ -169,7 +179,7 @@ mod tests {
             (2, "Fever".to_string()),
             (99, "Fever".into()),
         ];
-        let svg = symptom("c2", Symptom::Swelling, &t, &[(1, 3)], &signs).into_string();
+        let svg = symptom(EN, "c2", Symptom::Swelling, &t, &[(1, 3)], &signs).into_string();
         assert_eq!(svg.matches("<path class=\"sign\"").count(), 2, "{svg}");
         assert_eq!(svg.matches("class=\"sign-day\"").count(), 2, "{svg}");
         assert!(svg.contains("day 1: warning signs: Pus or crust"), "{svg}");

@@ -23,13 +23,8 @@ use crate::push::message::validate_subscription_keys;
 const QUEUE_LIMIT: i64 = 500;
 
 /// "Active" (open or acknowledged) is the console's default view: what still
-/// needs a clinician.
-const STATUS_VIEWS: [(&str, &str); 4] = [
-    ("active", "Open or acknowledged"),
-    ("open", "Open"),
-    ("acknowledged", "Acknowledged"),
-    ("resolved", "Resolved"),
-];
+/// needs a clinician. Labels are `console-status-<view>`.
+const STATUS_VIEWS: [&str; 4] = ["active", "open", "acknowledged", "resolved"];
 
 #[derive(Deserialize)]
 pub struct QueueParams {
@@ -39,14 +34,20 @@ pub struct QueueParams {
 
 /// The button that turns on browser notifications; hidden until the script
 /// finds the browser can receive them.
+/// The script's own messages ride along as data attributes, in the page's
+/// language.
 fn notifications(session: &ConsoleSession) -> Markup {
+    let tr = session.tr;
     html! {
-        form #notifications-form .notifications method="post" action="/console/push-subscription" hidden {
+        form #notifications-form .notifications method="post" action="/console/push-subscription" hidden
+            data-msg-blocked=(tr.t("console-notifications-blocked"))
+            data-msg-on=(tr.t("console-notifications-on"))
+            data-msg-failed=(tr.t("console-notifications-failed")) {
             (views::csrf(session))
             p #notifications-status role="status" {
-                "Get a browser notification when a flag becomes urgent (no patient details are shown in it)."
+                (tr.t("console-notifications-offer"))
             }
-            button type="submit" { "Turn on notifications" }
+            button type="submit" { (tr.t("console-notifications-turn-on")) }
         }
     }
 }
@@ -70,52 +71,52 @@ pub async fn queue(
     let staff = session.staff.clone();
     let rows = workday::queue(&state.db, staff, filter).await?;
     let tz = session.tz;
+    let tr = session.tr;
     let body = html! {
-        h1 { "Flag queue" }
+        h1 { (tr.t("console-queue-title")) }
         (notifications(&session))
         form.filters method="get" action="/console/flags" {
-            label for="status" { "Status" }
+            label for="status" { (tr.t("console-queue-status")) }
             select #status name="status" {
-                @for (value, label) in STATUS_VIEWS {
-                    option value=(value) selected[value == status] { (label) }
+                @for value in STATUS_VIEWS {
+                    option value=(value) selected[value == status] { (tr.status(value)) }
                 }
             }
-            label for="severity" { "Severity" }
+            label for="severity" { (tr.t("console-queue-severity")) }
             select #severity name="severity" {
-                option value="" selected[severity.is_none()] { "Any" }
+                option value="" selected[severity.is_none()] { (tr.t("console-queue-any")) }
                 @for value in SEVERITIES {
-                    option value=(value) selected[Some(value) == severity] { (views::words(value)) }
+                    option value=(value) selected[Some(value) == severity] { (tr.severity(value)) }
                 }
             }
-            button type="submit" { "Filter" }
+            button type="submit" { (tr.t("console-queue-filter")) }
         }
         @if rows.is_empty() {
-            p.empty { "No flags match. Recoveries on course raise none." }
+            p.empty { (tr.t("console-queue-empty")) }
         } @else {
-            p.hint { (rows.len()) " patient(s) to look at, most severe first, then waiting longest." }
+            p.hint { (tr.f("console-queue-hint", &[("count", (rows.len() as i64).into())])) }
             table.queue {
                 thead {
                     tr {
-                        th scope="col" { "Severity" }
-                        th scope="col" { "Patient" }
-                        th scope="col" { "Reasons" }
-                        th scope="col" { "Latest day" }
-                        th scope="col" { "Waiting since" }
-                        th scope="col" { span.visually-hidden { "Action" } }
+                        th scope="col" { (tr.t("console-queue-severity")) }
+                        th scope="col" { (tr.t("console-queue-patient")) }
+                        th scope="col" { (tr.t("console-queue-reasons")) }
+                        th scope="col" { (tr.t("console-queue-latest-day")) }
+                        th scope="col" { (tr.t("console-queue-waiting-since")) }
+                        th scope="col" { span.visually-hidden { (tr.t("console-queue-action")) } }
                     }
                 }
                 tbody {
                     @for row in &rows {
                         tr id={ "row-" (row.flag_id) } class={ "flag flag-" (row.severity) } {
-                            td { (views::severity(&row.severity)) }
+                            td { (views::severity(tr, &row.severity)) }
                             td { (row.patient_name) }
-                            td { (row.reasons.iter().map(|r| views::words(r)).collect::<Vec<_>>().join(", ")) }
-                            td { @if let Some(d) = row.latest_day { "Day " (d) } }
-                            td { (views::instant(tz, row.opened_at)) }
+                            td { (row.reasons.iter().map(|r| tr.reason(r)).collect::<Vec<_>>().join(", ")) }
+                            td { @if let Some(d) = row.latest_day { (tr.f("day-label", &[("day", d.into())])) } }
+                            td { (views::instant(tr, tz, row.opened_at)) }
                             td {
                                 a.action href={ "/console/flags/" (row.flag_id) } {
-                                    "Review"
-                                    @if row.flag_count > 1 { " (" (row.flag_count) " flags)" }
+                                    (tr.f("console-queue-review", &[("flags", (row.flag_count as i64).into())]))
                                 }
                             }
                         }
@@ -124,7 +125,7 @@ pub async fn queue(
             }
         }
     };
-    Ok(views::ok("Flag queue", &session, body))
+    Ok(views::ok(&tr.t("console-queue-title"), &session, body))
 }
 
 /// A form field's error, shown beside it.
@@ -136,19 +137,20 @@ struct NoteError<'a> {
 fn review_forms(session: &ConsoleSession, p: &FlagPage, error: Option<&NoteError<'_>>) -> Markup {
     let flag = &p.flag;
     let id = &flag.id;
+    let tr = session.tr;
     html! {
         @if flag.status == "open" {
             form.review method="post" action={ "/console/flags/" (id) "/acknowledge" } {
                 (views::csrf(session))
-                label for="ack-note" { "Note (optional)" }
+                label for="ack-note" { (tr.t("console-flag-ack-note")) }
                 input #ack-note type="text" name="note" maxlength="2000";
-                button type="submit" { "Acknowledge" }
+                button type="submit" { (tr.t("console-flag-acknowledge")) }
             }
         }
         @if flag.status != "resolved" {
             form.review method="post" action={ "/console/flags/" (id) "/resolve" } novalidate[error.is_some()] {
                 (views::csrf(session))
-                label for="resolve-note" { "Resolution note" }
+                label for="resolve-note" { (tr.t("console-flag-resolve-note")) }
                 @if let Some(e) = error {
                     input #resolve-note type="text" name="note" maxlength="2000" required
                         value=(e.note) aria-invalid="true" aria-describedby="resolve-note-error";
@@ -156,10 +158,10 @@ fn review_forms(session: &ConsoleSession, p: &FlagPage, error: Option<&NoteError
                 } @else {
                     input #resolve-note type="text" name="note" maxlength="2000" required;
                 }
-                button type="submit" { "Resolve" }
+                button type="submit" { (tr.t("console-flag-resolve")) }
             }
         } @else {
-            p.empty { "This flag is resolved." }
+            p.empty { (tr.t("console-flag-is-resolved")) }
         }
     }
 }
@@ -171,6 +173,7 @@ fn flag_page(
     error: Option<&NoteError<'_>>,
 ) -> HttpResponse {
     let tz = session.tz;
+    let tr = session.tr;
     let flag = &p.flag;
     let ctx = &p.ctx;
     let ev: serde_json::Value = serde_json::from_str(&flag.evidence).unwrap_or_default();
@@ -179,106 +182,119 @@ fn flag_page(
         .iter()
         .map(|a| (a.id.as_str(), a.name.as_str()))
         .collect();
+    let former = tr.t("console-former-staff");
     let today = ctx.day_of(ctx.today(chrono::Utc::now()));
-    let title = format!(
-        "{} flag: {}",
-        views::words(&flag.severity),
-        views::words(&flag.reason)
+    let title = tr.f(
+        "console-flag-title",
+        &[
+            ("severity", tr.severity(&flag.severity).into()),
+            ("reason", tr.reason(&flag.reason).into()),
+        ],
     );
     let body = html! {
-        h1 { (views::severity(&flag.severity)) " · " (views::words(&flag.reason)) }
+        h1 { (views::severity(tr, &flag.severity)) " · " (tr.reason(&flag.reason)) }
         dl.facts {
-            dt { "Patient" } dd { a href={ "/console/patients/" (p.patient.id) } { (p.patient.name) } }
-            dt { "Treatment" } dd {
-                "Session " (ctx.treatment.session_number) ", " (views::words(ctx.area.as_str())) ", "
-                (format!("{:.2}", ctx.depth.get())) " mm; today is day " (today)
+            dt { (tr.t("console-flag-patient")) } dd { a href={ "/console/patients/" (p.patient.id) } { (p.patient.name) } }
+            dt { (tr.t("console-flag-treatment")) } dd {
+                (tr.f("console-flag-treatment-facts", &[
+                    ("session", ctx.treatment.session_number.into()),
+                    ("area", tr.area(ctx.area.as_str()).into()),
+                    ("depth", tr.decimal(ctx.depth.get(), 2).into()),
+                    ("today", today.into()),
+                ]))
             }
             @if let Some(d) = evidence::day(&ev) {
-                dt { "Day" } dd { "Day " (d) @if let Some(date) = evidence::log_date(&ev) { " (" (date) ")" } }
+                dt { (tr.t("console-flag-day")) } dd {
+                    (tr.f("day-label", &[("day", d.into())]))
+                    @if let Some(date) = evidence::log_date(&ev) { " (" (tr.stored_date(date)) ")" }
+                }
             }
             // What was applied matters for allergic and granuloma reactions.
             @if let Some(products) = ctx.treatment.products.as_deref().filter(|_| risk::product_relevant(&flag.reason)) {
-                dt { "Products applied" } dd.products { (products) }
+                dt { (tr.t("console-products-applied")) } dd.products { (products) }
             }
-            dt { "Status" } dd { (views::status(&flag.status)) }
-            dt { "Opened" } dd { (views::instant(tz, flag.opened_at)) }
-            dt { "Last evidence" } dd { (views::instant(tz, flag.updated_at)) }
+            dt { (tr.t("console-flag-status")) } dd { (views::status(tr, &flag.status)) }
+            dt { (tr.t("console-flag-opened")) } dd { (views::instant(tr, tz, flag.opened_at)) }
+            dt { (tr.t("console-flag-last-evidence")) } dd { (views::instant(tr, tz, flag.updated_at)) }
         }
         section aria-labelledby="evidence" {
-            h2 #evidence { "Evidence" }
-            (views::evidence(&flag.reason, &flag.evidence))
+            h2 #evidence { (tr.t("console-flag-evidence")) }
+            (views::evidence(tr, &flag.reason, &flag.evidence))
             // The day it opened and its worst day, when they are other days.
             @if !flag.worst_evidence.is_empty() && flag.worst_evidence != flag.evidence {
-                h3 { "Its worst day" }
-                (views::evidence(&flag.reason, &flag.worst_evidence))
+                h3 { (tr.t("console-flag-worst-day")) }
+                (views::evidence(tr, &flag.reason, &flag.worst_evidence))
             }
             @if !flag.opened_evidence.is_empty() && flag.opened_evidence != flag.evidence
                 && flag.opened_evidence != flag.worst_evidence {
-                h3 { "When it opened" }
-                (views::evidence(&flag.reason, &flag.opened_evidence))
+                h3 { (tr.t("console-flag-when-opened")) }
+                (views::evidence(tr, &flag.reason, &flag.opened_evidence))
             }
         }
         section aria-labelledby="log" {
-            h2 #log { "The patient's log that day" }
+            h2 #log { (tr.t("console-flag-log")) }
             @if let Some(l) = &p.log {
                 table.logs {
                     thead { tr {
-                        @for s in Symptom::ALL { th scope="col" { (views::words(s.as_str())) } }
-                        th scope="col" { "Warning signs" }
+                        @for s in Symptom::ALL { th scope="col" { (tr.symptom(s.as_str())) } }
+                        th scope="col" { (tr.t("console-warning-signs")) }
                     } }
                     tbody { tr {
                         td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
-                        td { (views::signs(&l.signs)) }
+                        td { (views::signs(tr, &l.signs)) }
                     } }
                 }
                 @if let Some(note) = &l.note {
                     figure.note {
-                        figcaption { "The patient's note" }
+                        figcaption { (tr.t("console-flag-patient-note")) }
                         blockquote { (note) }
                     }
                 } @else {
-                    p.empty { "No note with this log." }
+                    p.empty { (tr.t("console-flag-no-note")) }
                 }
             } @else {
-                p.empty { "This flag is not about a single log." }
+                p.empty { (tr.t("console-flag-no-log")) }
             }
         }
         section aria-labelledby="review" {
-            h2 #review { "Review" }
+            h2 #review { (tr.t("console-flag-review")) }
             div.reviews { (review_forms(session, p, error)) }
         }
         section aria-labelledby="history" {
-            h2 #history { "History" }
+            h2 #history { (tr.t("console-flag-history")) }
             ol.history {
-                li { "Opened by the assessment, " (views::instant(tz, flag.opened_at)) }
+                li { (tr.t("console-history-opened")) ", " (views::instant(tr, tz, flag.opened_at)) }
                 @for e in &p.events {
                     li {
-                        (views::words(&e.action)) " by "
-                        (names.get(e.actor_id.as_str()).copied().unwrap_or("a former staff member"))
-                        ", " (views::instant(tz, e.at))
+                        (tr.f("console-history-by", &[
+                            ("action", tr.action(&e.action).into()),
+                            ("who", names.get(e.actor_id.as_str()).copied().unwrap_or(&former).into()),
+                        ]))
+                        ", " (views::instant(tr, tz, e.at))
                         @if let Some(n) = &e.note { ": " q { (n) } }
                     }
                 }
             }
         }
         section aria-labelledby="alerts" {
-            h2 #alerts { "Alert history" }
+            h2 #alerts { (tr.t("console-alert-history")) }
             @if p.alerts.is_empty() {
-                p.empty { "No alert was sent for this flag." }
+                p.empty { (tr.t("console-alert-history-none")) }
             } @else {
                 table.alerts {
                     thead { tr {
-                        th scope="col" { "Channel" } th scope="col" { "Event" } th scope="col" { "To" }
-                        th scope="col" { "When" } th scope="col" { "Outcome" }
+                        th scope="col" { (tr.t("console-alert-channel")) } th scope="col" { (tr.t("console-alert-event")) }
+                        th scope="col" { (tr.t("console-alert-to")) }
+                        th scope="col" { (tr.t("console-alert-when")) } th scope="col" { (tr.t("console-alert-outcome")) }
                     } }
                     tbody {
                         @for a in &p.alerts {
                             tr {
-                                td { (views::alert_channel(&a.channel)) }
-                                td { (views::words(a.event.trim_start_matches("flag."))) }
-                                td { (views::alert_recipient(a)) }
-                                td { (views::instant(tz, a.finished_at.unwrap_or(a.created_at))) }
-                                td { (views::alert_outcome(a)) }
+                                td { (views::alert_channel(tr, &a.channel)) }
+                                td { (tr.event(a.event.trim_start_matches("flag."))) }
+                                td { (views::alert_recipient(tr, a)) }
+                                td { (views::instant(tr, tz, a.finished_at.unwrap_or(a.created_at))) }
+                                td { (views::alert_outcome(tr, a)) }
                             }
                         }
                     }
@@ -287,22 +303,22 @@ fn flag_page(
         }
         @if !p.others.is_empty() {
             section aria-labelledby="others" {
-                h2 #others { "Other flags of this treatment" }
+                h2 #others { (tr.t("console-flag-others")) }
                 ul {
                     @for o in &p.others {
                         li {
                             a href={ "/console/flags/" (o.id) } {
-                                (views::words(&o.severity)) ": " (views::words(&o.reason))
+                                (tr.severity(&o.severity)) ": " (tr.reason(&o.reason))
                             }
-                            " (" (views::words(&o.status)) ")"
+                            " (" (tr.status(&o.status)) ")"
                         }
                     }
                 }
             }
         }
-        p { a href="/console/flags" { "Back to the flag queue" } }
+        p { a href="/console/flags" { (tr.t("console-back-to-queue")) } }
     };
-    views::page(status, &title, Some(session), body)
+    views::page(status, tr, &title, Some(session), body)
 }
 
 pub async fn page(
@@ -327,9 +343,15 @@ async fn review(
         Ok(note) => note,
         // The same page again, with the problem beside the note field.
         Err(AppError::Validation(errors)) => {
+            let tr = form.session.tr;
             let message = errors
                 .iter()
-                .map(|e| e.message.as_str())
+                .map(|e| match e.field.as_str() {
+                    "note" if form.fields.text("note").is_empty() => {
+                        tr.t("console-flag-note-required")
+                    }
+                    _ => e.message.clone(),
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             let p = workday::read_flag(&state.db, staff, id).await?;

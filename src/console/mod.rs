@@ -8,17 +8,22 @@ mod alerts;
 mod auth;
 mod chart;
 mod flags;
+pub mod i18n;
 mod patients;
 pub mod session;
 mod views;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, HttpResponse, ResponseError};
 use maud::html;
 
+use self::i18n::Tr;
 use crate::app::AppError;
 use crate::http::ApiError;
+use crate::i18n::Locale;
 
 /// Pages load only our own stylesheet, script and service worker, and talk
 /// only to our own origin: nothing inline, no other hosts, no framing.
@@ -34,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/console")
             .wrap(DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, CSP)))
+            .wrap(from_fn(reader_language))
             .service(resource("", "GET").get(home))
             .service(resource("/", "GET").get(home))
             .service(resource("/static/console.css", "GET").get(stylesheet))
@@ -46,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(auth::sign_in),
             )
             .service(resource("/sign-out", "POST").post(auth::sign_out))
+            .service(resource("/language", "POST").post(auth::set_language))
             .service(resource("/flags", "GET").get(flags::queue))
             .service(resource("/flags/{id}", "GET").get(flags::page))
             .service(resource("/flags/{id}/acknowledge", "POST").post(flags::acknowledge))
@@ -78,12 +85,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+tokio::task_local! {
+    /// The language of the request being answered: the browser's
+    /// (`Accept-Language`) until a session names the account's.
+    static READER: std::cell::Cell<Tr>;
+}
+
+/// The language pages and error pages of this request are written in.
+pub fn reader() -> Tr {
+    READER
+        .try_with(std::cell::Cell::get)
+        .unwrap_or(Tr(Locale::FALLBACK))
+}
+
+/// Called once the signed-in account's language is known.
+pub(crate) fn set_reader(tr: Tr) {
+    let _ = READER.try_with(|r| r.set(tr));
+}
+
+/// Every console request answers in one language, error pages included
+/// (they are rendered without the request at hand, hence the task-local).
+async fn reader_language(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let locale = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::negotiate)
+        .unwrap_or(Locale::FALLBACK);
+    READER
+        .scope(std::cell::Cell::new(Tr(locale)), next.call(req))
+        .await
+}
+
 /// A console page answering 405 (with `Allow`) to other methods; without
 /// this, resources fall back to the scope's 404 page.
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(move || async move {
-        let mut res = ConsoleError::Api(ApiError::MethodNotAllowed(format!(
-            "this page accepts {allow} only"
+        let mut res = ConsoleError::Api(ApiError::MethodNotAllowed(reader().f(
+            "console-error-method",
+            &[("allow", allow.into())],
         )))
         .error_response();
         res.headers_mut()
@@ -156,44 +199,47 @@ impl ResponseError for ConsoleError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let tr = reader();
         let (title, detail, fields) = match self {
             Self::SignIn => return views::see_other("/console/sign-in"),
             Self::Csrf => (
-                "Form expired",
-                "This form's security token is missing or stale. Go back, reload the page and try again."
-                    .to_string(),
+                tr.t("console-error-csrf-title"),
+                tr.t("console-error-csrf"),
                 Vec::new(),
             ),
-            Self::AdminOnly => ("Not allowed", self.to_string(), Vec::new()),
+            Self::AdminOnly => (
+                tr.t("console-error-forbidden-title"),
+                tr.t("console-error-admin-only"),
+                Vec::new(),
+            ),
+            // Field messages come from validation, in English for now.
             Self::Api(ApiError::App(AppError::Validation(errors))) => (
-                "Please correct the form",
-                "Some fields need another look:".to_string(),
+                tr.t("console-error-validation-title"),
+                tr.t("console-error-validation"),
                 errors
                     .iter()
                     .map(|e| format!("{}: {}", e.field, e.message))
                     .collect(),
             ),
             Self::Api(ApiError::App(AppError::Contraindicated(codes))) => (
-                "Contraindicated",
-                "The treatment was not registered: these risk factors contraindicate it. \
-                 To register it anyway, go back and give a reason for the override."
-                    .to_string(),
-                codes.iter().map(|c| crate::console::views::words(c)).collect(),
+                tr.t("console-error-contraindicated-title"),
+                tr.t("console-error-contraindicated"),
+                codes.iter().map(|c| tr.risk(c)).collect(),
             ),
             Self::Api(ApiError::App(AppError::NotFound)) => (
-                "Not found",
-                "There is no such page, or it is not part of your clinic.".to_string(),
+                tr.t("console-error-not-found-title"),
+                tr.t("console-error-not-found"),
                 Vec::new(),
             ),
             Self::Api(ApiError::App(AppError::Internal(msg))) => {
                 tracing::error!(error = %msg, "internal error in the console");
                 (
-                    "Something went wrong",
-                    "Something went wrong on our side; it has been logged.".to_string(),
+                    tr.t("console-error-internal-title"),
+                    tr.t("console-error-internal"),
                     Vec::new(),
                 )
             }
-            Self::Api(e) => ("Could not do that", e.to_string(), Vec::new()),
+            Self::Api(e) => (tr.t("console-error-other-title"), e.to_string(), Vec::new()),
         };
         let body = html! {
             h1 { (title) }
@@ -201,9 +247,9 @@ impl ResponseError for ConsoleError {
             @if !fields.is_empty() {
                 ul { @for f in &fields { li { (f) } } }
             }
-            p { a href="/console/flags" { "Back to the flag queue" } }
+            p { a href="/console/flags" { (tr.t("console-back-to-queue")) } }
         };
-        views::page(self.status_code(), title, None, body)
+        views::page(self.status_code(), tr, &title, None, body)
     }
 }
 

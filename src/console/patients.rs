@@ -7,8 +7,10 @@ use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use maud::{html, Markup, PreEscaped};
 
+use super::i18n::Tr;
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{chart, views, ConsoleResult};
+use crate::app::treatments::TreatmentCtx;
 use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest, SEVERITIES};
 use crate::app::workday;
 use crate::app::AppError;
@@ -49,63 +51,70 @@ pub async fn list(
     let staff = session.staff.clone();
     let rows = workday::patients_overview(&state.db, staff, LIST_LIMIT, Utc::now()).await?;
     let tz = session.tz;
+    let tr = session.tr;
     let body = html! {
-        h1 { "Patients" }
+        h1 { (tr.t("console-patients-title")) }
         @if rows.is_empty() {
-            p.empty { "No patients yet." }
+            p.empty { (tr.t("console-patients-none")) }
         } @else {
             table.patients {
                 thead { tr {
-                    th scope="col" { "Name" } th scope="col" { "Day" } th scope="col" { "Open flags" }
-                    th scope="col" { "Last log" } th scope="col" { "Missed days" }
-                    th scope="col" { "Skin type" } th scope="col" { "App enrolled" } th scope="col" { "Added" }
+                    th scope="col" { (tr.t("console-name")) } th scope="col" { (tr.t("console-patients-day")) }
+                    th scope="col" { (tr.t("console-patients-open-flags")) }
+                    th scope="col" { (tr.t("console-patients-last-log")) } th scope="col" { (tr.t("console-patients-missed")) }
+                    th scope="col" { (tr.t("console-skin-type")) } th scope="col" { (tr.t("console-patients-enrolled")) }
+                    th scope="col" { (tr.t("console-added")) }
                 } }
                 tbody {
                     @for r in &rows {
                         @let p = &r.patient;
                         tr id={ "patient-" (p.id) } {
                             td { a href={ "/console/patients/" (p.id) } { (p.name) } }
-                            td { @match r.day { Some(d) => { "Day " (d) }, None => span.empty { "No treatment" } } }
+                            td { @match r.day { Some(d) => { (tr.f("day-label", &[("day", d.into())])) }, None => span.empty { (tr.t("console-patients-no-treatment")) } } }
                             td.open-flags {
-                                @if r.open == [0, 0, 0] { span.empty { "None" } }
+                                @if r.open == [0, 0, 0] { span.empty { (tr.t("console-none")) } }
                                 @for (n, severity) in r.open.iter().zip(SEVERITIES) {
-                                    @if *n > 0 { span class={ "count severity-" (severity) } { (n) " " (severity) } " " }
+                                    @if *n > 0 {
+                                        span class={ "count severity-" (severity) } {
+                                            (tr.f("console-patients-open-count", &[("count", (*n as i64).into()), ("severity", tr.severity(severity).into())]))
+                                        }
+                                        " "
+                                    }
                                 }
                             }
-                            td { @match r.last_log { Some(d) => { (d) }, None => span.empty { "None yet" } } }
+                            td { @match r.last_log { Some(d) => { (tr.date(d)) }, None => span.empty { (tr.t("console-patients-no-log")) } } }
                             td { @if let Some(m) = r.missed { (m) } }
-                            td { "Fitzpatrick " (fitzpatrick(p.fitzpatrick)) }
-                            td { @if p.enrolled { "Yes" } @else { "Not yet" } }
-                            td { (views::instant(tz, p.created_at)) }
+                            td { (tr.f("console-fitzpatrick", &[("type", fitzpatrick(p.fitzpatrick).into())])) }
+                            td { @if p.enrolled { (tr.t("console-yes")) } @else { (tr.t("console-patients-not-yet")) } }
+                            td { (views::instant(tr, tz, p.created_at)) }
                         }
                     }
                 }
             }
-            p.hint { "Day: today's day after the latest treatment, in the patient's time zone. "
-                "Missed days: finished days 0–" (DAILY_LOG_LAST_DAY) " without a log." }
+            p.hint { (tr.f("console-patients-hint", &[("last", i64::from(DAILY_LOG_LAST_DAY).into())])) }
         }
         section aria-labelledby="add-patient" {
-            h2 #add-patient { "Add a patient" }
+            h2 #add-patient { (tr.t("console-patients-add")) }
             form.stack method="post" action="/console/patients" {
                 (views::csrf(&session))
-                label for="name" { "Name" }
+                label for="name" { (tr.t("console-name")) }
                 input #name type="text" name="name" required maxlength="200";
-                label for="email" { "Email" }
+                label for="email" { (tr.t("console-email")) }
                 input #email type="email" name="email" required;
-                label for="timezone" { "Time zone" }
+                label for="timezone" { (tr.t("console-time-zone")) }
                 select #timezone name="timezone" required {
                     @for z in zone_choices(tz) { option value=(z) { (z) } }
                 }
-                label for="fitzpatrick" { "Fitzpatrick skin type" }
+                label for="fitzpatrick" { (tr.t("console-patients-skin-type-label")) }
                 select #fitzpatrick name="fitzpatrick" required {
-                    option value="" selected disabled { "Choose the skin type" }
+                    option value="" selected disabled { (tr.t("console-patients-choose-skin-type")) }
                     @for n in 1..=6 { option value=(n) { (fitzpatrick(n)) } }
                 }
-                button type="submit" { "Add patient" }
+                button type="submit" { (tr.t("console-patients-add-button")) }
             }
         }
     };
-    Ok(views::ok("Patients", &session, body))
+    Ok(views::ok(&tr.t("console-patients-title"), &session, body))
 }
 
 pub async fn create(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResult<HttpResponse> {
@@ -138,33 +147,34 @@ pub async fn page(
     let names: HashMap<String, String> = staff_list.into_iter().map(|a| (a.id, a.name)).collect();
     let p = &recovery.patient;
     let here = format!("/console/patients/{}", p.id);
+    let tr = session.tr;
     let body = html! {
         h1 { (p.name) }
         dl.facts {
-            dt { "Email" } dd { (p.email) }
-            dt { "Time zone" } dd { (p.timezone) }
-            dt { "Skin type" } dd { "Fitzpatrick " (fitzpatrick(p.fitzpatrick)) }
-            dt { "App" } dd { @if p.enrolled { "Enrolled" } @else { "Not enrolled yet" } }
+            dt { (tr.t("console-email")) } dd { (p.email) }
+            dt { (tr.t("console-time-zone")) } dd { (p.timezone) }
+            dt { (tr.t("console-skin-type")) } dd { (tr.f("console-fitzpatrick", &[("type", fitzpatrick(p.fitzpatrick).into())])) }
+            dt { (tr.t("console-patient-app")) } dd { @if p.enrolled { (tr.t("console-patient-enrolled")) } @else { (tr.t("console-patient-not-enrolled")) } }
         }
         form.inline method="post" action={ (here) "/enrolment-codes" } {
             (views::csrf(&session))
             @if p.enrolled {
                 p.notice #enrol-warning {
-                    strong { "The app is already enrolled. " }
-                    "When a new code is used, the patient's app is signed out on every device "
-                    "and must be set up again with the new code."
+                    strong { (tr.t("console-enrol-already")) }
+                    " "
+                    (tr.t("console-enrol-warning"))
                 }
                 label.check {
                     input type="checkbox" name="confirm" value="yes" required aria-describedby="enrol-warning";
-                    " I understand: end the patient's app sessions when the new code is used"
+                    " " (tr.t("console-enrol-confirm"))
                 }
-                button type="submit" { "Issue a new enrolment code" }
+                button type="submit" { (tr.t("console-enrol-new-code")) }
             } @else {
-                button type="submit" { "Issue an enrolment code" }
+                button type="submit" { (tr.t("console-enrol-code")) }
             }
         }
         @if recovery.treatments.is_empty() {
-            p.empty { "No treatment registered yet." }
+            p.empty { (tr.t("console-treatments-none")) }
         }
         @for (i, t) in recovery.treatments.iter().enumerate() {
             @let previous = t.ctx.treatment.previous_treatment_id.as_deref()
@@ -184,49 +194,90 @@ fn peak(t: &TreatmentRecovery, k: usize) -> Option<(i32, i32)> {
         .max_by_key(|&(score, day)| (score, -day))
 }
 
+/// A screening caution in words: `console-caution-<code>` with its
+/// details, or the domain's English message for a code without one.
+fn caution(tr: Tr, w: &risk::Warning) -> String {
+    let key = format!("console-caution-{}", w.code);
+    if !crate::i18n::has(crate::i18n::Locale::FALLBACK, &key) {
+        return w.message.clone();
+    }
+    let number = |name: &str| {
+        w.details[name]
+            .as_f64()
+            .map(|v| tr.decimal(v, 2))
+            .unwrap_or_default()
+    };
+    tr.f(
+        &key,
+        &[
+            ("depth", number("depth_mm").into()),
+            ("limit", number("warning_above_mm").into()),
+        ],
+    )
+}
+
+/// "Session 2, Face, 0.50 mm".
+fn session_words(tr: Tr, ctx: &TreatmentCtx) -> String {
+    tr.f(
+        "console-treatment-heading",
+        &[
+            ("session", ctx.treatment.session_number.into()),
+            ("area", tr.area(ctx.area.as_str()).into()),
+            ("depth", tr.decimal(ctx.depth.get(), 2).into()),
+        ],
+    )
+}
+
 /// The previous session's course beside this one: peaks, logs and flags.
-fn series_summary(t: &TreatmentRecovery, previous: &TreatmentRecovery) -> Markup {
+fn series_summary(tr: Tr, t: &TreatmentRecovery, previous: &TreatmentRecovery) -> Markup {
     let p = &previous.ctx;
     let gap = (t.ctx.treatment.day0 - p.treatment.day0).num_days();
     let interval = t.ctx.protocol.session_intervals.for_area(t.ctx.area);
     let flags = |t: &TreatmentRecovery| {
         if t.flags.is_empty() {
-            "None".to_string()
+            tr.t("console-none")
         } else {
             t.flags
                 .iter()
-                .map(|f| format!("{} ({})", views::words(&f.reason), f.severity))
+                .map(|f| format!("{} ({})", tr.reason(&f.reason), tr.severity(&f.severity)))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
     };
     let cell = |t: &TreatmentRecovery, k: usize| match peak(t, k) {
-        Some((score, day)) => format!("{score} on day {day}"),
-        None => "not logged".to_string(),
+        Some((score, day)) => tr.f(
+            "console-series-peak",
+            &[("score", score.into()), ("day", day.into())],
+        ),
+        None => tr.t("console-series-not-logged"),
     };
     html! {
         p.series {
-            "Follows session " (p.treatment.session_number) " ("
-            (views::words(p.area.as_str())) ", " (format!("{:.2}", p.depth.get())) " mm, "
-            (p.treatment.day0) "), " (gap) " days earlier"
+            (tr.f("console-series-follows", &[
+                ("session", p.treatment.session_number.into()),
+                ("area", tr.area(p.area.as_str()).into()),
+                ("depth", tr.decimal(p.depth.get(), 2).into()),
+                ("date", tr.date(p.treatment.day0).into()),
+                ("days", gap.into()),
+            ]))
             @if gap < i64::from(interval) {
-                " — " strong.too-soon { "sooner than the " (interval) "-day minimum for this area" }
+                " — " strong.too-soon { (tr.f("console-series-too-soon", &[("interval", interval.into())])) }
             }
             "."
         }
         table.series {
-            caption { "This session beside the previous one (peak logged scores)" }
+            caption { (tr.t("console-series-caption")) }
             thead { tr {
                 th scope="col" { "" }
-                th scope="col" { "This session" }
-                th scope="col" { "Previous session" }
+                th scope="col" { (tr.t("console-series-this")) }
+                th scope="col" { (tr.t("console-series-previous")) }
             } }
             tbody {
                 @for (k, symptom) in Symptom::ALL.into_iter().enumerate() {
-                    tr { th scope="row" { (views::words(symptom.as_str())) } td { (cell(t, k)) } td { (cell(previous, k)) } }
+                    tr { th scope="row" { (tr.symptom(symptom.as_str())) } td { (cell(t, k)) } td { (cell(previous, k)) } }
                 }
-                tr { th scope="row" { "Days logged" } td { (t.logs.len()) } td { (previous.logs.len()) } }
-                tr { th scope="row" { "Flags" } td { (flags(t)) } td { (flags(previous)) } }
+                tr { th scope="row" { (tr.t("console-series-days-logged")) } td { (t.logs.len()) } td { (previous.logs.len()) } }
+                tr { th scope="row" { (tr.t("console-series-flags")) } td { (flags(t)) } td { (flags(previous)) } }
             }
         }
     }
@@ -241,9 +292,8 @@ fn treatment_section(
     now: chrono::DateTime<Utc>,
 ) -> Markup {
     let ctx = &t.ctx;
-    let tr = &ctx.treatment;
     let heading = format!("treatment-{index}");
-    let performed = chrono::DateTime::from_timestamp_millis(tr.performed_at)
+    let performed = chrono::DateTime::from_timestamp_millis(ctx.treatment.performed_at)
         .unwrap_or_default()
         .with_timezone(&ctx.tz);
     let logged: Vec<(i64, [i32; 4])> = t
@@ -256,88 +306,108 @@ fn treatment_section(
             )
         })
         .collect();
+    let tz = session.tz;
+    let tr = session.tr;
     let sign_days: Vec<(i64, String)> = t
         .logs
         .iter()
         .filter_map(|l| {
             let signs = signs_from_text(&l.signs);
             (!signs.is_empty()).then(|| {
-                let words: Vec<String> = signs.iter().map(|s| s.label().to_string()).collect();
+                let words: Vec<String> = signs.iter().map(|s| tr.sign(s.as_str())).collect();
                 (l.day as i64, words.join(", "))
             })
         })
         .collect();
-    let tz = session.tz;
+    let former = tr.t("console-former-staff");
+    let service = tr.t("console-the-service");
+    let who = |actor: &str| -> String {
+        names.get(actor).cloned().unwrap_or_else(|| {
+            if actor == crate::store::flags::SYSTEM_ACTOR {
+                service.clone()
+            } else {
+                former.clone()
+            }
+        })
+    };
     html! {
         section.treatment aria-labelledby=(heading) {
-            h2 #(heading) {
-                "Session " (tr.session_number) ", " (views::words(ctx.area.as_str())) ", "
-                (format!("{:.2}", ctx.depth.get())) " mm"
-            }
+            h2 #(heading) { (session_words(tr, ctx)) }
             dl.facts {
-                dt { "Performed" } dd { (performed.format("%Y-%m-%d %H:%M %Z")) " (patient's time)" }
-                dt { "Today is day" } dd { (ctx.day_of(ctx.today(now))) }
-                dt { "Add-ons" } dd {
-                    @if ctx.addons.is_empty() { "None" }
-                    @else { (ctx.addons.iter().map(|a| views::words(a.as_str())).collect::<Vec<_>>().join(", ")) }
+                dt { (tr.t("console-treatment-performed")) } dd {
+                    (tr.f("console-treatment-performed-at", &[("at", tr.datetime(&performed).into())]))
                 }
-                dt { "Risk factors" } dd {
-                    @if ctx.risk_factors.is_empty() { "None recorded" }
-                    @else { (ctx.risk_factors.iter().map(|r| views::words(r.as_str())).collect::<Vec<_>>().join(", ")) }
+                dt { (tr.t("console-treatment-today")) } dd { (ctx.day_of(ctx.today(now))) }
+                dt { (tr.t("console-addons")) } dd {
+                    @if ctx.addons.is_empty() { (tr.t("console-none")) }
+                    @else { (ctx.addons.iter().map(|a| tr.addon(a.as_str())).collect::<Vec<_>>().join(", ")) }
                 }
-                dt { "Products applied" } dd { (tr.products.as_deref().unwrap_or("None recorded")) }
+                dt { (tr.t("console-risk-factors")) } dd {
+                    @if ctx.risk_factors.is_empty() { (tr.t("console-none-recorded")) }
+                    @else { (ctx.risk_factors.iter().map(|r| tr.risk(r.as_str())).collect::<Vec<_>>().join(", ")) }
+                }
+                dt { (tr.t("console-products-applied")) } dd {
+                    @match ctx.treatment.products.as_deref() {
+                        Some(p) => { (p) },
+                        None => { (tr.t("console-none-recorded")) },
+                    }
+                }
                 @let cautions = risk::screen(&ctx.risk_factors, ctx.depth, &ctx.addons).warnings;
                 @if !cautions.is_empty() {
-                    dt { "Cautions" } dd.cautions {
-                        (cautions.iter().map(|w| w.message.as_str()).collect::<Vec<_>>().join("; "))
+                    dt { (tr.t("console-cautions")) } dd.cautions {
+                        (cautions.iter().map(|w| caution(tr, w)).collect::<Vec<_>>().join("; "))
                     }
                 }
                 @if let Some(o) = &t.overridden {
-                    dt { "Contraindication override" } dd {
-                        strong { (o.contraindications.split(',').map(views::words).collect::<Vec<_>>().join(", ")) }
-                        ": " q { (o.reason) } " (" (names.get(&o.actor_id).map(String::as_str).unwrap_or("a former staff member")) ", " (views::instant(tz, o.at)) ")"
+                    dt { (tr.t("console-override")) } dd {
+                        strong { (o.contraindications.split(',').map(|c| tr.risk(c)).collect::<Vec<_>>().join(", ")) }
+                        ": " q { (o.reason) } " (" (who(&o.actor_id)) ", " (views::instant(tr, tz, o.at)) ")"
                     }
                 }
-                dt { "Expected course" } dd {
-                    (ctx.protocol.name) " v" (ctx.protocol.version) ", about "
-                    (ctx.timeline.window_days) " days; check-ins on days "
-                    (ctx.check_in_days.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))
+                dt { (tr.t("console-expected-course")) } dd {
+                    (tr.f("console-expected-course-facts", &[
+                        ("protocol", ctx.protocol.name.as_str().into()),
+                        ("version", ctx.protocol.version.into()),
+                        ("days", ctx.timeline.window_days.into()),
+                        ("check_ins", ctx.check_in_days.iter().map(u16::to_string).collect::<Vec<_>>().join(", ").into()),
+                    ]))
                 }
             }
             @if let Some(previous) = previous {
-                h3 { "Series" }
-                (series_summary(t, previous))
+                h3 { (tr.t("console-series")) }
+                (series_summary(tr, t, previous))
             }
-            h3 { "Recovery charts" }
-            p.hint {
-                "Shaded band: expected score up to the upper bound. Line: expected score. "
-                "Circles: logged scores; diamonds: logged scores above the upper bound."
-            }
-            p.hint { "Triangles along the top: days the patient reported warning signs." }
+            h3 { (tr.t("console-charts")) }
+            p.hint { (tr.t("console-charts-hint")) }
+            p.hint { (tr.t("console-charts-hint-signs")) }
             div.charts {
                 @for (k, symptom) in Symptom::ALL.into_iter().enumerate() {
                     @let points: Vec<(i64, i32)> = logged.iter().map(|(d, s)| (*d, s[k])).collect();
-                    (chart::symptom(&format!("chart-{index}-{}", symptom.as_str()), symptom, &ctx.timeline, &points, &sign_days))
+                    (chart::symptom(tr, &format!("chart-{index}-{}", symptom.as_str()), symptom, &ctx.timeline, &points, &sign_days))
                 }
             }
-            h3 { "Flags" }
+            h3 { (tr.t("console-flags")) }
             @if t.flags.is_empty() {
-                p.empty { "No flags for this treatment." }
+                p.empty { (tr.t("console-flags-none")) }
             }
             @for f in &t.flags {
                 article.flag id={ "flag-" (f.id) } {
-                    h4 { (views::severity(&f.severity)) " · " (views::words(&f.reason)) " · " (views::status(&f.status)) }
-                    p { "Opened " (views::instant(tz, f.opened_at))
-                        @if let Some(d) = views::evidence_day(&f.evidence) { ", day " (d) } }
-                    (views::evidence(&f.reason, &f.evidence))
+                    h4 { (views::severity(tr, &f.severity)) " · " (tr.reason(&f.reason)) " · " (views::status(tr, &f.status)) }
+                    p {
+                        (tr.t("console-flag-opened")) " " (views::instant(tr, tz, f.opened_at))
+                        @if let Some(d) = views::evidence_day(&f.evidence) { ", " (tr.f("day-label", &[("day", d.into())])) }
+                    }
+                    (views::evidence(tr, &f.reason, &f.evidence))
                     @let history: Vec<_> = t.events.iter().filter(|e| e.flag_id == f.id).collect();
                     @if !history.is_empty() {
                         ol.history {
                             @for e in history {
                                 li {
-                                    (views::words(&e.action)) " by "
-                                    (names.get(&e.actor_id).map(String::as_str).unwrap_or(if e.actor_id == crate::store::flags::SYSTEM_ACTOR { "the service" } else { "a former staff member" }))
-                                    ", " (views::instant(tz, e.at))
+                                    (tr.f("console-history-by", &[
+                                        ("action", tr.action(&e.action).into()),
+                                        ("who", who(&e.actor_id).into()),
+                                    ]))
+                                    ", " (views::instant(tr, tz, e.at))
                                     @if let Some(n) = &e.note { ": " q { (n) } }
                                 }
                             }
@@ -345,47 +415,50 @@ fn treatment_section(
                     }
                     @if let Some(alerts) = t.alerts.get(&f.id).filter(|a| !a.is_empty()) {
                         details.alerts {
-                            summary { "Alert history (" (alerts.len()) ")" }
+                            summary { (tr.f("console-alert-history-count", &[("count", (alerts.len() as i64).into())])) }
                             ul {
                                 @for a in alerts {
                                     li {
-                                        (views::alert_channel(&a.channel)) " to " (views::alert_recipient(a)) ", "
-                                        (views::instant(tz, a.finished_at.unwrap_or(a.created_at))) ": " (views::alert_outcome(a))
+                                        (tr.f("console-alert-line", &[
+                                            ("channel", views::alert_channel(tr, &a.channel).into()),
+                                            ("to", views::alert_recipient(tr, a).into()),
+                                        ]))
+                                        ", " (views::instant(tr, tz, a.finished_at.unwrap_or(a.created_at))) ": " (views::alert_outcome(tr, a))
                                     }
                                 }
                             }
                         }
                     }
                     p { a.action href={ "/console/flags/" (f.id) } {
-                        @if f.status == "resolved" { "Open the flag" } @else { "Review the flag" }
+                        @if f.status == "resolved" { (tr.t("console-flag-open")) } @else { (tr.t("console-flag-review-link")) }
                     } }
                 }
             }
-            h3 { "Daily logs" }
-            (logs_table(t))
-            h3 { "Reminders" }
-            (reminders(t))
+            h3 { (tr.t("console-logs")) }
+            (logs_table(tr, t))
+            h3 { (tr.t("console-reminders")) }
+            (reminders(tr, t))
         }
     }
 }
 
-fn logs_table(t: &TreatmentRecovery) -> Markup {
+fn logs_table(tr: Tr, t: &TreatmentRecovery) -> Markup {
     html! {
         @if t.logs.is_empty() {
-            p.empty { "No logs yet." }
+            p.empty { (tr.t("console-logs-none")) }
         } @else {
             table.logs {
                 thead { tr {
-                    th scope="col" { "Date" } th scope="col" { "Day" }
-                    @for s in Symptom::ALL { th scope="col" { (views::words(s.as_str())) } }
-                    th scope="col" { "Warning signs" } th scope="col" { "Note" }
+                    th scope="col" { (tr.t("console-logs-date")) } th scope="col" { (tr.t("console-patients-day")) }
+                    @for s in Symptom::ALL { th scope="col" { (tr.symptom(s.as_str())) } }
+                    th scope="col" { (tr.t("console-warning-signs")) } th scope="col" { (tr.t("console-logs-note")) }
                 } }
                 tbody {
                     @for l in &t.logs {
                         tr {
-                            td { (l.log_date) } td { (l.day) }
+                            td { (tr.stored_date(&l.log_date)) } td { (l.day) }
                             td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
-                            td { (views::signs(&l.signs)) }
+                            td { (views::signs(tr, &l.signs)) }
                             td { (l.note.as_deref().unwrap_or("")) }
                         }
                     }
@@ -395,15 +468,18 @@ fn logs_table(t: &TreatmentRecovery) -> Markup {
     }
 }
 
-fn reminders(t: &TreatmentRecovery) -> Markup {
+fn reminders(tr: Tr, t: &TreatmentRecovery) -> Markup {
     html! {
         table.plan {
-            caption { "Reminder plan (patient's local time)" }
-            thead { tr { th scope="col" { "Reminder" } th scope="col" { "Days" } th scope="col" { "Times" } } }
+            caption { (tr.t("console-plan-caption")) }
+            thead { tr {
+                th scope="col" { (tr.t("console-plan-reminder")) } th scope="col" { (tr.t("console-plan-days")) }
+                th scope="col" { (tr.t("console-plan-times")) }
+            } }
             tbody {
                 @for r in &t.plan.rules {
                     tr {
-                        td { (views::words(r.kind.as_str())) }
+                        td { (tr.reminder(r.kind.as_str())) }
                         td { (r.first_day) "–" (r.last_day) }
                         td { (r.times.iter().map(|t| format_hhmm(*t)).collect::<Vec<_>>().join(", ")) }
                     }
@@ -411,14 +487,21 @@ fn reminders(t: &TreatmentRecovery) -> Markup {
             }
         }
         @if t.adherence.is_empty() {
-            p.empty { "No reminder has been due yet." }
+            p.empty { (tr.t("console-adherence-none")) }
         } @else {
             table.adherence {
-                caption { "Adherence so far" }
-                thead { tr { th scope="col" { "Reminder" } th scope="col" { "Done" } th scope="col" { "Not done" } } }
+                caption { (tr.t("console-adherence-caption")) }
+                thead { tr {
+                    th scope="col" { (tr.t("console-plan-reminder")) } th scope="col" { (tr.t("console-adherence-done")) }
+                    th scope="col" { (tr.t("console-adherence-not-done")) }
+                } }
                 tbody {
                     @for (kind, due, done) in &t.adherence {
-                        tr { td { (views::words(kind)) } td { (done) " of " (due) } td { (due - done) } }
+                        tr {
+                            td { (tr.reminder(kind)) }
+                            td { (tr.f("console-adherence-of", &[("done", (*done).into()), ("due", (*due).into())])) }
+                            td { (due - done) }
+                        }
                     }
                 }
             }
@@ -427,45 +510,46 @@ fn reminders(t: &TreatmentRecovery) -> Markup {
 }
 
 fn treatment_form(session: &ConsoleSession, here: &str) -> Markup {
+    let tr = session.tr;
     html! {
         section aria-labelledby="add-treatment" {
-            h2 #add-treatment { "Register a treatment" }
+            h2 #add-treatment { (tr.t("console-treatment-form-title")) }
             form.stack method="post" action={ (here) "/treatments" } {
                 (views::csrf(session))
-                label for="performed_at" { "Date and time (patient's local time)" }
+                label for="performed_at" { (tr.t("console-treatment-form-when")) }
                 input #performed_at type="datetime-local" name="performed_at" required;
-                label for="area" { "Area" }
+                label for="area" { (tr.t("console-treatment-form-area")) }
                 select #area name="area" required {
-                    @for a in Area::ALL { option value=(a.as_str()) { (views::words(a.as_str())) } }
+                    @for a in Area::ALL { option value=(a.as_str()) { (tr.area(a.as_str())) } }
                 }
-                label for="depth_mm" { "Needle depth (mm, 0.25–3.0)" }
+                label for="depth_mm" { (tr.t("console-treatment-form-depth")) }
                 input #depth_mm type="number" name="depth_mm" min="0.25" max="3" step="0.05" required;
                 fieldset {
-                    legend { "Add-ons" }
+                    legend { (tr.t("console-addons")) }
                     @for a in Addon::ALL {
                         label.check {
                             input type="checkbox" name="addons" value=(a.as_str());
-                            " " (views::words(a.as_str()))
+                            " " (tr.addon(a.as_str()))
                         }
                     }
                 }
-                label for="session_number" { "Session number in the series (leave empty to follow the previous session)" }
+                label for="session_number" { (tr.t("console-treatment-form-session")) }
                 input #session_number type="number" name="session_number" min="1" max="50";
                 fieldset {
-                    legend { "Risk factors" }
+                    legend { (tr.t("console-risk-factors")) }
                     @for r in RiskFactor::ALL {
                         label.check {
                             input type="checkbox" name="risk_factors" value=(r.as_str());
-                            " " (views::words(r.as_str()))
-                            @if r.is_contraindication() { " (contraindication)" }
+                            " " (tr.risk(r.as_str()))
+                            @if r.is_contraindication() { " " (tr.t("console-contraindication")) }
                         }
                     }
                 }
-                label for="products" { "Serum or products applied" }
+                label for="products" { (tr.t("console-treatment-form-products")) }
                 input #products type="text" name="products" maxlength=(PRODUCTS_MAX_CHARS);
-                label for="override_reason" { "Reason to treat despite a contraindication (only if one applies)" }
+                label for="override_reason" { (tr.t("console-treatment-form-override")) }
                 textarea #override_reason name="override_reason" rows="2" maxlength=(OVERRIDE_REASON_MAX_CHARS) {}
-                button type="submit" { "Register treatment" }
+                button type="submit" { (tr.t("console-treatment-form-submit")) }
             }
         }
     }
@@ -557,22 +641,22 @@ pub async fn enrolment_code(
     let ttl = state.config.enrolment_code_ttl.as_millis() as i64;
     let (patient, code, expires_at) =
         clinic::issue_enrolment_code(&state.db, staff, id, ttl).await?;
+    let tr = form.session.tr;
     let body = html! {
-        h1 { "Enrolment code for " (patient.name) }
-        p { "Give this code to the patient to enter (or scan) in the aftercare app. "
-            "It works once and is shown only now." }
+        h1 { (tr.f("console-enrol-title", &[("name", patient.name.as_str().into())])) }
+        p { (tr.t("console-enrol-give")) }
         p.code { code { (code) } }
-        p { "Valid until " (views::instant(form.session.tz, expires_at)) "." }
+        p { (tr.f("console-valid-until", &[("until", tr.instant(form.session.tz, expires_at).into())])) }
         @if let Some(svg) = qr_svg(&code) {
             figure.qr {
                 // Generated by the qrcode crate from our own code string.
                 (PreEscaped(svg))
-                figcaption { "QR code of the enrolment code " (code) }
+                figcaption { (tr.f("console-enrol-qr", &[("code", code.as_str().into())])) }
             }
         }
-        p { a href={ "/console/patients/" (patient.id) } { "Back to " (patient.name) } }
+        p { a href={ "/console/patients/" (patient.id) } { (tr.f("console-back-to", &[("name", patient.name.as_str().into())])) } }
     };
-    Ok(views::ok("Enrolment code", &form.session, body))
+    Ok(views::ok(&tr.t("console-enrol-page-title"), &form.session, body))
 }
 
 #[cfg(test)]

@@ -14,11 +14,13 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use subtle::ConstantTimeEq;
 
+use super::i18n::Tr;
 use super::ConsoleError;
 use crate::app::{accounts, Caller, ClinicAdmin, ClinicStaff};
 use crate::auth::{random_token, sha256_hex};
 use crate::db::now_ms;
 use crate::domain::account::Role;
+use crate::i18n::Locale;
 use crate::http::{ApiError, AppState};
 
 pub const SESSION_COOKIE: &str = "aftercare_console";
@@ -100,6 +102,11 @@ pub struct ConsoleSession {
     pub name: String,
     /// The clinic's time zone, in which pages show times.
     pub tz: chrono_tz::Tz,
+    /// The staff member's language (their own, else the clinic's default).
+    pub tr: Tr,
+    /// The page being shown, when it can be loaded again (a GET): where
+    /// the language switch comes back to.
+    pub here: Option<String>,
     pub csrf: String,
     token_hash: String,
 }
@@ -129,6 +136,9 @@ impl FromRequest for ConsoleSession {
             .map(|c| c.value().to_string())
             .filter(|t| !t.is_empty() && t.len() <= TOKEN_MAX);
         let state = state_of(req);
+        let here = (req.method() == actix_web::http::Method::GET)
+            .then(|| req.uri().path_and_query().map(|p| p.as_str().to_string()))
+            .flatten();
         Box::pin(async move {
             let token = token.ok_or(ConsoleError::SignIn)?;
             let hash = sha256_hex(&token);
@@ -148,8 +158,15 @@ impl FromRequest for ConsoleSession {
                 role,
             })
             .map_err(ApiError::from)?;
+            let tr = Tr(Locale::from_stored(
+                account.locale.as_deref().unwrap_or(&account.clinic_locale),
+            ));
+            // Error pages of this request speak it too.
+            super::set_reader(tr);
             Ok(Self {
                 staff,
+                tr,
+                here,
                 name: account.name,
                 // Validated when set; UTC if a stored name ever stops parsing.
                 tz: account.clinic_timezone.parse().unwrap_or(chrono_tz::UTC),

@@ -8,23 +8,27 @@ use serde_json::Value;
 
 use crate::app::alerts::AlertRecord;
 use crate::domain::assessment::{describe, Reason};
+use crate::i18n::Locale;
 
+use super::i18n::Tr;
 use super::session::ConsoleSession;
 
-/// A full HTML page; `session` adds the navigation and the sign-out button.
+/// A full HTML page in `tr`'s language; `session` adds the navigation, the
+/// language switch and the sign-out button.
 pub fn page(
     status: StatusCode,
+    tr: Tr,
     title: &str,
     session: Option<&ConsoleSession>,
     body: Markup,
 ) -> HttpResponse {
     let markup = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(tr.locale().as_str()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · aftercare console" }
+                title { (tr.f("console-page-title", &[("title", title.into())])) }
                 link rel="stylesheet" href="/console/static/console.css";
                 script src="/console/static/console.js" defer {}
             }
@@ -32,28 +36,29 @@ pub fn page(
                 header.top {
                     a.brand href="/console/flags" { "aftercare" }
                     @if let Some(s) = session {
-                        nav aria-label="Main" {
+                        nav aria-label=(tr.t("console-nav-label")) {
                             ul {
-                                li { a href="/console/flags" { "Flags" } }
-                                li { a href="/console/patients" { "Patients" } }
+                                li { a href="/console/flags" { (tr.t("console-nav-flags")) } }
+                                li { a href="/console/patients" { (tr.t("console-nav-patients")) } }
                                 @if s.is_admin() {
-                                    li { a href="/console/staff" { "Staff" } }
-                                    li { a href="/console/audit" { "Audit log" } }
-                                    li { a href="/console/alerts" { "Alerts" } }
+                                    li { a href="/console/staff" { (tr.t("console-nav-staff")) } }
+                                    li { a href="/console/audit" { (tr.t("console-nav-audit")) } }
+                                    li { a href="/console/alerts" { (tr.t("console-nav-alerts")) } }
                                 }
                             }
                         }
+                        (language_form(s))
                         form.signout method="post" action="/console/sign-out" {
                             (csrf(s))
-                            span { "Signed in as " strong { (s.name) } }
+                            span { (tr.t("console-signed-in-as")) " " strong { (s.name) } }
                             " "
-                            button type="submit" { "Sign out" }
+                            button type="submit" { (tr.t("console-sign-out")) }
                         }
                     }
                 }
                 main { (body) }
                 @if let Some(s) = session {
-                    footer.zone { "Times are shown in " (s.tz.name()) ", the clinic's time zone." }
+                    footer.zone { (tr.f("console-footer-zone", &[("zone", s.tz.name().into())])) }
                 }
             }
         }
@@ -63,8 +68,31 @@ pub fn page(
         .body(markup.into_string())
 }
 
+/// The language switch: each language named in itself, the current one
+/// selected; posting it keeps the choice on the account.
+fn language_form(s: &ConsoleSession) -> Markup {
+    let tr = s.tr;
+    html! {
+        form.language method="post" action="/console/language" {
+            (csrf(s))
+            @if let Some(here) = &s.here { input type="hidden" name="next" value=(here); }
+            label for="console-locale" { (tr.t("console-language")) }
+            " "
+            select #console-locale name="locale" {
+                @for l in Locale::ALL {
+                    option value=(l.as_str()) lang=(l.as_str()) selected[l == tr.locale()] {
+                        (crate::i18n::t(l, &format!("locale-{}", l.as_str())))
+                    }
+                }
+            }
+            " "
+            button type="submit" { (tr.t("console-language-save")) }
+        }
+    }
+}
+
 pub fn ok(title: &str, session: &ConsoleSession, body: Markup) -> HttpResponse {
-    page(StatusCode::OK, title, Some(session), body)
+    page(StatusCode::OK, session.tr, title, Some(session), body)
 }
 
 /// Post/redirect/get: after a form, the browser loads a page with GET.
@@ -80,17 +108,17 @@ pub fn csrf(session: &ConsoleSession) -> Markup {
 }
 
 /// An instant (ms since the epoch) in the clinic's zone, with the zone shown.
-pub fn instant(tz: Tz, ms: i64) -> Markup {
+pub fn instant(tr: Tr, tz: Tz, ms: i64) -> Markup {
     let t = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
     html! {
         time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) {
-            (t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"))
+            (tr.instant(tz, ms))
         }
     }
 }
 
 /// Severity as an icon and a word, so colour is never the only carrier.
-pub fn severity(s: &str) -> Markup {
+pub fn severity(tr: Tr, s: &str) -> Markup {
     let icon = match s {
         "urgent" => "▲",
         "review" => "◆",
@@ -99,45 +127,33 @@ pub fn severity(s: &str) -> Markup {
     html! {
         span class={ "severity severity-" (s) } {
             span aria-hidden="true" { (icon) " " }
-            (capitalise(s))
+            (tr.severity(s))
         }
     }
 }
 
-pub fn status(s: &str) -> Markup {
-    html! { span class={ "status status-" (s) } { (capitalise(s)) } }
-}
-
-/// `snake_case` codes as words: "pus_or_crust" → "Pus or crust".
-pub fn words(code: &str) -> String {
-    match code {
-        "prp" => "PRP".into(),
-        "rf" => "RF".into(),
-        _ => capitalise(&code.replace('_', " ")),
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+pub fn status(tr: Tr, s: &str) -> Markup {
+    html! { span class={ "status status-" (s) } { (tr.status(s)) } }
 }
 
 /// A flag's evidence in clinical words, one line per fact; never its keys.
-pub fn evidence(reason: &str, raw: &str) -> Markup {
+pub fn evidence(tr: Tr, reason: &str, raw: &str) -> Markup {
     let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let mut lines = Reason::parse(reason)
+    let mut lines: Vec<String> = Reason::parse(reason)
         .map(|r| describe(r, &value))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .iter()
+        .map(|s| tr.sentence(s))
+        .collect();
     if lines.is_empty() {
-        let day = crate::domain::evidence::day(&value);
-        lines.push(format!(
-            "{}{}",
-            words(reason),
-            day.map(|d| format!(" on day {d}")).unwrap_or_default()
-        ));
+        let reason = tr.reason(reason);
+        lines.push(match crate::domain::evidence::day(&value) {
+            Some(d) => tr.f(
+                "console-evidence-on-day",
+                &[("reason", reason.into()), ("day", d.into())],
+            ),
+            None => reason,
+        });
     }
     html! {
         ul.evidence {
@@ -151,55 +167,59 @@ pub fn evidence_day(raw: &str) -> Option<i64> {
     crate::domain::evidence::day(&serde_json::from_str(raw).ok()?)
 }
 
-pub fn alert_channel(channel: &str) -> String {
-    match channel {
-        "push" => "Web Push".into(),
-        "email" => "E-mail".into(),
-        other => words(other),
-    }
+pub fn alert_channel(tr: Tr, channel: &str) -> String {
+    tr.t(match channel {
+        "push" => "console-channel-push",
+        "email" => "console-channel-email",
+        "webhook" => "console-channel-webhook",
+        _ => return super::i18n::words(channel),
+    })
 }
 
 /// Who an alert went to: the kind of recipient, and the address if one.
-pub fn alert_recipient(a: &AlertRecord) -> String {
-    let kind = match (a.channel.as_str(), a.recipient_kind.as_str()) {
-        ("push", _) => "a staff browser",
-        ("webhook", _) => "the clinic's webhook",
-        (_, "clinic_inbox") => "the clinic's alert inbox",
-        (_, "admin") => "an admin",
-        (_, "staff") => "a clinician",
-        _ => "the clinic",
-    };
+pub fn alert_recipient(tr: Tr, a: &AlertRecord) -> String {
+    let kind = tr.t(match (a.channel.as_str(), a.recipient_kind.as_str()) {
+        ("push", _) => "console-recipient-browser",
+        ("webhook", _) => "console-recipient-webhook",
+        (_, "clinic_inbox") => "console-recipient-inbox",
+        (_, "admin") => "console-recipient-admin",
+        (_, "staff") => "console-recipient-clinician",
+        _ => "console-recipient-clinic",
+    });
     match (&a.recipient, a.channel.as_str()) {
         (Some(r), "email") => format!("{kind} ({r})"),
-        _ => kind.to_string(),
+        _ => kind,
     }
 }
 
 /// What became of an alert, in words.
-pub fn alert_outcome(a: &AlertRecord) -> String {
+pub fn alert_outcome(tr: Tr, a: &AlertRecord) -> String {
     let code = a.last_status.map(|c| format!(" ({c})")).unwrap_or_default();
     let error = a
         .last_error
         .as_deref()
         .map(|e| format!(": {e}"))
         .unwrap_or_default();
+    let attempts = || ("attempts", a.attempts.into());
     match a.status.as_str() {
-        "sent" => format!("Delivered{code}"),
-        "pending" if a.attempts > 0 => format!("Retrying after {} attempt(s){error}", a.attempts),
-        "pending" => "Queued".into(),
-        "gone" => "Not delivered: the browser unsubscribed".into(),
-        "stale" => "Not sent: too late to be useful".into(),
-        "failed" => format!("Failed after {} attempt(s){code}{error}", a.attempts),
-        other => words(other),
+        "sent" => format!("{}{code}", tr.t("console-outcome-sent")),
+        "pending" if a.attempts > 0 => {
+            format!("{}{error}", tr.f("console-outcome-retrying", &[attempts()]))
+        }
+        "pending" => tr.t("console-outcome-queued"),
+        "gone" => tr.t("console-outcome-gone"),
+        "stale" => tr.t("console-outcome-stale"),
+        "failed" => format!("{}{code}{error}", tr.f("console-outcome-failed", &[attempts()])),
+        other => super::i18n::words(other),
     }
 }
 
 /// A log's stored warning signs in words, or "None".
-pub fn signs(stored: &str) -> Markup {
+pub fn signs(tr: Tr, stored: &str) -> Markup {
     let signs = crate::domain::log::signs_from_text(stored);
     html! {
-        @if signs.is_empty() { "None" }
-        @else { strong { (signs.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")) } }
+        @if signs.is_empty() { (tr.t("console-none")) }
+        @else { strong { (signs.iter().map(|s| tr.sign(s.as_str())).collect::<Vec<_>>().join(", ")) } }
     }
 }
 
@@ -207,32 +227,37 @@ pub fn signs(stored: &str) -> Markup {
 mod tests {
     use super::*;
 
-    #[test]
-    fn codes_read_as_words() {
-        assert_eq!(words("pus_or_crust"), "Pus or crust");
-        assert_eq!(words(""), "");
-    }
+    const EN: Tr = Tr(Locale::En);
 
     #[test]
     fn evidence_is_listed_in_words_and_escaped() {
-        let html =
-            evidence("infection_signs", r#"{"day":3,"signs":["pus","<b>x</b>"]}"#).into_string();
+        let html = evidence(
+            EN,
+            "infection_signs",
+            r#"{"day":3,"signs":["pus","<b>x</b>"]}"#,
+        )
+        .into_string();
         assert!(html.contains("Pus"), "{html}");
         assert!(html.contains("reported on day 3"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
         assert!(!html.contains("signs"), "{html}");
-        let odd = evidence("something_new", r#"{"day":2,"weird_key":1}"#).into_string();
+        let odd = evidence(EN, "something_new", r#"{"day":2,"weird_key":1}"#).into_string();
         assert!(
             odd.contains("Something new on day 2") && !odd.contains("weird"),
             "{odd}"
         );
+        let tr = evidence(Tr(Locale::Tr), "infection_signs", r#"{"day":3,"signs":["pus"]}"#)
+            .into_string();
+        assert!(tr.contains("3. günde"), "{tr}");
     }
 
     #[test]
     fn instants_are_shown_in_the_clinic_zone_with_the_zone() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        let html = instant(berlin, 1_772_000_000_000).into_string();
+        let html = instant(EN, berlin, 1_772_000_000_000).into_string();
         assert!(html.contains("CET"), "{html}");
         assert!(html.contains("datetime=\"2026-02-25T06:13:20Z\""), "{html}");
+        let tr = instant(Tr(Locale::Tr), berlin, 1_772_000_000_000).into_string();
+        assert!(tr.contains(">25.02.2026 07:13 CET<"), "{tr}");
     }
 }

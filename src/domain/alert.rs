@@ -1,7 +1,7 @@
 //! Alerts to clinicians: the flag events that alert, the clinic's alert
-//! settings and emergency number, and every word an alert says (one place,
-//! so catalogues can replace it). Alerts carry ids, the clinic, the severity
-//! and the reason: never a patient's name, note or score.
+//! settings and emergency number. Alerts carry ids, the clinic, the severity
+//! and the reason: never a patient's name, note or score. Their words are
+//! catalogue messages keyed by the event's code (`app::alerts`).
 
 use super::account::Email;
 use super::assessment::Severity;
@@ -24,6 +24,11 @@ impl FlagEvent {
             Self::Escalated => "flag.escalated",
             Self::Resolved => "flag.resolved",
         }
+    }
+
+    /// The event without its `flag.` prefix, as catalogue keys name it.
+    pub fn code(self) -> &'static str {
+        self.as_str().trim_start_matches("flag.")
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -88,77 +93,6 @@ impl EmergencyNumber {
     }
 }
 
-/// A flag reason code in words ("infection_signs" → "infection signs").
-pub fn reason_words(reason: &str) -> String {
-    reason.replace('_', " ")
-}
-
-/// An alert e-mail: subject and plain-text body.
-pub struct EmailText {
-    pub subject: String,
-    pub body: String,
-}
-
-/// The e-mail for a flag event. `link` is the flag's console page.
-pub fn email_text(
-    event: FlagEvent,
-    clinic: &str,
-    severity: &str,
-    reason: &str,
-    link: &str,
-) -> EmailText {
-    let reason = reason_words(reason);
-    let (subject, lead) = match event {
-        FlagEvent::Opened => (
-            format!("[{clinic}] {severity} flag: {reason}"),
-            format!("A recovery at {clinic} was flagged {severity}: {reason}."),
-        ),
-        FlagEvent::Reopened => (
-            format!("[{clinic}] {severity} flag reopened: {reason}"),
-            format!("A flag at {clinic} was reopened by new {severity} evidence: {reason}."),
-        ),
-        FlagEvent::Escalated => (
-            format!("[{clinic}] ESCALATED: {severity} flag not acknowledged: {reason}"),
-            format!(
-                "An {severity} flag at {clinic} ({reason}) has not been acknowledged in time. \
-                 Please make sure someone looks at it now."
-            ),
-        ),
-        FlagEvent::Resolved => (
-            format!("[{clinic}] flag resolved: {reason}"),
-            format!("A {severity} flag at {clinic} ({reason}) was resolved."),
-        ),
-    };
-    let body = format!(
-        "{lead}\n\nOpen it in the console:\n{link}\n\n\
-         This message carries no patient details; sign in to see them.\n"
-    );
-    EmailText { subject, body }
-}
-
-/// A staff push notification: (title, body).
-pub fn push_text(event: FlagEvent, severity: &str, reason: &str) -> (String, String) {
-    let reason = reason_words(reason);
-    match event {
-        FlagEvent::Escalated => (
-            "Urgent flag not acknowledged".into(),
-            format!("Nobody has acknowledged it yet: {reason}"),
-        ),
-        FlagEvent::Reopened => (
-            format!("Flag reopened ({severity})"),
-            format!("A recovery needs review again: {reason}"),
-        ),
-        _ if severity == "urgent" => (
-            "Urgent flag to review".into(),
-            format!("A recovery needs review: {reason}"),
-        ),
-        _ => (
-            format!("New {severity} flag"),
-            format!("A recovery needs review: {reason}"),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,19 +133,5 @@ mod tests {
         ] {
             assert_eq!(FlagEvent::parse(e.as_str()), Some(e));
         }
-    }
-
-    #[test]
-    fn email_names_clinic_severity_reason_and_link() {
-        let t = email_text(
-            FlagEvent::Opened,
-            "Glow",
-            "urgent",
-            "infection_signs",
-            "https://c.example/console/flags/f1",
-        );
-        assert!(t.subject.contains("Glow") && t.subject.contains("urgent"));
-        assert!(t.body.contains("infection signs"));
-        assert!(t.body.contains("https://c.example/console/flags/f1"));
     }
 }

@@ -678,71 +678,101 @@ fn sign_findings(
         .collect()
 }
 
-fn symptom_word(v: &Value) -> String {
-    let s = v.as_str().unwrap_or("score");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+/// A value in a sentence of evidence. Codes stay codes here: the reader's
+/// catalogue turns them into words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// A score, a day or an expected value (may be fractional: 2.5).
+    Number(f64),
+    /// A symptom code (`redness`).
+    Symptom(String),
+    /// Warning sign codes as stored (older codes included), in order.
+    Signs(Vec<String>),
+    /// A Fitzpatrick skin type as a Roman numeral, `?` when unknown.
+    SkinType(&'static str),
+}
+
+/// One clinical sentence about a flag's evidence: a catalogue key and its
+/// arguments ("Redness 4 on day 6, expected at most 2" is
+/// `evidence-above-upper-bound` with symptom, score, day and upper).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Sentence {
+    fn new(key: &'static str, args: Vec<(&'static str, Arg)>) -> Self {
+        Self { key, args }
     }
 }
 
-fn sign_words(signs: &Value) -> String {
-    let words: Vec<String> = signs
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|code| {
-                    Sign::parse_stored(code)
-                        .map(|s| s.label().to_string())
-                        .unwrap_or_else(|| code.replace('_', " "))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    match words.len() {
-        0 => "Signs".into(),
-        1 => words[0].clone(),
-        n => format!("{} and {}", words[..n - 1].join(", "), words[n - 1]),
-    }
+fn num(v: &Value) -> Arg {
+    Arg::Number(v.as_f64().unwrap_or(0.0))
+}
+
+fn symptom(v: &Value) -> Arg {
+    Arg::Symptom(v.as_str().unwrap_or("score").to_string())
+}
+
+fn signs(v: &Value) -> Arg {
+    Arg::Signs(
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|code| {
+                        Sign::parse_stored(code)
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_else(|| code.to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
 }
 
 const ROMAN: [&str; 7] = ["?", "I", "II", "III", "IV", "V", "VI"];
 
 /// Clinical sentences for a flag's evidence (one day's), for the console:
 /// "Redness 4 on day 6, expected at most 2"; "Pus reported on day 4".
-/// Evidence of an unknown shape gives no sentence rather than a wrong one.
-pub fn describe(reason: Reason, evidence: &Value) -> Vec<String> {
-    let day = &evidence["day"];
+/// Keys live in the console catalogue; an unknown evidence shape gives none.
+pub fn describe(reason: Reason, evidence: &Value) -> Vec<Sentence> {
+    let day = || ("day", num(&evidence["day"]));
     let symptoms = evidence["symptoms"].as_array().cloned().unwrap_or_default();
     match reason {
         Reason::AboveUpperBound => symptoms
             .iter()
             .map(|s| {
-                let mut t = format!(
-                    "{} {} on day {day}, expected at most {}",
-                    symptom_word(&s["symptom"]),
-                    s["score"],
-                    s["upper"]
-                );
-                if s["symptom"] == "swelling"
-                    && s["score"].as_u64().unwrap_or(0) >= u64::from(SEVERE_SWELLING)
-                {
-                    t.push_str(" (severe swelling: possible angioedema)");
-                }
-                t
+                let severe = s["symptom"] == "swelling"
+                    && s["score"].as_u64().unwrap_or(0) >= u64::from(SEVERE_SWELLING);
+                Sentence::new(
+                    if severe {
+                        "evidence-above-upper-bound-severe-swelling"
+                    } else {
+                        "evidence-above-upper-bound"
+                    },
+                    vec![
+                        ("symptom", symptom(&s["symptom"])),
+                        ("score", num(&s["score"])),
+                        day(),
+                        ("upper", num(&s["upper"])),
+                    ],
+                )
             })
             .collect(),
         Reason::PersistingBeyondWindow => symptoms
             .iter()
             .map(|s| {
-                format!(
-                    "{} {} on day {day}, expected at most {}, after the expected course ended on day {}",
-                    symptom_word(&s["symptom"]),
-                    s["score"],
-                    s["upper"],
-                    evidence["window_days"]
+                Sentence::new(
+                    "evidence-persisting-beyond-window",
+                    vec![
+                        ("symptom", symptom(&s["symptom"])),
+                        ("score", num(&s["score"])),
+                        day(),
+                        ("upper", num(&s["upper"])),
+                        ("window_days", num(&evidence["window_days"])),
+                    ],
                 )
             })
             .collect(),
@@ -758,26 +788,32 @@ pub fn describe(reason: Reason, evidence: &Value) -> Vec<String> {
                 } else {
                     &s["day0"]
                 };
-                format!(
-                    "{} rose to {} on day {day} from {} on day {}, expected about {}",
-                    symptom_word(&s["symptom"]),
-                    s["score"],
-                    from["score"],
-                    from["day"],
-                    s["expected"]
+                Sentence::new(
+                    "evidence-early-worsening",
+                    vec![
+                        ("symptom", symptom(&s["symptom"])),
+                        ("score", num(&s["score"])),
+                        day(),
+                        ("from_score", num(&from["score"])),
+                        ("from_day", num(&from["day"])),
+                        ("expected", num(&s["expected"])),
+                    ],
                 )
             })
             .collect(),
         Reason::Rebound => symptoms
             .iter()
             .map(|s| {
-                format!(
-                    "{} rose to {} on day {day} from {} on day {}, expected at most {}",
-                    symptom_word(&s["symptom"]),
-                    s["score"],
-                    s["lowest"]["score"],
-                    s["lowest"]["day"],
-                    s["upper"]
+                Sentence::new(
+                    "evidence-rebound",
+                    vec![
+                        ("symptom", symptom(&s["symptom"])),
+                        ("score", num(&s["score"])),
+                        day(),
+                        ("from_score", num(&s["lowest"]["score"])),
+                        ("from_day", num(&s["lowest"]["day"])),
+                        ("upper", num(&s["upper"])),
+                    ],
                 )
             })
             .collect(),
@@ -785,43 +821,46 @@ pub fn describe(reason: Reason, evidence: &Value) -> Vec<String> {
             let list = |key: &str| evidence[key].as_array().cloned().unwrap_or_default();
             list("runs")
                 .iter()
-                .map(|r| format!("No log on days {}–{}", r["from_day"], r["to_day"]))
-                .chain(
-                    list("missed_check_ins")
-                        .iter()
-                        .map(|c| format!("No check-in log around day {}", c["day"])),
-                )
+                .map(|r| {
+                    Sentence::new(
+                        "evidence-missed-logs",
+                        vec![("from_day", num(&r["from_day"])), ("to_day", num(&r["to_day"]))],
+                    )
+                })
+                .chain(list("missed_check_ins").iter().map(|c| {
+                    Sentence::new("evidence-missed-check-in", vec![("day", num(&c["day"]))])
+                }))
                 .collect()
         }
         _ if evidence["signs"].is_array() => {
-            let mut t = format!("{} reported on day {day}", sign_words(&evidence["signs"]));
-            match reason {
+            let mut args = vec![("signs", signs(&evidence["signs"])), day()];
+            let key = match reason {
                 Reason::DarkPatches => {
                     let f = evidence["fitzpatrick"].as_u64().unwrap_or(0) as usize;
-                    t.push_str(&format!(
-                        ", skin type {} (watch for post-inflammatory hyperpigmentation)",
-                        ROMAN.get(f).unwrap_or(&"?")
-                    ));
+                    args.push(("skin_type", Arg::SkinType(ROMAN.get(f).unwrap_or(&"?"))));
+                    "evidence-signs-dark-patches"
                 }
-                Reason::ColdSoreReactivation => {
-                    t.push_str(", with a history of cold sores (possible herpes simplex reactivation)")
-                }
-                Reason::EmergencySigns => {
-                    t.push_str(" (possible anaphylaxis; the patient was told to call the emergency number)")
-                }
-                Reason::RedBumps => t.push_str(" (possible granulomatous reaction)"),
+                Reason::ColdSoreReactivation => "evidence-signs-cold-sore",
+                Reason::EmergencySigns => "evidence-signs-emergency",
+                Reason::RedBumps => "evidence-signs-red-bumps",
                 Reason::LingeringExpectedSigns => {
-                    let until: Vec<String> = evidence["expected_until"]
+                    let last = evidence["expected_until"]
                         .as_array()
-                        .map(|a| a.iter().map(|u| u["day"].to_string()).collect())
-                        .unwrap_or_default();
-                    if let Some(last) = until.iter().max_by_key(|d| d.parse::<i64>().unwrap_or(0)) {
-                        t.push_str(&format!(", expected only through day {last}"));
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|u| u["day"].as_i64())
+                        .max();
+                    match last {
+                        Some(last) => {
+                            args.push(("until_day", Arg::Number(last as f64)));
+                            "evidence-signs-lingering"
+                        }
+                        None => "evidence-signs",
                     }
                 }
-                _ => {}
-            }
-            vec![t]
+                _ => "evidence-signs",
+            };
+            vec![Sentence::new(key, args)]
         }
         _ => Vec::new(),
     }
@@ -913,6 +952,26 @@ mod tests {
     use crate::domain::treatment::{day0, day_number, local_date, Addon, Area, DepthMm};
     use chrono::{DateTime, TimeZone, Utc};
     use chrono_tz::Tz;
+
+    /// Sentences as "key name=value ...", to compare in tests.
+    fn said(reason: Reason, evidence: &Value) -> Vec<String> {
+        describe(reason, evidence)
+            .iter()
+            .map(|s| {
+                let mut out = s.key.to_string();
+                for (name, arg) in &s.args {
+                    let v = match arg {
+                        Arg::Number(n) => n.to_string(),
+                        Arg::Symptom(c) => c.clone(),
+                        Arg::Signs(codes) => codes.join(","),
+                        Arg::SkinType(r) => r.to_string(),
+                    };
+                    out.push_str(&format!(" {name}={v}"));
+                }
+                out
+            })
+            .collect()
+    }
 
     fn tl(mm: f64, area: Area, addons: &[Addon]) -> Timeline {
         expected_timeline(
@@ -1327,7 +1386,8 @@ mod tests {
             ]
         );
         assert_eq!(a.findings[0].evidence["cold_sore_history"], true);
-        assert!(describe(a.findings[0].reason, &a.findings[0].evidence)[0].contains("herpes"));
+        assert!(said(a.findings[0].reason, &a.findings[0].evidence)[0]
+            .starts_with("evidence-signs-cold-sore "));
     }
 
     // Rule: review and routine signs.
@@ -1739,13 +1799,13 @@ mod tests {
         let a = one(&t, 2, &[], &log(6, 4, 0, 0, 0));
         let f = a.finding(Reason::AboveUpperBound).unwrap();
         assert_eq!(
-            describe(f.reason, &f.evidence),
-            ["Redness 4 on day 6, expected at most 2"]
+            said(f.reason, &f.evidence),
+            ["evidence-above-upper-bound symptom=redness score=4 day=6 upper=2"]
         );
         let a = one(&t, 2, &[], &signed(on_course(&t, 4), &[Sign::Pus]));
         assert_eq!(
-            describe(Reason::InfectionSigns, &a.findings[0].evidence),
-            ["Pus reported on day 4"]
+            said(Reason::InfectionSigns, &a.findings[0].evidence),
+            ["evidence-signs signs=pus day=4"]
         );
         let a = one(
             &t,
@@ -1754,24 +1814,24 @@ mod tests {
             &signed(on_course(&t, 4), &[Sign::Pus, Sign::Fever]),
         );
         assert_eq!(
-            describe(Reason::InfectionSigns, &a.findings[0].evidence),
-            ["Pus and Fever or chills reported on day 4"]
+            said(Reason::InfectionSigns, &a.findings[0].evidence),
+            ["evidence-signs signs=pus,fever day=4"]
         );
         let hist = [log(3, 1, 0, 3, 0)];
         let a = one(&t, 2, &hist, &log(5, 0, 4, 1, 0));
         assert_eq!(
-            describe(
+            said(
                 Reason::Rebound,
                 &a.finding(Reason::Rebound).unwrap().evidence
             ),
-            ["Swelling rose to 4 on day 5 from 0 on day 3, expected at most 2"]
+            ["evidence-rebound symptom=swelling score=4 day=5 from_score=0 from_day=3 upper=2"]
         );
         let hist = [log(0, 2, 1, 0, 1), log(1, 3, 1, 0, 1)];
         let a = one(&t, 2, &hist, &log(2, 5, 1, 1, 1));
         let f = a.finding(Reason::EarlyWorsening).unwrap();
         assert_eq!(
-            describe(f.reason, &f.evidence),
-            ["Redness rose to 5 on day 2 from 3 on day 1, expected about 2.5"]
+            said(f.reason, &f.evidence),
+            ["evidence-early-worsening symptom=redness score=5 day=2 from_score=3 from_day=1 expected=2.5"]
         );
         let a = one(
             &t,
@@ -1779,12 +1839,12 @@ mod tests {
             &[],
             &signed(log(12, 0, 0, 0, 0), &[Sign::DarkPatches]),
         );
-        assert!(describe(Reason::DarkPatches, &a.findings[0].evidence)[0].contains("type V "));
+        assert!(said(Reason::DarkPatches, &a.findings[0].evidence)[0].ends_with(" skin_type=V"));
         // Old evidence with old codes still reads.
         let old = json!({"day": 3, "signs": ["pus_or_crust"]});
         assert_eq!(
-            describe(Reason::InfectionSigns, &old),
-            ["Pus reported on day 3"]
+            said(Reason::InfectionSigns, &old),
+            ["evidence-signs signs=pus day=3"]
         );
         // Unknown shapes: no sentence.
         assert!(describe(Reason::Rebound, &json!(null)).is_empty());
@@ -1796,16 +1856,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            describe(Reason::MissedLogs, &m.evidence),
-            ["No log on days 1–5"]
+            said(Reason::MissedLogs, &m.evidence),
+            ["evidence-missed-logs from_day=1 to_day=5"]
         );
         let daily: Vec<NaiveDate> = (0..=14)
             .map(|d| start() + chrono::Duration::days(d))
             .collect();
         let m = missed_logs(start(), start() + chrono::Duration::days(24), &daily, &[21]).unwrap();
         assert_eq!(
-            describe(Reason::MissedLogs, &m.evidence),
-            ["No check-in log around day 21"]
+            said(Reason::MissedLogs, &m.evidence),
+            ["evidence-missed-check-in day=21"]
         );
     }
 

@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::app::alerts::{self, EmailPayload, FlagEvent, Leased, Tried};
+use crate::app::alerts::{self, email_text, EmailPayload, FlagEvent, Leased, Tried};
 use crate::app::outbox::{self, Attempt, Message, RetryPolicy};
 use crate::app::reminders as scheduler;
 use crate::app::AppResult;
 use crate::db::Db;
-use crate::domain::alert::email_text;
 use crate::metrics::{Outcome, PushOutcomes};
 use crate::notify::email::Mailer;
 use crate::notify::webhook::WebhookSender;
@@ -239,7 +238,7 @@ async fn send_alert(t: &AlertTransports, item: &Leased) -> Tried {
                 };
             };
             let link = format!("{}/console/flags/{}", t.public_url, d.flag_id);
-            let text = email_text(event, &p.clinic, &p.severity, &p.reason, &link);
+            let text = email_text(p.locale, event, &p.clinic, &p.severity, &p.reason, &link);
             Tried::Sent(mailer.send(&d.recipient, &text.subject, &text.body).await)
         }
         _ => Tried::Skipped {

@@ -149,26 +149,41 @@ pub fn set_alert_channels(conn: &mut DbConn, id: &str, push: bool, email: bool) 
     Ok(())
 }
 
+/// An account's own locale; `None` follows the clinic's default.
+pub fn set_locale(conn: &mut DbConn, id: &str, locale: Option<&str>) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::locale.eq(locale))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// E-mail addresses of a clinic's active staff who want alerts by e-mail.
-pub fn alert_email_staff(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<String>> {
+pub fn alert_email_staff(
+    conn: &mut DbConn,
+    clinic_id: &str,
+) -> QueryResult<Vec<(String, Option<String>)>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.ne("patient"))
         .filter(accounts::alert_email.eq(true))
         .filter(accounts::active.eq(true))
         .order(accounts::email)
-        .select(accounts::email)
+        .select((accounts::email, accounts::locale))
         .load(conn)
 }
 
-/// E-mail addresses of a clinic's active admins (escalations reach them all).
-pub fn admin_emails(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<String>> {
+/// E-mail addresses of a clinic's active admins (escalations reach them
+/// all), with each admin's own locale if chosen.
+pub fn admin_emails(
+    conn: &mut DbConn,
+    clinic_id: &str,
+) -> QueryResult<Vec<(String, Option<String>)>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.eq("admin"))
         .filter(accounts::active.eq(true))
         .order(accounts::email)
-        .select(accounts::email)
+        .select((accounts::email, accounts::locale))
         .load(conn)
 }
 

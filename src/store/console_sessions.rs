@@ -16,7 +16,12 @@ pub struct SessionAccount {
     pub name: String,
     /// The clinic's time zone (IANA name), in which the console shows times.
     pub clinic_timezone: String,
+    /// The account's own locale, if chosen.
+    pub locale: Option<String>,
+    /// The clinic's default locale.
+    pub clinic_locale: String,
 }
+
 
 pub fn create(
     conn: &mut DbConn,
@@ -43,7 +48,15 @@ pub fn find(conn: &mut DbConn, token_hash: &str, now: i64) -> QueryResult<Option
         .inner_join(c::table.on(c::id.eq(a::clinic_id)))
         .filter(s::token_hash.eq(token_hash))
         .filter(s::expires_at.gt(now))
-        .select((a::id, a::clinic_id, a::role, a::name, c::timezone))
+        .select((
+            a::id,
+            a::clinic_id,
+            a::role,
+            a::name,
+            c::timezone,
+            a::locale,
+            c::default_locale,
+        ))
         .first(conn)
         .optional()
 }

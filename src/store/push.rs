@@ -113,18 +113,19 @@ pub fn subscriptions_of(
         .load(conn)
 }
 
-/// Clinicians' and admins' subscriptions in a clinic (for flag alerts); with
-/// `only_opted_in`, only of staff who keep their push alerts on.
+/// Clinicians' and admins' subscriptions in a clinic (for flag alerts),
+/// each with its account's own locale if chosen; with `only_opted_in`, only
+/// of staff who keep their push alerts on.
 pub fn staff_subscriptions(
     conn: &mut DbConn,
     clinic_id: &str,
     only_opted_in: bool,
-) -> QueryResult<Vec<StoredSubscription>> {
+) -> QueryResult<Vec<(StoredSubscription, Option<String>)>> {
     let mut q = s::table
         .inner_join(a::table.on(a::id.eq(s::account_id)))
         .filter(s::clinic_id.eq(clinic_id))
         .filter(s::role.ne("patient"))
-        .select(StoredSubscription::as_select())
+        .select((StoredSubscription::as_select(), a::locale))
         .into_boxed();
     if only_opted_in {
         q = q.filter(a::alert_push.eq(true));

@@ -205,7 +205,7 @@ async fn an_urgent_log_alerts_each_enabled_channel_once(backend: Backend) {
     assert_eq!(mail.from, "alerts@aftercare.example");
     assert!(mail.subject.contains("Test Clinic"), "{}", mail.subject);
     assert!(mail.subject.contains("urgent"), "{}", mail.subject);
-    assert!(mail.body.contains("infection signs"), "{}", mail.body);
+    assert!(mail.body.contains("Possible infection"), "{}", mail.body);
     assert!(
         mail.body
             .contains(&format!("{PUBLIC_URL}/console/flags/{flag_id}")),
@@ -932,7 +932,73 @@ async fn deactivated_staff_get_no_alert_email(backend: Backend) {
     assert!(!to.iter().any(|t| t.starts_with("doc-")), "{to:?}");
 }
 
+/// Each alert is written in its reader's language: the clinician who reads
+/// Turkish gets a Turkish e-mail and browser notification, the clinic's
+/// inbox one in the clinic's default language; webhooks stay codes.
+async fn alerts_reach_each_reader_in_their_language(backend: Backend) {
+    let s = Setup::new(backend, &[]).await;
+    let res = s
+        .patch(
+            "/v1/clinic",
+            &s.clinic.admin_token,
+            json!({"alerts": {"emails": ["inbox@clinic.example"]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = s.patch("/v1/me", &s.doc, json!({"locale": "tr"})).await;
+    assert_eq!(res.status(), 200);
+    let doc_email = res.json::<Value>().await.unwrap()["email"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = s.patch("/v1/me/alerts", &s.doc, json!({"email": true})).await;
+    assert_eq!(res.status(), 200);
+    s.subscribe_doc().await;
+    s.add_webhook().await;
+
+    s.log(1, URGENT_LOG()).await;
+    let mails = s.smtp.wait_for(2, Duration::from_secs(20)).await;
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let to = |address: &str| {
+        mails
+            .iter()
+            .find(|m| m.to == [address.to_string()])
+            .unwrap_or_else(|| panic!("a mail to {address}: {mails:?}"))
+    };
+    let turkish = to(&doc_email);
+    assert!(
+        turkish.subject.starts_with("[Test Clinic] Uyarı (acil): "),
+        "{}",
+        turkish.subject
+    );
+    assert!(turkish.body.contains("Konsolda açın:"), "{}", turkish.body);
+    assert!(turkish.body.contains("kliniğinde"), "{}", turkish.body);
+    assert!(turkish.body.contains(&format!("{PUBLIC_URL}/console/flags/")));
+    assert!(!turkish.body.contains("Open it in the console"));
+    assert_no_patient_details(&turkish.raw);
+    let english = to("inbox@clinic.example");
+    assert!(
+        english.subject.starts_with("[Test Clinic] urgent flag: "),
+        "{}",
+        english.subject
+    );
+    assert!(english.body.contains("Open it in the console:"), "{}", english.body);
+
+    let pushed = s.push.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].payload["title"], "İncelenecek acil uyarı", "{:?}", pushed[0].payload);
+    assert_eq!(pushed[0].payload["locale"], "tr");
+    assert_no_patient_details(&pushed[0].payload.to_string());
+
+    let hooks = s
+        .hooks
+        .wait_for("flag.opened", 1, Duration::from_secs(20))
+        .await;
+    assert_eq!(hooks[0].body["data"]["reason"], "infection_signs", "codes, not words");
+}
+
 on_both_backends!(
+    alerts_reach_each_reader_in_their_language,
     deactivated_staff_get_no_alert_email,
     admins_set_alerts_and_webhooks_in_the_console,
     an_urgent_log_alerts_each_enabled_channel_once,

@@ -1275,7 +1275,116 @@ async fn risk_factors_products_and_the_series_in_the_console(backend: Backend) {
     );
 }
 
+/// A staff member's language: chosen through the API, shown by the console
+/// (pages, `<html lang>`, dates and decimals), switched from the console.
+async fn the_console_speaks_the_staff_members_language(backend: Backend) {
+    let c = Clinic::new(spawn_app(backend).await).await;
+    let patch = |token: &str, body: Value| {
+        let (app, token) = (&c.app, token.to_string());
+        async move {
+            app.request(Method::PATCH, "/v1/me", Some(&token), Some(&body))
+                .await
+        }
+    };
+
+    // Bad input changes nothing; patients use their preferences instead.
+    for bad in [
+        json!({"locale": "xx"}),
+        json!({"locale": 5}),
+        json!({"theme": "dark"}),
+    ] {
+        let res = patch(&c.doc_token, bad.clone()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let res = patch(&c.patient_token, json!({"locale": "tr"})).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let me: Value = c.app.get("/v1/me", Some(&c.doc_token)).await.json().await.unwrap();
+    assert_eq!(me["locale"], "en", "{me}");
+    assert_eq!(me["locale_follows_clinic"], true, "{me}");
+
+    let res = patch(&c.doc_token, json!({"locale": "tr-TR"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["locale"], "tr", "{me}");
+    assert_eq!(me["locale_follows_clinic"], false, "{me}");
+
+    let doc = sign_in(&c.app, &c.doc_email, &c.doc_password).await;
+    let queue = doc.page("/console/flags").await;
+    assert!(queue.contains("<html lang=\"tr\">"), "{queue}");
+    assert!(queue.contains("Uyarı listesi"), "{queue}");
+    assert!(!queue.contains("Flag queue"), "{queue}");
+    let turkish_instant = |html: &str| {
+        html.split("<time").skip(1).any(|t| {
+            let text = &t[t.find('>').unwrap() + 1..];
+            let b = text.as_bytes();
+            b.len() > 16
+                && b[2] == b'.'
+                && b[5] == b'.'
+                && b[10] == b' '
+                && b[13] == b':'
+                && text[6..10].parse::<u32>().is_ok()
+        })
+    };
+    assert!(turkish_instant(&queue), "dd.mm.yyyy hh:mm: {queue}");
+    let flag = doc.page(&format!("/console/flags/{}", c.flag_id)).await;
+    assert!(flag.contains("1. günde bildirildi"), "{flag}");
+    assert!(flag.contains("Onayla"), "{flag}");
+    let patient = doc.page(&format!("/console/patients/{}", c.patient_id)).await;
+    assert!(patient.contains("0,50 mm"), "decimal comma: {patient}");
+    assert!(patient.contains("İyileşme grafikleri"), "{patient}");
+    // Error pages speak it too.
+    let res = doc.get("/console/flags/no-such-flag").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<html lang=\"tr\">") && page.contains("Bulunamadı"), "{page}");
+
+    // The console's own switch: back to English, on the same page.
+    let here = format!("/console/patients/{}", c.patient_id);
+    let csrf = doc.csrf().await;
+    let res = doc
+        .post("/console/language", &[("csrf", &csrf), ("locale", "xx"), ("next", &here)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = doc
+        .post("/console/language", &[("locale", "en"), ("next", &here)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let me: Value = c.app.get("/v1/me", Some(&c.doc_token)).await.json().await.unwrap();
+    assert_eq!(me["locale"], "tr", "nothing changed: {me}");
+    let res = doc
+        .post("/console/language", &[("csrf", &csrf), ("locale", "en"), ("next", &here)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), here);
+    let patient = doc.page(&here).await;
+    assert!(patient.contains("<html lang=\"en\">"), "{patient}");
+    assert!(patient.contains("0.50 mm") && patient.contains("Recovery charts"));
+    let me: Value = c.app.get("/v1/me", Some(&c.doc_token)).await.json().await.unwrap();
+    assert_eq!(me["locale"], "en", "kept on the account: {me}");
+    // Elsewhere than a console page, the switch goes back to the queue.
+    let res = doc
+        .post(
+            "/console/language",
+            &[("csrf", &csrf), ("locale", "en"), ("next", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(location(&res), "/console/flags");
+
+    // Without a session, the sign-in page follows the browser.
+    let res = c
+        .app
+        .client
+        .get(format!("{}/console/sign-in", c.app.address))
+        .header("accept-language", "tr-TR,tr;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<html lang=\"tr\">") && page.contains("Oturum aç"), "{page}");
+}
+
 on_both_backends!(
+    the_console_speaks_the_staff_members_language,
     risk_factors_products_and_the_series_in_the_console,
     a_clinician_reviews_an_urgent_flag_from_the_console,
     patients_cannot_sign_in,

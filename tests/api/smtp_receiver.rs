@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
+
+use base64::Engine;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -154,16 +156,20 @@ fn parse(from: &str, to: &[String], raw: String) -> Mail {
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
     // Unfold long headers.
     let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
-    let subject = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Subject: "))
-        .unwrap_or_default()
-        .to_string();
-    let qp = head
-        .to_ascii_lowercase()
-        .contains("content-transfer-encoding: quoted-printable");
-    let body = if qp {
+    let subject = decode_words(
+        head.lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or_default(),
+    );
+    let lower = head.to_ascii_lowercase();
+    let body = if lower.contains("content-transfer-encoding: quoted-printable") {
         decode_qp(body)
+    } else if lower.contains("content-transfer-encoding: base64") {
+        let joined: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .expect("a base64 body");
+        String::from_utf8(bytes).expect("a UTF-8 body")
     } else {
         body.to_string()
     };
@@ -174,6 +180,45 @@ fn parse(from: &str, to: &[String], raw: String) -> Mail {
         body: body.replace("\r\n", "\n"),
         raw: raw.clone(),
     }
+}
+
+/// A header with RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`)
+/// as text; the space between two encoded words is dropped, as the RFC says.
+fn decode_words(header: &str) -> String {
+    let mut out = String::new();
+    let mut last_encoded = false;
+    for (i, token) in header.split(' ').enumerate() {
+        let decoded = token
+            .strip_prefix("=?")
+            .and_then(|t| t.strip_suffix("?="))
+            .and_then(|t| {
+                let mut parts = t.splitn(3, '?');
+                let (_charset, enc, text) = (parts.next()?, parts.next()?, parts.next()?);
+                let bytes = match enc {
+                    "b" | "B" => base64::engine::general_purpose::STANDARD.decode(text).ok()?,
+                    "q" | "Q" => decode_qp(&text.replace('_', " ")).into_bytes(),
+                    _ => return None,
+                };
+                String::from_utf8(bytes).ok()
+            });
+        match decoded {
+            Some(d) => {
+                if i > 0 && !last_encoded {
+                    out.push(' ');
+                }
+                out.push_str(&d);
+                last_encoded = true;
+            }
+            None => {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(token);
+                last_encoded = false;
+            }
+        }
+    }
+    out
 }
 
 fn decode_qp(s: &str) -> String {

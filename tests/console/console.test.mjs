@@ -4,7 +4,10 @@
 // with the urgent patient on top, open the flag page, the patient and the
 // charts, acknowledge and resolve the flag (a missing note shows its error);
 // turn on browser notifications, receive the alert of a new urgent flag at a
-// loopback push service, and open the flag page from the alert's link.
+// loopback push service, and open the flag page from the alert's link; and
+// once more in Turkish: a clinician whose account reads Turkish signs in from
+// a Turkish browser, works a flag in Turkish pages with Turkish dates and
+// decimals, and switches the console to English.
 // Screenshots go to tests/console/screenshots/.
 //
 // AFTERCARE_BIN names the binary (run.sh builds it); CHROMIUM overrides
@@ -27,6 +30,7 @@ const BIN = process.env.AFTERCARE_BIN ?? resolve(here, '../../target/debug/after
 const SHOTS = join(here, 'screenshots');
 const ADMIN = { email: 'admin@glow.example', password: 'admin password for the test' };
 const DOC = { email: 'doc@glow.example', password: 'clinician password 1', name: 'Dr Ada Browser' };
+const DOC_TR = { email: 'hekim@glow.example', password: 'hekim parolası 1', name: 'Dr Ayşe Işık' };
 const URGENT_PATIENT = 'Robin Urgent';
 const ROUTINE_PATIENT = 'Sam Routine';
 
@@ -175,6 +179,9 @@ before(async () => {
 
   const admin = await login(ADMIN);
   await api('POST', '/v1/staff', admin, { email: DOC.email, name: DOC.name, role: 'clinician', password: DOC.password });
+  await api('POST', '/v1/staff', admin, { email: DOC_TR.email, name: DOC_TR.name, role: 'clinician', password: DOC_TR.password });
+  const me = await api('PATCH', '/v1/me', await login(DOC_TR), { locale: 'tr' });
+  assert.equal(me.locale, 'tr');
   const doc = await login(DOC);
   // The routine flag is older, so only severity can put the urgent one first.
   await patientWithLog(doc, ROUTINE_PATIENT, ['white_bumps']);
@@ -366,6 +373,70 @@ test('a clinician turns on notifications, gets the alert of a new urgent flag an
   assert.match(main, /Alert history/);
   assert.match(main, /Web Push\s+Opened\s+a staff browser/);
   await page.screenshot({ path: join(SHOTS, 'flag-from-alert.png'), fullPage: true });
+  assert.deepEqual(cspErrors, []);
+  await context.close();
+});
+
+test('a clinician who reads Turkish works a flag in Turkish and switches the console to English', async () => {
+  const doc = await login(DOC);
+  const deniz = await patientWithLog(doc, 'Deniz Acil', ['pus']);
+  const flags = await api('GET', '/v1/flags?severity=urgent', doc);
+  const denizFlag = flags.items.find((f) => f.patient_id === deniz.id).id;
+
+  // A Turkish browser: the sign-in page is Turkish before anyone signs in.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'tr-TR' });
+  const page = await context.newPage();
+  const cspErrors = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+  await page.goto(`${base}/console/`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'tr');
+  await page.getByLabel('E-posta').fill(DOC_TR.email);
+  await page.getByLabel('Parola').fill(DOC_TR.password);
+  await page.getByRole('button', { name: 'Oturum aç' }).click();
+  await page.waitForURL(/\/console\/flags$/);
+
+  assert.equal(await page.locator('html').getAttribute('lang'), 'tr');
+  assert.equal(await page.locator('h1').innerText(), 'Uyarı listesi');
+  const row = page.locator('table.queue tbody tr', { hasText: 'Deniz Acil' });
+  const rowText = await row.innerText();
+  assert.match(rowText, /Acil/);
+  assert.match(rowText, /1\. gün/);
+  assert.match(await row.locator('time').innerText(), /^\d\d\.\d\d\.\d{4} \d\d:\d\d /, 'a Turkish date and time');
+  await page.screenshot({ path: join(SHOTS, 'tr-queue.png'), fullPage: true });
+
+  await row.getByRole('link', { name: /İncele/ }).click();
+  await page.waitForURL(new RegExp(`/console/flags/${denizFlag}$`));
+  const main = page.locator('main');
+  assert.match(await main.innerText(), /1\. günde bildirildi/);
+  assert.match(await main.innerText(), /1,00 mm/, 'a decimal comma');
+  await page.getByLabel('Not (isteğe bağlı)').fill('Hasta arandı; fotoğraf istendi');
+  await page.getByRole('button', { name: 'Onayla' }).click();
+  await page.waitForURL(new RegExp(`/console/flags/${denizFlag}$`));
+  assert.match(await page.locator('h1 + dl').innerText(), /Onaylandı/);
+  await page.getByLabel('Çözüm notu').fill('   ');
+  await page.getByRole('button', { name: 'Çözüldü olarak kapat' }).click();
+  await page.locator('#resolve-note-error').waitFor();
+  assert.match(await page.locator('#resolve-note-error').innerText(), /not gerekli/);
+  await page.getByLabel('Çözüm notu').fill('Klinikte görüldü');
+  await page.getByRole('button', { name: 'Çözüldü olarak kapat' }).click();
+  await page.waitForURL(new RegExp(`/console/flags/${denizFlag}$`));
+  const resolved = await page.locator('main').innerText();
+  assert.match(resolved, /Çözüldü: Dr Ayşe Işık/);
+  await page.screenshot({ path: join(SHOTS, 'tr-flag.png'), fullPage: true });
+
+  await page.goto(`${base}/console/patients/${deniz.id}`);
+  assert.equal(await page.locator('svg.chart-svg').count(), 4);
+  assert.match(await page.locator('main').innerText(), /İyileşme grafikleri/);
+  await page.screenshot({ path: join(SHOTS, 'tr-patient.png'), fullPage: true });
+
+  // The switch keeps English on the account and comes back to this page.
+  await page.getByLabel('Dil').selectOption('en');
+  await page.getByRole('button', { name: 'Değiştir' }).click();
+  await page.waitForURL(new RegExp(`/console/patients/${deniz.id}$`));
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.match(await page.locator('main').innerText(), /Recovery charts/);
+  const me = await api('GET', '/v1/me', await login(DOC_TR));
+  assert.equal(me.locale, 'en');
   assert.deepEqual(cspErrors, []);
   await context.close();
 });

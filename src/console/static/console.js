@@ -8,6 +8,8 @@
   const status = document.getElementById('notifications-status');
   const button = form.querySelector('button');
   const say = (text) => { status.textContent = text; };
+  // The page hands over its words (data-msg-*), in the reader's language.
+  const msg = (name) => form.dataset[name] || '';
 
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
     return; // The section stays hidden: this browser cannot receive them.
@@ -47,7 +49,7 @@
     try {
       const permission = await Notification.requestPermission();
       if (permission !== 'granted') {
-        say('Notifications are blocked for this site; allow them in the browser settings.');
+        say(msg('msgBlocked'));
         return;
       }
       const reg = await registration();
@@ -60,10 +62,10 @@
         sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
       }
       await save(sub);
-      say('Notifications for urgent flags are on in this browser until you sign out.');
+      say(msg('msgOn'));
       button.hidden = true;
     } catch (err) {
-      say(`Could not turn on notifications: ${err.message}`);
+      say(`${msg('msgFailed')} ${err.message}`);
     } finally {
       button.disabled = false;
     }
@@ -80,7 +82,7 @@
     registration()
       .then((reg) => reg.pushManager.getSubscription())
       .then((sub) => sub && save(sub).then(() => {
-        say('Notifications for urgent flags are on in this browser until you sign out.');
+        say(msg('msgOn'));
         button.hidden = true;
       }))
       .catch(() => {});
