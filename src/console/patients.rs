@@ -456,7 +456,7 @@ fn logs_table(tr: Tr, t: &TreatmentRecovery) -> Markup {
                 tbody {
                     @for l in &t.logs {
                         tr {
-                            td { (tr.stored_date(&l.log_date)) } td { (l.day) }
+                            td { (tr.date(l.log_date)) } td { (l.day) }
                             td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
                             td { (views::signs(tr, &l.signs)) }
                             td { (l.note.as_deref().unwrap_or("")) }

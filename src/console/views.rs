@@ -76,9 +76,9 @@ fn language_form(s: &ConsoleSession) -> Markup {
         form.language method="post" action="/console/language" {
             (csrf(s))
             @if let Some(here) = &s.here { input type="hidden" name="next" value=(here); }
-            label for="console-locale" { (tr.t("console-language")) }
+            label for="language-choice" { (tr.t("console-language")) }
             " "
-            select #console-locale name="locale" {
+            select #language-choice name="locale" {
                 @for l in Locale::ALL {
                     option value=(l.as_str()) lang=(l.as_str()) selected[l == tr.locale()] {
                         (crate::i18n::t(l, &format!("locale-{}", l.as_str())))
