@@ -213,7 +213,7 @@ macro_rules! catalogue {
     };
 }
 
-catalogue!["common", "care", "reminders", "signs", "flags", "risks"];
+catalogue!["common", "care", "reminders", "signs", "flags", "risks", "console", "email"];
 
 type Bundle = FluentBundle<FluentResource>;
 
