@@ -15,8 +15,8 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
     Ok(HttpResponse::Ok().json(me_json(&me)))
 }
 
-/// A staff member's own settings: `locale` (a supported BCP 47 tag, or
-/// null to follow the clinic's default). Only known fields are taken.
+/// A staff member's own settings: `locale` (a supported BCP 47 tag). Only
+/// known fields are taken.
 pub async fn patch(
     state: web::Data<AppState>,
     staff: ClinicStaff,
@@ -27,15 +27,13 @@ pub async fn patch(
     if let Some(unknown) = body.keys().next() {
         return Err(ApiError::field(unknown.as_str(), "unknown field"));
     }
-    if let Some(locale) = locale {
-        let locale = match locale {
-            Value::Null => None,
-            Value::String(tag) => {
-                Some(Locale::parse(&tag).map_err(|m| ApiError::field("locale", m))?)
-            }
-            _ => return Err(ApiError::field("locale", "must be a language tag or null")),
-        };
-        accounts::set_staff_locale(&state.db, staff.clone(), locale).await?;
+    match locale {
+        None => {}
+        Some(Value::String(tag)) => {
+            let locale = Locale::parse(&tag).map_err(|m| ApiError::field("locale", m))?;
+            accounts::set_staff_locale(&state.db, staff.clone(), locale).await?;
+        }
+        Some(_) => return Err(ApiError::field("locale", "must be a language tag")),
     }
     let me = accounts::me(&state.db, (*staff).clone()).await?;
     Ok(HttpResponse::Ok().json(me_json(&me)))
@@ -54,10 +52,6 @@ fn me_json(me: &accounts::Me) -> Value {
     if let Some((timezone, fitzpatrick)) = &me.profile {
         body["timezone"] = json!(timezone);
         body["fitzpatrick"] = json!(fitzpatrick);
-    }
-    if a.role().is_staff() {
-        body["locale"] = json!(me.staff_locale());
-        body["locale_follows_clinic"] = json!(a.locale.is_none());
     }
     body
 }

@@ -89,21 +89,8 @@ pub async fn enrol(
 pub struct Me {
     pub account: Account,
     pub clinic_name: String,
-    /// The clinic's default locale.
-    pub clinic_locale: Locale,
     /// A patient's (time zone, skin type).
     pub profile: Option<(String, i32)>,
-}
-
-impl Me {
-    /// A staff member's language: their own, else the clinic's default.
-    pub fn staff_locale(&self) -> Locale {
-        self.account
-            .locale
-            .as_deref()
-            .map(Locale::from_stored)
-            .unwrap_or(self.clinic_locale)
-    }
 }
 
 pub async fn me(db: &Db, caller: Caller) -> AppResult<Me> {
@@ -111,9 +98,7 @@ pub async fn me(db: &Db, caller: Caller) -> AppResult<Me> {
         let account = accounts::get(c, &caller.account_id)?.ok_or(AppError::Unauthorized(
             "the account behind this token no longer exists",
         ))?;
-        let clinic = clinics::get(c, &account.clinic_id)?;
-        let (clinic_name, clinic_locale) =
-            (clinic.name, Locale::from_stored(&clinic.default_locale));
+        let clinic_name = clinics::name(c, &account.clinic_id)?;
         let profile = if caller.role == Role::Patient {
             let p = patients::get(c, &caller.scope(), &caller.account_id)?;
             Some((p.timezone, p.fitzpatrick))
@@ -123,18 +108,16 @@ pub async fn me(db: &Db, caller: Caller) -> AppResult<Me> {
         Ok(Me {
             account,
             clinic_name,
-            clinic_locale,
             profile,
         })
     })
     .await
 }
 
-/// Sets a staff member's own language for the console and alerts, or with
-/// `None` lets it follow the clinic's default again.
-pub async fn set_staff_locale(db: &Db, staff: ClinicStaff, locale: Option<Locale>) -> AppResult<()> {
+/// Sets a staff member's language for the console and their alerts.
+pub async fn set_staff_locale(db: &Db, staff: ClinicStaff, locale: Locale) -> AppResult<()> {
     db.write(move |tx| {
-        accounts::set_locale(tx.conn(), &staff.account_id, locale.map(Locale::as_str))?;
+        accounts::set_locale(tx.conn(), &staff.account_id, locale)?;
         Ok(())
     })
     .await

@@ -31,8 +31,8 @@ pub use crate::domain::alert::FlagEvent;
 pub use crate::store::flags::SYSTEM_ACTOR;
 
 /// What an alert e-mail's row keeps; the text is written at send time
-/// ([`email_text`]), with the console's public URL, in `locale`: the
-/// recipient's own, the clinic's default for its alert inbox. Rows written
+/// ([`email_text`]), with the console's public URL, in `locale`: the staff
+/// recipient's, the clinic's default for its alert addresses. Rows written
 /// before locales existed read as English.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EmailPayload {
@@ -41,11 +41,6 @@ pub struct EmailPayload {
     pub reason: String,
     #[serde(default)]
     pub locale: Locale,
-}
-
-/// A staff member's language: their own, else the clinic's default.
-fn staff_locale(own: Option<&str>, clinic_default: Locale) -> Locale {
-    own.map(Locale::from_stored).unwrap_or(clinic_default)
 }
 
 /// A code's label from the catalogue (`prefix` + code), or the code in
@@ -204,7 +199,7 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
     let mut to: Vec<(&str, String, Locale)> = Vec::new();
     if escalation {
         for (e, own) in accounts::admin_emails(conn, &flag.clinic_id)? {
-            to.push(("admin", e, staff_locale(own.as_deref(), clinic_locale)));
+            to.push(("admin", e, Locale::from_stored(&own)));
         }
     } else {
         for e in clinic.alert_emails()? {
@@ -212,7 +207,7 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
         }
         for (e, own) in accounts::alert_email_staff(conn, &flag.clinic_id)? {
             if !to.iter().any(|(_, known, _)| known.eq_ignore_ascii_case(&e)) {
-                to.push(("staff", e, staff_locale(own.as_deref(), clinic_locale)));
+                to.push(("staff", e, Locale::from_stored(&own)));
             }
         }
     }
@@ -250,7 +245,7 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
         serde_json::to_string(&m).map_err(AppError::internal)
     };
     for (sub, own) in push_store::staff_subscriptions(conn, &flag.clinic_id, !escalation)? {
-        let msg = message(staff_locale(own.as_deref(), clinic_locale))?;
+        let msg = message(Locale::from_stored(&own))?;
         push_store::enqueue(
             conn,
             &NewJob {

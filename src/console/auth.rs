@@ -133,7 +133,7 @@ pub async fn set_language(
     let locale =
         Locale::parse(form.fields.text("locale")).map_err(|m| ApiError::field("locale", m))?;
     let staff = form.session.staff.clone();
-    accounts::set_staff_locale(&state.db, staff, Some(locale)).await?;
+    accounts::set_staff_locale(&state.db, staff, locale).await?;
     // Back to a console page only; anything else goes to the queue.
     let next = form.fields.text("next");
     let next = if next.starts_with("/console/")

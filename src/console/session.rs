@@ -102,7 +102,7 @@ pub struct ConsoleSession {
     pub name: String,
     /// The clinic's time zone, in which pages show times.
     pub tz: chrono_tz::Tz,
-    /// The staff member's language (their own, else the clinic's default).
+    /// The staff member's language (new staff start with the clinic's).
     pub tr: Tr,
     /// The page being shown, when it can be loaded again (a GET): where
     /// the language switch comes back to.
@@ -158,9 +158,7 @@ impl FromRequest for ConsoleSession {
                 role,
             })
             .map_err(ApiError::from)?;
-            let tr = Tr(Locale::from_stored(
-                account.locale.as_deref().unwrap_or(&account.clinic_locale),
-            ));
+            let tr = Tr(Locale::from_stored(&account.locale));
             // Error pages of this request speak it too.
             super::set_reader(tr);
             Ok(Self {

@@ -149,10 +149,10 @@ pub fn set_alert_channels(conn: &mut DbConn, id: &str, push: bool, email: bool) 
     Ok(())
 }
 
-/// An account's own locale; `None` follows the clinic's default.
-pub fn set_locale(conn: &mut DbConn, id: &str, locale: Option<&str>) -> QueryResult<()> {
+/// An account's language.
+pub fn set_locale(conn: &mut DbConn, id: &str, locale: crate::i18n::Locale) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
-        .set(accounts::locale.eq(locale))
+        .set(accounts::locale.eq(locale.as_str()))
         .execute(conn)?;
     Ok(())
 }
@@ -161,7 +161,7 @@ pub fn set_locale(conn: &mut DbConn, id: &str, locale: Option<&str>) -> QueryRes
 pub fn alert_email_staff(
     conn: &mut DbConn,
     clinic_id: &str,
-) -> QueryResult<Vec<(String, Option<String>)>> {
+) -> QueryResult<Vec<(String, String)>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.ne("patient"))
@@ -173,11 +173,11 @@ pub fn alert_email_staff(
 }
 
 /// E-mail addresses of a clinic's active admins (escalations reach them
-/// all), with each admin's own locale if chosen.
+/// all), with each admin's locale.
 pub fn admin_emails(
     conn: &mut DbConn,
     clinic_id: &str,
-) -> QueryResult<Vec<(String, Option<String>)>> {
+) -> QueryResult<Vec<(String, String)>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.eq("admin"))

@@ -16,10 +16,8 @@ pub struct SessionAccount {
     pub name: String,
     /// The clinic's time zone (IANA name), in which the console shows times.
     pub clinic_timezone: String,
-    /// The account's own locale, if chosen.
-    pub locale: Option<String>,
-    /// The clinic's default locale.
-    pub clinic_locale: String,
+    /// The staff member's language (BCP 47 tag as stored).
+    pub locale: String,
 }
 
 
@@ -55,7 +53,6 @@ pub fn find(conn: &mut DbConn, token_hash: &str, now: i64) -> QueryResult<Option
             a::name,
             c::timezone,
             a::locale,
-            c::default_locale,
         ))
         .first(conn)
         .optional()

@@ -114,13 +114,13 @@ pub fn subscriptions_of(
 }
 
 /// Clinicians' and admins' subscriptions in a clinic (for flag alerts),
-/// each with its account's own locale if chosen; with `only_opted_in`, only
-/// of staff who keep their push alerts on.
+/// each with its account's locale; with `only_opted_in`, only of staff who
+/// keep their push alerts on.
 pub fn staff_subscriptions(
     conn: &mut DbConn,
     clinic_id: &str,
     only_opted_in: bool,
-) -> QueryResult<Vec<(StoredSubscription, Option<String>)>> {
+) -> QueryResult<Vec<(StoredSubscription, String)>> {
     let mut q = s::table
         .inner_join(a::table.on(a::id.eq(s::account_id)))
         .filter(s::clinic_id.eq(clinic_id))

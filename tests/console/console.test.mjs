@@ -231,7 +231,7 @@ test('a clinician signs in, works the grouped queue, reviews the flag page and r
   const topText = await top.innerText();
   assert.match(topText, /Urgent/);
   assert.match(topText, new RegExp(URGENT_PATIENT));
-  assert.match(topText, /Infection signs, Allergic reaction/);
+  assert.match(topText, /Possible infection, Possible allergic reaction/);
   assert.match(topText, /Day 2/);
   assert.equal(await top.locator('a').count(), 1, 'one action per row');
   assert.equal(await top.locator('form').count(), 0, 'no review forms in the queue');
@@ -290,7 +290,7 @@ test('a clinician signs in, works the grouped queue, reviews the flag page and r
   await page.getByRole('link', { name: 'Flags' }).click();
   const after = await page.locator('table.queue tbody tr').first().innerText();
   assert.match(after, new RegExp(URGENT_PATIENT));
-  assert.doesNotMatch(after, /Infection signs/);
+  assert.doesNotMatch(after, /Possible infection/);
 
   // A tablet-width viewport still shows the charts stacked, unclipped.
   await page.setViewportSize({ width: 768, height: 1024 });
