@@ -430,7 +430,7 @@ test('a clinician who reads Turkish works a flag in Turkish and switches the con
   await page.screenshot({ path: join(SHOTS, 'tr-patient.png'), fullPage: true });
 
   // The switch keeps English on the account and comes back to this page.
-  await page.getByLabel('Dil').selectOption('en');
+  await page.getByLabel('Dil', { exact: true }).selectOption('en');
   await page.getByRole('button', { name: 'Değiştir' }).click();
   await page.waitForURL(new RegExp(`/console/patients/${deniz.id}$`));
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
