@@ -72,7 +72,10 @@ pub fn email_text(
 ) -> EmailText {
     let args = [
         ("clinic", clinic.into()),
-        ("severity", label(locale, "email-severity-", severity).into()),
+        (
+            "severity",
+            label(locale, "email-severity-", severity).into(),
+        ),
         ("reason", label(locale, "flag-", reason).into()),
     ];
     let event = event.code();
@@ -97,7 +100,10 @@ pub fn push_text(
     reason: &str,
 ) -> (String, String) {
     let args = [
-        ("severity", label(locale, "email-severity-", severity).into()),
+        (
+            "severity",
+            label(locale, "email-severity-", severity).into(),
+        ),
         ("reason", label(locale, "flag-", reason).into()),
     ];
     let kind = match event {
@@ -206,7 +212,10 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
             to.push(("clinic_inbox", e, clinic_locale));
         }
         for (e, own) in accounts::alert_email_staff(conn, &flag.clinic_id)? {
-            if !to.iter().any(|(_, known, _)| known.eq_ignore_ascii_case(&e)) {
+            if !to
+                .iter()
+                .any(|(_, known, _)| known.eq_ignore_ascii_case(&e))
+            {
                 to.push(("staff", e, Locale::from_stored(&own)));
             }
         }
@@ -538,7 +547,9 @@ mod tests {
             link,
         );
         assert!(en.subject.contains("Glow") && en.subject.contains("urgent"));
-        assert!(en.body.contains(&i18n::t(Locale::En, "flag-infection_signs")));
+        assert!(en
+            .body
+            .contains(&i18n::t(Locale::En, "flag-infection_signs")));
         assert!(en.body.contains(link) && en.body.ends_with('\n'));
         let tr = email_text(
             Locale::Tr,
@@ -548,11 +559,24 @@ mod tests {
             "infection_signs",
             link,
         );
-        assert!(tr.subject.contains("ÜST KADEMEYE İLETİLDİ"), "{}", tr.subject);
-        assert!(tr.body.contains(&i18n::t(Locale::Tr, "flag-infection_signs")));
+        assert!(
+            tr.subject.contains("ÜST KADEMEYE İLETİLDİ"),
+            "{}",
+            tr.subject
+        );
+        assert!(tr
+            .body
+            .contains(&i18n::t(Locale::Tr, "flag-infection_signs")));
         assert!(tr.body.contains(link) && tr.body.contains("Konsolda açın"));
         // A reason no catalogue knows still reads.
-        let odd = email_text(Locale::Tr, FlagEvent::Opened, "Glow", "review", "new_rule", link);
+        let odd = email_text(
+            Locale::Tr,
+            FlagEvent::Opened,
+            "Glow",
+            "review",
+            "new_rule",
+            link,
+        );
         assert!(odd.subject.contains("new rule"), "{}", odd.subject);
     }
 

@@ -136,7 +136,11 @@ pub async fn change_staff(
             role: Some(Role::Clinician),
         },
         _ => {
-            return Err(ApiError::field("action", form.session.tr.t("console-staff-action-unknown")).into())
+            return Err(ApiError::field(
+                "action",
+                form.session.tr.t("console-staff-action-unknown"),
+            )
+            .into())
         }
     };
     app_accounts::change_staff(&state.db, &state.generations, admin, id, change).await?;

@@ -160,8 +160,15 @@ mod tests {
     #[test]
     fn draws_band_line_and_marks_scores_above_the_bound() {
         let t = timeline();
-        let svg =
-            symptom(EN, "c1", Symptom::Redness, &t, &[(0, 3), (1, 10), (99, 5)], &[]).into_string();
+        let svg = symptom(
+            EN,
+            "c1",
+            Symptom::Redness,
+            &t,
+            &[(0, 3), (1, 10), (99, 5)],
+            &[],
+        )
+        .into_string();
         assert!(svg.contains("<polygon class=\"band\""), "{svg}");
         assert!(svg.contains("<polyline class=\"expected\""), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 1, "{svg}");

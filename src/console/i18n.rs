@@ -249,20 +249,50 @@ mod tests {
             }
         }
         let codes = |prefix: &str, codes: &[&str]| {
-            codes.iter().map(|c| format!("{prefix}{c}")).collect::<Vec<_>>()
+            codes
+                .iter()
+                .map(|c| format!("{prefix}{c}"))
+                .collect::<Vec<_>>()
         };
-        use crate::domain::{reminder::ReminderKind, risk::RiskFactor, signs::Sign};
         use crate::domain::treatment::{Addon, Area, Symptom};
+        use crate::domain::{reminder::ReminderKind, risk::RiskFactor, signs::Sign};
         keys.extend(codes("console-severity-", &crate::app::clinic::SEVERITIES));
         keys.extend(codes("email-severity-", &crate::app::clinic::SEVERITIES));
-        keys.extend(codes("console-status-", &["active", "open", "acknowledged", "resolved"]));
-        keys.extend(codes("console-action-", &["raised", "reopened", "acknowledged", "resolved", "escalated"]));
-        keys.extend(codes("console-event-", &["opened", "reopened", "escalated", "resolved"]));
+        keys.extend(codes(
+            "console-status-",
+            &["active", "open", "acknowledged", "resolved"],
+        ));
+        keys.extend(codes(
+            "console-action-",
+            &[
+                "raised",
+                "reopened",
+                "acknowledged",
+                "resolved",
+                "escalated",
+            ],
+        ));
+        keys.extend(codes(
+            "console-event-",
+            &["opened", "reopened", "escalated", "resolved"],
+        ));
         keys.extend(codes("console-role-", &["admin", "clinician", "patient"]));
-        keys.extend(codes("console-staff-action-", &["deactivate", "reactivate", "make_admin", "make_clinician", "reset_code"]));
+        keys.extend(codes(
+            "console-staff-action-",
+            &[
+                "deactivate",
+                "reactivate",
+                "make_admin",
+                "make_clinician",
+                "reset_code",
+            ],
+        ));
         keys.extend(codes("console-area-", &Area::ALL.map(|a| a.as_str())));
         keys.extend(codes("console-addon-", &Addon::ALL.map(|a| a.as_str())));
-        keys.extend(codes("console-reminder-", &ReminderKind::ALL.map(|k| k.as_str())));
+        keys.extend(codes(
+            "console-reminder-",
+            &ReminderKind::ALL.map(|k| k.as_str()),
+        ));
         keys.extend(codes("symptom-", &Symptom::ALL.map(|s| s.as_str())));
         keys.extend(codes("sign-", &Sign::ALL.map(|s| s.as_str())));
         keys.extend(codes("risk-", &RiskFactor::ALL.map(|r| r.as_str())));

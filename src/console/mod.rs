@@ -13,9 +13,9 @@ mod patients;
 pub mod session;
 mod views;
 
-use actix_web::http::{header, StatusCode};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, HttpResponse, ResponseError};
 use maud::html;
@@ -124,10 +124,9 @@ async fn reader_language(
 /// this, resources fall back to the scope's 404 page.
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(move || async move {
-        let mut res = ConsoleError::Api(ApiError::MethodNotAllowed(reader().f(
-            "console-error-method",
-            &[("allow", allow.into())],
-        )))
+        let mut res = ConsoleError::Api(ApiError::MethodNotAllowed(
+            reader().f("console-error-method", &[("allow", allow.into())]),
+        ))
         .error_response();
         res.headers_mut()
             .insert(header::ALLOW, header::HeaderValue::from_static(allow));

@@ -10,8 +10,8 @@ use maud::{html, Markup, PreEscaped};
 use super::i18n::Tr;
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{chart, views, ConsoleResult};
-use crate::app::treatments::TreatmentCtx;
 use crate::app::clinic::{self, NewPatient, TreatmentRecovery, TreatmentRequest, SEVERITIES};
+use crate::app::treatments::TreatmentCtx;
 use crate::app::workday;
 use crate::app::AppError;
 use crate::domain::log::{signs_from_text, DAILY_LOG_LAST_DAY};
@@ -656,7 +656,11 @@ pub async fn enrolment_code(
         }
         p { a href={ "/console/patients/" (patient.id) } { (tr.f("console-back-to", &[("name", patient.name.as_str().into())])) } }
     };
-    Ok(views::ok(&tr.t("console-enrol-page-title"), &form.session, body))
+    Ok(views::ok(
+        &tr.t("console-enrol-page-title"),
+        &form.session,
+        body,
+    ))
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ use crate::app::{accounts, Caller, ClinicAdmin, ClinicStaff};
 use crate::auth::{random_token, sha256_hex};
 use crate::db::now_ms;
 use crate::domain::account::Role;
-use crate::i18n::Locale;
 use crate::http::{ApiError, AppState};
+use crate::i18n::Locale;
 
 pub const SESSION_COOKIE: &str = "aftercare_console";
 pub const SIGNIN_COOKIE: &str = "aftercare_console_signin";

@@ -209,7 +209,10 @@ pub fn alert_outcome(tr: Tr, a: &AlertRecord) -> String {
         "pending" => tr.t("console-outcome-queued"),
         "gone" => tr.t("console-outcome-gone"),
         "stale" => tr.t("console-outcome-stale"),
-        "failed" => format!("{}{code}{error}", tr.f("console-outcome-failed", &[attempts()])),
+        "failed" => format!(
+            "{}{code}{error}",
+            tr.f("console-outcome-failed", &[attempts()])
+        ),
         other => super::i18n::words(other),
     }
 }
@@ -246,8 +249,12 @@ mod tests {
             odd.contains("Something new on day 2") && !odd.contains("weird"),
             "{odd}"
         );
-        let tr = evidence(Tr(Locale::Tr), "infection_signs", r#"{"day":3,"signs":["pus"]}"#)
-            .into_string();
+        let tr = evidence(
+            Tr(Locale::Tr),
+            "infection_signs",
+            r#"{"day":3,"signs":["pus"]}"#,
+        )
+        .into_string();
         assert!(tr.contains("3. günde"), "{tr}");
     }
 

@@ -824,7 +824,10 @@ pub fn describe(reason: Reason, evidence: &Value) -> Vec<Sentence> {
                 .map(|r| {
                     Sentence::new(
                         "evidence-missed-logs",
-                        vec![("from_day", num(&r["from_day"])), ("to_day", num(&r["to_day"]))],
+                        vec![
+                            ("from_day", num(&r["from_day"])),
+                            ("to_day", num(&r["to_day"])),
+                        ],
                     )
                 })
                 .chain(list("missed_check_ins").iter().map(|c| {

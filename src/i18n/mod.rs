@@ -213,7 +213,16 @@ macro_rules! catalogue {
     };
 }
 
-catalogue!["common", "care", "reminders", "signs", "flags", "risks", "console", "email"];
+catalogue![
+    "common",
+    "care",
+    "reminders",
+    "signs",
+    "flags",
+    "risks",
+    "console",
+    "email"
+];
 
 type Bundle = FluentBundle<FluentResource>;
 

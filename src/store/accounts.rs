@@ -149,19 +149,8 @@ pub fn set_alert_channels(conn: &mut DbConn, id: &str, push: bool, email: bool) 
     Ok(())
 }
 
-/// An account's language.
-pub fn set_locale(conn: &mut DbConn, id: &str, locale: crate::i18n::Locale) -> QueryResult<()> {
-    diesel::update(accounts::table.find(id))
-        .set(accounts::locale.eq(locale.as_str()))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// E-mail addresses of a clinic's active staff who want alerts by e-mail.
-pub fn alert_email_staff(
-    conn: &mut DbConn,
-    clinic_id: &str,
-) -> QueryResult<Vec<(String, String)>> {
+pub fn alert_email_staff(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<(String, String)>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.ne("patient"))
@@ -174,10 +163,7 @@ pub fn alert_email_staff(
 
 /// E-mail addresses of a clinic's active admins (escalations reach them
 /// all), with each admin's locale.
-pub fn admin_emails(
-    conn: &mut DbConn,
-    clinic_id: &str,
-) -> QueryResult<Vec<(String, String)>> {
+pub fn admin_emails(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<(String, String)>> {
     accounts::table
         .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::role.eq("admin"))

@@ -20,7 +20,6 @@ pub struct SessionAccount {
     pub locale: String,
 }
 
-
 pub fn create(
     conn: &mut DbConn,
     token_hash: &str,

@@ -815,6 +815,7 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
                 ),
                 ("min_severity", "review"),
                 ("timezone", "Europe/Istanbul"),
+                ("default_locale", "tr"),
                 ("emergency_number", "+90 112"),
             ],
         )
@@ -833,6 +834,7 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
         json!({"emails": ["inbox@clinic.example", "on-call@clinic.example"], "min_severity": "review"})
     );
     assert_eq!(got["timezone"], "Europe/Istanbul");
+    assert_eq!(got["default_locale"], "tr");
     assert_eq!(got["emergency_number"], "+90 112");
     // A bad zone changes nothing.
     let res = admin
@@ -951,7 +953,9 @@ async fn alerts_reach_each_reader_in_their_language(backend: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let res = s.patch("/v1/me/alerts", &s.doc, json!({"email": true})).await;
+    let res = s
+        .patch("/v1/me/alerts", &s.doc, json!({"email": true}))
+        .await;
     assert_eq!(res.status(), 200);
     s.subscribe_doc().await;
     s.add_webhook().await;
@@ -973,7 +977,9 @@ async fn alerts_reach_each_reader_in_their_language(backend: Backend) {
     );
     assert!(turkish.body.contains("Konsolda açın:"), "{}", turkish.body);
     assert!(turkish.body.contains("kliniğinde"), "{}", turkish.body);
-    assert!(turkish.body.contains(&format!("{PUBLIC_URL}/console/flags/")));
+    assert!(turkish
+        .body
+        .contains(&format!("{PUBLIC_URL}/console/flags/")));
     assert!(!turkish.body.contains("Open it in the console"));
     assert_no_patient_details(&turkish.raw);
     let english = to("inbox@clinic.example");
@@ -982,11 +988,19 @@ async fn alerts_reach_each_reader_in_their_language(backend: Backend) {
         "{}",
         english.subject
     );
-    assert!(english.body.contains("Open it in the console:"), "{}", english.body);
+    assert!(
+        english.body.contains("Open it in the console:"),
+        "{}",
+        english.body
+    );
 
     let pushed = s.push.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(pushed.len(), 1);
-    assert_eq!(pushed[0].payload["title"], "İncelenecek acil uyarı", "{:?}", pushed[0].payload);
+    assert_eq!(
+        pushed[0].payload["title"], "İncelenecek acil uyarı",
+        "{:?}",
+        pushed[0].payload
+    );
     assert_eq!(pushed[0].payload["locale"], "tr");
     assert_no_patient_details(&pushed[0].payload.to_string());
 
@@ -994,7 +1008,10 @@ async fn alerts_reach_each_reader_in_their_language(backend: Backend) {
         .hooks
         .wait_for("flag.opened", 1, Duration::from_secs(20))
         .await;
-    assert_eq!(hooks[0].body["data"]["reason"], "infection_signs", "codes, not words");
+    assert_eq!(
+        hooks[0].body["data"]["reason"], "infection_signs",
+        "codes, not words"
+    );
 }
 
 on_both_backends!(

@@ -1292,6 +1292,7 @@ async fn the_console_speaks_the_staff_members_language(backend: Backend) {
         json!({"locale": "xx"}),
         json!({"locale": 5}),
         json!({"locale": null}),
+        json!({"locale": "tr-TR"}),
         json!({"theme": "dark"}),
     ] {
         let res = patch(&c.doc_token, bad.clone()).await;
@@ -1299,10 +1300,16 @@ async fn the_console_speaks_the_staff_members_language(backend: Backend) {
     }
     let res = patch(&c.patient_token, json!({"locale": "tr"})).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let me: Value = c.app.get("/v1/me", Some(&c.doc_token)).await.json().await.unwrap();
+    let me: Value = c
+        .app
+        .get("/v1/me", Some(&c.doc_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["locale"], "en", "the clinic's default: {me}");
 
-    let res = patch(&c.doc_token, json!({"locale": "tr-TR"})).await;
+    let res = patch(&c.doc_token, json!({"locale": "tr"})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["locale"], "tr", "{me}");
@@ -1328,43 +1335,70 @@ async fn the_console_speaks_the_staff_members_language(backend: Backend) {
     let flag = doc.page(&format!("/console/flags/{}", c.flag_id)).await;
     assert!(flag.contains("1. günde bildirildi"), "{flag}");
     assert!(flag.contains("Onayla"), "{flag}");
-    let patient = doc.page(&format!("/console/patients/{}", c.patient_id)).await;
+    let patient = doc
+        .page(&format!("/console/patients/{}", c.patient_id))
+        .await;
     assert!(patient.contains("0,50 mm"), "decimal comma: {patient}");
     assert!(patient.contains("İyileşme grafikleri"), "{patient}");
     // Error pages speak it too.
     let res = doc.get("/console/flags/no-such-flag").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let page = res.text().await.unwrap();
-    assert!(page.contains("<html lang=\"tr\">") && page.contains("Bulunamadı"), "{page}");
+    assert!(
+        page.contains("<html lang=\"tr\">") && page.contains("Bulunamadı"),
+        "{page}"
+    );
 
     // The console's own switch: back to English, on the same page.
     let here = format!("/console/patients/{}", c.patient_id);
     let csrf = doc.csrf().await;
     let res = doc
-        .post("/console/language", &[("csrf", &csrf), ("locale", "xx"), ("next", &here)])
+        .post(
+            "/console/language",
+            &[("csrf", &csrf), ("locale", "xx"), ("next", &here)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = doc
         .post("/console/language", &[("locale", "en"), ("next", &here)])
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
-    let me: Value = c.app.get("/v1/me", Some(&c.doc_token)).await.json().await.unwrap();
+    let me: Value = c
+        .app
+        .get("/v1/me", Some(&c.doc_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["locale"], "tr", "nothing changed: {me}");
     let res = doc
-        .post("/console/language", &[("csrf", &csrf), ("locale", "en"), ("next", &here)])
+        .post(
+            "/console/language",
+            &[("csrf", &csrf), ("locale", "en"), ("next", &here)],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), here);
     let patient = doc.page(&here).await;
     assert!(patient.contains("<html lang=\"en\">"), "{patient}");
     assert!(patient.contains("0.50 mm") && patient.contains("Recovery charts"));
-    let me: Value = c.app.get("/v1/me", Some(&c.doc_token)).await.json().await.unwrap();
+    let me: Value = c
+        .app
+        .get("/v1/me", Some(&c.doc_token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["locale"], "en", "kept on the account: {me}");
     // Elsewhere than a console page, the switch goes back to the queue.
     let res = doc
         .post(
             "/console/language",
-            &[("csrf", &csrf), ("locale", "en"), ("next", "https://evil.example/")],
+            &[
+                ("csrf", &csrf),
+                ("locale", "en"),
+                ("next", "https://evil.example/"),
+            ],
         )
         .await;
     assert_eq!(location(&res), "/console/flags");
@@ -1379,7 +1413,10 @@ async fn the_console_speaks_the_staff_members_language(backend: Backend) {
         .await
         .unwrap();
     let page = res.text().await.unwrap();
-    assert!(page.contains("<html lang=\"tr\">") && page.contains("Oturum aç"), "{page}");
+    assert!(
+        page.contains("<html lang=\"tr\">") && page.contains("Oturum aç"),
+        "{page}"
+    );
 }
 
 on_both_backends!(

@@ -195,7 +195,9 @@ fn decode_words(header: &str) -> String {
                 let mut parts = t.splitn(3, '?');
                 let (_charset, enc, text) = (parts.next()?, parts.next()?, parts.next()?);
                 let bytes = match enc {
-                    "b" | "B" => base64::engine::general_purpose::STANDARD.decode(text).ok()?,
+                    "b" | "B" => base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .ok()?,
                     "q" | "Q" => decode_qp(&text.replace('_', " ")).into_bytes(),
                     _ => return None,
                 };
