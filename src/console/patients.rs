@@ -91,7 +91,7 @@ pub async fn list(
                     }
                 }
             }
-            p.hint { (tr.f("console-patients-hint", &[("last", i64::from(DAILY_LOG_LAST_DAY).into())])) }
+            p.hint { (tr.f("console-patients-hint", &[("last", DAILY_LOG_LAST_DAY.into())])) }
         }
         section aria-labelledby="add-patient" {
             h2 #add-patient { (tr.t("console-patients-add")) }
