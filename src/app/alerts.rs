@@ -20,6 +20,7 @@ use crate::domain::assessment::Severity;
 use crate::notify::Outcome;
 use crate::store::alerts::{self as store, AttemptRow, Delivery, NewDelivery, Recorded};
 use crate::store::flags::{self, Flag};
+use crate::domain::device::PushPrivacy;
 use crate::store::push::{self as push_store, NewJob};
 use crate::store::{accounts, clinics, webhooks};
 
@@ -160,9 +161,14 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
         }),
         topic: None,
         urgency: if urgent { "high" } else { "normal" }.into(),
+        channel: None,
+        native: None,
     };
-    let msg = serde_json::to_string(&m).map_err(AppError::internal)?;
     for sub in push_store::staff_subscriptions(conn, &flag.clinic_id, !escalation)? {
+        // Staff alerts say nothing about the patient: the same text everywhere.
+        let msg = m
+            .for_target(&sub, PushPrivacy::Detailed)
+            .map_err(AppError::internal)?;
         push_store::enqueue(
             conn,
             &NewJob {

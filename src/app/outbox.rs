@@ -12,6 +12,7 @@ use rand::Rng;
 
 use super::error::{AppError, AppResult};
 use crate::db::{Db, Tx};
+use crate::domain::device::{reminder_alert, NativeAlert, Platform, PushPrivacy};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::{message, topic, ReminderKind};
 use crate::metrics::Outcome;
@@ -25,6 +26,44 @@ pub struct Message {
     pub payload: serde_json::Value,
     pub topic: Option<String>,
     pub urgency: String,
+    /// Where the job goes: `webpush` (also when absent, in jobs queued
+    /// before native devices), `fcm` or `apns`. Shown in deliveries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// For FCM and APNs: the visible alert, chosen under the clinic's
+    /// `push_privacy` when the job was queued. Absent: title and body of
+    /// the payload (staff alerts, which carry no patient data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native: Option<NativeAlert>,
+}
+
+impl Message {
+    /// A copy of this message for one subscription or device, as stored in
+    /// its job.
+    pub fn for_target(
+        &self,
+        sub: &StoredSubscription,
+        privacy: PushPrivacy,
+    ) -> serde_json::Result<String> {
+        let platform = Platform::from_stored(&sub.platform);
+        let mut m = self.clone();
+        m.channel = Some(platform.as_str().to_string());
+        if platform != Platform::WebPush && self.payload["type"] == "reminder" {
+            let p = &self.payload;
+            let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+            let code = p["code"].as_str().or(p["kind"].as_str()).unwrap_or_default();
+            let locale = sub.locale.as_deref().or(p["locale"].as_str());
+            m.native = Some(reminder_alert(
+                privacy,
+                code,
+                p["day"].as_i64().unwrap_or_default(),
+                &text("title"),
+                &text("body"),
+                locale,
+            ));
+        }
+        serde_json::to_string(&m)
+    }
 }
 
 /// What one [`fan_out`] did.
@@ -55,6 +94,7 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
             .collect();
     due.retain(|o| free.contains(&o.patient_id));
     let mut stale = 0;
+    let mut privacy: std::collections::HashMap<String, PushPrivacy> = Default::default();
     for occ in &due {
         let mut w = tx.patient(&PatientId::new(occ.patient_id.clone()));
         if occ.stale_at <= now {
@@ -63,7 +103,17 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
             continue;
         }
         let msg = reminder_message(occ)?;
+        let privacy = match privacy.get(&occ.clinic_id) {
+            Some(p) => *p,
+            None => {
+                let stored = crate::store::clinics::push_privacy(w.conn(), &occ.clinic_id)?;
+                let p = PushPrivacy::from_stored(&stored);
+                privacy.insert(occ.clinic_id.clone(), p);
+                p
+            }
+        };
         for sub in push_store::subscriptions_of(w.conn(), &occ.patient_id)? {
+            let message = msg.for_target(&sub, privacy).map_err(AppError::internal)?;
             push_store::enqueue(
                 w.conn(),
                 &NewJob {
@@ -71,7 +121,7 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
                     subscription_id: &sub.id,
                     occurrence_id: Some(&occ.id),
                     treatment_id: Some(&occ.treatment_id),
-                    message: &msg,
+                    message: &message,
                     stale_at: occ.stale_at,
                     not_before: now,
                 },
@@ -85,7 +135,7 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
     })
 }
 
-fn reminder_message(occ: &OccurrenceRow) -> AppResult<String> {
+fn reminder_message(occ: &OccurrenceRow) -> AppResult<Message> {
     let kind = ReminderKind::parse(&occ.kind).map_err(AppError::internal)?;
     let day = u16::try_from(occ.day).unwrap_or(0);
     let text = message(kind, day);
@@ -102,8 +152,10 @@ fn reminder_message(occ: &OccurrenceRow) -> AppResult<String> {
         }),
         topic: Some(topic(kind)),
         urgency: "normal".into(),
+        channel: None,
+        native: None,
     };
-    serde_json::to_string(&m).map_err(AppError::internal)
+    Ok(m)
 }
 
 /// Push jobs waiting to be sent (for metrics).

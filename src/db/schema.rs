@@ -16,6 +16,7 @@ diesel::table! {
         emergency_number -> Text,
         alert_emails -> Text,
         alert_min_severity -> Text,
+        push_privacy -> Text,
     }
 }
 
@@ -210,6 +211,10 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         console_session -> Nullable<Text>,
+        platform -> Text,
+        app_id -> Nullable<Text>,
+        environment -> Nullable<Text>,
+        locale -> Nullable<Text>,
     }
 }
 

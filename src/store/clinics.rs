@@ -30,6 +30,8 @@ pub struct Clinic {
     pub emergency_number: String,
     pub alert_emails: String,
     pub alert_min_severity: String,
+    /// `generic` or `detailed` ([`crate::domain::device::PushPrivacy`]).
+    pub push_privacy: String,
 }
 
 impl Clinic {
@@ -54,6 +56,7 @@ pub struct SettingsChange {
     /// JSON array of addresses.
     pub alert_emails: Option<String>,
     pub alert_min_severity: Option<String>,
+    pub push_privacy: Option<String>,
 }
 
 pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> QueryResult<()> {
@@ -70,7 +73,16 @@ pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> Query
                 .alert_min_severity
                 .as_ref()
                 .unwrap_or(&current.alert_min_severity)),
+            clinics::push_privacy.eq(c.push_privacy.as_ref().unwrap_or(&current.push_privacy)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// What a clinic lets native push payloads say (`generic` or `detailed`).
+pub fn push_privacy(conn: &mut DbConn, id: &str) -> QueryResult<String> {
+    clinics::table
+        .find(id)
+        .select(clinics::push_privacy)
+        .first(conn)
 }
