@@ -58,7 +58,7 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
-/// What became of a Web Push attempt, as counted in `aftercare_push_outcomes`.
+/// What became of a push attempt, as counted in `aftercare_push_outcomes`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
@@ -92,7 +92,13 @@ impl Outcome {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
+    /// `webpush`, `fcm` or `apns`; `none` for reminders that went stale
+    /// before they were fanned out to any device.
+    provider: &'static str,
 }
+
+/// The `provider` label values.
+pub const PROVIDERS: [&str; 3] = ["webpush", "fcm", "apns"];
 
 /// Push outcome counters (`aftercare_push_outcomes`), handed to the
 /// dispatcher. Cheap to clone; clones count into the same series. Every
@@ -106,26 +112,34 @@ impl Default for PushOutcomes {
     /// Counters registered nowhere (a process that serves no metrics).
     fn default() -> Self {
         let family = Family::<OutcomeLabels, Counter>::default();
-        for outcome in Outcome::ALL {
-            let _ = family.get_or_create(&OutcomeLabels {
-                outcome: outcome.label(),
-            });
+        for provider in PROVIDERS {
+            for outcome in Outcome::ALL {
+                let _ = family.get_or_create(&OutcomeLabels {
+                    outcome: outcome.label(),
+                    provider,
+                });
+            }
         }
+        let _ = family.get_or_create(&OutcomeLabels {
+            outcome: Outcome::Stale.label(),
+            provider: "none",
+        });
         Self { family }
     }
 }
 
 impl PushOutcomes {
-    /// Counts one attempt.
-    pub fn count(&self, outcome: Outcome) {
-        self.add(outcome, 1);
+    /// Counts one attempt through `provider` (a [`PROVIDERS`] value).
+    pub fn count(&self, provider: &'static str, outcome: Outcome) {
+        self.add(provider, outcome, 1);
     }
 
     /// Counts `n` attempts.
-    pub fn add(&self, outcome: Outcome, n: u64) {
+    pub fn add(&self, provider: &'static str, outcome: Outcome, n: u64) {
         self.family
             .get_or_create(&OutcomeLabels {
                 outcome: outcome.label(),
+                provider,
             })
             .inc_by(n);
     }
@@ -189,7 +203,7 @@ impl Metrics {
         // The registry adds the help text's final period.
         registry.register(
             "aftercare_push_outcomes",
-            "Web Push attempts by outcome, in this process",
+            "Push attempts by outcome and provider (webpush, fcm, apns), in this process",
             push_outcomes.family.clone(),
         );
         Self {

@@ -223,16 +223,27 @@ pub async fn record(
     worker: String,
     policy: RetryPolicy,
     outcomes: Vec<(PushJob, Attempt)>,
-) -> AppResult<Vec<Outcome>> {
+) -> AppResult<Vec<(Platform, Outcome)>> {
     let now = chrono::Utc::now().timestamp_millis();
     db.write(move |tx| {
         let mut counted = Vec::with_capacity(outcomes.len());
         for (job, attempt) in outcomes {
-            counted.extend(record_one(tx.conn(), &worker, now, policy, job, attempt)?);
+            let platform = channel_of(&job);
+            let outcome = record_one(tx.conn(), &worker, now, policy, job, attempt)?;
+            counted.extend(outcome.map(|o| (platform, o)));
         }
         Ok::<_, AppError>(counted)
     })
     .await
+}
+
+/// The provider a job was queued for (Web Push for jobs from before native devices).
+pub fn channel_of(job: &PushJob) -> Platform {
+    serde_json::from_str::<Message>(&job.message)
+        .ok()
+        .and_then(|m| m.channel)
+        .map(|c| Platform::from_stored(&c))
+        .unwrap_or(Platform::WebPush)
 }
 
 /// Records one push's outcome: sent, gone, stale, failed or retried later.
@@ -272,7 +283,7 @@ fn record_one(
                 worker,
                 "gone",
                 Some(410),
-                Some("push service says the subscription is gone"),
+                Some("push service says the subscription or device token is gone"),
                 attempts,
             )?;
             push_store::delete_subscription_by_id(c, &job.subscription_id)?;
