@@ -259,7 +259,11 @@ impl Config {
                 parsed.as_str().trim_end_matches('/').to_string()
             }
         };
-        let set = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let set = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let fcm = set("AFTERCARE_FCM_CREDENTIALS").map(|path| FcmConfig {
             credentials: path.into(),
             endpoint: set("AFTERCARE_FCM_ENDPOINT")

@@ -17,10 +17,10 @@ use super::outbox::{backoff, Message, RetryPolicy};
 use crate::db::{Db, DbConn};
 use crate::domain::alert::{self, push_text};
 use crate::domain::assessment::Severity;
+use crate::domain::device::PushPrivacy;
 use crate::notify::Outcome;
 use crate::store::alerts::{self as store, AttemptRow, Delivery, NewDelivery, Recorded};
 use crate::store::flags::{self, Flag};
-use crate::domain::device::PushPrivacy;
 use crate::store::push::{self as push_store, NewJob};
 use crate::store::{accounts, clinics, webhooks};
 

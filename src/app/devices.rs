@@ -4,7 +4,9 @@
 use super::actor::{Caller, ClinicStaff};
 use super::error::{AppError, AppResult, FieldError};
 use crate::db::Db;
-use crate::domain::device::{validate_app_id, validate_locale, ApnsEnvironment, DeviceToken, NativePlatform};
+use crate::domain::device::{
+    validate_app_id, validate_locale, ApnsEnvironment, DeviceToken, NativePlatform,
+};
 use crate::store::push::{self as push_store, NewDevice as NewNativeDevice, NewSubscription};
 
 /// A validated Web Push subscription of the caller's browser or device.

@@ -51,7 +51,10 @@ impl Message {
         if platform != Platform::WebPush && self.payload["type"] == "reminder" {
             let p = &self.payload;
             let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
-            let code = p["code"].as_str().or(p["kind"].as_str()).unwrap_or_default();
+            let code = p["code"]
+                .as_str()
+                .or(p["kind"].as_str())
+                .unwrap_or_default();
             let locale = sub.locale.as_deref().or(p["locale"].as_str());
             m.native = Some(reminder_alert(
                 privacy,

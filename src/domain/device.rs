@@ -320,7 +320,10 @@ mod tests {
         }
         assert_eq!(NativePlatform::parse("fcm"), Ok(NativePlatform::Fcm));
         assert!(NativePlatform::parse("webpush").is_err());
-        assert_eq!(ApnsEnvironment::parse("sandbox"), Ok(ApnsEnvironment::Sandbox));
+        assert_eq!(
+            ApnsEnvironment::parse("sandbox"),
+            Ok(ApnsEnvironment::Sandbox)
+        );
         assert!(ApnsEnvironment::parse("dev").is_err());
         assert_eq!(PushPrivacy::default(), PushPrivacy::Generic);
         assert_eq!(PushPrivacy::from_stored("nonsense"), PushPrivacy::Generic);
@@ -352,7 +355,10 @@ mod tests {
             "Apply SPF 30+",
             None,
         );
-        assert_eq!((d.title.as_str(), d.body.as_str()), ("Sunscreen time", "Apply SPF 30+"));
+        assert_eq!(
+            (d.title.as_str(), d.body.as_str()),
+            ("Sunscreen time", "Apply SPF 30+")
+        );
         assert_eq!(d.loc_key, g.loc_key);
     }
 }

@@ -14,10 +14,10 @@ use crate::app::reminders as scheduler;
 use crate::app::AppResult;
 use crate::db::Db;
 use crate::domain::alert::email_text;
+use crate::domain::device::{token_of_stored_key, NativeAlert, Platform};
 use crate::metrics::{Outcome, PushOutcomes};
 use crate::notify::email::Mailer;
 use crate::notify::webhook::WebhookSender;
-use crate::domain::device::{token_of_stored_key, NativeAlert, Platform};
 use crate::push::message::{PushMessage, Subscription, Urgency};
 use crate::push::native::NativeMessage;
 use crate::push::provider::{Outgoing, Providers, Target};
@@ -144,7 +144,8 @@ impl Dispatcher {
         loop {
             let now_ms = Utc::now().timestamp_millis();
             let fanned = outbox::fan_out_due(&self.db, now_ms, batch).await?;
-            self.outcomes.add("none", Outcome::Stale, fanned.stale as u64);
+            self.outcomes
+                .add("none", Outcome::Stale, fanned.stale as u64);
             if (fanned.taken as i64) < batch {
                 break;
             }

@@ -156,7 +156,11 @@ impl ApnsSender {
         let response = match req.send().await {
             Ok(r) => r,
             Err(e) => {
-                let kind = if e.is_timeout() { "timeout" } else { "request failed" };
+                let kind = if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "request failed"
+                };
                 tracing::warn!(provider = "apns", error = kind, "push attempt failed");
                 return PushOutcome::Retry { after: None };
             }
@@ -228,7 +232,10 @@ mod tests {
 
     #[test]
     fn answers() {
-        assert_eq!(classify(200, "", None), PushOutcome::Delivered { status: 200 });
+        assert_eq!(
+            classify(200, "", None),
+            PushOutcome::Delivered { status: 200 }
+        );
         assert_eq!(classify(410, "Unregistered", None), PushOutcome::Gone);
         assert_eq!(classify(400, "BadDeviceToken", None), PushOutcome::Gone);
         assert_eq!(
@@ -236,10 +243,16 @@ mod tests {
             PushOutcome::Retry { after: None }
         );
         let after = Some(Duration::from_secs(4));
-        assert_eq!(classify(429, "TooManyRequests", after), PushOutcome::Retry { after });
+        assert_eq!(
+            classify(429, "TooManyRequests", after),
+            PushOutcome::Retry { after }
+        );
         assert_eq!(classify(503, "", None), PushOutcome::Retry { after: None });
         match classify(400, "DeviceTokenNotForTopic", None) {
-            PushOutcome::Rejected { status: 400, reason } => {
+            PushOutcome::Rejected {
+                status: 400,
+                reason,
+            } => {
                 assert!(reason.contains("DeviceTokenNotForTopic"))
             }
             other => panic!("{other:?}"),

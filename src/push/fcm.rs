@@ -88,7 +88,11 @@ enum AuthFailure {
 impl FcmSender {
     /// Reads the service-account file. `endpoint` is the API origin
     /// ([`DEFAULT_ENDPOINT`] in production).
-    pub fn from_file(credentials: &Path, endpoint: &str, timeout: Duration) -> Result<Self, String> {
+    pub fn from_file(
+        credentials: &Path,
+        endpoint: &str,
+        timeout: Duration,
+    ) -> Result<Self, String> {
         let raw = native::read_config_file("the FCM service-account file", credentials)?;
         let account: ServiceAccount = serde_json::from_slice(&raw).map_err(|e| {
             format!(
@@ -142,7 +146,11 @@ impl FcmSender {
         {
             Ok(r) => r,
             Err(e) => {
-                let kind = if e.is_timeout() { "timeout" } else { "request failed" };
+                let kind = if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "request failed"
+                };
                 tracing::warn!(provider = "fcm", error = kind, "push attempt failed");
                 return PushOutcome::Retry { after: None };
             }
@@ -159,7 +167,9 @@ impl FcmSender {
         match &outcome {
             PushOutcome::Delivered { .. } => tracing::debug!(provider = "fcm", "push delivered"),
             PushOutcome::Gone => tracing::info!(provider = "fcm", status, "device unregistered"),
-            other => tracing::warn!(provider = "fcm", status, outcome = ?other, "push not delivered"),
+            other => {
+                tracing::warn!(provider = "fcm", status, outcome = ?other, "push not delivered")
+            }
         }
         outcome
     }
@@ -190,8 +200,9 @@ impl FcmSender {
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = i.key_id.clone();
-        let assertion = jsonwebtoken::encode(&header, &claims, &i.key)
-            .map_err(|e| AuthFailure::Refused(0, format!("signing the FCM assertion failed: {e}")))?;
+        let assertion = jsonwebtoken::encode(&header, &claims, &i.key).map_err(|e| {
+            AuthFailure::Refused(0, format!("signing the FCM assertion failed: {e}"))
+        })?;
         let form: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
             .append_pair("assertion", &assertion)
@@ -218,7 +229,10 @@ impl FcmSender {
                 let t: TokenAnswer = serde_json::from_slice(&body).map_err(|_| {
                     AuthFailure::Refused(status, "unreadable OAuth token answer".into())
                 })?;
-                Ok((t.access_token, Duration::from_secs(t.expires_in.unwrap_or(3600))))
+                Ok((
+                    t.access_token,
+                    Duration::from_secs(t.expires_in.unwrap_or(3600)),
+                ))
             }
             429 | 500..=599 => Err(AuthFailure::Retry(after)),
             _ => {
@@ -290,7 +304,10 @@ fn classify(status: u16, after: Option<Duration>, body: &[u8]) -> PushOutcome {
         _ => {
             let message = v["error"]["message"].as_str().unwrap_or_default();
             let code = if error_code.is_empty() {
-                v["error"]["status"].as_str().unwrap_or_default().to_string()
+                v["error"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
             } else {
                 error_code
             };
@@ -313,13 +330,20 @@ mod tests {
         assert_eq!(classify(404, None, unregistered), PushOutcome::Gone);
         let bad = br#"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT","details":[{"errorCode":"UNREGISTERED"}]}}"#;
         assert_eq!(classify(400, None, bad), PushOutcome::Gone);
-        assert_eq!(classify(200, None, b"{}"), PushOutcome::Delivered { status: 200 });
+        assert_eq!(
+            classify(200, None, b"{}"),
+            PushOutcome::Delivered { status: 200 }
+        );
         let after = Some(Duration::from_secs(9));
         assert_eq!(classify(429, after, b""), PushOutcome::Retry { after });
         assert_eq!(classify(503, None, b""), PushOutcome::Retry { after: None });
-        let invalid = br#"{"error":{"code":400,"message":"Invalid TTL","status":"INVALID_ARGUMENT"}}"#;
+        let invalid =
+            br#"{"error":{"code":400,"message":"Invalid TTL","status":"INVALID_ARGUMENT"}}"#;
         match classify(400, None, invalid) {
-            PushOutcome::Rejected { status: 400, reason } => {
+            PushOutcome::Rejected {
+                status: 400,
+                reason,
+            } => {
                 assert!(reason.contains("INVALID_ARGUMENT") && reason.contains("Invalid TTL"))
             }
             other => panic!("{other:?}"),

@@ -156,9 +156,8 @@ pub fn upsert_device(conn: &mut DbConn, n: NewDevice<'_>) -> QueryResult<String>
 /// Removes one of the account's devices or subscriptions by id, with its
 /// pending pushes; returns whether it existed.
 pub fn delete_own_by_id(conn: &mut DbConn, account_id: &str, id: &str) -> QueryResult<bool> {
-    let found = diesel::delete(s::table.find(id).filter(s::account_id.eq(account_id)))
-        .execute(conn)?
-        > 0;
+    let found =
+        diesel::delete(s::table.find(id).filter(s::account_id.eq(account_id))).execute(conn)? > 0;
     if found {
         drop_jobs_for_subscription(conn, id)?;
     }

@@ -5,15 +5,18 @@ mod helpers;
 
 mod accounts;
 mod alerts;
+mod apns_service;
 mod auth;
 mod authz;
 mod console;
 mod contract;
 mod errors;
 mod faults;
+mod fcm_service;
 mod health;
 mod limits;
 mod logs;
+mod native_push;
 mod patients;
 mod privacy;
 mod push_service;
