@@ -44,23 +44,17 @@ pub struct Providers {
 }
 
 impl Providers {
-    pub fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        msg: &'a Outgoing,
-    ) -> impl std::future::Future<Output = PushOutcome> + Send + 'a {
-        async move {
-            match target {
-                Target::WebPush(sub) => self.web_push.send(sub, &msg.web).await,
-                Target::Fcm { token } => match &self.fcm {
-                    Some(fcm) => fcm.send(token, &msg.native).await,
-                    None => not_configured("FCM is not configured (AFTERCARE_FCM_CREDENTIALS)"),
-                },
-                Target::Apns { token, sandbox } => match &self.apns {
-                    Some(apns) => apns.send(token, *sandbox, &msg.native).await,
-                    None => not_configured("APNs is not configured (AFTERCARE_APNS_KEY)"),
-                },
-            }
+    pub async fn send(&self, target: &Target, msg: &Outgoing) -> PushOutcome {
+        match target {
+            Target::WebPush(sub) => self.web_push.send(sub, &msg.web).await,
+            Target::Fcm { token } => match &self.fcm {
+                Some(fcm) => fcm.send(token, &msg.native).await,
+                None => not_configured("FCM is not configured (AFTERCARE_FCM_CREDENTIALS)"),
+            },
+            Target::Apns { token, sandbox } => match &self.apns {
+                Some(apns) => apns.send(token, *sandbox, &msg.native).await,
+                None => not_configured("APNs is not configured (AFTERCARE_APNS_KEY)"),
+            },
         }
     }
 }
