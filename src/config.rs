@@ -84,6 +84,30 @@ pub struct Config {
     pub public_url: String,
     /// An urgent flag not acknowledged after this long is escalated.
     pub escalate_after: Duration,
+    /// FCM for Android apps; `None`: pushes to FCM devices fail.
+    pub fcm: Option<FcmConfig>,
+    /// APNs for iOS apps; `None`: pushes to APNs devices fail.
+    pub apns: Option<ApnsConfig>,
+}
+
+/// FCM HTTP v1: a Google service-account JSON file and the API origin.
+#[derive(Clone, Debug)]
+pub struct FcmConfig {
+    pub credentials: std::path::PathBuf,
+    pub endpoint: String,
+}
+
+/// APNs token authentication. Paths only: the key is read at start.
+#[derive(Clone, Debug)]
+pub struct ApnsConfig {
+    pub key: std::path::PathBuf,
+    pub key_id: String,
+    pub team_id: String,
+    pub topic: String,
+    pub endpoint: String,
+    pub sandbox_endpoint: String,
+    /// An extra trusted root certificate (PEM): for a test APNs on loopback.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// Where alert e-mail goes out. `Debug` shows no credentials.
@@ -235,7 +259,40 @@ impl Config {
                 parsed.as_str().trim_end_matches('/').to_string()
             }
         };
+        let set = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let fcm = set("AFTERCARE_FCM_CREDENTIALS").map(|path| FcmConfig {
+            credentials: path.into(),
+            endpoint: set("AFTERCARE_FCM_ENDPOINT")
+                .unwrap_or_else(|| crate::push::fcm::DEFAULT_ENDPOINT.into()),
+        });
+        let apns = match set("AFTERCARE_APNS_KEY") {
+            None => None,
+            Some(key) => {
+                let need = |name: &'static str| {
+                    set(name).ok_or_else(|| {
+                        ConfigError::invalid(name, "must be set when AFTERCARE_APNS_KEY is")
+                    })
+                };
+                Some(ApnsConfig {
+                    key: key.into(),
+                    key_id: need("AFTERCARE_APNS_KEY_ID")?,
+                    team_id: need("AFTERCARE_APNS_TEAM_ID")?,
+                    topic: need("AFTERCARE_APNS_TOPIC")?,
+                    endpoint: set("AFTERCARE_APNS_ENDPOINT")
+                        .unwrap_or_else(|| crate::push::apns::PRODUCTION_ENDPOINT.into()),
+                    sandbox_endpoint: set("AFTERCARE_APNS_SANDBOX_ENDPOINT")
+                        .unwrap_or_else(|| crate::push::apns::SANDBOX_ENDPOINT.into()),
+                    ca: set("AFTERCARE_APNS_CA").map(Into::into),
+                })
+            }
+        };
         Ok(Self {
+            fcm,
+            apns,
             database: DatabaseUrl::parse(get("DATABASE_URL").as_deref())?,
             bind,
             smtp,

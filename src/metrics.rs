@@ -58,7 +58,7 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
-/// What became of a Web Push attempt, as counted in `aftercare_push_outcomes`.
+/// What became of a push attempt, as counted in `aftercare_push_outcomes`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
@@ -92,7 +92,13 @@ impl Outcome {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
+    /// `webpush`, `fcm` or `apns`; `none` for reminders that went stale
+    /// before they were fanned out to any device.
+    provider: &'static str,
 }
+
+/// The `provider` label values.
+pub const PROVIDERS: [&str; 3] = ["webpush", "fcm", "apns"];
 
 /// Push outcome counters (`aftercare_push_outcomes`), handed to the
 /// dispatcher. Cheap to clone; clones count into the same series. Every
@@ -106,26 +112,34 @@ impl Default for PushOutcomes {
     /// Counters registered nowhere (a process that serves no metrics).
     fn default() -> Self {
         let family = Family::<OutcomeLabels, Counter>::default();
-        for outcome in Outcome::ALL {
-            let _ = family.get_or_create(&OutcomeLabels {
-                outcome: outcome.label(),
-            });
+        for provider in PROVIDERS {
+            for outcome in Outcome::ALL {
+                let _ = family.get_or_create(&OutcomeLabels {
+                    outcome: outcome.label(),
+                    provider,
+                });
+            }
         }
+        let _ = family.get_or_create(&OutcomeLabels {
+            outcome: Outcome::Stale.label(),
+            provider: "none",
+        });
         Self { family }
     }
 }
 
 impl PushOutcomes {
-    /// Counts one attempt.
-    pub fn count(&self, outcome: Outcome) {
-        self.add(outcome, 1);
+    /// Counts one attempt through `provider` (a [`PROVIDERS`] value).
+    pub fn count(&self, provider: &'static str, outcome: Outcome) {
+        self.add(provider, outcome, 1);
     }
 
     /// Counts `n` attempts.
-    pub fn add(&self, outcome: Outcome, n: u64) {
+    pub fn add(&self, provider: &'static str, outcome: Outcome, n: u64) {
         self.family
             .get_or_create(&OutcomeLabels {
                 outcome: outcome.label(),
+                provider,
             })
             .inc_by(n);
     }
@@ -189,7 +203,7 @@ impl Metrics {
         // The registry adds the help text's final period.
         registry.register(
             "aftercare_push_outcomes",
-            "Web Push attempts by outcome, in this process",
+            "Push attempts by outcome and provider (webpush, fcm, apns), in this process",
             push_outcomes.family.clone(),
         );
         Self {
@@ -281,9 +295,13 @@ mod tests {
         assert!(text.contains("aftercare_http_request_duration_seconds_bucket{"));
         assert!(text.contains("aftercare_db_pool_max_connections 8"));
         assert!(text.contains("aftercare_push_outbox_pending 5"));
-        for outcome in ["sent", "retried", "failed", "stale", "subscription_removed"] {
-            let line = format!("aftercare_push_outcomes_total{{outcome=\"{outcome}\"}} 0\n");
-            assert!(text.contains(&line), "{line} in {text}");
+        for provider in PROVIDERS {
+            for outcome in ["sent", "retried", "failed", "stale", "subscription_removed"] {
+                let line = format!(
+                    "aftercare_push_outcomes_total{{outcome=\"{outcome}\",provider=\"{provider}\"}} 0\n"
+                );
+                assert!(text.contains(&line), "{line} in {text}");
+            }
         }
         assert!(text
             .contains(r#"aftercare_auth_rate_limited_total{endpoint="login",budget="address"} 1"#));
@@ -294,11 +312,12 @@ mod tests {
     fn push_outcomes_keep_their_name_and_labels() {
         let m = Metrics::new();
         let outcomes = m.push_outcomes();
-        outcomes.count(Outcome::Sent);
-        outcomes.clone().count(Outcome::Sent);
-        outcomes.add(Outcome::Stale, 3);
-        outcomes.add(Outcome::Stale, 0);
-        outcomes.count(Outcome::SubscriptionRemoved);
+        outcomes.count("webpush", Outcome::Sent);
+        outcomes.clone().count("webpush", Outcome::Sent);
+        outcomes.count("apns", Outcome::Sent);
+        outcomes.add("none", Outcome::Stale, 3);
+        outcomes.add("fcm", Outcome::Stale, 0);
+        outcomes.count("fcm", Outcome::SubscriptionRemoved);
         let text = m.render(&DbSnapshot {
             connections: 0,
             idle: 0,
@@ -316,13 +335,24 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "# HELP aftercare_push_outcomes Web Push attempts by outcome, in this process.",
+                "# HELP aftercare_push_outcomes Push attempts by outcome and provider (webpush, fcm, apns), in this process.",
                 "# TYPE aftercare_push_outcomes counter",
-                r#"aftercare_push_outcomes_total{outcome="failed"} 0"#,
-                r#"aftercare_push_outcomes_total{outcome="retried"} 0"#,
-                r#"aftercare_push_outcomes_total{outcome="sent"} 2"#,
-                r#"aftercare_push_outcomes_total{outcome="stale"} 3"#,
-                r#"aftercare_push_outcomes_total{outcome="subscription_removed"} 1"#,
+                r#"aftercare_push_outcomes_total{outcome="failed",provider="apns"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="failed",provider="fcm"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="failed",provider="webpush"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="retried",provider="apns"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="retried",provider="fcm"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="retried",provider="webpush"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="sent",provider="apns"} 1"#,
+                r#"aftercare_push_outcomes_total{outcome="sent",provider="fcm"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="sent",provider="webpush"} 2"#,
+                r#"aftercare_push_outcomes_total{outcome="stale",provider="apns"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="stale",provider="fcm"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="stale",provider="none"} 3"#,
+                r#"aftercare_push_outcomes_total{outcome="stale",provider="webpush"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="subscription_removed",provider="apns"} 0"#,
+                r#"aftercare_push_outcomes_total{outcome="subscription_removed",provider="fcm"} 1"#,
+                r#"aftercare_push_outcomes_total{outcome="subscription_removed",provider="webpush"} 0"#,
             ]
         );
         // Another registry's counters are its own.
@@ -333,6 +363,6 @@ mod tests {
                 max: 1,
                 outbox_pending: None,
             })
-            .contains(r#"aftercare_push_outcomes_total{outcome="sent"} 0"#));
+            .contains(r#"aftercare_push_outcomes_total{outcome="sent",provider="webpush"} 0"#));
     }
 }

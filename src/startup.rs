@@ -22,6 +22,9 @@ use crate::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
 use crate::metrics::{Metrics, PushOutcomes};
 use crate::notify::email::Mailer;
 use crate::notify::webhook::WebhookSender;
+use crate::push::apns::{ApnsSender, ApnsSettings};
+use crate::push::fcm::FcmSender;
+use crate::push::provider::Providers;
 use crate::push::transport::PushSender;
 use crate::push::vapid::VapidKeys;
 use crate::store::{protocols, settings};
@@ -102,15 +105,53 @@ fn mailer(config: &Config) -> Result<Option<Mailer>, StartupError> {
     Ok(Some(mailer))
 }
 
+/// The FCM sender, or `None` (said in the log) when FCM is not set up.
+fn fcm(config: &Config) -> Result<Option<FcmSender>, StartupError> {
+    let Some(c) = &config.fcm else {
+        tracing::info!("FCM is off: AFTERCARE_FCM_CREDENTIALS is not set");
+        return Ok(None);
+    };
+    let sender = FcmSender::from_file(&c.credentials, &c.endpoint, config.push_timeout)
+        .map_err(|e| StartupError::Config(format!("AFTERCARE_FCM_CREDENTIALS: {e}")))?;
+    tracing::info!(endpoint = %c.endpoint, "FCM pushes go out");
+    Ok(Some(sender))
+}
+
+/// The APNs sender, or `None` (said in the log) when APNs is not set up.
+fn apns(config: &Config) -> Result<Option<ApnsSender>, StartupError> {
+    let Some(c) = &config.apns else {
+        tracing::info!("APNs is off: AFTERCARE_APNS_KEY is not set");
+        return Ok(None);
+    };
+    let sender = ApnsSender::new(ApnsSettings {
+        key_path: &c.key,
+        key_id: &c.key_id,
+        team_id: &c.team_id,
+        topic: &c.topic,
+        production_endpoint: &c.endpoint,
+        sandbox_endpoint: &c.sandbox_endpoint,
+        extra_root: c.ca.as_deref(),
+        timeout: config.push_timeout,
+    })
+    .map_err(|e| StartupError::Config(format!("APNs: {e}")))?;
+    tracing::info!(endpoint = %c.endpoint, topic = %c.topic, "APNs pushes go out");
+    Ok(Some(sender))
+}
+
 impl Background {
     /// `outcomes` counts what the dispatcher's pushes came to.
     pub fn build(db: Db, config: &Config, outcomes: PushOutcomes) -> Result<Self, StartupError> {
         let vapid = vapid_keys(&db, config)?;
         let sender = PushSender::new(vapid, config.vapid_subject.clone(), config.push_timeout)
             .allow_insecure(config.push_allow_insecure);
+        let providers = Providers {
+            web_push: sender,
+            fcm: fcm(config)?,
+            apns: apns(config)?,
+        };
         let dispatcher = Dispatcher::new(
             db.clone(),
-            sender,
+            providers,
             DispatcherConfig {
                 tick: config.scheduler_tick,
                 retry_base: config.push_retry_base,

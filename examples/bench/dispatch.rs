@@ -19,6 +19,7 @@ use aftercare::domain::reminder::ReminderKind;
 use aftercare::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
 use aftercare::metrics::PushOutcomes;
 use aftercare::notify::webhook::WebhookSender;
+use aftercare::push::provider::Providers;
 use aftercare::push::transport::PushSender;
 use aftercare::push::vapid::VapidKeys;
 use aftercare::startup::open_database;
@@ -254,7 +255,11 @@ pub fn run(a: Args) -> Res<()> {
     // As `startup::Background::build` configures it.
     let dispatcher = Dispatcher::new(
         db.clone(),
-        sender,
+        Providers {
+            web_push: sender,
+            fcm: None,
+            apns: None,
+        },
         DispatcherConfig {
             tick: Duration::from_secs(30),
             retry_base: Duration::from_secs(30),

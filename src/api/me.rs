@@ -78,10 +78,18 @@ pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiRe
         .devices
         .iter()
         .map(|s| {
-            let origin = url::Url::parse(&s.endpoint)
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_default();
-            json!({"push_service": origin, "registered_at": rfc3339(s.created_at)})
+            // A native device's token is a capability: named by platform only.
+            let origin = match s.platform.as_str() {
+                "webpush" => url::Url::parse(&s.endpoint)
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_default(),
+                other => other.to_string(),
+            };
+            json!({
+                "id": s.id, "platform": s.platform, "push_service": origin,
+                "app_id": s.app_id, "environment": s.environment, "locale": s.locale,
+                "registered_at": rfc3339(s.created_at),
+            })
         })
         .collect();
     let me = &e.patient;

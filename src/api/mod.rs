@@ -84,6 +84,8 @@ routes! {
     GET "/v1/push/vapid-public-key" => push::vapid_public_key,
     POST "/v1/push/subscriptions" => push::subscribe,
     DELETE "/v1/push/subscriptions" => push::unsubscribe,
+    POST "/v1/push/devices" => push::register_device,
+    DELETE "/v1/push/devices/{id}" => push::remove_device,
     GET "/v1/treatments/{id}/reminders" => reminders::get,
     PUT "/v1/treatments/{id}/reminders" => reminders::put,
     GET "/v1/treatments/{id}/deliveries" => reminders::deliveries,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::Json;
-use crate::app::devices::{self, NewDevice};
+use crate::app::devices::{self, NativeRegistration, NewDevice};
 use crate::app::AppError;
 use crate::app::Caller;
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
@@ -89,5 +89,42 @@ pub async fn unsubscribe(
     body: Json<Unsubscribe>,
 ) -> ApiResult<HttpResponse> {
     devices::remove_device(&state.db, caller, body.0.endpoint).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A native app's FCM or APNs registration.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    platform: String,
+    token: String,
+    app_id: String,
+    environment: Option<String>,
+    locale: Option<String>,
+}
+
+pub async fn register_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<DeviceRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let registration = NativeRegistration {
+        platform: b.platform,
+        token: b.token,
+        app_id: b.app_id,
+        environment: b.environment,
+        locale: b.locale,
+    };
+    let id = devices::register_native_device(&state.db, caller, registration).await?;
+    Ok(HttpResponse::Created().json(json!({ "id": id })))
+}
+
+pub async fn remove_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    devices::remove_device_by_id(&state.db, caller, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -143,6 +143,7 @@ pub async fn deliveries(
                 "id": j.id,
                 "occurrence_id": j.occurrence_id,
                 "kind": kind,
+                "channel": crate::app::outbox::channel_of(j).as_str(),
                 "status": j.status,
                 "attempts": j.attempts,
                 "last_status": j.last_status,

@@ -11,6 +11,7 @@ use crate::db::{Db, DbConn};
 use crate::domain::account::TimeZone;
 use crate::domain::alert::{alert_emails, EmergencyNumber};
 use crate::domain::assessment::Severity;
+use crate::domain::device::PushPrivacy;
 use crate::i18n::Locale;
 use crate::store::alerts::{self as alert_store, Delivery};
 use crate::store::clinics::{self, SettingsChange};
@@ -34,6 +35,8 @@ pub struct ClinicSettings {
     /// The locale new patients get.
     pub default_locale: Locale,
     pub alerts: AlertSettings,
+    /// What FCM and APNs payloads may say: `generic` or `detailed`.
+    pub push_privacy: String,
 }
 
 fn settings_in(c: &mut DbConn, clinic_id: &str) -> AppResult<ClinicSettings> {
@@ -43,6 +46,9 @@ fn settings_in(c: &mut DbConn, clinic_id: &str) -> AppResult<ClinicSettings> {
             emails: clinic.alert_emails()?,
             min_severity: clinic.alert_min_severity,
         },
+        push_privacy: PushPrivacy::from_stored(&clinic.push_privacy)
+            .as_str()
+            .to_string(),
         id: clinic.id,
         name: clinic.name,
         timezone: clinic.timezone,
@@ -73,6 +79,7 @@ pub struct ClinicPatch {
     pub default_locale: Option<String>,
     #[serde(default, deserialize_with = "object_or_null")]
     pub alerts: Option<AlertsPatch>,
+    pub push_privacy: Option<String>,
 }
 
 /// A member that must be a JSON object (or null): serde would otherwise take
@@ -111,6 +118,12 @@ impl ClinicPatch {
             match Locale::parse(l) {
                 Ok(l) => change.default_locale = Some(l.as_str().to_string()),
                 Err(m) => errors.push(FieldError::new("default_locale", m)),
+            }
+        }
+        if let Some(p) = &self.push_privacy {
+            match PushPrivacy::parse(p) {
+                Ok(p) => change.push_privacy = Some(p.as_str().to_string()),
+                Err(m) => errors.push(FieldError::new("push_privacy", m)),
             }
         }
         if let Some(a) = &self.alerts {

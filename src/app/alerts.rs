@@ -17,6 +17,7 @@ use super::outbox::{backoff, Message, RetryPolicy};
 use crate::db::{Db, DbConn};
 use crate::domain::alert;
 use crate::domain::assessment::Severity;
+use crate::domain::device::PushPrivacy;
 use crate::i18n::{self, Locale};
 use crate::notify::Outcome;
 use crate::store::alerts::{self as store, AttemptRow, Delivery, NewDelivery, Recorded};
@@ -234,27 +235,29 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
     // Staff Web Push: the reason, never the patient (a lock screen is
     // public), in the subscriber's language.
     let urgent = escalation || severity == Severity::Urgent;
-    let message = |locale: Locale| {
-        let (title, text) = push_text(locale, event, &flag.severity, &flag.reason);
-        let m = Message {
-            payload: json!({
-                "type": "flag",
-                "event": event.as_str(),
-                "title": title,
-                "body": text,
-                "flag_id": flag.id,
-                "severity": flag.severity,
-                "reason": flag.reason,
-                "locale": locale,
-                "url": format!("/console/flags/{}", flag.id),
-            }),
-            topic: None,
-            urgency: if urgent { "high" } else { "normal" }.into(),
-        };
-        serde_json::to_string(&m).map_err(AppError::internal)
+    let message = |locale: Locale| Message {
+        payload: json!({
+            "type": "flag",
+            "event": event.as_str(),
+            "title": push_text(locale, event, &flag.severity, &flag.reason).0,
+            "body": push_text(locale, event, &flag.severity, &flag.reason).1,
+            "flag_id": flag.id,
+            "severity": flag.severity,
+            "reason": flag.reason,
+            "locale": locale,
+            "url": format!("/console/flags/{}", flag.id),
+        }),
+        topic: None,
+        urgency: if urgent { "high" } else { "normal" }.into(),
+        channel: None,
+        native: None,
     };
     for (sub, own) in push_store::staff_subscriptions(conn, &flag.clinic_id, !escalation)? {
-        let msg = message(Locale::from_stored(&own))?;
+        // Staff alerts say nothing about the patient: the same text on
+        // every channel, in the reader's language.
+        let msg = message(Locale::from_stored(&own))
+            .for_target(&sub, PushPrivacy::Detailed)
+            .map_err(AppError::internal)?;
         push_store::enqueue(
             conn,
             &NewJob {

@@ -1,9 +1,13 @@
-//! Push devices: the Web Push subscriptions of an account's browsers and apps.
+//! Push devices: the Web Push subscriptions of an account's browsers and
+//! apps, and the FCM/APNs tokens of its native apps.
 
 use super::actor::{Caller, ClinicStaff};
-use super::error::{AppError, AppResult};
+use super::error::{AppError, AppResult, FieldError};
 use crate::db::Db;
-use crate::store::push::{self as push_store, NewSubscription};
+use crate::domain::device::{
+    validate_app_id, validate_locale, ApnsEnvironment, DeviceToken, NativePlatform,
+};
+use crate::store::push::{self as push_store, NewDevice as NewNativeDevice, NewSubscription};
 
 /// A validated Web Push subscription of the caller's browser or device.
 pub struct NewDevice {
@@ -76,4 +80,111 @@ pub async fn register_console_device(
         Ok(())
     })
     .await
+}
+
+/// A native app's registration as the app sends it (unchecked).
+pub struct NativeRegistration {
+    pub platform: String,
+    pub token: String,
+    pub app_id: String,
+    pub environment: Option<String>,
+    pub locale: Option<String>,
+}
+
+struct ValidNative {
+    token: DeviceToken,
+    app_id: String,
+    environment: Option<ApnsEnvironment>,
+    locale: Option<String>,
+}
+
+impl NativeRegistration {
+    fn validate(self) -> AppResult<ValidNative> {
+        let mut errors = Vec::new();
+        let platform = NativePlatform::parse(&self.platform)
+            .map_err(|m| errors.push(FieldError::new("platform", m)))
+            .ok();
+        let token = platform.and_then(|p| {
+            DeviceToken::parse(p, &self.token)
+                .map_err(|m| errors.push(FieldError::new("token", m)))
+                .ok()
+        });
+        if let Err(m) = validate_app_id(&self.app_id) {
+            errors.push(FieldError::new("app_id", m));
+        }
+        let environment = match (platform, self.environment.as_deref()) {
+            (Some(NativePlatform::Apns), Some(e)) => ApnsEnvironment::parse(e)
+                .map_err(|m| errors.push(FieldError::new("environment", m)))
+                .ok(),
+            (Some(NativePlatform::Apns), None) => {
+                errors.push(FieldError::new(
+                    "environment",
+                    "is required for APNs devices: production or sandbox",
+                ));
+                None
+            }
+            (Some(NativePlatform::Fcm), Some(_)) => {
+                errors.push(FieldError::new(
+                    "environment",
+                    "applies to APNs devices only; leave it out for FCM",
+                ));
+                None
+            }
+            _ => None,
+        };
+        if let Some(l) = &self.locale {
+            if let Err(m) = validate_locale(l) {
+                errors.push(FieldError::new("locale", m));
+            }
+        }
+        match token {
+            Some(token) if errors.is_empty() => Ok(ValidNative {
+                token,
+                app_id: self.app_id,
+                environment,
+                locale: self.locale,
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+/// Registers (or moves to the caller) a native app's device token and
+/// returns its id.
+pub async fn register_native_device(
+    db: &Db,
+    caller: Caller,
+    r: NativeRegistration,
+) -> AppResult<String> {
+    let d = r.validate()?;
+    db.write(move |tx| {
+        Ok::<_, AppError>(push_store::upsert_device(
+            tx.conn(),
+            NewNativeDevice {
+                account_id: &caller.account_id,
+                clinic_id: &caller.clinic_id,
+                role: caller.role.as_str(),
+                platform: d.token.platform().platform().as_str(),
+                key: &d.token.stored_key(),
+                app_id: &d.app_id,
+                environment: d.environment.map(ApnsEnvironment::as_str),
+                locale: d.locale.as_deref(),
+            },
+        )?)
+    })
+    .await
+}
+
+/// Removes one of the caller's devices by id; `NotFound` if it is not theirs.
+pub async fn remove_device_by_id(db: &Db, caller: Caller, id: String) -> AppResult<()> {
+    let removed = db
+        .write(move |tx| {
+            Ok::<_, AppError>(push_store::delete_own_by_id(
+                tx.conn(),
+                &caller.account_id,
+                &id,
+            )?)
+        })
+        .await?;
+    removed.then_some(()).ok_or(AppError::NotFound)
 }

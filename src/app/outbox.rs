@@ -12,6 +12,7 @@ use rand::Rng;
 
 use super::error::{AppError, AppResult};
 use crate::db::{Db, Tx};
+use crate::domain::device::{reminder_alert, NativeAlert, Platform, PushPrivacy};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::{message, topic, ReminderKind};
 use crate::i18n::Locale;
@@ -26,6 +27,52 @@ pub struct Message {
     pub payload: serde_json::Value,
     pub topic: Option<String>,
     pub urgency: String,
+    /// Where the job goes: `webpush` (also when absent, in jobs queued
+    /// before native devices), `fcm` or `apns`. Shown in deliveries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// For FCM and APNs: the visible alert, chosen under the clinic's
+    /// `push_privacy` when the job was queued. Absent: title and body of
+    /// the payload (staff alerts, which carry no patient data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native: Option<NativeAlert>,
+}
+
+impl Message {
+    /// A copy of this message for one subscription or device, as stored in
+    /// its job.
+    pub fn for_target(
+        &self,
+        sub: &StoredSubscription,
+        privacy: PushPrivacy,
+    ) -> serde_json::Result<String> {
+        let platform = Platform::from_stored(&sub.platform);
+        let mut m = self.clone();
+        m.channel = Some(platform.as_str().to_string());
+        if platform != Platform::WebPush && self.payload["type"] == "reminder" {
+            let p = &self.payload;
+            let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+            let kind = p["kind"].as_str().unwrap_or_default();
+            let title_key = p["title_code"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| format!("reminder-{kind}-title"));
+            let body_key = p["code"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| format!("reminder-{kind}-body"));
+            let locale = sub.locale.as_deref().or(p["locale"].as_str());
+            m.native = Some(reminder_alert(
+                privacy,
+                (&title_key, &body_key),
+                p["day"].as_i64().unwrap_or_default(),
+                &text("title"),
+                &text("body"),
+                locale,
+            ));
+        }
+        serde_json::to_string(&m)
+    }
 }
 
 /// What one [`fan_out`] did.
@@ -56,6 +103,7 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
             .collect();
     due.retain(|o| free.contains(&o.patient_id));
     let mut stale = 0;
+    let mut privacy: std::collections::HashMap<String, PushPrivacy> = Default::default();
     for occ in &due {
         let mut w = tx.patient(&PatientId::new(occ.patient_id.clone()));
         if occ.stale_at <= now {
@@ -65,7 +113,17 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
         }
         let locale = crate::store::accounts::locale(w.conn(), &occ.patient_id)?;
         let msg = reminder_message(occ, locale)?;
+        let privacy = match privacy.get(&occ.clinic_id) {
+            Some(p) => *p,
+            None => {
+                let stored = crate::store::clinics::push_privacy(w.conn(), &occ.clinic_id)?;
+                let p = PushPrivacy::from_stored(&stored);
+                privacy.insert(occ.clinic_id.clone(), p);
+                p
+            }
+        };
         for sub in push_store::subscriptions_of(w.conn(), &occ.patient_id)? {
+            let message = msg.for_target(&sub, privacy).map_err(AppError::internal)?;
             push_store::enqueue(
                 w.conn(),
                 &NewJob {
@@ -73,7 +131,7 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
                     subscription_id: &sub.id,
                     occurrence_id: Some(&occ.id),
                     treatment_id: Some(&occ.treatment_id),
-                    message: &msg,
+                    message: &message,
                     stale_at: occ.stale_at,
                     not_before: now,
                 },
@@ -87,14 +145,19 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
     })
 }
 
-/// The stored message of one reminder for a patient reading `locale`: the
-/// title and body in that locale, and beside them the catalogue codes, their
-/// arguments and the locale, so that a native app (or a provider building
-/// localization keys) can render its own.
-fn reminder_message(occ: &OccurrenceRow, locale: Locale) -> AppResult<String> {
+/// The message of one reminder for a patient reading `locale`: the title and
+/// body in that locale, and beside them the catalogue codes, their arguments
+/// and the locale, so that a native app (or a provider building localization
+/// keys) can render its own.
+fn reminder_message(occ: &OccurrenceRow, locale: Locale) -> AppResult<Message> {
     let kind = ReminderKind::parse(&occ.kind).map_err(AppError::internal)?;
-    let m = reminder_payload(kind, occ.day, &occ.treatment_id, &occ.id, locale);
-    serde_json::to_string(&m).map_err(AppError::internal)
+    Ok(reminder_payload(
+        kind,
+        occ.day,
+        &occ.treatment_id,
+        &occ.id,
+        locale,
+    ))
 }
 
 /// What [`fan_out`] stores for one reminder (its payload is what the
@@ -124,6 +187,8 @@ pub(crate) fn reminder_payload(
         }),
         topic: Some(topic(kind)),
         urgency: "normal".into(),
+        channel: None,
+        native: None,
     }
 }
 
@@ -192,16 +257,27 @@ pub async fn record(
     worker: String,
     policy: RetryPolicy,
     outcomes: Vec<(PushJob, Attempt)>,
-) -> AppResult<Vec<Outcome>> {
+) -> AppResult<Vec<(Platform, Outcome)>> {
     let now = chrono::Utc::now().timestamp_millis();
     db.write(move |tx| {
         let mut counted = Vec::with_capacity(outcomes.len());
         for (job, attempt) in outcomes {
-            counted.extend(record_one(tx.conn(), &worker, now, policy, job, attempt)?);
+            let platform = channel_of(&job);
+            let outcome = record_one(tx.conn(), &worker, now, policy, job, attempt)?;
+            counted.extend(outcome.map(|o| (platform, o)));
         }
         Ok::<_, AppError>(counted)
     })
     .await
+}
+
+/// The provider a job was queued for (Web Push for jobs from before native devices).
+pub fn channel_of(job: &PushJob) -> Platform {
+    serde_json::from_str::<Message>(&job.message)
+        .ok()
+        .and_then(|m| m.channel)
+        .map(|c| Platform::from_stored(&c))
+        .unwrap_or(Platform::WebPush)
 }
 
 /// Records one push's outcome: sent, gone, stale, failed or retried later.
@@ -241,7 +317,7 @@ fn record_one(
                 worker,
                 "gone",
                 Some(410),
-                Some("push service says the subscription is gone"),
+                Some("push service says the subscription or device token is gone"),
                 attempts,
             )?;
             push_store::delete_subscription_by_id(c, &job.subscription_id)?;

@@ -132,6 +132,7 @@ pub async fn save(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResul
             emails: Some(emails),
             min_severity: Some(form.fields.text("min_severity").into()),
         }),
+        ..Default::default()
     };
     alert_settings::update_clinic(&state.db, admin, patch).await?;
     let notice = html! { div.notice role="status" { p { (form.session.tr.t("console-saved")) } } };

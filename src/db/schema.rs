@@ -17,6 +17,7 @@ diesel::table! {
         alert_emails -> Text,
         alert_min_severity -> Text,
         default_locale -> Text,
+        push_privacy -> Text,
     }
 }
 
@@ -212,6 +213,10 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         console_session -> Nullable<Text>,
+        platform -> Text,
+        app_id -> Nullable<Text>,
+        environment -> Nullable<Text>,
+        locale -> Nullable<Text>,
     }
 }
 

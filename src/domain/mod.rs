@@ -4,6 +4,7 @@ pub mod account;
 pub mod alert;
 pub mod assessment;
 pub mod care;
+pub mod device;
 pub mod evidence;
 pub mod ids;
 pub mod log;

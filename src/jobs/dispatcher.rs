@@ -13,11 +13,14 @@ use crate::app::outbox::{self, Attempt, Message, RetryPolicy};
 use crate::app::reminders as scheduler;
 use crate::app::AppResult;
 use crate::db::Db;
+use crate::domain::device::{token_of_stored_key, NativeAlert, Platform};
 use crate::metrics::{Outcome, PushOutcomes};
 use crate::notify::email::Mailer;
 use crate::notify::webhook::WebhookSender;
 use crate::push::message::{PushMessage, Subscription, Urgency};
-use crate::push::transport::{PushOutcome, PushSender};
+use crate::push::native::NativeMessage;
+use crate::push::provider::{Outgoing, Providers, Target};
+use crate::push::transport::PushOutcome;
 use crate::store::push::{PushJob, StoredSubscription};
 
 #[derive(Clone)]
@@ -42,7 +45,7 @@ pub struct AlertTransports {
 
 pub struct Dispatcher {
     db: Db,
-    sender: PushSender,
+    providers: Providers,
     config: DispatcherConfig,
     worker: String,
     outcomes: PushOutcomes,
@@ -52,7 +55,7 @@ pub struct Dispatcher {
 impl Dispatcher {
     pub fn new(
         db: Db,
-        sender: PushSender,
+        providers: Providers,
         config: DispatcherConfig,
         outcomes: PushOutcomes,
         alerts: AlertTransports,
@@ -60,7 +63,7 @@ impl Dispatcher {
         let worker = format!("{}-{}", std::process::id(), crate::store::new_id());
         Self {
             db,
-            sender,
+            providers,
             config,
             worker,
             outcomes,
@@ -140,7 +143,8 @@ impl Dispatcher {
         loop {
             let now_ms = Utc::now().timestamp_millis();
             let fanned = outbox::fan_out_due(&self.db, now_ms, batch).await?;
-            self.outcomes.add(Outcome::Stale, fanned.stale as u64);
+            self.outcomes
+                .add("none", Outcome::Stale, fanned.stale as u64);
             if (fanned.taken as i64) < batch {
                 break;
             }
@@ -165,18 +169,13 @@ impl Dispatcher {
     async fn send_all(&self, jobs: Vec<(PushJob, Option<StoredSubscription>)>) -> AppResult<usize> {
         let mut tasks = tokio::task::JoinSet::new();
         for (job, sub) in jobs {
-            let sender = self.sender.clone();
+            let providers = self.providers.clone();
             tasks.spawn(async move {
                 let attempt = match (&sub, prepare(&job)) {
                     (None, _) => Attempt::NoSubscription,
                     (Some(_), None) => Attempt::Stale,
                     (Some(s), Some(msg)) => {
-                        let target = Subscription {
-                            endpoint: s.endpoint.clone(),
-                            p256dh: s.p256dh.clone(),
-                            auth: s.auth.clone(),
-                        };
-                        Attempt::Sent(sender.send(&target, &msg).await)
+                        Attempt::Sent(providers.send(&target_of(s), &msg).await)
                     }
                 };
                 (job, attempt)
@@ -203,8 +202,8 @@ impl Dispatcher {
             max_attempts: self.config.max_attempts,
         };
         let counted = outbox::record(&self.db, self.worker.clone(), policy, outcomes).await?;
-        for outcome in counted {
-            self.outcomes.count(outcome);
+        for (platform, outcome) in counted {
+            self.outcomes.count(platform.as_str(), outcome);
         }
         Ok(())
     }
@@ -248,8 +247,26 @@ async fn send_alert(t: &AlertTransports, item: &Leased) -> Tried {
     }
 }
 
+/// Where a subscription or device is reached.
+fn target_of(s: &StoredSubscription) -> Target {
+    match Platform::from_stored(&s.platform) {
+        Platform::WebPush => Target::WebPush(Subscription {
+            endpoint: s.endpoint.clone(),
+            p256dh: s.p256dh.clone(),
+            auth: s.auth.clone(),
+        }),
+        Platform::Fcm => Target::Fcm {
+            token: token_of_stored_key(&s.endpoint).to_string(),
+        },
+        Platform::Apns => Target::Apns {
+            token: token_of_stored_key(&s.endpoint).to_string(),
+            sandbox: s.environment.as_deref() == Some("sandbox"),
+        },
+    }
+}
+
 /// The message to send now, or `None` when it is stale (or unreadable).
-fn prepare(job: &PushJob) -> Option<PushMessage> {
+fn prepare(job: &PushJob) -> Option<Outgoing> {
     let now = Utc::now().timestamp_millis();
     let left_ms = job.stale_at - now;
     if left_ms <= 1000 {
@@ -257,15 +274,51 @@ fn prepare(job: &PushJob) -> Option<PushMessage> {
     }
     let m = serde_json::from_str::<Message>(&job.message).ok()?;
     // The TTL ends when the reminder stops being useful.
-    let mut msg = PushMessage::new(
-        m.payload.to_string().into_bytes(),
-        Duration::from_millis(left_ms as u64),
-    );
-    if let Some(t) = m.topic {
-        msg = msg.clone().with_topic(t).unwrap_or(msg);
+    let ttl = Duration::from_millis(left_ms as u64);
+    let mut web = PushMessage::new(m.payload.to_string().into_bytes(), ttl);
+    if let Some(t) = m.topic.clone() {
+        web = web.clone().with_topic(t).unwrap_or(web);
     }
-    if let Ok(u) = m.urgency.parse::<Urgency>() {
-        msg = msg.with_urgency(u);
+    let urgency = m.urgency.parse::<Urgency>().ok();
+    if let Some(u) = urgency {
+        web = web.with_urgency(u);
     }
-    Some(msg)
+    Some(Outgoing {
+        web,
+        native: native_message(&m, ttl, job.stale_at / 1000, urgency == Some(Urgency::High)),
+    })
+}
+
+/// The FCM/APNs view of a stored message: its alert (or the payload's title
+/// and body, for staff alerts) and every other scalar payload field as data.
+fn native_message(m: &Message, ttl: Duration, expires_at: i64, high: bool) -> NativeMessage {
+    let p = &m.payload;
+    let alert = m.native.clone().unwrap_or_else(|| NativeAlert {
+        title: p["title"].as_str().unwrap_or_default().to_string(),
+        body: p["body"].as_str().unwrap_or_default().to_string(),
+        title_loc_key: None,
+        loc_key: None,
+        loc_args: Vec::new(),
+    });
+    let data = p
+        .as_object()
+        .into_iter()
+        .flatten()
+        // The text travels only as the alert (generic under `generic`).
+        .filter(|(k, _)| !matches!(k.as_str(), "title" | "body"))
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+            serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
+            serde_json::Value::Bool(b) => Some((k.clone(), b.to_string())),
+            _ => None,
+        })
+        .collect();
+    NativeMessage {
+        alert,
+        data,
+        ttl,
+        expires_at,
+        collapse_key: m.topic.clone(),
+        high_priority: high,
+    }
 }

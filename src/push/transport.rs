@@ -282,7 +282,7 @@ fn rejection_reason(status: u16, err: &WebPushError) -> String {
 
 /// Parses `Retry-After`: delay-seconds or an HTTP-date (a date in the past
 /// gives zero).
-fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -31,6 +31,8 @@ pub struct Clinic {
     pub alert_emails: String,
     pub alert_min_severity: String,
     pub default_locale: String,
+    /// `generic` or `detailed` ([`crate::domain::device::PushPrivacy`]).
+    pub push_privacy: String,
 }
 
 impl Clinic {
@@ -56,6 +58,7 @@ pub struct SettingsChange {
     pub alert_emails: Option<String>,
     pub alert_min_severity: Option<String>,
     pub default_locale: Option<String>,
+    pub push_privacy: Option<String>,
 }
 
 pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> QueryResult<()> {
@@ -74,7 +77,16 @@ pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> Query
                 .unwrap_or(&current.alert_min_severity)),
             clinics::default_locale
                 .eq(c.default_locale.as_ref().unwrap_or(&current.default_locale)),
+            clinics::push_privacy.eq(c.push_privacy.as_ref().unwrap_or(&current.push_privacy)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// What a clinic lets native push payloads say (`generic` or `detailed`).
+pub fn push_privacy(conn: &mut DbConn, id: &str) -> QueryResult<String> {
+    clinics::table
+        .find(id)
+        .select(clinics::push_privacy)
+        .first(conn)
 }

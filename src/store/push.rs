@@ -18,6 +18,11 @@ pub struct StoredSubscription {
     pub auth: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `webpush`, `fcm` or `apns` ([`crate::domain::device::Platform`]).
+    pub platform: String,
+    pub app_id: Option<String>,
+    pub environment: Option<String>,
+    pub locale: Option<String>,
 }
 
 pub struct NewSubscription<'a> {
@@ -81,6 +86,82 @@ pub fn upsert_subscription(
         ))
         .execute(conn)?;
     Ok(Some(id))
+}
+
+/// A native app device to store: its token's stored key (`fcm:…`/`apns:…`).
+pub struct NewDevice<'a> {
+    pub account_id: &'a str,
+    pub clinic_id: &'a str,
+    pub role: &'a str,
+    pub platform: &'a str,
+    pub key: &'a str,
+    pub app_id: &'a str,
+    pub environment: Option<&'a str>,
+    pub locale: Option<&'a str>,
+}
+
+/// Stores a native device and returns its id. A token registered again
+/// moves to the caller (the phone was handed over or signed in as someone
+/// else): only the phone holding the token can present it. Pushes still
+/// queued for its previous account are dropped, not delivered to the new one.
+pub fn upsert_device(conn: &mut DbConn, n: NewDevice<'_>) -> QueryResult<String> {
+    let now = now_ms();
+    let previous: Option<(String, String)> = s::table
+        .filter(s::endpoint.eq(n.key))
+        .select((s::id, s::account_id))
+        .first(conn)
+        .optional()?;
+    if let Some((id, owner)) = &previous {
+        if owner != n.account_id {
+            drop_jobs_for_subscription(conn, id)?;
+        }
+    }
+    let id = super::new_id();
+    // Two registrations of one token at once: the second insert does
+    // nothing and both update the one row below.
+    per_backend!(conn, |c| diesel::insert_into(s::table)
+        .values((
+            s::id.eq(&id),
+            s::account_id.eq(n.account_id),
+            s::clinic_id.eq(n.clinic_id),
+            s::role.eq(n.role),
+            s::endpoint.eq(n.key),
+            s::p256dh.eq(""),
+            s::auth.eq(""),
+            s::created_at.eq(now),
+            s::updated_at.eq(now),
+            s::platform.eq(n.platform),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    diesel::update(s::table.filter(s::endpoint.eq(n.key)))
+        .set((
+            s::account_id.eq(n.account_id),
+            s::clinic_id.eq(n.clinic_id),
+            s::role.eq(n.role),
+            s::platform.eq(n.platform),
+            s::app_id.eq(n.app_id),
+            s::environment.eq(n.environment),
+            s::locale.eq(n.locale),
+            s::console_session.eq(None::<String>),
+            s::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    s::table
+        .filter(s::endpoint.eq(n.key))
+        .select(s::id)
+        .first(conn)
+}
+
+/// Removes one of the account's devices or subscriptions by id, with its
+/// pending pushes; returns whether it existed.
+pub fn delete_own_by_id(conn: &mut DbConn, account_id: &str, id: &str) -> QueryResult<bool> {
+    let found =
+        diesel::delete(s::table.find(id).filter(s::account_id.eq(account_id))).execute(conn)? > 0;
+    if found {
+        drop_jobs_for_subscription(conn, id)?;
+    }
+    Ok(found)
 }
 
 /// Removes the caller's subscription for an endpoint; returns whether one existed.

@@ -115,6 +115,8 @@ struct Victim {
     flag_id: String,
     occurrence_id: String,
     webhook_id: String,
+    /// The victim's native app device.
+    device_id: String,
     /// A staff member of the victim's clinic (no one else's to change).
     staff_id: String,
     log_date: NaiveDate,
@@ -138,6 +140,8 @@ impl Victim {
             &self.webhook_id
         } else if path.starts_with("/v1/staff/{id}") {
             &self.staff_id
+        } else if path.starts_with("/v1/push/devices/{id}") {
+            &self.device_id
         } else {
             assert!(
                 !path.contains("{id}"),
@@ -177,6 +181,15 @@ impl Victim {
             // A caller's own device, never the victim's.
             "subscribePush" => {
                 body["endpoint"] = json!(format!("http://127.0.0.1:9/push/{caller}"));
+            }
+            // A caller's own phone: a token registered again would move.
+            "registerPushDevice" => {
+                let hex: String = format!("{caller:0<64}")
+                    .bytes()
+                    .take(64)
+                    .map(|b| format!("{:x}", b % 16))
+                    .collect();
+                body["token"] = json!(hex);
             }
             // Resolving the example's host needs a network; loopback is allowed here.
             "createWebhook" => body["url"] = json!(format!("http://127.0.0.1:9/hook/{caller}")),
@@ -325,6 +338,18 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
     assert_eq!(res.status(), 201);
     let res = app
         .post(
+            "/v1/push/devices",
+            Some(&access),
+            &json!({"platform": "fcm", "token": format!("victim-{tag}"), "app_id": "com.clinic.aftercare"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let device_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post(
             "/v1/clinic/webhooks",
             Some(&clinic.admin_token),
             &json!({"url": format!("http://127.0.0.1:9/hook/victim-{tag}")}),
@@ -386,6 +411,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
         occurrence_id.clone(),
         refresh.clone(),
         webhook_id.clone(),
+        device_id.clone(),
         webhook_secret,
         staff_id.clone(),
     ];
@@ -396,6 +422,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
             flag_id: flags[0].clone(),
             occurrence_id,
             webhook_id,
+            device_id,
             staff_id,
             log_date: day0 + Duration::days(3),
             endpoint,

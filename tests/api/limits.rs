@@ -417,7 +417,9 @@ async fn metrics_count_routes_by_pattern(backend: Backend) {
         "aftercare_db_pool_connections ",
         "aftercare_push_outbox_pending 0",
         "aftercare_database_up 1",
-        r#"aftercare_push_outcomes_total{outcome="sent"} "#,
+        r#"aftercare_push_outcomes_total{outcome="sent",provider="webpush"} "#,
+        r#"aftercare_push_outcomes_total{outcome="sent",provider="fcm"} "#,
+        r#"aftercare_push_outcomes_total{outcome="sent",provider="apns"} "#,
         r#"aftercare_auth_rate_limited_total{endpoint="login",budget="account"} "#,
     ] {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
