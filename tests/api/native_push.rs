@@ -208,7 +208,7 @@ async fn reminders_reach_fcm_generic_then_detailed(backend: Backend) {
     register(
         app,
         &s.patient.access_token,
-        json!({"platform": "fcm", "token": token, "app_id": "com.clinic.aftercare", "locale": "en"}),
+        json!({"platform": "fcm", "token": token, "app_id": "com.clinic.aftercare", "locale": "tr"}),
     )
     .await;
     remind_now(app, &s.patient.access_token).await;
@@ -216,10 +216,11 @@ async fn reminders_reach_fcm_generic_then_detailed(backend: Backend) {
     assert_eq!(got.len(), 1, "failures: {:?}", fcm.failures());
     let m = &got[0].message;
     assert_eq!(got[0].token, token);
-    // generic (the default): Google sees no reminder text.
+    // generic (the default): Google sees no reminder text, and the phone
+    // shows the neutral words in its language (`tr`).
     assert_eq!(
         m["notification"],
-        json!({"title": "Aftercare", "body": "You have an aftercare reminder."})
+        json!({"title": "İşlem sonrası bakım", "body": "Bakımınızla ilgili bir hatırlatmanız var."})
     );
     assert!(!m.to_string().contains("redness"), "{m}");
     let android = &m["android"];
