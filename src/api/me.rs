@@ -4,6 +4,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
+use super::extract::Json;
 use super::{reminders, rfc3339, views};
 use crate::app::{accounts, privacy, Caller, ClinicStaff, PatientCaller};
 use crate::http::{ApiError, ApiResult, AppState};
@@ -20,9 +21,9 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
 pub async fn patch(
     state: web::Data<AppState>,
     staff: ClinicStaff,
-    body: web::Json<serde_json::Map<String, Value>>,
+    body: Json<serde_json::Map<String, Value>>,
 ) -> ApiResult<HttpResponse> {
-    let mut body = body.into_inner();
+    let mut body = body.0;
     let locale = body.remove("locale");
     if let Some(unknown) = body.keys().next() {
         return Err(ApiError::field(unknown.as_str(), "unknown field"));
