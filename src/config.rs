@@ -88,6 +88,107 @@ pub struct Config {
     pub fcm: Option<FcmConfig>,
     /// APNs for iOS apps; `None`: pushes to APNs devices fail.
     pub apns: Option<ApnsConfig>,
+    /// Photos: where they are stored and how many a patient may keep.
+    pub media: MediaConfig,
+}
+
+/// Photo storage and limits.
+#[derive(Clone, Debug)]
+pub struct MediaConfig {
+    /// `AFTERCARE_MEDIA_URL` (`s3://bucket/prefix`), else `AFTERCARE_MEDIA_DIR`,
+    /// else `aftercare-media/` beside the SQLite file (or the working folder).
+    pub location: crate::media::MediaLocation,
+    /// Most photos one daily log may hold (`AFTERCARE_PHOTOS_PER_LOG`, 6).
+    pub per_log: u32,
+    /// Most photos one patient may keep (`AFTERCARE_PHOTO_QUOTA`, 300).
+    pub per_patient: u32,
+    /// An object with no row is removed once it is this old
+    /// (`AFTERCARE_MEDIA_SWEEP_GRACE_SECS`, 1 hour): an upload in flight
+    /// writes its object before its row.
+    pub sweep_grace: Duration,
+}
+
+impl MediaConfig {
+    fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        database: &DatabaseUrl,
+    ) -> Result<Self, ConfigError> {
+        use crate::media::{MediaLocation, S3Location};
+        let set = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let location = match set("AFTERCARE_MEDIA_URL") {
+            Some(url) => {
+                let (bucket, prefix) = S3Location::parse_url(&url).ok_or_else(|| {
+                    ConfigError::invalid("AFTERCARE_MEDIA_URL", "must be s3://bucket[/prefix]")
+                })?;
+                let endpoint = set("AWS_ENDPOINT_URL").or_else(|| set("AWS_ENDPOINT"));
+                if let Some(e) = &endpoint {
+                    if !(e.starts_with("http://") || e.starts_with("https://")) {
+                        return Err(ConfigError::invalid(
+                            "AWS_ENDPOINT_URL",
+                            "must be an http(s) URL",
+                        ));
+                    }
+                }
+                MediaLocation::S3(S3Location {
+                    bucket,
+                    prefix,
+                    endpoint,
+                    region: set("AWS_REGION")
+                        .or_else(|| set("AWS_DEFAULT_REGION"))
+                        .unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: set("AWS_ACCESS_KEY_ID"),
+                    secret_access_key: set("AWS_SECRET_ACCESS_KEY"),
+                    session_token: set("AWS_SESSION_TOKEN"),
+                })
+            }
+            None => MediaLocation::Dir(match set("AFTERCARE_MEDIA_DIR") {
+                Some(dir) => dir.into(),
+                None => match database {
+                    DatabaseUrl::Sqlite(file) => std::path::Path::new(file)
+                        .parent()
+                        .unwrap_or(std::path::Path::new(""))
+                        .join("aftercare-media"),
+                    DatabaseUrl::Postgres(_) => "aftercare-media".into(),
+                },
+            }),
+        };
+        let count = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| ConfigError::invalid(name, "expected 1–100000")),
+            }
+        };
+        let grace = match get("AFTERCARE_MEDIA_SWEEP_GRACE_SECS") {
+            None => Duration::from_secs(3600),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "AFTERCARE_MEDIA_SWEEP_GRACE_SECS",
+                        "expected a positive number of seconds",
+                    )
+                })?,
+        };
+        Ok(Self {
+            location,
+            per_log: count("AFTERCARE_PHOTOS_PER_LOG", 6)?,
+            per_patient: count("AFTERCARE_PHOTO_QUOTA", 300)?,
+            sweep_grace: grace,
+        })
+    }
 }
 
 /// FCM HTTP v1: a Google service-account JSON file and the API origin.
@@ -290,10 +391,12 @@ impl Config {
                 })
             }
         };
+        let database = DatabaseUrl::parse(get("DATABASE_URL").as_deref())?;
         Ok(Self {
             fcm,
             apns,
-            database: DatabaseUrl::parse(get("DATABASE_URL").as_deref())?,
+            media: MediaConfig::from_lookup(&get, &database)?,
+            database,
             bind,
             smtp,
             public_url,

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod media;
 pub mod metrics;
 pub mod notify;
 pub mod push;

@@ -19,6 +19,7 @@ use crate::db::{Db, DbSetupError};
 use crate::http::limits::AuthLimits;
 use crate::http::{is_https, ApiError, AppState, BODY_LIMIT};
 use crate::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
+use crate::media::MediaStore;
 use crate::metrics::{Metrics, PushOutcomes};
 use crate::notify::email::Mailer;
 use crate::notify::webhook::WebhookSender;
@@ -88,6 +89,8 @@ pub struct Application {
 /// periodic jobs. `aftercare worker` runs only this.
 pub struct Background {
     db: Db,
+    media: MediaStore,
+    media_grace: std::time::Duration,
     job_interval: std::time::Duration,
     escalate_after: std::time::Duration,
     dispatcher: Dispatcher,
@@ -168,6 +171,8 @@ impl Background {
         );
         Ok(Self {
             db,
+            media: media_store(config)?,
+            media_grace: config.media.sweep_grace,
             job_interval: config.job_interval,
             escalate_after: config.escalate_after,
             dispatcher,
@@ -180,10 +185,19 @@ impl Background {
             self.db,
             self.job_interval,
             self.escalate_after,
+            crate::jobs::MediaSweep {
+                media: self.media,
+                grace: self.media_grace,
+            },
         ));
         self.dispatcher.run(stop).await;
         jobs.abort();
     }
+}
+
+/// The photo store the configuration names.
+pub fn media_store(config: &Config) -> Result<MediaStore, StartupError> {
+    MediaStore::open(&config.media.location).map_err(StartupError::Config)
 }
 
 /// The VAPID key pair: from the environment, or generated once and kept in
@@ -215,7 +229,10 @@ impl Application {
         let background = Background::build(db.clone(), &config, metrics.push_outcomes())?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
         let limits = AuthLimits::new(config.auth_limit_account, config.auth_limit_address);
+        let media = media_store(&config)?;
+        tracing::info!(store = %media.describe(), "photos are stored in the media store");
         let state = web::Data::new(AppState {
+            media,
             db,
             keys,
             config,

@@ -72,6 +72,11 @@ pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiRe
                 "logs": t.logs.iter().map(views::log).collect::<Vec<_>>(),
                 "flags": t.flags.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
                 "reminders": t.reminders.iter().map(reminders::occurrence).collect::<Vec<_>>(),
+                "photos": t.photos.iter().map(|p| {
+                    let mut v = super::photos::photo_json(p);
+                    v["file"] = json!(export_photo_name(p));
+                    v
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -105,16 +110,58 @@ pub async fn export(state: web::Data<AppState>, patient: PatientCaller) -> ApiRe
         "push_devices": devices,
         "treatments": treatments,
     });
+    // The photos' images, as stored (JPEG without metadata).
+    let mut files = Vec::new();
+    for p in e.treatments.iter().flat_map(|t| &t.photos) {
+        let key = crate::media::full_key(&p.object_key);
+        match state.media.get(&key).await {
+            Ok(Some(bytes)) => files.push((export_photo_name(p), bytes)),
+            Ok(None) => tracing::warn!(photo = %p.id, "an exported photo's object is missing"),
+            Err(e) => return Err(ApiError::internal(e)),
+        }
+    }
+    let json = serde_json::to_vec_pretty(&body).map_err(ApiError::internal)?;
+    let zip = web::block(move || export_zip(&json, &files))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
+        .content_type("application/zip")
         .insert_header((
             "Content-Disposition",
-            "attachment; filename=\"aftercare-export.json\"",
+            "attachment; filename=\"aftercare-export.zip\"",
         ))
-        .json(body))
+        .body(zip))
+}
+
+/// Where a photo is in the export's ZIP.
+fn export_photo_name(p: &crate::store::log_photos::LogPhoto) -> String {
+    format!("photos/{}/{}/{}.jpg", p.treatment_id, p.log_date, p.id)
+}
+
+/// `export.json` (deflated) and the photos (stored: JPEG is compressed
+/// already) in one ZIP archive.
+fn export_zip(json: &[u8], photos: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "export.json",
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
+    )?;
+    zip.write_all(json)?;
+    for (name, bytes) in photos {
+        zip.start_file(
+            name.as_str(),
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
+        )?;
+        zip.write_all(bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 /// Erases the calling patient (see `app::privacy::erase`).
 pub async fn delete(state: web::Data<AppState>, patient: PatientCaller) -> ApiResult<HttpResponse> {
-    privacy::erase(&state.db, &state.generations, patient).await?;
+    privacy::erase(&state.db, &state.media, &state.generations, patient).await?;
     Ok(HttpResponse::NoContent().finish())
 }

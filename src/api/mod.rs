@@ -8,6 +8,7 @@ pub mod flags;
 pub mod health;
 pub mod me;
 pub mod patients;
+pub mod photos;
 pub mod protocols;
 pub mod push;
 pub mod reminders;
@@ -77,6 +78,10 @@ routes! {
     GET "/v1/treatments/{id}/care" => treatments::care,
     GET "/v1/treatments/{id}/logs" => treatments::list_logs,
     PUT "/v1/treatments/{id}/logs/{date}" => treatments::put_log,
+    GET "/v1/treatments/{id}/logs/{date}/photos" => photos::list,
+    PUT "/v1/treatments/{id}/logs/{date}/photos/{photo_id}" => photos::put,
+    GET "/v1/treatments/{id}/logs/{date}/photos/{photo_id}" => photos::get,
+    DELETE "/v1/treatments/{id}/logs/{date}/photos/{photo_id}" => photos::delete,
     GET "/v1/flags" => flags::queue,
     POST "/v1/flags/{id}/acknowledge" => flags::acknowledge,
     POST "/v1/flags/{id}/resolve" => flags::resolve,

@@ -12,6 +12,7 @@ pub mod clinic;
 pub mod devices;
 pub mod error;
 pub mod outbox;
+pub mod photos;
 pub mod privacy;
 pub mod protocols;
 pub mod recovery;

@@ -5,9 +5,11 @@ use super::error::AppResult;
 use super::sessions::TokenGenerations;
 use super::treatments::{self as ctx_of, TreatmentCtx};
 use crate::db::Db;
+use crate::media::MediaStore;
 use crate::domain::reminder::Preferences;
 use crate::store::daily_logs::DailyLog;
 use crate::store::flags::Flag;
+use crate::store::log_photos::{self, LogPhoto};
 use crate::store::patients::{self, Patient};
 use crate::store::push::StoredSubscription;
 use crate::store::reminders::OccurrenceRow;
@@ -18,6 +20,7 @@ pub struct TreatmentExport {
     pub logs: Vec<DailyLog>,
     pub flags: Vec<Flag>,
     pub reminders: Vec<OccurrenceRow>,
+    pub photos: Vec<LogPhoto>,
 }
 
 pub struct Export {
@@ -39,6 +42,7 @@ pub async fn export(db: &Db, patient: PatientCaller) -> AppResult<Export> {
                 logs: daily_logs::for_treatment(c, &id)?,
                 flags: flags::for_treatment(c, &id)?,
                 reminders: reminders::upcoming(c, &id, 0, 10_000)?,
+                photos: log_photos::for_treatment(c, &id)?,
                 ctx,
             });
         }
@@ -52,10 +56,16 @@ pub async fn export(db: &Db, patient: PatientCaller) -> AppResult<Export> {
     .await
 }
 
-/// Erases the calling patient: account, profile, treatments, logs, flags,
-/// reminders, devices and sessions. The clinic keeps its audit trail, which
-/// holds ids and actions only.
-pub async fn erase(db: &Db, gens: &TokenGenerations, patient: PatientCaller) -> AppResult<()> {
+/// Erases the calling patient: account, profile, treatments, logs, photos
+/// (rows, then every object under the patient's prefix), flags, reminders,
+/// devices and sessions. The clinic keeps its audit trail, which holds ids
+/// and actions only.
+pub async fn erase(
+    db: &Db,
+    media: &MediaStore,
+    gens: &TokenGenerations,
+    patient: PatientCaller,
+) -> AppResult<()> {
     let id = patient.account_id.clone();
     db.write(move |tx| {
         let c = tx.conn();
@@ -75,5 +85,6 @@ pub async fn erase(db: &Db, gens: &TokenGenerations, patient: PatientCaller) -> 
     .await?;
     // Its tokens answer 401 from now on, in this process at once.
     gens.forget(&id);
+    super::photos::erase_objects(media, &id).await;
     Ok(())
 }

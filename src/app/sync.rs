@@ -347,6 +347,13 @@ fn collect_rows(
     for l in changed.logs.iter().filter(|_| wanted("symptom_logs")) {
         rows(tables, "symptom_logs").push(log_record(l));
     }
+    for p in changed.photos.iter().filter(|_| wanted("log_photos")) {
+        rows(tables, "log_photos").push(json!({
+            "id": p.id, "treatment_id": p.treatment_id, "log_date": p.log_date,
+            "width": p.width, "height": p.height,
+            "created_at": p.created_at, "updated_at": p.updated_at,
+        }));
+    }
     if let Some(json) = changed.preferences.filter(|_| wanted("preferences")) {
         let prefs: Preferences = serde_json::from_str(&json).map_err(AppError::internal)?;
         let (tz, _) = patients::profile(c, patient_id)?;
@@ -734,6 +741,12 @@ fn apply_push(
                     prefs = parse_preferences(r, me, &mut errors);
                 }
             }
+            super::photos::TABLE if touched > 0 => errors.push(
+                super::photos::TABLE,
+                "*",
+                "",
+                "photos are uploaded and deleted through /v1/treatments/{id}/logs/{date}/photos/{photo_id}, not pushed",
+            ),
             t if READ_ONLY.contains(&t) && touched > 0 => {
                 errors.push(
                     t,
@@ -875,6 +888,10 @@ fn apply_push(
         }
     }
     for id in &log_deletes {
+        // A deleted log takes its photos with it (their objects go to the sweep).
+        if let Some(old) = daily_logs::by_id(w.conn(), id)?.filter(|l| l.patient_id == me) {
+            super::photos::drop_for_log(w, &old.treatment_id, old.log_date)?;
+        }
         if !daily_logs::delete(w, id)? && taken_by_other(w, id, me)? {
             return Err(id_taken(id));
         }

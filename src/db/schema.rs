@@ -325,6 +325,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    log_photos (id) {
+        id -> Text,
+        treatment_id -> Text,
+        patient_id -> Text,
+        log_date -> Date,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        object_key -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
     console_sessions (token_hash) {
         token_hash -> Text,
         account_id -> Text,
@@ -350,6 +366,7 @@ diesel::joinable!(console_sessions -> accounts (account_id));
 diesel::joinable!(treatments -> protocols (protocol_id));
 diesel::joinable!(flags -> treatments (treatment_id));
 diesel::joinable!(daily_logs -> treatments (treatment_id));
+diesel::joinable!(log_photos -> treatments (treatment_id));
 diesel::joinable!(treatment_overrides -> treatments (treatment_id));
 diesel::joinable!(flag_events -> flags (flag_id));
 diesel::joinable!(alert_deliveries -> flags (flag_id));
@@ -376,6 +393,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminder_occurrences,
     push_jobs,
     sync_tombstones,
+    log_photos,
     console_sessions,
     webhooks,
     alert_deliveries,

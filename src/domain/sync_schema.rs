@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 /// The newest schema version the server speaks.
-pub const CURRENT_VERSION: u32 = 3;
+pub const CURRENT_VERSION: u32 = 4;
 
 /// Columns of one table and the version that introduced each (`id` is
 /// implicit and always present).
@@ -157,6 +157,20 @@ pub const TABLES: &[TableHistory] = &[
             col("locale", 3),
         ],
     },
+    // Photos: a log's photos (metadata; the image is fetched over the API).
+    TableHistory {
+        name: "log_photos",
+        since: 4,
+        writable: false,
+        columns: &[
+            col("treatment_id", 4),
+            col("log_date", 4),
+            col("width", 4),
+            col("height", 4),
+            col("created_at", 4),
+            col("updated_at", 4),
+        ],
+    },
 ];
 
 pub fn table(name: &str) -> Option<&'static TableHistory> {
@@ -263,6 +277,17 @@ mod tests {
             tables_to_refetch(2, &m).unwrap(),
             BTreeSet::from(["reminders", "treatments"])
         );
+    }
+
+    #[test]
+    fn version_four_adds_the_photos_table() {
+        let m = migration(3, &["log_photos"], &[]);
+        assert_eq!(
+            tables_to_refetch(4, &m).unwrap(),
+            BTreeSet::from(["log_photos"])
+        );
+        // An app at version 3 cannot name it.
+        assert!(tables_to_refetch(3, &migration(2, &["log_photos"], &[])).is_err());
     }
 
     #[test]

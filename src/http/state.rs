@@ -4,6 +4,7 @@ use crate::app::sessions::TokenGenerations;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::media::MediaStore;
 use crate::metrics::SharedMetrics;
 
 use super::limits::AuthLimits;
@@ -19,4 +20,16 @@ pub struct AppState {
     pub metrics: SharedMetrics,
     /// Cached account token generations, checked on every bearer request.
     pub generations: TokenGenerations,
+    /// Where photos are stored.
+    pub media: MediaStore,
+}
+
+impl AppState {
+    /// The photo limits of the configuration.
+    pub fn photo_limits(&self) -> crate::app::photos::PhotoLimits {
+        crate::app::photos::PhotoLimits {
+            per_log: self.config.media.per_log,
+            per_patient: self.config.media.per_patient,
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub mod console_sessions;
 pub mod daily_logs;
 pub mod enrolment_codes;
 pub mod flags;
+pub mod log_photos;
 pub mod patients;
 pub mod protocols;
 pub mod push;

@@ -4,13 +4,14 @@
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    daily_logs as l, flags as f, reminder_occurrences as o, reminder_plans as rp,
+    daily_logs as l, flags as f, log_photos as ph, reminder_occurrences as o, reminder_plans as rp,
     reminder_preferences as pr, sync_tombstones as ts, treatments as t,
 };
 use crate::db::DbConn;
 
 use super::daily_logs::DailyLog;
 use super::flags::Flag;
+use super::log_photos::{self, LogPhoto};
 use super::reminders::OccurrenceRow;
 use super::treatments::Treatment;
 
@@ -62,6 +63,7 @@ pub fn change_numbers(
     seqs_of!(o, o::patient_id, o::seq);
     seqs_of!(rp, rp::patient_id, rp::seq);
     seqs_of!(pr, pr::patient_id, pr::seq);
+    seqs_of!(ph, ph::patient_id, ph::seq);
     seqs_of!(ts, ts::patient_id, ts::seq);
     seqs.sort_unstable();
     Ok(seqs)
@@ -72,6 +74,7 @@ pub struct Changed {
     pub logs: Vec<DailyLog>,
     pub flags: Vec<Flag>,
     pub occurrences: Vec<OccurrenceRow>,
+    pub photos: Vec<LogPhoto>,
     /// Treatment ids whose reminder plan changed, with the plan JSON.
     pub plans: Vec<(String, String)>,
     /// The preferences JSON, when it changed.
@@ -101,6 +104,7 @@ pub fn changed(conn: &mut DbConn, patient_id: &str, after: i64, upto: i64) -> Qu
             .filter(o::seq.gt(after).and(o::seq.le(upto)))
             .select(OccurrenceRow::as_select())
             .load(conn)?,
+        photos: log_photos::changed(conn, patient_id, after, upto)?,
         plans: rp::table
             .filter(rp::patient_id.eq(patient_id))
             .filter(rp::seq.gt(after).and(rp::seq.le(upto)))
