@@ -371,3 +371,6 @@ console-webhooks-add-url = Add a webhook URL (https)
 console-webhooks-add = Add
 console-webhooks-added = Added:
 console-webhooks-secret = Its signing secret, shown only now:
+console-photos = Photos
+# $date: the log's date
+console-photo-alt = Photo of the skin, { $date }

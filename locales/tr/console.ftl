@@ -371,3 +371,6 @@ console-webhooks-add-url = Webhook URL'si ekle (https)
 console-webhooks-add = Ekle
 console-webhooks-added = Eklendi:
 console-webhooks-secret = İmzalama anahtarı, yalnızca şimdi gösteriliyor:
+console-photos = Fotoğraflar
+# $date: the log's date
+console-photo-alt = Cilt fotoğrafı, { $date }

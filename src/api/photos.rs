@@ -18,7 +18,7 @@ use crate::store::log_photos::LogPhoto;
 /// API's 64 KiB for every other route.
 pub const PHOTO_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
-fn parse_date(date: &str) -> ApiResult<NaiveDate> {
+pub fn parse_date(date: &str) -> ApiResult<NaiveDate> {
     NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .ok()
         .filter(|_| date.len() == 10)

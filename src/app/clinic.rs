@@ -556,6 +556,8 @@ fn review_flag_in(
 pub struct TreatmentRecovery {
     pub ctx: TreatmentCtx,
     pub logs: Vec<DailyLog>,
+    /// The logs' photos, by date.
+    pub photos: Vec<crate::store::log_photos::LogPhoto>,
     pub flags: Vec<Flag>,
     /// Review history of `flags`, oldest first.
     pub events: Vec<FlagEvent>,
@@ -596,6 +598,7 @@ fn read_recovery_in(
         items.push(TreatmentRecovery {
             alerts,
             logs: daily_logs::for_treatment(c, &id)?,
+            photos: crate::store::log_photos::for_treatment(c, &id)?,
             events: flags::events(c, &flag_ids)?,
             flags,
             adherence: reminders::adherence(c, &id, now.timestamp_millis())?,

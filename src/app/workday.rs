@@ -97,6 +97,8 @@ pub struct FlagPage {
     pub ctx: TreatmentCtx,
     /// The patient's log of the day the evidence comes from (with its note).
     pub log: Option<DailyLog>,
+    /// The photos of that day's log.
+    pub photos: Vec<crate::store::log_photos::LogPhoto>,
     /// Review history, oldest first.
     pub events: Vec<FlagEvent>,
     /// The treatment's other open or acknowledged flags.
@@ -118,6 +120,10 @@ fn read_flag_in(tx: &mut Tx<'_>, staff: &ClinicStaff, flag_id: &str) -> AppResul
         Some(date) => daily_logs::by_date(c, &flag.treatment_id, date)?,
         None => None,
     };
+    let photos = match &log {
+        Some(l) => crate::store::log_photos::for_log(c, &l.treatment_id, l.log_date)?,
+        None => Vec::new(),
+    };
     let events = flags::events(c, std::slice::from_ref(&flag.id))?;
     let others = flags::for_treatment(c, &flag.treatment_id)?
         .into_iter()
@@ -138,6 +144,7 @@ fn read_flag_in(tx: &mut Tx<'_>, staff: &ClinicStaff, flag_id: &str) -> AppResul
         patient,
         ctx,
         log,
+        photos,
         events,
         others,
         alerts,

@@ -244,6 +244,10 @@ fn flag_page(
                         td { (views::signs(tr, &l.signs)) }
                     } }
                 }
+                @if !p.photos.is_empty() {
+                    h3 { (tr.t("console-photos")) }
+                    (views::photo_thumbs(tr, &p.photos.iter().collect::<Vec<_>>()))
+                }
                 @if let Some(note) = &l.note {
                     figure.note {
                         figcaption { (tr.t("console-flag-patient-note")) }

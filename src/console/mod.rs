@@ -63,6 +63,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(patients::create),
             )
             .service(resource("/patients/{id}", "GET").get(patients::page))
+            .service(
+                resource("/photos/{treatment_id}/{date}/{photo_id}", "GET").get(patients::photo),
+            )
             .service(resource("/patients/{id}/treatments", "POST").post(patients::add_treatment))
             .service(
                 resource("/patients/{id}/enrolment-codes", "POST").post(patients::enrolment_code),

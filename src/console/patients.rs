@@ -186,6 +186,31 @@ pub async fn page(
     Ok(views::ok(&recovery.patient.name, &session, body))
 }
 
+/// A photo of a patient's log, full size or `?size=thumb`, for the signed-in
+/// staff member of the patient's clinic; every view is audited
+/// (`photo.read`), like the API's.
+pub async fn photo(
+    state: web::Data<AppState>,
+    session: ConsoleSession,
+    path: web::Path<(String, String, String)>,
+    q: web::Query<crate::api::photos::SizeQuery>,
+) -> ConsoleResult<HttpResponse> {
+    let (treatment_id, date, photo_id) = path.into_inner();
+    let date = crate::api::photos::parse_date(&date)?;
+    let size = q.size()?;
+    let (p, bytes) = crate::app::photos::read(
+        &state.db,
+        &state.media,
+        &session.staff,
+        treatment_id,
+        date,
+        photo_id,
+        size,
+    )
+    .await?;
+    Ok(crate::api::photos::image_response(&p, size, bytes))
+}
+
 /// Peak logged score of a symptom (index into the four) and its day.
 fn peak(t: &TreatmentRecovery, k: usize) -> Option<(i32, i32)> {
     t.logs
@@ -452,6 +477,7 @@ fn logs_table(tr: Tr, t: &TreatmentRecovery) -> Markup {
                     th scope="col" { (tr.t("console-logs-date")) } th scope="col" { (tr.t("console-patients-day")) }
                     @for s in Symptom::ALL { th scope="col" { (tr.symptom(s.as_str())) } }
                     th scope="col" { (tr.t("console-warning-signs")) } th scope="col" { (tr.t("console-logs-note")) }
+                    th scope="col" { (tr.t("console-photos")) }
                 } }
                 tbody {
                     @for l in &t.logs {
@@ -460,6 +486,7 @@ fn logs_table(tr: Tr, t: &TreatmentRecovery) -> Markup {
                             td { (l.redness) } td { (l.swelling) } td { (l.flaking) } td { (l.sensitivity) }
                             td { (views::signs(tr, &l.signs)) }
                             td { (l.note.as_deref().unwrap_or("")) }
+                            td { (views::photo_thumbs(tr, &t.photos.iter().filter(|p| p.log_date == l.log_date).collect::<Vec<_>>())) }
                         }
                     }
                 }

@@ -42,6 +42,8 @@ struct Op {
     path: String,
     roles: Vec<String>,
     example: Option<Value>,
+    /// The body is an image (the photo upload), not JSON.
+    image_body: bool,
     /// The victim's ids in the path (or body): outsiders must get 404.
     victim_bound: bool,
 }
@@ -76,8 +78,12 @@ fn spec_operations() -> (Vec<Op>, usize) {
                 .iter()
                 .map(|r| r.as_str().unwrap().to_string())
                 .collect();
+            let image_body = op
+                .get("requestBody")
+                .is_some_and(|b| !b["content"]["image/jpeg"].is_null());
             let example = op
                 .get("requestBody")
+                .filter(|_| !image_body)
                 .map(|b| &b["content"]["application/json"]["example"])
                 .map(|e| {
                     assert!(!e.is_null(), "{id}: the request body needs an example");
@@ -102,6 +108,7 @@ fn spec_operations() -> (Vec<Op>, usize) {
                 path: path.to_string(),
                 roles,
                 example,
+                image_body,
             });
         }
     }
@@ -120,6 +127,8 @@ struct Victim {
     /// A staff member of the victim's clinic (no one else's to change).
     staff_id: String,
     log_date: NaiveDate,
+    /// A photo of the victim's log on `log_date`.
+    photo_id: String,
     endpoint: String,
     access: String,
     refresh: String,
@@ -151,7 +160,8 @@ impl Victim {
         };
         let filled = path
             .replace("{id}", id)
-            .replace("{date}", &self.log_date.to_string());
+            .replace("{date}", &self.log_date.to_string())
+            .replace("{photo_id}", &self.photo_id);
         assert!(
             !filled.contains('{'),
             "authz: unknown path parameter in {path}; add it to Victim::fill"
@@ -317,6 +327,25 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
         .await;
     assert_eq!(res.status(), 200);
 
+    // A log on the matrix's date, with a photo of the skin.
+    let log_date = day0 + Duration::days(3);
+    let res = app
+        .put(
+            &format!("/v1/treatments/{treatment_id}/logs/{log_date}"),
+            Some(&access),
+            &json!({"redness": 3, "swelling": 2, "flaking": 1, "sensitivity": 2}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let photo_id = format!("VictimPhoto{}", &tag[..8]);
+    let res = send_photo(
+        app,
+        &format!("/v1/treatments/{treatment_id}/logs/{log_date}/photos/{photo_id}"),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+
     let plan: Value = app
         .get(
             &format!("/v1/treatments/{treatment_id}/reminders"),
@@ -414,6 +443,7 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
         device_id.clone(),
         webhook_secret,
         staff_id.clone(),
+        photo_id.clone(),
     ];
     (
         Victim {
@@ -424,7 +454,8 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
             webhook_id,
             device_id,
             staff_id,
-            log_date: day0 + Duration::days(3),
+            log_date,
+            photo_id,
             endpoint,
             access,
             refresh,
@@ -441,6 +472,32 @@ async fn setup(app: &TestApp) -> (Victim, Tokens) {
             alg_none: unsigned,
         },
     )
+}
+
+/// A small PNG, sent as a photo upload's body.
+async fn send_photo(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
+    use image::ImageEncoder;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&[120u8; 4 * 4 * 3], 4, 4, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let mut req = app
+        .client
+        .put(format!("{}{path}", app.address))
+        .header("content-type", "image/png")
+        .body(png);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.expect("request sent")
+}
+
+/// The operation's request, with an image body where it takes one.
+async fn call(app: &TestApp, op: &Op, path: &str, token: Option<&str>, body: Option<&Value>) -> reqwest::Response {
+    if op.image_body {
+        return send_photo(app, path, token).await;
+    }
+    app.request(op.method.clone(), path, token, body).await
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -539,14 +596,7 @@ async fn authorization_matrix(backend: Backend) {
 
         for (case, token, expect) in cases {
             requests += 1;
-            let res = app
-                .request(
-                    op.method.clone(),
-                    &path,
-                    token,
-                    victim.body(op, "outsider").as_ref(),
-                )
-                .await;
+            let res = call(&app, op, &path, token, victim.body(op, "outsider").as_ref()).await;
             let status = res.status().as_u16();
             let ctype = res
                 .headers()
@@ -593,14 +643,7 @@ async fn authorization_matrix(backend: Backend) {
         } else {
             ("admin", t.admin.as_str())
         };
-        let res = app
-            .request(
-                op.method.clone(),
-                &path,
-                Some(token),
-                victim.body(op, owner).as_ref(),
-            )
-            .await;
+        let res = call(&app, op, &path, Some(token), victim.body(op, owner).as_ref()).await;
         // The owner reaches the password check (see `Victim::body`).
         let reached = op.id == "changeOwnPassword" && res.status() == 422;
         if !res.status().is_success() && !reached {

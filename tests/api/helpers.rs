@@ -60,6 +60,26 @@ pub fn fresh_database_url(backend: Backend) -> String {
     }
 }
 
+/// The media folder of a test database (the same for every process on it).
+pub fn media_dir_of(database_url: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    database_url.hash(&mut h);
+    std::env::temp_dir()
+        .join(format!("aftercare-test-media-{:016x}", h.finish()))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The `export.json` of a `GET /v1/me/export` answer (a ZIP archive).
+pub async fn export_json(res: Response) -> Value {
+    assert_eq!(res.status(), StatusCode::OK, "export");
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a ZIP");
+    let file = zip.by_name("export.json").expect("export.json in the ZIP");
+    serde_json::from_reader(file).expect("export.json is JSON")
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -101,6 +121,10 @@ pub async fn spawn_on(database_url: String, env: &[(&str, &str)]) -> TestApp {
             ("AFTERCARE_DB_POOL_SIZE".into(), "4".into()),
             // Generous: a loaded CI machine must not turn a slow connect into a failure.
             ("AFTERCARE_DB_TIMEOUT_SECS".into(), "10".into()),
+            // Photos of one database in a folder of their own (processes on
+            // the same database share it), so one test's sweep never sees
+            // another's objects.
+            ("AFTERCARE_MEDIA_DIR".into(), media_dir_of(&database_url)),
         ])
         .collect();
     let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))

@@ -19,6 +19,7 @@ mod limits;
 mod logs;
 mod native_push;
 mod patients;
+mod photos;
 mod privacy;
 mod push_service;
 mod recovery;

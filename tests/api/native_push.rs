@@ -539,12 +539,10 @@ async fn ended_and_erased_accounts_lose_their_devices(backend: Backend) {
         json!({"platform": "apns", "token": apns_token(), "app_id": "a", "environment": "sandbox"}),
     )
     .await;
-    let export: Value = app
+    let export = app
         .get("/v1/me/export", Some(me))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
+    let export = crate::helpers::export_json(export).await;
     let devices = export["push_devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0]["platform"], "apns");

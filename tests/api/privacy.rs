@@ -13,7 +13,8 @@ async fn patients_export_and_erase_their_data(backend: Backend) {
 
     let res = s.app.get("/v1/me/export", Some(&tok)).await;
     assert_eq!(res.status(), 200);
-    let export: Value = res.json().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let export = crate::helpers::export_json(res).await;
     assert_eq!(export["patient"]["id"], s.patient.id.as_str());
     assert_eq!(export["treatments"][0]["logs"][0]["note"], "a private note");
     assert_eq!(
