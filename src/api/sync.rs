@@ -81,7 +81,16 @@ pub async fn pull(
                 .map_err(|e| ApiError::field("migration", e))?
         }
     };
-    let body = sync::pull(&state.db, &patient, PullRequest { last, refetch }).await?;
+    let body = sync::pull(
+        &state.db,
+        &patient,
+        PullRequest {
+            last,
+            refetch,
+            schema_version,
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -191,6 +191,9 @@ pub struct PullRequest {
     pub last: Option<i64>,
     /// Tables to send whole whatever the cursor (WatermelonDB `migration`).
     pub refetch: BTreeSet<&'static str>,
+    /// The app's schema version: tables newer than it are not sent (its
+    /// next version's `migration` fetches them whole).
+    pub schema_version: u32,
 }
 
 fn pull_changes(c: &mut DbConn, patient_id: &str, req: &PullRequest) -> AppResult<Value> {
@@ -240,6 +243,9 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, req: &PullRequest) -> AppResul
     // (WatermelonDB #649), and the server does not know what a device holds.
     let changes: Map<String, Value> = tables
         .into_iter()
+        .filter(|(name, _)| {
+            sync_schema::table(name).is_some_and(|t| t.since <= req.schema_version)
+        })
         .map(|(name, out)| {
             let mut seen = BTreeSet::new();
             let records: Vec<Value> = out

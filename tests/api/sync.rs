@@ -685,6 +685,31 @@ async fn pulled_rows_match_the_sync_schema_history(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 200);
+    // A photo on the pushed log (schema version 4).
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &[90u8; 2 * 2 * 3],
+        2,
+        2,
+        image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    let res = s
+        .app
+        .client
+        .put(format!(
+            "{}/v1/treatments/{}/logs/{d1}/photos/historyphoto0001",
+            s.app.address,
+            s.treatment_id()
+        ))
+        .bearer_auth(tok)
+        .header("content-type", "image/png")
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
     let body = pull(&s.app, tok, None).await;
     let ch = body["changes"].as_object().unwrap();
     // Parsed once: a few hundred cells are checked against it.

@@ -14,11 +14,12 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { inspect } from 'node:util'
+import zlib from 'node:zlib'
 
 const require = createRequire(import.meta.url)
 const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
-const { schemaMigrations, addColumns } = require('@nozbe/watermelondb/Schema/migrations')
+const { schemaMigrations, addColumns, createTable } = require('@nozbe/watermelondb/Schema/migrations')
 const { synchronize, hasUnsyncedChanges } = require('@nozbe/watermelondb/sync')
 const { field, text, date, readonly } = require('@nozbe/watermelondb/decorators')
 
@@ -163,6 +164,66 @@ const migrationsV2 = schemaMigrations({
   migrations: [{ toVersion: 2, steps: addedInV2.map((a) => addColumns(a)) }],
 })
 
+// Version 3 (languages: the timeline day's label, the care words' and the
+// preferences' locale) and version 4, which adds the `log_photos` table: an
+// app at v3 that updates to v4 declares it with `createTable`, so its next
+// pull sends `migration: {from: 3, tables: ['log_photos']}`.
+const addedInV3 = [
+  { table: 'timeline_days', columns: [s('label', { isOptional: true })] },
+  { table: 'care_instructions', columns: [s('locale', { isOptional: true })] },
+  { table: 'preferences', columns: [s('locale', { isOptional: true })] },
+]
+const schemaV3 = appSchema({
+  version: 3,
+  tables: Object.values(schemaV2.tables).map((t) => {
+    const added = addedInV3.find((a) => a.table === t.name)
+    return tableSchema({ name: t.name, columns: [...t.columnArray, ...(added ? added.columns : [])] })
+  }),
+})
+const logPhotosTable = tableSchema({
+  name: 'log_photos',
+  columns: [s('treatment_id', { isIndexed: true }), s('log_date'), n('width'), n('height'), n('created_at'), n('updated_at')],
+})
+const schemaV4 = appSchema({ version: 4, tables: [...Object.values(schemaV3.tables), logPhotosTable] })
+const stepsV2 = { toVersion: 2, steps: addedInV2.map((a) => addColumns(a)) }
+const stepsV3 = { toVersion: 3, steps: addedInV3.map((a) => addColumns(a)) }
+const stepsV4 = { toVersion: 4, steps: [createTable({ name: 'log_photos', columns: logPhotosTable.columnArray })] }
+const migrationsV3 = schemaMigrations({ migrations: [stepsV3, stepsV2] })
+const migrationsV4 = schemaMigrations({ migrations: [stepsV4, stepsV3, stepsV2] })
+
+// A small PNG (RGB, one colour), made with zlib: the photo a v4 app uploads.
+function crc32(buf) {
+  let c = ~0
+  for (const b of buf) {
+    c ^= b
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  }
+  return ~c >>> 0
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(data.length)
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(body))
+  return Buffer.concat([len, body, crc])
+}
+function png(w, h) {
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(w, 0)
+  ihdr.writeUInt32BE(h, 4)
+  ihdr[8] = 8 // bit depth
+  ihdr[9] = 2 // RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h, 0x90)
+  for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0 // filter: none
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ])
+}
+
 // Decorators applied as plain functions: `@field('x') y` is
 // `Object.defineProperty(proto, 'y', field('x')(proto, 'y'))`.
 function decorate(Class, props) {
@@ -228,6 +289,8 @@ const modelClasses = [
   plain('reminder_plans'),
   plain('flags'),
 ]
+// A v4 app also has the photos table.
+const modelClassesV4 = [...modelClasses, plain('log_photos')]
 
 // ---------------------------------------------------------------------------
 // HTTP
@@ -270,7 +333,7 @@ class HttpError extends Error {
 // A device: one local WatermelonDB of the patient, syncing as an app would.
 class Device {
   // `adapter`: an existing local database (an app update reopens the old one).
-  constructor(name, token, adapter = null) {
+  constructor(name, token, adapter = null, models = modelClasses, localSchema = schema, localMigrations = null) {
     this.name = name
     this.token = token
     this.database = new Database({
@@ -278,8 +341,8 @@ class Device {
         adapter ||
         new LokiJSAdapter({
           dbName: `aftercare-${name}`,
-          schema,
-          migrations: schemaMigrations({ migrations: [] }),
+          schema: localSchema,
+          migrations: localMigrations || schemaMigrations({ migrations: [] }),
           useWebWorker: false,
           useIncrementalIndexedDB: false,
           // In memory (Node has no IndexedDB, so Loki falls back to its memory
@@ -289,7 +352,7 @@ class Device {
             throw error
           },
         }),
-      modelClasses,
+      modelClasses: models,
     })
     this.pulls = [] // every pull response (status, counts, has_more)
     this.pushes = [] // every push response (status, body)
@@ -1023,6 +1086,63 @@ async function main() {
         await A.sync()
         await B.sync()
         await assertConverged('after the replacement sync')
+      },
+    ],
+    [
+      '12. an app at schema v3 that updates to v4 pulls the new `log_photos` table whole through `migration`',
+      async () => {
+        // Photos already on the server: uploaded to an existing log over the API.
+        const [log] = await serverLogs()
+        assert.ok(log, 'the earlier scenarios left logs')
+        const ids = ['upgradePhoto0001', 'upgradePhoto0002']
+        for (const [i, id] of ids.entries()) {
+          const res = await fetch(`${BASE}/v1/treatments/${T}/logs/${log.date}/photos/${id}`, {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${ctx.tokenA}`, 'content-type': 'image/png' },
+            body: png(20 + i, 10),
+          })
+          assert.equal(res.status, 201, `photo ${id}: ${await res.text()}`)
+        }
+        const onServer = (await ok('GET', `/v1/treatments/${T}/logs/${log.date}/photos`, ctx.tokenA)).items
+        assert.deepEqual(onServer.map((p) => p.id).sort(), ids)
+
+        // A device at v3 syncs: a v3 app is not sent the v4 table.
+        const login = await ok('POST', '/v1/auth/login', null, { email: ctx.patientEmail, password: ctx.password })
+        const D = new Device('deviceD', login.access_token, null, modelClasses, schemaV3, migrationsV3)
+        await D.sync()
+        assert.equal(D.pulls[0].changes.log_photos, undefined, 'no log_photos for a v3 app')
+        assert.deepEqual(await localLogs(D), await serverLogs(), 'the v3 device has every log')
+
+        // The app is updated: the same local database, opened with schema v4.
+        const old = D.database.adapter.underlyingAdapter
+        await new Promise((resolve) => old._driver.loki.saveDatabase(resolve))
+        const upgraded = await old.testClone({ schema: schemaV4, migrations: migrationsV4 })
+        const D2 = new Device('deviceD', login.access_token, upgraded, modelClassesV4)
+        await D2.sync()
+        const pull = D2.pulls[0]
+        assert.deepEqual(pull.migration, { from: 3, tables: ['log_photos'], columns: [] })
+        assert.ok(pull.lastPulledAt !== null, 'an incremental pull, not a first sync')
+        const local = (await D2.rows('log_photos')).sort((a, b) => a.id.localeCompare(b.id))
+        assert.deepEqual(
+          local.map((p) => ({ id: p.id, treatment_id: p.treatment_id, log_date: p.log_date, width: p.width, height: p.height })),
+          onServer
+            .sort((a, b) => a.id.localeCompare(b.id))
+            .map((p) => ({ id: p.id, treatment_id: p.treatment_id, log_date: p.log_date, width: p.width, height: p.height })),
+          'the photos came down whole (never the image)',
+        )
+        assert.equal(pull.changes.symptom_logs.updated.length, 0, 'unchanged logs are not re-sent')
+        notes.push(`v3 → v4 migration pull: ${local.length} photos`)
+        await D2.sync()
+        assert.equal(D2.pulls[1].migration, null, 'the migration is pulled once')
+
+        // A photo deleted over the API is deleted on the device.
+        const res = await fetch(`${BASE}/v1/treatments/${T}/logs/${log.date}/photos/${ids[1]}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${ctx.tokenA}` },
+        })
+        assert.equal(res.status, 204)
+        await D2.sync()
+        assert.deepEqual((await D2.rows('log_photos')).map((p) => p.id), [ids[0]])
       },
     ],
   ]
