@@ -21,6 +21,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { deflateSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -127,6 +128,35 @@ const dayOf = (day0, n) => {
   return d.toISOString().slice(0, 10);
 };
 
+/// A w × h PNG of one colour (RGB), made with zlib: a patient's photo.
+function png(w, h, rgb) {
+  const crc32 = (buf) => {
+    let c = ~0;
+    for (const b of buf) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
 /// A patient with a treatment 3 days ago and a day-1 log with `signs`.
 async function patientWithLog(doc, name, signs) {
   const email = `${name.toLowerCase().replace(' ', '.')}@mail.example`;
@@ -187,6 +217,13 @@ before(async () => {
   await patientWithLog(doc, ROUTINE_PATIENT, ['white_bumps']);
   urgent = await patientWithLog(doc, URGENT_PATIENT, ['pus']);
   urgentId = urgent.id;
+  // A photo of the skin on the flagged day (day 1), as the app uploads it.
+  const photo = await fetch(`${base}/v1/treatments/${urgent.treatment.id}/logs/${dayOf(urgent.treatment.day0, 1)}/photos/robinDay1Photo01`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${urgent.token}`, 'content-type': 'image/png' },
+    body: png(40, 30, [200, 60, 60]),
+  });
+  assert.equal(photo.status, 201, `photo upload: ${await photo.text()}`);
   const queue = await api('GET', '/v1/flags?severity=urgent', doc);
   flagId = queue.items.find((f) => f.patient_id === urgentId).id;
   // A second urgent reason the next day: still one row in the queue.
@@ -246,7 +283,26 @@ test('a clinician signs in, works the grouped queue, reviews the flag page and r
   assert.match(await main.innerText(), /Pus reported on day 1/);
   assert.match(await main.innerText(), /noticed this morning/);
   assert.doesNotMatch(await main.innerText(), /pus_or_crust|"signs"/);
+  // The flagged day's photo: a thumbnail served by the console, full size on click.
+  const thumb = main.locator('ul.photos img');
+  assert.equal(await thumb.count(), 1, 'the day-1 photo is shown');
+  assert.match(await thumb.getAttribute('alt'), /Photo of the skin/);
+  await thumb.evaluate((img) => img.complete || new Promise((r) => { img.onload = r; img.onerror = r; }));
+  assert.equal(await thumb.evaluate((img) => img.naturalWidth), 40, 'the thumbnail loaded');
   await page.screenshot({ path: join(SHOTS, 'flag.png'), fullPage: true });
+  const [full] = await Promise.all([context.waitForEvent('page'), thumb.click()]);
+  await full.waitForLoadState();
+  assert.match(full.url(), new RegExp(`/console/photos/${urgent.treatment.id}/[0-9-]+/robinDay1Photo01$`));
+  assert.deepEqual(
+    await full.evaluate(() => [document.images.length, document.images[0]?.naturalWidth, document.images[0]?.naturalHeight]),
+    [1, 40, 30],
+    'the full-size photo opens',
+  );
+  const fullUrl = full.url();
+  await full.close();
+  // Signed out, the console's photo route sends the browser to sign in.
+  const anonymous = await fetch(fullUrl, { redirect: 'manual' });
+  assert.equal(anonymous.status, 303);
 
   await main.getByRole('link', { name: URGENT_PATIENT }).click();
   await page.waitForURL(new RegExp(`/console/patients/${urgentId}$`));
