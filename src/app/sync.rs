@@ -243,9 +243,7 @@ fn pull_changes(c: &mut DbConn, patient_id: &str, req: &PullRequest) -> AppResul
     // (WatermelonDB #649), and the server does not know what a device holds.
     let changes: Map<String, Value> = tables
         .into_iter()
-        .filter(|(name, _)| {
-            sync_schema::table(name).is_some_and(|t| t.since <= req.schema_version)
-        })
+        .filter(|(name, _)| sync_schema::table(name).is_some_and(|t| t.since <= req.schema_version))
         .map(|(name, out)| {
             let mut seen = BTreeSet::new();
             let records: Vec<Value> = out

@@ -226,6 +226,33 @@ pub fn signs(tr: Tr, stored: &str) -> Markup {
     }
 }
 
+/// A log's photos as thumbnails, each a link to the full image; both are
+/// served by the console's own photo route (session, audit).
+pub fn photo_thumbs(tr: Tr, photos: &[&crate::store::log_photos::LogPhoto]) -> Markup {
+    html! {
+        @if !photos.is_empty() {
+            ul.photos {
+                @for p in photos {
+                    @let href = format!("/console/photos/{}/{}/{}", p.treatment_id, p.log_date, p.id);
+                    li {
+                        a.photo href=(href) target="_blank" rel="noopener" {
+                            img src={ (href) "?size=thumb" } alt=(tr.f("console-photo-alt", &[("date", tr.date(p.log_date).into())]))
+                                width=(thumb_side(p.width, p.height).0) height=(thumb_side(p.width, p.height).1) loading="lazy";
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A thumbnail's size (at most 128 pixels on the long side, as shown).
+fn thumb_side(w: i32, h: i32) -> (i32, i32) {
+    let long = w.max(h).max(1);
+    let scale = |x: i32| (x * 128 / long).max(1);
+    (scale(w), scale(h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,31 +294,4 @@ mod tests {
         let tr = instant(Tr(Locale::Tr), berlin, 1_772_000_000_000).into_string();
         assert!(tr.contains(">25.02.2026 07:13 CET<"), "{tr}");
     }
-}
-
-/// A log's photos as thumbnails, each a link to the full image; both are
-/// served by the console's own photo route (session, audit).
-pub fn photo_thumbs(tr: Tr, photos: &[&crate::store::log_photos::LogPhoto]) -> Markup {
-    html! {
-        @if !photos.is_empty() {
-            ul.photos {
-                @for p in photos {
-                    @let href = format!("/console/photos/{}/{}/{}", p.treatment_id, p.log_date, p.id);
-                    li {
-                        a.photo href=(href) target="_blank" rel="noopener" {
-                            img src={ (href) "?size=thumb" } alt=(tr.f("console-photo-alt", &[("date", tr.date(p.log_date).into())]))
-                                width=(thumb_side(p.width, p.height).0) height=(thumb_side(p.width, p.height).1) loading="lazy";
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A thumbnail's size (at most 128 pixels on the long side, as shown).
-fn thumb_side(w: i32, h: i32) -> (i32, i32) {
-    let long = w.max(h).max(1);
-    let scale = |x: i32| (x * 128 / long).max(1);
-    (scale(w), scale(h))
 }

@@ -188,7 +188,11 @@ mod tests {
         for &b in data {
             c ^= u32::from(b);
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -202,7 +206,10 @@ mod tests {
         bytes[20..24].copy_from_slice(&60_000u32.to_be_bytes());
         let crc = crc32(&bytes[12..29]);
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert_eq!(process(&bytes, "image/png").unwrap_err(), PhotoError::TooLarge);
+        assert_eq!(
+            process(&bytes, "image/png").unwrap_err(),
+            PhotoError::TooLarge
+        );
         // Within the side limit, over the allocation limit: 9000² RGB = 243 MB
         // fits, 9500² RGBA (PNG colour type 6) = 361 MB does not.
         bytes[16..20].copy_from_slice(&9_500u32.to_be_bytes());
@@ -210,7 +217,10 @@ mod tests {
         bytes[25] = 6;
         let crc = crc32(&bytes[12..29]);
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert_eq!(process(&bytes, "image/png").unwrap_err(), PhotoError::TooLarge);
+        assert_eq!(
+            process(&bytes, "image/png").unwrap_err(),
+            PhotoError::TooLarge
+        );
     }
 
     #[test]

@@ -245,7 +245,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_folder_store_round_trips_and_lists() {
-        let dir = std::env::temp_dir().join(format!("aftercare-media-unit-{}", uuid::Uuid::new_v4()));
+        let dir =
+            std::env::temp_dir().join(format!("aftercare-media-unit-{}", uuid::Uuid::new_v4()));
         let m = MediaStore::open(&MediaLocation::Dir(dir.clone())).unwrap();
         m.put("photos/p/a.jpg", vec![1, 2, 3]).await.unwrap();
         m.put("photos/p/a.thumb.jpg", vec![4]).await.unwrap();

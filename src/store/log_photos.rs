@@ -59,7 +59,11 @@ pub fn get(
 }
 
 /// A log's photos, oldest first.
-pub fn for_log(conn: &mut DbConn, treatment_id: &str, date: NaiveDate) -> QueryResult<Vec<LogPhoto>> {
+pub fn for_log(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    date: NaiveDate,
+) -> QueryResult<Vec<LogPhoto>> {
     p::table
         .filter(p::treatment_id.eq(treatment_id))
         .filter(p::log_date.eq(date))
@@ -138,12 +142,7 @@ pub fn insert(w: &mut PatientWrite<'_, '_>, v: NewPhoto<'_>) -> QueryResult<LogP
 /// Deletes one of the writing patient's photos; whether it existed.
 pub fn delete(w: &mut PatientWrite<'_, '_>, id: &str) -> QueryResult<bool> {
     let (conn, patient_id) = w.split();
-    let n = diesel::delete(
-        p::table
-            .find(id)
-            .filter(p::patient_id.eq(patient_id)),
-    )
-    .execute(conn)?;
+    let n = diesel::delete(p::table.find(id).filter(p::patient_id.eq(patient_id))).execute(conn)?;
     Ok(n > 0)
 }
 

@@ -409,9 +409,7 @@ async fn a_password_change_ends_every_other_session(backend: Backend) {
             .status(),
         200
     );
-    let export = app
-        .get("/v1/me/export", Some(fresh_access))
-        .await;
+    let export = app.get("/v1/me/export", Some(fresh_access)).await;
     let export = crate::helpers::export_json(export).await;
     assert_eq!(
         export["push_devices"],

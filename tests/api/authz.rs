@@ -493,7 +493,13 @@ async fn send_photo(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::
 }
 
 /// The operation's request, with an image body where it takes one.
-async fn call(app: &TestApp, op: &Op, path: &str, token: Option<&str>, body: Option<&Value>) -> reqwest::Response {
+async fn call(
+    app: &TestApp,
+    op: &Op,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> reqwest::Response {
     if op.image_body {
         return send_photo(app, path, token).await;
     }
@@ -643,7 +649,14 @@ async fn authorization_matrix(backend: Backend) {
         } else {
             ("admin", t.admin.as_str())
         };
-        let res = call(&app, op, &path, Some(token), victim.body(op, owner).as_ref()).await;
+        let res = call(
+            &app,
+            op,
+            &path,
+            Some(token),
+            victim.body(op, owner).as_ref(),
+        )
+        .await;
         // The owner reaches the password check (see `Victim::body`).
         let reached = op.id == "changeOwnPassword" && res.status() == 422;
         if !res.status().is_success() && !reached {

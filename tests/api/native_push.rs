@@ -539,9 +539,7 @@ async fn ended_and_erased_accounts_lose_their_devices(backend: Backend) {
         json!({"platform": "apns", "token": apns_token(), "app_id": "a", "environment": "sandbox"}),
     )
     .await;
-    let export = app
-        .get("/v1/me/export", Some(me))
-        .await;
+    let export = app.get("/v1/me/export", Some(me)).await;
     let export = crate::helpers::export_json(export).await;
     let devices = export["push_devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1);

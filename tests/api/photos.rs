@@ -37,11 +37,14 @@ fn storage_env(storage: Storage) -> Vec<(String, String)> {
                      needs an S3-compatible server (.ci/run starts one with .ci/s3.sh)"
                 )
             });
-            let bucket =
-                std::env::var("AFTERCARE_TEST_S3_BUCKET").unwrap_or_else(|_| "aftercare-test".into());
+            let bucket = std::env::var("AFTERCARE_TEST_S3_BUCKET")
+                .unwrap_or_else(|_| "aftercare-test".into());
             let prefix = format!("t-{}", uuid::Uuid::new_v4().simple());
             vec![
-                ("AFTERCARE_MEDIA_URL".into(), format!("s3://{bucket}/{prefix}")),
+                (
+                    "AFTERCARE_MEDIA_URL".into(),
+                    format!("s3://{bucket}/{prefix}"),
+                ),
                 ("AWS_ENDPOINT_URL".into(), endpoint),
                 ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
                 ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
@@ -59,7 +62,8 @@ struct PhotoApp {
 impl PhotoApp {
     async fn new(backend: Backend, storage: Storage, extra: &[(&str, &str)]) -> Self {
         let env = storage_env(storage);
-        let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut all: Vec<(&str, &str)> =
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         all.extend_from_slice(extra);
         let app = spawn_app_with(backend, &all).await;
         let media = store_of(&app, &env);
@@ -75,11 +79,21 @@ impl PhotoApp {
         )
     }
 
-    async fn upload(&self, day: u64, photo_id: &str, ctype: &str, body: Vec<u8>) -> reqwest::Response {
+    async fn upload(
+        &self,
+        day: u64,
+        photo_id: &str,
+        ctype: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
         self.s
             .app
             .client
-            .put(format!("{}{}", self.s.app.address, self.path(day, photo_id)))
+            .put(format!(
+                "{}{}",
+                self.s.app.address,
+                self.path(day, photo_id)
+            ))
             .bearer_auth(&self.s.patient.access_token)
             .header("content-type", ctype)
             .body(body)
@@ -104,7 +118,10 @@ impl PhotoApp {
     async fn log(&self, day: u64) {
         let res = self
             .s
-            .put_log(day, json!({"redness": 3, "swelling": 2, "flaking": 1, "sensitivity": 2}))
+            .put_log(
+                day,
+                json!({"redness": 3, "swelling": 2, "flaking": 1, "sensitivity": 2}),
+            )
             .await;
         assert!(res.status().is_success(), "log of day {day}");
     }
@@ -197,7 +214,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -254,7 +275,10 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     let meta: Value = res.json().await.unwrap();
     assert_eq!(meta["id"], id);
     assert_eq!(meta["log_date"], s.date(2).to_string());
-    assert_eq!((meta["width"].as_i64(), meta["height"].as_i64()), (Some(32), Some(64)));
+    assert_eq!(
+        (meta["width"].as_i64(), meta["height"].as_i64()),
+        (Some(32), Some(64))
+    );
     assert_eq!(meta["content_type"], "image/jpeg");
     assert_eq!(p.objects().await.len(), 2, "full image and thumbnail");
 
@@ -289,11 +313,17 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     );
     let img = image::load_from_memory(&full).unwrap().to_rgb8();
     assert_eq!(img.dimensions(), (32, 64), "turned upright");
-    assert!(is_red(img.get_pixel(16, 4)), "the sensor's left is now the top");
+    assert!(
+        is_red(img.get_pixel(16, 4)),
+        "the sensor's left is now the top"
+    );
     assert!(is_blue(img.get_pixel(16, 60)), "and its right the bottom");
 
     // Thumbnail.
-    let res = s.app.get(&format!("{}?size=thumb", p.path(2, id)), Some(&me)).await;
+    let res = s
+        .app
+        .get(&format!("{}?size=thumb", p.path(2, id)), Some(&me))
+        .await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-disposition"]
         .to_str()
@@ -302,17 +332,24 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     let thumb = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert!(thumb.width().max(thumb.height()) <= 512);
     assert_problem(
-        s.app.get(&format!("{}?size=huge", p.path(2, id)), Some(&me)).await,
+        s.app
+            .get(&format!("{}?size=huge", p.path(2, id)), Some(&me))
+            .await,
         422,
     )
     .await;
 
     // A large photo gets a thumbnail of 512 pixels on the long side.
-    let res = p.upload(2, "PhotoDay2Number2", "image/png", png(1600, 900)).await;
+    let res = p
+        .upload(2, "PhotoDay2Number2", "image/png", png(1600, 900))
+        .await;
     assert_eq!(res.status(), 201);
     let res = s
         .app
-        .get(&format!("{}?size=thumb", p.path(2, "PhotoDay2Number2")), Some(&me))
+        .get(
+            &format!("{}?size=thumb", p.path(2, "PhotoDay2Number2")),
+            Some(&me),
+        )
         .await;
     let thumb = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (512, 288));
@@ -323,7 +360,11 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     let list: Value = s
         .app
         .get(
-            &format!("/v1/treatments/{}/logs/{}/photos", s.treatment_id(), s.date(2)),
+            &format!(
+                "/v1/treatments/{}/logs/{}/photos",
+                s.treatment_id(),
+                s.date(2)
+            ),
             Some(&s.doc),
         )
         .await
@@ -331,45 +372,106 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
         .await
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    let audit: Value = s.app.get("/v1/audit", Some(&s.admin)).await.json().await.unwrap();
+    let audit: Value = s
+        .app
+        .get("/v1/audit", Some(&s.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(
-        audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "photo.read"),
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "photo.read"),
         "{audit}"
     );
 
     // Another patient of the clinic, and another clinic, get 404.
     let other = s.app.enrolled_patient(&s.doc, "Europe/Berlin", 2).await;
-    assert_problem(s.app.get(&p.path(2, id), Some(&other.access_token)).await, 404).await;
+    assert_problem(
+        s.app.get(&p.path(2, id), Some(&other.access_token)).await,
+        404,
+    )
+    .await;
     let elsewhere = s.app.new_clinic().await;
     let stranger = s.app.add_clinician(&elsewhere).await;
     assert_problem(s.app.get(&p.path(2, id), Some(&stranger)).await, 404).await;
-    assert_problem(s.app.get(&p.path(2, id), Some(&elsewhere.admin_token)).await, 404).await;
+    assert_problem(
+        s.app
+            .get(&p.path(2, id), Some(&elsewhere.admin_token))
+            .await,
+        404,
+    )
+    .await;
 
     // Refusals store nothing.
     let before = p.objects().await;
-    let res = p.upload(2, "Refused000000001", "text/plain", b"hello".to_vec()).await;
+    let res = p
+        .upload(2, "Refused000000001", "text/plain", b"hello".to_vec())
+        .await;
     let body = assert_problem(res, 415).await;
     let detail = body["detail"].as_str().unwrap();
-    assert!(detail.contains("image/jpeg") && detail.contains("image/png") && detail.contains("image/webp"), "{detail}");
-    assert_problem(p.upload(2, "Refused000000002", "image/heic", jpeg_with_exif()).await, 415).await;
+    assert!(
+        detail.contains("image/jpeg")
+            && detail.contains("image/png")
+            && detail.contains("image/webp"),
+        "{detail}"
+    );
+    assert_problem(
+        p.upload(2, "Refused000000002", "image/heic", jpeg_with_exif())
+            .await,
+        415,
+    )
+    .await;
     let body = assert_problem(
-        p.upload(2, "Refused000000003", "image/jpeg", b"not a picture at all".to_vec()).await,
+        p.upload(
+            2,
+            "Refused000000003",
+            "image/jpeg",
+            b"not a picture at all".to_vec(),
+        )
+        .await,
         422,
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "body");
     // A PNG sent as a JPEG is not a readable JPEG.
-    assert_problem(p.upload(2, "Refused000000004", "image/jpeg", png(8, 8)).await, 422).await;
-    assert_problem(p.upload(2, "Refused000000005", "image/png", png_bomb()).await, 422).await;
+    assert_problem(
+        p.upload(2, "Refused000000004", "image/jpeg", png(8, 8))
+            .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        p.upload(2, "Refused000000005", "image/png", png_bomb())
+            .await,
+        422,
+    )
+    .await;
     let big = vec![0u8; 10 * 1024 * 1024 + 1];
-    assert_problem(p.upload(2, "Refused000000006", "image/jpeg", big).await, 413).await;
+    assert_problem(
+        p.upload(2, "Refused000000006", "image/jpeg", big).await,
+        413,
+    )
+    .await;
     // No log on that date yet.
-    assert_problem(p.upload(3, "Refused000000007", "image/png", png(8, 8)).await, 409).await;
+    assert_problem(
+        p.upload(3, "Refused000000007", "image/png", png(8, 8))
+            .await,
+        409,
+    )
+    .await;
     // Another patient cannot add to this log.
     let res = s
         .app
         .client
-        .put(format!("{}{}", s.app.address, p.path(2, "Refused000000008")))
+        .put(format!(
+            "{}{}",
+            s.app.address,
+            p.path(2, "Refused000000008")
+        ))
         .bearer_auth(&other.access_token)
         .header("content-type", "image/png")
         .body(png(8, 8))
@@ -381,7 +483,11 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     let list: Value = s
         .app
         .get(
-            &format!("/v1/treatments/{}/logs/{}/photos", s.treatment_id(), s.date(2)),
+            &format!(
+                "/v1/treatments/{}/logs/{}/photos",
+                s.treatment_id(),
+                s.date(2)
+            ),
             Some(&me),
         )
         .await
@@ -401,9 +507,25 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     let rows = pull["changes"]["log_photos"]["updated"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     let row = rows.iter().find(|r| r["id"] == id).unwrap();
-    let mut keys: Vec<&str> = row.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut keys: Vec<&str> = row
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     keys.sort();
-    assert_eq!(keys, ["created_at", "height", "id", "log_date", "treatment_id", "updated_at", "width"]);
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "height",
+            "id",
+            "log_date",
+            "treatment_id",
+            "updated_at",
+            "width"
+        ]
+    );
     let ts = pull["timestamp"].as_i64().unwrap();
     // The app cannot push photos.
     let res = s
@@ -419,18 +541,36 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     // Delete: gone for everyone, with its objects, and synced as deleted.
     let res = s
         .app
-        .request(reqwest::Method::DELETE, &p.path(2, "PhotoDay2Number2"), Some(&me), None)
+        .request(
+            reqwest::Method::DELETE,
+            &p.path(2, "PhotoDay2Number2"),
+            Some(&me),
+            None,
+        )
         .await;
     assert_eq!(res.status(), 204);
-    assert_problem(s.app.get(&p.path(2, "PhotoDay2Number2"), Some(&me)).await, 404).await;
+    assert_problem(
+        s.app.get(&p.path(2, "PhotoDay2Number2"), Some(&me)).await,
+        404,
+    )
+    .await;
     assert_problem(
         s.app
-            .request(reqwest::Method::DELETE, &p.path(2, "PhotoDay2Number2"), Some(&me), None)
+            .request(
+                reqwest::Method::DELETE,
+                &p.path(2, "PhotoDay2Number2"),
+                Some(&me),
+                None,
+            )
             .await,
         404,
     )
     .await;
-    assert_eq!(p.objects().await.len(), 2, "only the first photo's two objects remain");
+    assert_eq!(
+        p.objects().await.len(),
+        2,
+        "only the first photo's two objects remain"
+    );
     let pull: Value = s
         .app
         .get(&format!("/v1/sync?last_pulled_at={ts}"), Some(&me))
@@ -438,7 +578,10 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
         .json()
         .await
         .unwrap();
-    assert_eq!(pull["changes"]["log_photos"]["deleted"], json!(["PhotoDay2Number2"]));
+    assert_eq!(
+        pull["changes"]["log_photos"]["deleted"],
+        json!(["PhotoDay2Number2"])
+    );
 
     // Export: a ZIP with the JSON and the photo as stored.
     let res = s.app.get("/v1/me/export", Some(&me)).await;
@@ -455,7 +598,10 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
     assert_eq!(listed[0]["file"], name);
 
     // Erasure leaves no object behind.
-    let res = s.app.request(reqwest::Method::DELETE, "/v1/me", Some(&me), None).await;
+    let res = s
+        .app
+        .request(reqwest::Method::DELETE, "/v1/me", Some(&me), None)
+        .await;
     assert_eq!(res.status(), 204);
     assert_eq!(p.objects().await, Vec::<String>::new());
 }
@@ -469,24 +615,57 @@ async fn photo_limits_say_which(backend: Backend, storage: Storage) {
     let p = PhotoApp::new(
         backend,
         storage,
-        &[("AFTERCARE_PHOTOS_PER_LOG", "2"), ("AFTERCARE_PHOTO_QUOTA", "3")],
+        &[
+            ("AFTERCARE_PHOTOS_PER_LOG", "2"),
+            ("AFTERCARE_PHOTO_QUOTA", "3"),
+        ],
     )
     .await;
     p.log(1).await;
     p.log(2).await;
     for n in 0..2 {
-        let res = p.upload(1, &format!("Limit1Photo{n}"), "image/png", png(8, 8)).await;
+        let res = p
+            .upload(1, &format!("Limit1Photo{n}"), "image/png", png(8, 8))
+            .await;
         assert_eq!(res.status(), 201);
     }
-    let body = assert_problem(p.upload(1, "Limit1Photo2", "image/png", png(8, 8)).await, 409).await;
-    assert!(body["detail"].as_str().unwrap().contains("photos per log"), "{body}");
-    assert_eq!(p.upload(2, "Limit2Photo0", "image/png", png(8, 8)).await.status(), 201);
-    let body = assert_problem(p.upload(2, "Limit2Photo1", "image/png", png(8, 8)).await, 409).await;
-    assert!(body["detail"].as_str().unwrap().contains("photo quota"), "{body}");
+    let body = assert_problem(
+        p.upload(1, "Limit1Photo2", "image/png", png(8, 8)).await,
+        409,
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("photos per log"),
+        "{body}"
+    );
+    assert_eq!(
+        p.upload(2, "Limit2Photo0", "image/png", png(8, 8))
+            .await
+            .status(),
+        201
+    );
+    let body = assert_problem(
+        p.upload(2, "Limit2Photo1", "image/png", png(8, 8)).await,
+        409,
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("photo quota"),
+        "{body}"
+    );
     // A retry of a stored photo is still answered, over the limits or not.
-    assert_eq!(p.upload(1, "Limit1Photo0", "image/png", png(8, 8)).await.status(), 200);
+    assert_eq!(
+        p.upload(1, "Limit1Photo0", "image/png", png(8, 8))
+            .await
+            .status(),
+        200
+    );
     // The same id on another log is another photo: refused.
-    assert_problem(p.upload(2, "Limit1Photo0", "image/png", png(8, 8)).await, 409).await;
+    assert_problem(
+        p.upload(2, "Limit1Photo0", "image/png", png(8, 8)).await,
+        409,
+    )
+    .await;
     assert_eq!(p.objects().await.len(), 6, "three photos, two objects each");
 }
 
@@ -501,17 +680,34 @@ async fn the_sweep_removes_objects_with_no_row(backend: Backend, storage: Storag
     )
     .await;
     p.log(1).await;
-    assert_eq!(p.upload(1, "KeptPhoto0000001", "image/png", png(8, 8)).await.status(), 201);
+    assert_eq!(
+        p.upload(1, "KeptPhoto0000001", "image/png", png(8, 8))
+            .await
+            .status(),
+        201
+    );
     // What a crash between writing the object and its row leaves behind.
     let orphan = format!("photos/{}/Orphan.abc.jpg", p.s.patient.id);
-    p.media.put(&orphan, vec![0xFF, 0xD8, 0xFF, 0xD9]).await.unwrap();
+    p.media
+        .put(&orphan, vec![0xFF, 0xD8, 0xFF, 0xD9])
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while p.objects().await.contains(&orphan) {
-        assert!(Instant::now() < deadline, "the sweep did not remove the orphan");
+        assert!(
+            Instant::now() < deadline,
+            "the sweep did not remove the orphan"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert_eq!(p.objects().await.len(), 2, "the photo with a row stays");
-    let res = p.s.app.get(&p.path(1, "KeptPhoto0000001"), Some(&p.s.patient.access_token)).await;
+    let res =
+        p.s.app
+            .get(
+                &p.path(1, "KeptPhoto0000001"),
+                Some(&p.s.patient.access_token),
+            )
+            .await;
     assert_eq!(res.status(), 200);
 }
 

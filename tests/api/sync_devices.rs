@@ -476,10 +476,7 @@ async fn a_dispatched_reminder_reaches_a_second_device(backend: Backend) {
     // The dispatcher takes it within a tick or two; the server's own view shows it.
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
-        let export = s
-            .app
-            .get("/v1/me/export", Some(tok))
-            .await;
+        let export = s.app.get("/v1/me/export", Some(tok)).await;
         let export = crate::helpers::export_json(export).await;
         let status = export["treatments"][0]["reminders"]
             .as_array()
