@@ -24,6 +24,15 @@ email-body =
 
     This message carries no patient details; sign in to see them.
 
+# $count: how many photos the patient added to the flagged day's log (never attached).
+email-photos = The patient added { $count ->
+        [one] one photo
+       *[other] { $count } photos
+    } of that day; see { $count ->
+        [one] it
+       *[other] them
+    } in the console.
+
 alert-push-escalated-title = Urgent flag not acknowledged
 alert-push-escalated-body = Nobody has acknowledged it yet: { $reason }
 alert-push-reopened-title = Flag reopened ({ $severity })

@@ -24,6 +24,9 @@ email-body =
 
     Bu ileti hasta bilgisi içermez; görmek için oturum açın.
 
+# $count: how many photos the patient added to the flagged day's log (never attached).
+email-photos = Hasta o güne ait { $count } fotoğraf ekledi; konsolda görebilirsiniz.
+
 alert-push-escalated-title = Acil uyarı onaylanmadı
 alert-push-escalated-body = Henüz kimse onaylamadı: { $reason }
 alert-push-reopened-title = Uyarı yeniden açıldı ({ $severity })

@@ -42,6 +42,10 @@ pub struct EmailPayload {
     pub reason: String,
     #[serde(default)]
     pub locale: Locale,
+    /// How many photos the patient added to the flagged day's log (never
+    /// the images); rows written before photos existed read as none.
+    #[serde(default)]
+    pub photos: i64,
 }
 
 /// A code's label from the catalogue (`prefix` + code), or the code in
@@ -62,7 +66,8 @@ pub struct EmailText {
 }
 
 /// The e-mail for a flag event (`email.ftl`), in `locale`. `link` is the
-/// flag's console page.
+/// flag's console page; `photos` how many photos the flagged day's log has
+/// (said, never attached).
 pub fn email_text(
     locale: Locale,
     event: FlagEvent,
@@ -70,6 +75,7 @@ pub fn email_text(
     severity: &str,
     reason: &str,
     link: &str,
+    photos: i64,
 ) -> EmailText {
     let args = [
         ("clinic", clinic.into()),
@@ -81,7 +87,15 @@ pub fn email_text(
     ];
     let event = event.code();
     let subject = i18n::render(locale, &format!("email-{event}-subject"), &args);
-    let lead = i18n::render(locale, &format!("email-{event}-lead"), &args);
+    let mut lead = i18n::render(locale, &format!("email-{event}-lead"), &args);
+    if photos > 0 {
+        lead.push(' ');
+        lead.push_str(&i18n::render(
+            locale,
+            "email-photos",
+            &[("count", photos.into())],
+        ));
+    }
     let body = i18n::render(
         locale,
         "email-body",
@@ -145,6 +159,14 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
         _ => {}
     }
     let clinic = clinics::get(conn, &flag.clinic_id)?;
+    // Photos of the flagged day are counted, never sent.
+    let evidence: serde_json::Value = serde_json::from_str(&flag.evidence).unwrap_or_default();
+    let photos = match crate::domain::evidence::log_date(&evidence)
+        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+    {
+        Some(date) => crate::store::log_photos::count_for_log(conn, &flag.treatment_id, date)?,
+        None => 0,
+    };
     let min = Severity::parse(&clinic.alert_min_severity)
         .map_err(|e| AppError::corrupt("alert min_severity", e))?;
     let escalation = event == FlagEvent::Escalated;
@@ -190,6 +212,7 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
             "patient_id": flag.patient_id,
             "severity": flag.severity,
             "reason": flag.reason,
+            "photos": photos,
         },
     })
     .to_string();
@@ -227,6 +250,7 @@ pub fn flag_event(conn: &mut DbConn, flag: &Flag, event: FlagEvent, now: i64) ->
             severity: flag.severity.clone(),
             reason: flag.reason.clone(),
             locale: *locale,
+            photos,
         })
         .map_err(AppError::internal)?;
         enqueue(conn, "email", kind, address, &payload)?;
@@ -548,6 +572,7 @@ mod tests {
             "urgent",
             "infection_signs",
             link,
+            0,
         );
         assert!(en.subject.contains("Glow") && en.subject.contains("urgent"));
         assert!(en
@@ -561,6 +586,7 @@ mod tests {
             "urgent",
             "infection_signs",
             link,
+            0,
         );
         assert!(
             tr.subject.contains("ÜST KADEMEYE İLETİLDİ"),
@@ -579,8 +605,31 @@ mod tests {
             "review",
             "new_rule",
             link,
+            0,
         );
         assert!(odd.subject.contains("new rule"), "{}", odd.subject);
+        // Photos of the day are mentioned, counted.
+        let with = email_text(
+            Locale::En,
+            FlagEvent::Opened,
+            "Glow",
+            "urgent",
+            "infection_signs",
+            link,
+            2,
+        );
+        assert!(with.body.contains("2 photos"), "{}", with.body);
+        assert!(!en.body.contains("photo"), "{}", en.body);
+        let one = email_text(
+            Locale::Tr,
+            FlagEvent::Opened,
+            "Glow",
+            "urgent",
+            "pus",
+            link,
+            1,
+        );
+        assert!(one.body.contains("1 fotoğraf"), "{}", one.body);
     }
 
     #[test]

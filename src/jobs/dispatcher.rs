@@ -237,7 +237,15 @@ async fn send_alert(t: &AlertTransports, item: &Leased) -> Tried {
                 };
             };
             let link = format!("{}/console/flags/{}", t.public_url, d.flag_id);
-            let text = email_text(p.locale, event, &p.clinic, &p.severity, &p.reason, &link);
+            let text = email_text(
+                p.locale,
+                event,
+                &p.clinic,
+                &p.severity,
+                &p.reason,
+                &link,
+                p.photos,
+            );
             Tried::Sent(mailer.send(&d.recipient, &text.subject, &text.body).await)
         }
         _ => Tried::Skipped {

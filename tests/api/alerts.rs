@@ -1014,7 +1014,73 @@ async fn alerts_reach_each_reader_in_their_language(backend: Backend) {
     );
 }
 
+/// An alert for a flag on a day with photos says how many (e-mail text,
+/// webhook `data.photos`), and carries no image.
+async fn alerts_say_the_flagged_day_has_photos(backend: Backend) {
+    let s = Setup::new(backend, &[]).await;
+    let res = s
+        .patch(
+            "/v1/clinic",
+            &s.clinic.admin_token,
+            json!({"alerts": {"emails": ["on-duty@clinic.example"]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    s.add_webhook().await;
+    // A calm day 1 with two photos, then the same day again with a fever.
+    s.log(
+        1,
+        json!({"redness": 2, "swelling": 1, "flaking": 0, "sensitivity": 1}),
+    )
+    .await;
+    let date = s.day0 + chrono::Days::new(1);
+    for id in ["alertPhoto000001", "alertPhoto000002"] {
+        let mut png = Vec::new();
+        image::ImageEncoder::write_image(
+            image::codecs::png::PngEncoder::new(&mut png),
+            &[150u8; 3 * 3 * 3],
+            3,
+            3,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+        let res = s
+            .app
+            .client
+            .put(format!(
+                "{}/v1/treatments/{}/logs/{date}/photos/{id}",
+                s.app.address, s.treatment_id
+            ))
+            .bearer_auth(&s.patient.access_token)
+            .header("content-type", "image/png")
+            .body(png)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    s.log(1, URGENT_LOG()).await;
+    let mails = s.smtp.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0]
+            .body
+            .contains("The patient added 2 photos of that day"),
+        "{}",
+        mails[0].body
+    );
+    assert!(!mails[0].raw.contains("image/"), "no image attached");
+    assert_no_patient_details(&mails[0].raw);
+    let hooks = s
+        .hooks
+        .wait_for("flag.opened", 1, Duration::from_secs(20))
+        .await;
+    assert_eq!(hooks[0].body["data"]["photos"], 2);
+    assert!(!hooks[0].raw.contains("alertPhoto"), "no photo ids either");
+}
+
 on_both_backends!(
+    alerts_say_the_flagged_day_has_photos,
     alerts_reach_each_reader_in_their_language,
     deactivated_staff_get_no_alert_email,
     admins_set_alerts_and_webhooks_in_the_console,
