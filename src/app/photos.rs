@@ -20,6 +20,10 @@ use crate::store::{daily_logs, tombstones};
 /// The sync table (and tombstone name) of photos.
 pub const TABLE: &str = "log_photos";
 
+/// Decodes at a time in this process: a large photo needs a few hundred MB
+/// while it is decoded, turned and re-encoded.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// How many photos a log and a patient may hold.
 #[derive(Debug, Clone, Copy)]
 pub struct PhotoLimits {
@@ -123,8 +127,10 @@ pub async fn upload(
     if let Some(existing) = pre {
         return Ok((existing, false));
     }
-    let processed = tokio::task::spawn_blocking(move || img::process(&body, &content_type))
-        .await
+    let permit = DECODES.acquire().await.map_err(AppError::internal)?;
+    let processed = tokio::task::spawn_blocking(move || img::process(&body, &content_type)).await;
+    drop(permit);
+    let processed = processed
         .map_err(AppError::internal)?
         .map_err(|e| match e {
             PhotoError::Encode(m) => AppError::internal(m),

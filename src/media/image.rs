@@ -224,6 +224,17 @@ mod tests {
     }
 
     #[test]
+    fn webp_is_accepted() {
+        let img = RgbImage::from_pixel(30, 20, Rgb([10, 200, 30]));
+        let mut out = Vec::new();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+            .write_image(img.as_raw(), 30, 20, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let p = process(&out, "image/webp").unwrap();
+        assert_eq!((p.width, p.height), (30, 20));
+    }
+
+    #[test]
     fn garbage_is_unreadable() {
         assert_eq!(
             process(b"hello, not an image", "image/jpeg").unwrap_err(),
