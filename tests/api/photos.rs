@@ -527,6 +527,16 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
         ]
     );
     let ts = pull["timestamp"].as_i64().unwrap();
+    // An app of schema version 3 does not know the table and is not sent it.
+    let old: Value = s
+        .app
+        .get("/v1/sync?last_pulled_at=null&schema_version=3", Some(&me))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(old["changes"].get("log_photos").is_none(), "{old}");
+    assert!(old["changes"].get("symptom_logs").is_some());
     // The app cannot push photos.
     let res = s
         .app
