@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::actor::{Caller, PatientCaller};
 use super::error::{AppError, AppResult};
 use super::treatments as ctx_of;
-use crate::db::{Db, PatientWrite};
+use crate::db::{Db, DbConn, PatientWrite};
 use crate::media::image::{self as img, PhotoError};
 use crate::media::{self, MediaStore};
 use crate::store::log_photos::{self, LogPhoto, NewPhoto};
@@ -55,17 +55,13 @@ fn storage(e: media::MediaError) -> AppError {
 /// this log's photo (a retried upload), `None` when it is new and within
 /// the limits.
 fn admit(
-    w: &mut PatientWrite<'_, '_>,
+    c: &mut DbConn,
+    me: &str,
     treatment_id: &str,
     date: NaiveDate,
     photo_id: &str,
     limits: PhotoLimits,
 ) -> AppResult<Option<LogPhoto>> {
-    // The stamp takes the patient's row lock first (PostgreSQL), so the
-    // counts below are not raced by another upload of the same patient.
-    w.stamp()?;
-    let me = w.patient_id().as_str().to_string();
-    let c = w.conn();
     if let Some(p) = log_photos::by_id(c, photo_id)? {
         if p.patient_id == me && p.treatment_id == treatment_id && p.log_date == date {
             return Ok(Some(p));
@@ -85,7 +81,7 @@ fn admit(
             limits.per_log
         )));
     }
-    if log_photos::count_for_patient(c, &me)? >= i64::from(limits.per_patient) {
+    if log_photos::count_for_patient(c, me)? >= i64::from(limits.per_patient) {
         return Err(AppError::conflict(format!(
             "photo quota: you already keep {} photos, the most a patient may keep; delete some first",
             limits.per_patient
@@ -114,13 +110,13 @@ pub async fn upload(
             "must be 1–64 letters, digits, '-' or '_'",
         ));
     }
-    // Cheap refusals first, before any decoding.
+    // Cheap refusals first, before any decoding (checked again when the
+    // row is written).
     let pre = {
         let (patient, tid, pid) = (patient.clone(), treatment_id.clone(), photo_id.clone());
-        db.write(move |tx| {
-            ctx_of::load(tx.conn(), &patient.scope(), &tid)?;
-            let mut w = tx.patient(&patient.patient());
-            admit(&mut w, &tid, date, &pid, limits)
+        db.read(move |c| {
+            ctx_of::load(c, &patient.scope(), &tid)?;
+            admit(c, &patient.account_id, &tid, date, &pid, limits)
         })
         .await?
     };
@@ -150,7 +146,11 @@ pub async fn upload(
         .write(move |tx| {
             ctx_of::load(tx.conn(), &patient.scope(), &treatment_id)?;
             let mut w = tx.patient(&patient.patient());
-            if let Some(existing) = admit(&mut w, &treatment_id, date, &photo_id, limits)? {
+            // The stamp takes the patient's row lock first (PostgreSQL), so
+            // the counts are not raced by another upload of the same patient.
+            w.stamp()?;
+            let me = patient.account_id.as_str();
+            if let Some(existing) = admit(w.conn(), me, &treatment_id, date, &photo_id, limits)? {
                 // A concurrent retry stored it first: this upload's objects go.
                 return Ok((existing, false));
             }
