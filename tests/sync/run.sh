@@ -70,6 +70,9 @@ run_against() {
   export DATABASE_URL="$db_url"
   export AFTERCARE_BIND="127.0.0.1:$port"
   export AFTERCARE_LOG_FORMAT=text
+  # Photos in the run's own folder (with PostgreSQL the default is the
+  # working directory's aftercare-media/).
+  export AFTERCARE_MEDIA_DIR="$WORK/media-$label"
   export RUST_LOG="${RUST_LOG:-warn}"
 
   printf '%s\n' "$admin_password" \
