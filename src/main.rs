@@ -237,6 +237,7 @@ fn create_clinic(
     let db = open_database(&config).map_err(|e| e.to_string())?;
     let created = aftercare::cli::create_clinic(&db, name, email, admin_name, password)?;
     println!("clinic_id: {}", created.clinic_id);
+    println!("clinic_code: {}", created.clinic_code);
     println!("admin_id: {}", created.admin_id);
     println!("admin_email: {}", email.trim().to_lowercase());
     if let Some(p) = created.generated_password {

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod actor;
 pub mod alert_settings;
 pub mod alerts;
+pub mod attempts;
 pub mod clinic;
 pub mod devices;
 pub mod error;

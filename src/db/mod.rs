@@ -154,6 +154,31 @@ pub enum DbSetupError {
     Migrate(String),
 }
 
+/// Applies pending SQLite migrations in one immediate transaction (foreign
+/// keys must be off: see `Db::migrate`), refusing to commit a result that
+/// breaks a foreign key.
+fn sqlite_migrate(
+    c: &mut SqliteConnection,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    let r = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).and_then(|()| {
+        let broken: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pragma_foreign_key_check)",
+        ))
+        .get_result(c)?;
+        if broken > 0 {
+            return Err(format!("the migrations would leave {broken} broken foreign keys").into());
+        }
+        Ok(())
+    });
+    let end = if r.is_ok() {
+        AnsiTransactionManager::commit_transaction(c)
+    } else {
+        AnsiTransactionManager::rollback_transaction(c)
+    };
+    r.and_then(|()| end.map_err(Into::into))
+}
+
 impl Db {
     /// Builds the pool without requiring the database to be up: a server can
     /// start, answer `/readyz` with 503, and recover when the database returns.
@@ -199,15 +224,16 @@ impl Db {
                 r
             }
             DbConn::Sqlite(c) => {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                // A migration may rebuild a table (SQLite cannot drop a
+                // constraint): with foreign keys on, dropping the old table
+                // would cascade-delete its children. The pragma cannot change
+                // inside a transaction, so it is off around it, and the
+                // result is checked before the commit.
+                c.batch_execute("PRAGMA foreign_keys = OFF")
                     .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
-                let r = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ());
-                let end = if r.is_ok() {
-                    AnsiTransactionManager::commit_transaction(c)
-                } else {
-                    AnsiTransactionManager::rollback_transaction(c)
-                };
-                r.and_then(|()| end.map_err(Into::into))
+                let r = sqlite_migrate(c);
+                let on = c.batch_execute("PRAGMA foreign_keys = ON");
+                r.and_then(|()| on.map_err(Into::into))
             }
         };
         result.map_err(|e| DbSetupError::Migrate(e.to_string()))

@@ -8,6 +8,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+    }
+}
+
+diesel::table! {
+    auth_known (key) {
+        key -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
     clinics (id) {
         id -> Text,
         name -> Text,
@@ -16,6 +30,7 @@ diesel::table! {
         emergency_number -> Text,
         alert_emails -> Text,
         alert_min_severity -> Text,
+        code -> Text,
     }
 }
 

@@ -831,7 +831,7 @@ async fn a_wrong_password_is_refused(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("email or password is wrong"));
+            .contains("password or clinic code is wrong"));
     }
 }
 
