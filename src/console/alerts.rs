@@ -36,10 +36,6 @@ fn alerts_page(
                         option value=(s) selected[settings.alerts.min_severity == s] { (views::words(s)) }
                     }
                 }
-                label for="timezone" { "Clinic time zone (IANA name)" }
-                input #timezone type="text" name="timezone" required value=(settings.timezone);
-                label for="emergency_number" { "Emergency number patients are told to call" }
-                input #emergency_number type="tel" name="emergency_number" required maxlength="20" value=(settings.emergency_number);
                 button type="submit" { "Save" }
             }
         }
@@ -111,13 +107,13 @@ pub async fn save(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResul
         .filter(|e| !e.is_empty())
         .map(String::from)
         .collect();
+    // The clinic's other settings are on its own page (`console::clinic`).
     let patch = ClinicPatch {
-        timezone: Some(form.fields.text("timezone").into()),
-        emergency_number: Some(form.fields.text("emergency_number").into()),
         alerts: Some(AlertsPatch {
             emails: Some(emails),
             min_severity: Some(form.fields.text("min_severity").into()),
         }),
+        ..Default::default()
     };
     alert_settings::update_clinic(&state.db, admin, patch).await?;
     let notice = html! { div.notice role="status" { p { "Saved." } } };

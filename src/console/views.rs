@@ -40,6 +40,7 @@ pub fn page(
                                     li { a href="/console/staff" { "Staff" } }
                                     li { a href="/console/audit" { "Audit log" } }
                                     li { a href="/console/alerts" { "Alerts" } }
+                                    li { a href="/console/clinic" { "Clinic" } }
                                 }
                             }
                         }

@@ -814,6 +814,18 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
                     "inbox@clinic.example\r\nOn-Call@Clinic.example\r\n",
                 ),
                 ("min_severity", "review"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Saved."));
+    // The clinic's other settings have their own page.
+    let res = admin
+        .post(
+            "/console/clinic",
+            &[
+                ("csrf", &csrf),
+                ("name", "Klinik İstanbul"),
                 ("timezone", "Europe/Istanbul"),
                 ("emergency_number", "+90 112"),
             ],
@@ -834,14 +846,14 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
     );
     assert_eq!(got["timezone"], "Europe/Istanbul");
     assert_eq!(got["emergency_number"], "+90 112");
+    assert_eq!(got["name"], "Klinik İstanbul");
     // A bad zone changes nothing.
     let res = admin
         .post(
-            "/console/alerts",
+            "/console/clinic",
             &[
                 ("csrf", &csrf),
-                ("emails", ""),
-                ("min_severity", "review"),
+                ("name", "Renamed"),
                 ("timezone", "Mars/Olympus"),
                 ("emergency_number", "112"),
             ],
@@ -856,6 +868,7 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(got["timezone"], "Europe/Istanbul");
+    assert_eq!(got["name"], "Klinik İstanbul");
 
     let res = admin
         .post(

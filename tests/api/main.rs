@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod alerts;
 mod auth;
+mod clinic_accounts;
 mod authz;
 mod console;
 mod contract;
