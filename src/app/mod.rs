@@ -12,6 +12,7 @@ pub mod attempts;
 pub mod clinic;
 pub mod devices;
 pub mod error;
+pub mod keys;
 pub mod outbox;
 pub mod privacy;
 pub mod protocols;

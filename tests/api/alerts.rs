@@ -521,7 +521,7 @@ async fn clinic_settings_are_validated_and_scoped(backend: Backend) {
         ]
     );
     for bad in [
-        json!({"name": "x"}),
+        json!({"code": "ABCDEF"}),
         json!([null, null, null]),
         json!({"alerts": [null, null]}),
         json!({"alerts": {"emails": "a@b.example"}}),
