@@ -241,9 +241,11 @@ fn backup(config: &Config, path: &std::path::Path) -> Result<(), String> {
     let source = match &config.database {
         DatabaseUrl::Sqlite(source) => source,
         DatabaseUrl::Postgres(_) => {
-            return Err("backup copies SQLite databases; for PostgreSQL use pg_dump \
+            return Err(
+                "backup copies SQLite databases; for PostgreSQL use pg_dump \
                         (pg_dump --format=custom \"$DATABASE_URL\" > aftercare.dump; see README)"
-                .into())
+                    .into(),
+            )
         }
     };
     let made = aftercare::db::backup_sqlite(source, path)?;
@@ -262,9 +264,11 @@ fn rotate_keys(config: &Config, key: KeyKind) -> Result<(), String> {
     let rotated = match key {
         KeyKind::Jwt => {
             if config.jwt_secret.is_some() {
-                return Err("AFTERCARE_JWT_SECRET is set: the key comes from the environment; \
+                return Err(
+                    "AFTERCARE_JWT_SECRET is set: the key comes from the environment; \
                             change it there and restart every process"
-                    .into());
+                        .into(),
+                );
             }
             let secret =
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
@@ -279,7 +283,10 @@ fn rotate_keys(config: &Config, key: KeyKind) -> Result<(), String> {
                 );
             }
             let keys = aftercare::push::vapid::VapidKeys::generate();
-            println!("new VAPID public key (applicationServerKey): {}", keys.public_key());
+            println!(
+                "new VAPID public key (applicationServerKey): {}",
+                keys.public_key()
+            );
             aftercare::app::keys::rotate_vapid(&db, keys.to_base64())
         }
     }

@@ -68,6 +68,12 @@ pub async fn remember(db: &Db, known: String) -> AppResult<()> {
 
 /// Forgets budgets that are full again and sign-ins older than `known_since_ms`.
 pub async fn forget_idle(db: &Db, known_since_ms: i64) -> AppResult<()> {
-    db.write(move |tx| Ok(auth_budgets::forget_idle(tx.conn(), now_ms(), known_since_ms)?))
-        .await
+    db.write(move |tx| {
+        Ok(auth_budgets::forget_idle(
+            tx.conn(),
+            now_ms(),
+            known_since_ms,
+        )?)
+    })
+    .await
 }

@@ -8,8 +8,8 @@ use maud::html;
 use super::session::{self, over_https, ConsoleForm, SignInForm, SESSION_COOKIE, SIGNIN_COOKIE};
 use super::{views, ConsoleResult};
 use crate::app::accounts::{self, SignIn};
-use crate::domain::account::ClinicCode;
 use crate::auth::sha256_hex;
+use crate::domain::account::ClinicCode;
 use crate::http::sign_in::authenticate;
 use crate::http::{ApiError, AppState, ClientAddr};
 

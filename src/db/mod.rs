@@ -199,13 +199,25 @@ pub fn backup_sqlite(source: &str, dest: &std::path::Path) -> Result<Backup, Str
             .map(|rows| rows.into_iter().map(|r| r.v).collect::<Vec<_>>())
             .map_err(|e| format!("checking the copy: {e}"))
     };
-    let integrity = check(&mut copy, "SELECT integrity_check AS v FROM pragma_integrity_check")?;
+    let integrity = check(
+        &mut copy,
+        "SELECT integrity_check AS v FROM pragma_integrity_check",
+    )?;
     if integrity != ["ok"] {
-        return Err(format!("the copy fails integrity_check: {}", integrity.join("; ")));
+        return Err(format!(
+            "the copy fails integrity_check: {}",
+            integrity.join("; ")
+        ));
     }
-    let broken = check(&mut copy, "SELECT \"table\" AS v FROM pragma_foreign_key_check")?;
+    let broken = check(
+        &mut copy,
+        "SELECT \"table\" AS v FROM pragma_foreign_key_check",
+    )?;
     if !broken.is_empty() {
-        return Err(format!("the copy has broken foreign keys in {}", broken.join(", ")));
+        return Err(format!(
+            "the copy has broken foreign keys in {}",
+            broken.join(", ")
+        ));
     }
     let migration = check(
         &mut copy,
@@ -224,16 +236,21 @@ fn sqlite_migrate(
     c: &mut SqliteConnection,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    let r = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).and_then(|()| {
-        let broken: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "(SELECT count(*) FROM pragma_foreign_key_check)",
-        ))
-        .get_result(c)?;
-        if broken > 0 {
-            return Err(format!("the migrations would leave {broken} broken foreign keys").into());
-        }
-        Ok(())
-    });
+    let r = c
+        .run_pending_migrations(SQLITE_MIGRATIONS)
+        .map(|_| ())
+        .and_then(|()| {
+            let broken: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pragma_foreign_key_check)",
+            ))
+            .get_result(c)?;
+            if broken > 0 {
+                return Err(
+                    format!("the migrations would leave {broken} broken foreign keys").into(),
+                );
+            }
+            Ok(())
+        });
     let end = if r.is_ok() {
         AnsiTransactionManager::commit_transaction(c)
     } else {

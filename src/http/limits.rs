@@ -134,7 +134,9 @@ impl AttemptLimiter {
                 m.succeeded(address, account);
                 Ok(())
             }
-            Inner::Shared(s) => attempts::remember(&s.db, s.key("known", account, Some(address))).await,
+            Inner::Shared(s) => {
+                attempts::remember(&s.db, s.key("known", account, Some(address))).await
+            }
         }
     }
 

@@ -55,7 +55,9 @@ pub fn spend(
         .bind::<Text, _>(key)
         .get_result::<Tat>(c)?
         .tat;
-    Ok(Some((tat.max(now_ms) + interval_ms - tolerance_ms - now_ms).max(1)))
+    Ok(Some(
+        (tat.max(now_ms) + interval_ms - tolerance_ms - now_ms).max(1),
+    ))
 }
 
 /// Whether `key` signed in since `since_ms`.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_on, Backend, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_on, Backend, TestApp};
 use crate::on_both_backends;
 
 fn aftercare(database_url: &str, args: &[&str]) -> std::process::Output {
@@ -107,7 +107,9 @@ async fn a_backup_under_write_load_opens_migrates_and_serves() {
             "{n} logs, {before} written before and {after} after"
         );
         // Same keys: the old access token works on the copy, and so do passwords.
-        let tokens = copy.login(&clinic.admin_email, &clinic.admin_password).await;
+        let tokens = copy
+            .login(&clinic.admin_email, &clinic.admin_password)
+            .await;
         assert!(tokens["access_token"].is_string());
         let res = copy.get("/v1/patients", Some(&doc)).await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -124,28 +126,21 @@ async fn backup_points_postgres_to_pg_dump() {
 }
 
 async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, &[("AFTERCARE_PUSH_ALLOW_INSECURE", "1")]).await;
     let clinic = app.new_clinic().await;
     let doc = app.add_clinician(&clinic).await;
     let patient = app.enrolled_patient(&doc, "Europe/Istanbul", 3).await;
-    let subscribe = |token: String| {
-        let app = &app;
-        async move {
-            let res = app
-                .post(
-                    "/v1/push/subscriptions",
-                    Some(&token),
-                    &json!({"endpoint": format!("http://127.0.0.1:9/push/{}", uuid::Uuid::new_v4()), "keys": {
-                        "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
-                        "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}),
-                )
-                .await;
-            assert!(res.status().is_success(), "{}", res.status());
-        }
-    };
-    subscribe(patient.access_token.clone()).await;
-    let console =
-        crate::console::sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
+    let res = app
+        .post(
+            "/v1/push/subscriptions",
+            Some(&patient.access_token),
+            &json!({"endpoint": "http://127.0.0.1:9/push/phone", "keys": {
+                "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let console = crate::console::sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
     let subscriptions = |app: &TestApp| {
         let db = app.db.clone();
         async move {
@@ -170,7 +165,11 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
 
     // vapid: every subscription is void; sign-ins stay.
     let out = aftercare(&app.database_url, &["rotate-keys", "vapid"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(subscriptions(&app).await, 0);
     let restarted = spawn_on(app.database_url.clone(), &[]).await;
     let new_key: Value = restarted
@@ -181,14 +180,21 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
         .unwrap();
     assert_ne!(key, new_key);
     assert_eq!(
-        restarted.get("/v1/me", Some(&patient.access_token)).await.status(),
+        restarted
+            .get("/v1/me", Some(&patient.access_token))
+            .await
+            .status(),
         StatusCode::OK
     );
 
     // jwt: refresh tokens and console sessions end at once, access tokens
     // once the processes restart with the new key.
     let out = aftercare(&app.database_url, &["rotate-keys", "jwt"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let res = app
         .post(
             "/v1/auth/refresh",
@@ -197,17 +203,25 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(console.get("/console/flags").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        console.get("/console/flags").await.status(),
+        StatusCode::SEE_OTHER
+    );
     let restarted = spawn_on(app.database_url.clone(), &[]).await;
     assert_eq!(
-        restarted.get("/v1/me", Some(&patient.access_token)).await.status(),
+        restarted
+            .get("/v1/me", Some(&patient.access_token))
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
         restarted.get("/v1/me", Some(&doc)).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let tokens = restarted.login(&clinic.admin_email, &clinic.admin_password).await;
+    let tokens = restarted
+        .login(&clinic.admin_email, &clinic.admin_password)
+        .await;
     let res = restarted
         .get("/v1/me", Some(tokens["access_token"].as_str().unwrap()))
         .await;
@@ -217,7 +231,10 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
     let out = Command::new(env!("CARGO_BIN_EXE_aftercare"))
         .args(["rotate-keys", "jwt"])
         .env("DATABASE_URL", &app.database_url)
-        .env("AFTERCARE_JWT_SECRET", "an environment secret of enough length!!")
+        .env(
+            "AFTERCARE_JWT_SECRET",
+            "an environment secret of enough length!!",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -127,7 +127,10 @@ async fn one_email_is_two_independent_accounts_at_two_clinics(backend: Backend) 
         json!({"email": email, "password": SHARED_PASSWORD, "clinic": "no such code!"}),
     )
     .await;
-    assert_eq!(assert_problem(res, 422).await["errors"][0]["field"], "clinic");
+    assert_eq!(
+        assert_problem(res, 422).await["errors"][0]["field"],
+        "clinic"
+    );
 
     // Staff: two passwords, each opens its own account without a code.
     let staff_email = format!("dr-{}@clinic.example", uuid::Uuid::new_v4().simple());
@@ -179,7 +182,10 @@ async fn one_email_is_two_independent_accounts_at_two_clinics(backend: Backend) 
     let res = login(&app, json!({"email": email, "password": SHARED_PASSWORD})).await;
     assert_eq!(res.status(), StatusCode::OK, "only one account left");
     let tokens: Value = res.json().await.unwrap();
-    assert_eq!(me(&app, tokens["access_token"].as_str().unwrap()).await["id"], pb);
+    assert_eq!(
+        me(&app, tokens["access_token"].as_str().unwrap()).await["id"],
+        pb
+    );
 }
 
 async fn the_console_asks_for_the_clinic_code_only_when_needed(backend: Backend) {
@@ -259,13 +265,18 @@ async fn clinic_settings_have_a_name_and_a_read_only_code(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!((&got["name"], &got["code"]), (&json!("Cilt Kliniği Kadıköy"), &json!(code)));
+    assert_eq!(
+        (&got["name"], &got["code"]),
+        (&json!("Cilt Kliniği Kadıköy"), &json!(code))
+    );
 
     // The console shows the code to admins, with the settings form.
-    let admin =
-        crate::console::sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
+    let admin = crate::console::sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
     let page = admin.page("/console/clinic").await;
-    assert!(page.contains(&format!("<code id=\"clinic-code\">{code}</code>")), "{page}");
+    assert!(
+        page.contains(&format!("<code id=\"clinic-code\">{code}</code>")),
+        "{page}"
+    );
     assert!(page.contains("Cilt Kliniği Kadıköy"));
     let email = format!("dr-{}@clinic.example", uuid::Uuid::new_v4().simple());
     add_staff(&app, &clinic, &email, "clinician password 1").await;
@@ -292,7 +303,12 @@ const COUNTED: [&str; 8] = [
 fn counts(mut count: impl FnMut(String) -> i64) -> Vec<(String, i64)> {
     COUNTED
         .iter()
-        .map(|t| (t.to_string(), count(format!("SELECT count(*) AS n FROM {t}"))))
+        .map(|t| {
+            (
+                t.to_string(),
+                count(format!("SELECT count(*) AS n FROM {t}")),
+            )
+        })
         .collect()
 }
 
@@ -443,11 +459,19 @@ async fn the_sign_in_budget_holds_across_two_processes_on_postgres() {
             json!({"email": clinic.admin_email, "password": clinic.admin_password}),
         )
         .await;
-        let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let retry: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=15 * 60).contains(&retry));
         assert_problem(res, 429).await;
     }
     // Another account from the same address still has its budget.
-    let res = login(&two, json!({"email": "other@x.example", "password": "guess guess"})).await;
+    let res = login(
+        &two,
+        json!({"email": "other@x.example", "password": "guess guess"}),
+    )
+    .await;
     assert_problem(res, 401).await;
 }

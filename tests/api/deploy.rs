@@ -5,7 +5,9 @@
 use std::path::Path;
 
 fn deploy(file: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy")
+        .join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -91,6 +93,9 @@ fn the_example_environment_and_proxy_agree() {
     assert!(caddy.contains(&format!("reverse_proxy {}", get("AFTERCARE_BIND"))));
     let public = get("AFTERCARE_PUBLIC_URL");
     let host = public.strip_prefix("https://").expect("a public https URL");
-    assert!(caddy.contains(&format!("{host} {{")), "site {host} in the Caddyfile");
+    assert!(
+        caddy.contains(&format!("{host} {{")),
+        "site {host} in the Caddyfile"
+    );
     assert!(get("AFTERCARE_BIND").starts_with("127.0.0.1:"));
 }
