@@ -51,7 +51,7 @@ pub struct AttemptLimiter {
 }
 
 enum Inner {
-    Memory(MemoryLimiter),
+    Memory(Box<MemoryLimiter>),
     Shared(SharedLimiter),
 }
 
@@ -95,7 +95,7 @@ impl AttemptLimiter {
     /// Budgets in this process's memory (SQLite: one process).
     pub fn new(per_account: u32, per_address: u32) -> Self {
         Self {
-            inner: Inner::Memory(MemoryLimiter::new(per_account, per_address)),
+            inner: Inner::Memory(Box::new(MemoryLimiter::new(per_account, per_address))),
         }
     }
 
