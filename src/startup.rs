@@ -214,7 +214,7 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let background = Background::build(db.clone(), &config, metrics.push_outcomes())?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
-        let limits = AuthLimits::new(config.auth_limit_account, config.auth_limit_address);
+        let limits = AuthLimits::new(&db, config.auth_limit_account, config.auth_limit_address);
         let state = web::Data::new(AppState {
             db,
             keys,
@@ -249,7 +249,9 @@ impl Application {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 every.tick().await;
-                state.limits.forget_idle();
+                if let Err(e) = state.limits.forget_idle().await {
+                    tracing::warn!(error = ?e, "forgetting idle attempt budgets failed");
+                }
             }
         });
         let result = self.server.await;

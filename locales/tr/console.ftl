@@ -97,7 +97,7 @@ console-reminder-check_in = Kontrol kaydı
 console-sign-in = Oturum aç
 console-sign-in-heading = Klinisyen konsolunda oturum açın
 console-sign-in-patients = Hastalar: lütfen aftercare uygulamasını kullanın.
-console-sign-in-wrong = E-posta veya parola yanlış.
+console-sign-in-wrong = E-posta, parola veya klinik kodu yanlış.
 console-sign-in-staff-only = Bu konsol klinik personeli içindir. Hastalar aftercare uygulamasını kullanır.
 
 ## Hata sayfaları
@@ -361,7 +361,7 @@ console-alerts-min-severity = Bildirim gönderilen en düşük önem
 console-alerts-timezone = Kliniğin saat dilimi (IANA adı)
 console-alerts-emergency-number = Hastalara aramaları söylenen acil numara
 console-alerts-default-locale = Kliniğin dili
-console-alerts-default-locale-hint = Yeni hastalar ve personel bu dille başlar; yukarıdaki bildirim adreslerine giden e-postalar da bu dildedir.
+console-alerts-default-locale-hint = Yeni hastalar ve personel bu dille başlar; kliniğin bildirim adreslerine giden e-postalar da bu dildedir.
 console-webhooks-title = Webhook'lar
 console-webhooks-hint = Uyarı olayları imzalı JSON olarak POST edilir (yalnızca kimlikler; ad veya not yok). İmza için API belgelerine bakın.
 console-webhooks-none = Henüz webhook yok.
@@ -371,3 +371,18 @@ console-webhooks-add-url = Webhook URL'si ekle (https)
 console-webhooks-add = Ekle
 console-webhooks-added = Eklendi:
 console-webhooks-secret = İmzalama anahtarı, yalnızca şimdi gösteriliyor:
+
+## Klinik ayarları ve klinik kodları
+console-nav-clinic = Klinik
+console-clinic-title = Klinik ayarları
+console-clinic-code = Klinik kodu
+console-clinic-code-hint = Aynı e-posta ile birden fazla klinikte hesabı olanlar giriş yaparken bu kodu yazar. Değiştirilemez.
+console-clinic-name = Klinik adı
+console-clinic-timezone-hint = Konsoldaki saatler bu saat diliminde gösterilir.
+console-clinic-push-privacy = Kilitli ekranda bildirimin gösterdiği
+console-clinic-push-privacy-generic = Genel bir metin ("Bir hatırlatmanız var"); ayrıntıları uygulama gösterir
+console-clinic-push-privacy-detailed = Hatırlatmanın metni
+console-clinic-alerts-link = Bildirimleri kimin alacağı Bildirimler sayfasında ayarlanır.
+console-sign-in-clinic-hint = (yalnızca birden fazla klinikte çalışıyorsanız)
+console-sign-in-code-invalid = Klinik kodu 4 ile 12 arasında harf ve rakamdan oluşur.
+console-sign-in-ambiguous = Bu e-posta ve parola birden fazla klinikteki hesapları açıyor. Giriş yapacağınız kliniğin kodunu girin: kliniğin yöneticileri bu kodu klinik ayarları sayfasında görür.

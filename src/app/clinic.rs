@@ -34,9 +34,11 @@ fn collect_errors(checks: &[(&str, Option<&String>)]) -> Vec<FieldError> {
         .collect()
 }
 
-/// E-mail addresses are unique across the service.
-fn refuse_taken_email(c: &mut DbConn, email: &Email) -> AppResult<()> {
-    if accounts::email_taken(c, email)? {
+/// E-mail addresses are unique within a clinic. Another clinic's account
+/// with the same address is not looked at: adding this one must not reveal
+/// that the person is someone else's patient (health information).
+fn refuse_taken_email(c: &mut DbConn, clinic_id: &str, email: &Email) -> AppResult<()> {
+    if accounts::email_taken(c, clinic_id, email)? {
         return Err(AppError::conflict(
             "an account with this email already exists",
         ));
@@ -91,7 +93,7 @@ impl NewPatient {
 
 fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> AppResult<Patient> {
     let c = tx.conn();
-    refuse_taken_email(c, &p.email)?;
+    refuse_taken_email(c, &staff.clinic_id, &p.email)?;
     let id = patients::create(
         c,
         patients::NewPatient {
@@ -372,7 +374,7 @@ fn add_staff_in(
     hash: &str,
 ) -> AppResult<Account> {
     let c = tx.conn();
-    refuse_taken_email(c, &s.email)?;
+    refuse_taken_email(c, &admin.clinic_id, &s.email)?;
     let id = accounts::create(
         c,
         accounts::NewAccount {
@@ -743,18 +745,18 @@ pub async fn read_recovery(
     .await
 }
 
-/// Creates a clinic and its first admin in one transaction (the CLI).
+/// Creates a clinic and its first admin in one transaction (the CLI):
+/// (clinic id, admin id, clinic code).
 pub fn create_clinic(
     db: &Db,
     name: &PersonName,
     admin_email: &Email,
     admin_name: &PersonName,
     password_hash: &str,
-) -> AppResult<(String, String)> {
+) -> AppResult<(String, String, String)> {
     db.write_blocking(|tx| {
         let c = tx.conn();
-        refuse_taken_email(c, admin_email)?;
-        let clinic_id = crate::store::clinics::create(c, name.as_str())?;
+        let (clinic_id, code) = crate::store::clinics::create(c, name.as_str())?;
         let admin_id = accounts::create(
             c,
             accounts::NewAccount {
@@ -765,6 +767,6 @@ pub fn create_clinic(
                 password_hash: Some(password_hash),
             },
         )?;
-        Ok((clinic_id, admin_id))
+        Ok((clinic_id, admin_id, code.as_str().to_string()))
     })
 }

@@ -46,6 +46,10 @@ pub enum AppError {
     /// Sync: the client's cursor is older than what the server still knows.
     #[error("{0}")]
     ResyncRequired(String),
+    /// Sign-in: the password opens accounts at more than one clinic, so the
+    /// client must say which (the clinic's code).
+    #[error("this email and password open accounts at more than one clinic; give the clinic's code as `clinic`")]
+    ClinicRequired,
     #[error("the database is not reachable right now")]
     Unavailable,
     #[error("internal error")]

@@ -7,6 +7,7 @@ mod admin;
 mod alerts;
 mod auth;
 mod chart;
+mod clinic;
 mod flags;
 pub mod i18n;
 mod patients;
@@ -74,6 +75,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/staff/{id}", "POST").post(admin::change_staff))
             .service(resource("/audit", "GET").get(admin::audit))
+            .service(
+                resource("/clinic", "GET, POST")
+                    .get(clinic::page)
+                    .post(clinic::save),
+            )
             .service(
                 resource("/alerts", "GET, POST")
                     .get(alerts::page)

@@ -8,6 +8,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+    }
+}
+
+diesel::table! {
+    auth_known (key) {
+        key -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
     clinics (id) {
         id -> Text,
         name -> Text,
@@ -18,6 +32,7 @@ diesel::table! {
         alert_min_severity -> Text,
         default_locale -> Text,
         push_privacy -> Text,
+        code -> Text,
     }
 }
 

@@ -89,6 +89,41 @@ impl PersonName {
     }
 }
 
+/// A clinic's short code, which picks the clinic at sign-in when one e-mail
+/// has accounts at several: 4–12 letters and digits, read case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClinicCode(String);
+
+impl ClinicCode {
+    /// New codes avoid 0/O and 1/I (read aloud, typed from paper); codes
+    /// given to clinics before codes existed are `K` and five digits.
+    const ALPHABET: &'static [u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    const GENERATED_LEN: usize = 6;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim().to_ascii_uppercase();
+        if (4..=12).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(Self(s))
+        } else {
+            Err("must be the clinic's code: 4 to 12 letters and digits".into())
+        }
+    }
+
+    pub fn generate() -> Self {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        Self(
+            (0..Self::GENERATED_LEN)
+                .map(|_| Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())] as char)
+                .collect(),
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A password as chosen by a person: long enough to resist guessing, short
 /// enough that hashing it cannot be abused.
 pub struct Password(String);
@@ -140,6 +175,21 @@ impl TimeZone {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clinic_codes_are_read_case_insensitively_and_generated_unambiguous() {
+        use super::ClinicCode;
+        assert_eq!(ClinicCode::parse(" k7m2qx ").unwrap().as_str(), "K7M2QX");
+        assert_eq!(ClinicCode::parse("K00001").unwrap().as_str(), "K00001");
+        for bad in ["", "abc", "K7M-2QX", "ABCDEFGHJKLMN", "Çİ23"] {
+            assert!(ClinicCode::parse(bad).is_err(), "{bad}");
+        }
+        for _ in 0..100 {
+            let c = ClinicCode::generate();
+            assert_eq!(ClinicCode::parse(c.as_str()).as_ref(), Ok(&c));
+            assert!(!c.as_str().contains(['0', '1', 'O', 'I']), "{c:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

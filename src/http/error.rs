@@ -73,6 +73,11 @@ impl ApiError {
             Self::App(A::Forbidden(_)) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
             Self::App(A::NotFound) => ("not-found", "Not found", StatusCode::NOT_FOUND),
             Self::App(A::Conflict(_)) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            Self::App(A::ClinicRequired) => (
+                "clinic-required",
+                "Clinic code required",
+                StatusCode::CONFLICT,
+            ),
             Self::App(A::Contraindicated(_)) => (
                 "contraindicated",
                 "Contraindicated",

@@ -452,3 +452,18 @@ pub fn delete_for_console_session(conn: &mut DbConn, session_hash: &str) -> Quer
     }
     Ok(ids.len())
 }
+
+/// Removes subscriptions (all, or only the console's) with their pending
+/// pushes. Returns how many there were.
+pub fn delete_all_subscriptions(conn: &mut DbConn, console_only: bool) -> QueryResult<usize> {
+    let mut q = s::table.select(s::id).into_boxed();
+    if console_only {
+        q = q.filter(s::console_session.is_not_null());
+    }
+    let ids: Vec<String> = q.load(conn)?;
+    for id in &ids {
+        drop_jobs_for_subscription(conn, id)?;
+        delete_subscription_by_id(conn, id)?;
+    }
+    Ok(ids.len())
+}

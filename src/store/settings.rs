@@ -32,3 +32,14 @@ pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
         .first(conn)
         .optional()
 }
+
+/// Stores `value` under `key`, replacing what was there (key rotation).
+pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
+    per_backend!(conn, |c| diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(value)))
+        .on_conflict(settings::key)
+        .do_update()
+        .set(settings::value.eq(value))
+        .execute(c))?;
+    Ok(())
+}

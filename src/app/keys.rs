@@ -1,0 +1,45 @@
+//! Rotating the secrets kept in the database (`aftercare rotate-keys`):
+//! the access-token key and the VAPID key. Running processes keep the old
+//! key in memory until they restart.
+
+use super::error::AppResult;
+use crate::db::Db;
+use crate::store::{console_sessions, push, refresh_tokens, settings};
+
+/// What a rotation ended.
+#[derive(Debug, Default)]
+pub struct Rotated {
+    pub refresh_tokens: usize,
+    pub console_sessions: usize,
+    pub push_subscriptions: usize,
+}
+
+/// A new access-token key (`secret_b64`, standard base64): every access
+/// token is refused once processes restart, and every refresh token and
+/// console session ends now, so everyone signs in again. Browser
+/// notifications of console sign-ins end with them.
+pub fn rotate_jwt(db: &Db, secret_b64: String) -> AppResult<Rotated> {
+    db.write_blocking(move |tx| {
+        let c = tx.conn();
+        settings::set(c, "jwt_secret", &secret_b64)?;
+        Ok(Rotated {
+            refresh_tokens: refresh_tokens::revoke_everyone(c)?,
+            push_subscriptions: push::delete_all_subscriptions(c, true)?,
+            console_sessions: console_sessions::delete_all(c)?,
+        })
+    })
+}
+
+/// A new VAPID key pair (`private_b64`): every Web Push subscription was
+/// made for the old public key and is void, so all are removed with their
+/// pending pushes; apps and browsers subscribe again with the new key.
+pub fn rotate_vapid(db: &Db, private_b64: String) -> AppResult<Rotated> {
+    db.write_blocking(move |tx| {
+        let c = tx.conn();
+        settings::set(c, "vapid_private_key", &private_b64)?;
+        Ok(Rotated {
+            push_subscriptions: push::delete_all_subscriptions(c, false)?,
+            ..Default::default()
+        })
+    })
+}
