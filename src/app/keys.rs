@@ -4,7 +4,8 @@
 
 use super::error::AppResult;
 use crate::db::Db;
-use crate::store::{console_sessions, push, refresh_tokens, settings};
+use crate::store::push::{self, Subscriptions};
+use crate::store::{console_sessions, refresh_tokens, settings};
 
 /// What a rotation ended.
 #[derive(Debug, Default)]
@@ -24,7 +25,7 @@ pub fn rotate_jwt(db: &Db, secret_b64: String) -> AppResult<Rotated> {
         settings::set(c, "jwt_secret", &secret_b64)?;
         Ok(Rotated {
             refresh_tokens: refresh_tokens::revoke_everyone(c)?,
-            push_subscriptions: push::delete_all_subscriptions(c, true)?,
+            push_subscriptions: push::delete_all_subscriptions(c, Subscriptions::ConsoleSessions)?,
             console_sessions: console_sessions::delete_all(c)?,
         })
     })
@@ -33,12 +34,13 @@ pub fn rotate_jwt(db: &Db, secret_b64: String) -> AppResult<Rotated> {
 /// A new VAPID key pair (`private_b64`): every Web Push subscription was
 /// made for the old public key and is void, so all are removed with their
 /// pending pushes; apps and browsers subscribe again with the new key.
+/// Native devices (FCM, APNs) do not use it and are kept.
 pub fn rotate_vapid(db: &Db, private_b64: String) -> AppResult<Rotated> {
     db.write_blocking(move |tx| {
         let c = tx.conn();
         settings::set(c, "vapid_private_key", &private_b64)?;
         Ok(Rotated {
-            push_subscriptions: push::delete_all_subscriptions(c, false)?,
+            push_subscriptions: push::delete_all_subscriptions(c, Subscriptions::WebPush)?,
             ..Default::default()
         })
     })

@@ -453,13 +453,24 @@ pub fn delete_for_console_session(conn: &mut DbConn, session_hash: &str) -> Quer
     Ok(ids.len())
 }
 
-/// Removes subscriptions (all, or only the console's) with their pending
-/// pushes. Returns how many there were.
-pub fn delete_all_subscriptions(conn: &mut DbConn, console_only: bool) -> QueryResult<usize> {
+/// Which subscriptions [`delete_all_subscriptions`] removes.
+#[derive(Debug, Clone, Copy)]
+pub enum Subscriptions {
+    /// Browser notifications of console sign-ins.
+    ConsoleSessions,
+    /// Every Web Push subscription (made for one VAPID key).
+    WebPush,
+}
+
+/// Removes subscriptions with their pending pushes. Returns how many there
+/// were.
+pub fn delete_all_subscriptions(conn: &mut DbConn, which: Subscriptions) -> QueryResult<usize> {
     let mut q = s::table.select(s::id).into_boxed();
-    if console_only {
-        q = q.filter(s::console_session.is_not_null());
-    }
+    q = match which {
+        Subscriptions::ConsoleSessions => q.filter(s::console_session.is_not_null()),
+        // Native devices (FCM/APNs) hold no VAPID key and stay.
+        Subscriptions::WebPush => q.filter(s::platform.eq("webpush")),
+    };
     let ids: Vec<String> = q.load(conn)?;
     for id in &ids {
         drop_jobs_for_subscription(conn, id)?;

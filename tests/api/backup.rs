@@ -140,6 +140,15 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
         )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
+    // A phone with the native app: no VAPID key involved.
+    let res = app
+        .post(
+            "/v1/push/devices",
+            Some(&patient.access_token),
+            &json!({"platform": "fcm", "token": "dDEVICE:APA91bTOKEN", "app_id": "com.clinic.aftercare"}),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
     let console = crate::console::sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
     let subscriptions = |app: &TestApp| {
         let db = app.db.clone();
@@ -155,7 +164,7 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
             .unwrap()
         }
     };
-    assert_eq!(subscriptions(&app).await, 1);
+    assert_eq!(subscriptions(&app).await, 2);
     let key: Value = app
         .get("/v1/push/vapid-public-key", None)
         .await
@@ -163,14 +172,15 @@ async fn rotating_keys_ends_sign_ins_or_push_subscriptions(backend: Backend) {
         .await
         .unwrap();
 
-    // vapid: every subscription is void; sign-ins stay.
+    // vapid: every Web Push subscription is void; sign-ins and the native
+    // device stay.
     let out = aftercare(&app.database_url, &["rotate-keys", "vapid"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(subscriptions(&app).await, 0);
+    assert_eq!(subscriptions(&app).await, 1);
     let restarted = spawn_on(app.database_url.clone(), &[]).await;
     let new_key: Value = restarted
         .get("/v1/push/vapid-public-key", None)
