@@ -118,11 +118,12 @@ fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> App
 pub(super) fn list_patients_in(
     tx: &mut Tx<'_>,
     staff: &ClinicStaff,
+    standing: patients::Standing,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Patient>> {
     let c = tx.conn();
-    let items = patients::list(c, &staff.clinic_id, limit, offset)?;
+    let items = patients::list(c, &staff.clinic_id, standing, limit, offset)?;
     audit::record(
         c,
         &staff.clinic_id,
@@ -628,10 +629,11 @@ pub async fn add_patient(db: &Db, staff: ClinicStaff, p: ValidPatient) -> AppRes
 pub async fn list_patients(
     db: &Db,
     staff: ClinicStaff,
+    standing: patients::Standing,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Patient>> {
-    db.write(move |tx| list_patients_in(tx, &staff, limit, offset))
+    db.write(move |tx| list_patients_in(tx, &staff, standing, limit, offset))
         .await
 }
 

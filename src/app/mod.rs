@@ -9,6 +9,7 @@ pub mod actor;
 pub mod alert_settings;
 pub mod alerts;
 pub mod clinic;
+pub mod corrections;
 pub mod devices;
 pub mod error;
 pub mod outbox;

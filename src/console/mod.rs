@@ -7,6 +7,7 @@ mod admin;
 mod alerts;
 mod auth;
 mod chart;
+mod corrections;
 mod flags;
 mod patients;
 pub mod session;
@@ -59,6 +60,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/patients/{id}/treatments", "POST").post(patients::add_treatment))
             .service(
                 resource("/patients/{id}/enrolment-codes", "POST").post(patients::enrolment_code),
+            )
+            .service(resource("/patients/{id}/correct", "POST").post(corrections::correct_patient))
+            .service(resource("/patients/{id}/discharge", "POST").post(corrections::discharge))
+            .service(resource("/patients/{id}/readmit", "POST").post(corrections::readmit))
+            .service(
+                resource("/treatments/{id}/correct", "POST").post(corrections::correct_treatment),
+            )
+            .service(
+                resource("/treatments/{id}/cancel", "POST").post(corrections::cancel_treatment),
             )
             .service(
                 resource("/staff", "GET, POST")

@@ -18,11 +18,11 @@ use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_
 use crate::domain::treatment::{Addon, Area, Symptom};
 use crate::http::AppState;
 use crate::http::{ApiError, ApiResult};
-use crate::store::patients::Patient;
+use crate::store::patients::{Patient, Standing};
 
 const LIST_LIMIT: i64 = 200;
 
-fn fitzpatrick(n: i32) -> &'static str {
+pub(super) fn fitzpatrick(n: i32) -> &'static str {
     ["I", "II", "III", "IV", "V", "VI"]
         .get((n - 1).max(0) as usize)
         .copied()
@@ -31,7 +31,7 @@ fn fitzpatrick(n: i32) -> &'static str {
 
 /// IANA zones for the add-patient form, the clinic's first; legacy aliases
 /// (`EST5EDT`, `Etc/GMT+3`) are left out.
-fn zone_choices(first: chrono_tz::Tz) -> Vec<&'static str> {
+pub(super) fn zone_choices(first: chrono_tz::Tz) -> Vec<&'static str> {
     let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS
         .iter()
         .map(|z| z.name())
@@ -47,7 +47,16 @@ pub async fn list(
     session: ConsoleSession,
 ) -> ConsoleResult<HttpResponse> {
     let staff = session.staff.clone();
-    let rows = workday::patients_overview(&state.db, staff, LIST_LIMIT, Utc::now()).await?;
+    let rows = workday::patients_overview(
+        &state.db,
+        staff.clone(),
+        Standing::Active,
+        LIST_LIMIT,
+        Utc::now(),
+    )
+    .await?;
+    let discharged =
+        clinic::list_patients(&state.db, staff, Standing::Discharged, LIST_LIMIT, 0).await?;
     let tz = session.tz;
     let body = html! {
         h1 { "Patients" }
@@ -84,6 +93,7 @@ pub async fn list(
             p.hint { "Day: today's day after the latest treatment, in the patient's time zone. "
                 "Missed days: finished days 0–" (DAILY_LOG_LAST_DAY) " without a log." }
         }
+        (super::corrections::discharged_list(&discharged, tz))
         section aria-labelledby="add-patient" {
             h2 #add-patient { "Add a patient" }
             form.stack method="post" action="/console/patients" {
@@ -145,7 +155,11 @@ pub async fn page(
             dt { "Time zone" } dd { (p.timezone) }
             dt { "Skin type" } dd { "Fitzpatrick " (fitzpatrick(p.fitzpatrick)) }
             dt { "App" } dd { @if p.enrolled { "Enrolled" } @else { "Not enrolled yet" } }
+            @if let Some(at) = p.discharged_at {
+                dt { "Discharged" } dd.discharged { (views::instant(session.tz, at)) " — no reminders are sent" }
+            }
         }
+        (super::corrections::patient_actions(&session, p))
         form.inline method="post" action={ (here) "/enrolment-codes" } {
             (views::csrf(&session))
             @if p.enrolled {
@@ -274,6 +288,13 @@ fn treatment_section(
                 "Session " (tr.session_number) ", " (views::words(ctx.area.as_str())) ", "
                 (format!("{:.2}", ctx.depth.get())) " mm"
             }
+            @if let Some(c) = &ctx.cancellation {
+                p.notice.cancelled {
+                    strong { "Cancelled" } " by " (names.get(&c.actor_id).map(String::as_str).unwrap_or("a former staff member"))
+                    ", " (views::instant(tz, c.at)) ": " q { (c.reason) }
+                    " — no reminders, no flags, no new logs; kept for the record."
+                }
+            }
             dl.facts {
                 dt { "Performed" } dd { (performed.format("%Y-%m-%d %H:%M %Z")) " (patient's time)" }
                 dt { "Today is day" } dd { (ctx.day_of(ctx.today(now))) }
@@ -361,6 +382,7 @@ fn treatment_section(
                     } }
                 }
             }
+            (super::corrections::treatment_actions(session, t, now))
             h3 { "Daily logs" }
             (logs_table(t))
             h3 { "Reminders" }
@@ -472,7 +494,7 @@ fn treatment_form(session: &ConsoleSession, here: &str) -> Markup {
 }
 
 /// A `datetime-local` value read in the patient's zone, as RFC 3339.
-fn local_time(raw: &str, tz: chrono_tz::Tz) -> ApiResult<String> {
+pub(super) fn local_time(raw: &str, tz: chrono_tz::Tz) -> ApiResult<String> {
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| ApiError::field("performed_at", "must be a date and time"))?;

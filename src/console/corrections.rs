@@ -1,0 +1,243 @@
+//! Corrections on the patient page: a patient's details, discharge and
+//! readmission, correcting or cancelling a treatment. The same use cases
+//! as the API (`app::corrections`), behind the console's session and CSRF.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use maud::{html, Markup};
+
+use super::patients::{fitzpatrick, local_time, zone_choices};
+use super::session::{ConsoleForm, ConsoleSession};
+use super::{views, ConsoleResult};
+use crate::app::clinic::TreatmentRecovery;
+use crate::app::corrections::{self, PatientPatch, TreatmentPatch};
+use crate::domain::risk::{RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
+use crate::domain::treatment::{
+    correctable, Addon, Area, CancelReason, CANCEL_REASON_MAX_CHARS, CORRECTION_WINDOW,
+};
+use crate::http::{ApiError, AppState};
+use crate::store::patients::Patient;
+
+/// Discharged patients, apart from those in care.
+pub fn discharged_list(patients: &[Patient], tz: chrono_tz::Tz) -> Markup {
+    html! {
+        @if !patients.is_empty() {
+            section aria-labelledby="discharged" {
+                h2 #discharged { "Discharged patients" }
+                table.patients.discharged {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Discharged" } th scope="col" { "Added" }
+                    } }
+                    tbody {
+                        @for p in patients {
+                            tr id={ "patient-" (p.id) } {
+                                td { a href={ "/console/patients/" (p.id) } { (p.name) } }
+                                td { @if let Some(at) = p.discharged_at { (views::instant(tz, at)) } }
+                                td { (views::instant(tz, p.created_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Correct the patient's details; discharge or readmit.
+pub fn patient_actions(session: &ConsoleSession, p: &Patient) -> Markup {
+    let here = format!("/console/patients/{}", p.id);
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(session.tz);
+    html! {
+        details.correct-patient {
+            summary { "Correct the patient's details" }
+            form.stack method="post" action={ (here) "/correct" } {
+                (views::csrf(session))
+                label for="fix-name" { "Name" }
+                input #fix-name type="text" name="name" required maxlength="200" value=(p.name);
+                label for="fix-email" { "Email" }
+                input #fix-email type="email" name="email" required value=(p.email);
+                label for="fix-timezone" { "Time zone (unsent reminders move to it)" }
+                select #fix-timezone name="timezone" required {
+                    @for z in zone_choices(tz) { option value=(z) selected[z == p.timezone] { (z) } }
+                }
+                label for="fix-fitzpatrick" { "Fitzpatrick skin type" }
+                select #fix-fitzpatrick name="fitzpatrick" required {
+                    @for n in 1..=6 { option value=(n) selected[n == p.fitzpatrick] { (fitzpatrick(n)) } }
+                }
+                button type="submit" { "Save corrections" }
+            }
+        }
+        @if p.discharged_at.is_some() {
+            form.inline method="post" action={ (here) "/readmit" } {
+                (views::csrf(session))
+                button type="submit" { "Readmit (plan reminders again)" }
+            }
+        } @else {
+            form.inline method="post" action={ (here) "/discharge" } {
+                (views::csrf(session))
+                label.check {
+                    input type="checkbox" name="confirm" value="yes" required;
+                    " The recovery is over: stop every reminder"
+                }
+                button type="submit" { "Discharge" }
+            }
+        }
+    }
+}
+
+/// Correct (within the window) or cancel a treatment.
+pub fn treatment_actions(
+    session: &ConsoleSession,
+    t: &TreatmentRecovery,
+    now: chrono::DateTime<Utc>,
+) -> Markup {
+    let ctx = &t.ctx;
+    let tr = &ctx.treatment;
+    if ctx.cancellation.is_some() {
+        return html! {};
+    }
+    let here = format!("/console/treatments/{}", tr.id);
+    let registered = chrono::DateTime::from_timestamp_millis(tr.created_at).unwrap_or_default();
+    let performed = chrono::DateTime::from_timestamp_millis(tr.performed_at)
+        .unwrap_or_default()
+        .with_timezone(&ctx.tz)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    html! {
+        @if correctable(registered, now) {
+            details.correct-treatment {
+                summary { "Correct this treatment" }
+                p.hint { "Corrections are taken for " (CORRECTION_WINDOW.num_days())
+                    " days after registration. Reminders are re-planned and the logs re-assessed." }
+                form.stack method="post" action={ (here) "/correct" } {
+                    (views::csrf(session))
+                    label for={ "performed-" (tr.id) } { "Date and time (patient's local time)" }
+                    input id={ "performed-" (tr.id) } type="datetime-local" name="performed_at" required value=(performed);
+                    label for={ "area-" (tr.id) } { "Area" }
+                    select id={ "area-" (tr.id) } name="area" required {
+                        @for a in Area::ALL { option value=(a.as_str()) selected[a == ctx.area] { (views::words(a.as_str())) } }
+                    }
+                    label for={ "depth-" (tr.id) } { "Needle depth (mm, 0.25–3.0)" }
+                    input id={ "depth-" (tr.id) } type="number" name="depth_mm" min="0.25" max="3" step="0.05" required value=(ctx.depth.get());
+                    fieldset {
+                        legend { "Add-ons" }
+                        @for a in Addon::ALL {
+                            label.check {
+                                input type="checkbox" name="addons" value=(a.as_str()) checked[ctx.addons.contains(&a)];
+                                " " (views::words(a.as_str()))
+                            }
+                        }
+                    }
+                    fieldset {
+                        legend { "Risk factors" }
+                        @for r in RiskFactor::ALL {
+                            label.check {
+                                input type="checkbox" name="risk_factors" value=(r.as_str()) checked[ctx.risk_factors.contains(&r)];
+                                " " (views::words(r.as_str()))
+                                @if r.is_contraindication() { " (contraindication)" }
+                            }
+                        }
+                    }
+                    label for={ "products-" (tr.id) } { "Serum or products applied" }
+                    input id={ "products-" (tr.id) } type="text" name="products" maxlength=(PRODUCTS_MAX_CHARS) value=(tr.products.as_deref().unwrap_or(""));
+                    label for={ "override-" (tr.id) } { "Reason to treat despite a new contraindication (only if one applies)" }
+                    textarea id={ "override-" (tr.id) } name="override_reason" rows="2" maxlength=(OVERRIDE_REASON_MAX_CHARS) {}
+                    button type="submit" { "Save corrections" }
+                }
+            }
+        }
+        details.cancel-treatment {
+            summary { "Cancel this treatment (registered by mistake)" }
+            form.stack method="post" action={ (here) "/cancel" } {
+                (views::csrf(session))
+                label for={ "cancel-" (tr.id) } { "Reason" }
+                textarea id={ "cancel-" (tr.id) } name="reason" rows="2" required maxlength=(CANCEL_REASON_MAX_CHARS) {}
+                p.hint { "Its reminders are removed and its flags resolved; it takes no more logs. It stays on record." }
+                button type="submit" { "Cancel treatment" }
+            }
+        }
+    }
+}
+
+pub async fn correct_patient(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let f = &form.fields;
+    let valid = PatientPatch {
+        name: Some(f.text("name").into()),
+        email: Some(f.text("email").into()),
+        timezone: Some(f.text("timezone").into()),
+        // Not a number reads as 0, which validation names.
+        fitzpatrick: Some(f.text("fitzpatrick").parse().unwrap_or(0)),
+    }
+    .validate()?;
+    let staff = form.session.staff.clone();
+    let p = corrections::correct_patient(&state.db, staff, id.into_inner(), valid).await?;
+    Ok(views::see_other(&format!("/console/patients/{}", p.id)))
+}
+
+pub async fn discharge(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    if form.fields.opt("confirm").is_none() {
+        return Err(ApiError::field("confirm", "confirm that the recovery is over").into());
+    }
+    let staff = form.session.staff.clone();
+    let p = corrections::discharge(&state.db, staff, id.into_inner()).await?;
+    Ok(views::see_other(&format!("/console/patients/{}", p.id)))
+}
+
+pub async fn readmit(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let staff = form.session.staff.clone();
+    let p = corrections::readmit(&state.db, staff, id.into_inner()).await?;
+    Ok(views::see_other(&format!("/console/patients/{}", p.id)))
+}
+
+pub async fn correct_treatment(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let staff = form.session.staff.clone();
+    let id = id.into_inner();
+    // The form's local date-time is in the patient's zone.
+    let ctx = crate::app::recovery::treatment(&state.db, &staff, id.clone()).await?;
+    let f = form.fields;
+    let patch = TreatmentPatch {
+        performed_at: Some(local_time(f.text("performed_at"), ctx.tz)?),
+        area: Some(f.text("area").into()),
+        depth_mm: Some(f.text("depth_mm").parse().unwrap_or(f64::NAN)),
+        addons: Some(f.all("addons")),
+        risk_factors: Some(f.all("risk_factors")),
+        products: Some(Some(f.text("products").to_string())),
+        override_reason: Some(f.text("override_reason").to_string()),
+    };
+    let done = corrections::correct_treatment(&state.db, staff, id, patch).await?;
+    Ok(views::see_other(&format!(
+        "/console/patients/{}",
+        done.ctx.treatment.patient_id
+    )))
+}
+
+pub async fn cancel_treatment(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: ConsoleForm,
+) -> ConsoleResult<HttpResponse> {
+    let reason = CancelReason::parse(form.fields.text("reason"))
+        .map_err(|m| ApiError::field("reason", m))?;
+    let staff = form.session.staff.clone();
+    let ctx = corrections::cancel_treatment(&state.db, staff, id.into_inner(), reason).await?;
+    Ok(views::see_other(&format!(
+        "/console/patients/{}",
+        ctx.treatment.patient_id
+    )))
+}
