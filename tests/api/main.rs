@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod console;
 mod contract;
+mod corrections;
 mod errors;
 mod faults;
 mod health;
