@@ -361,6 +361,7 @@ fn correct_treatment_in(
     now: DateTime<Utc>,
 ) -> AppResult<Corrected> {
     let scope = staff.scope();
+    lock_patient_of(tx, &scope, id)?;
     let old = ctx_of::load(tx.conn(), &scope, id)?;
     if old.cancellation.is_some() {
         return Err(AppError::conflict(
@@ -562,6 +563,17 @@ fn correct_treatment_in(
     })
 }
 
+/// Takes the change counter of the treatment's patient before reading the
+/// treatment: on PostgreSQL the row lock orders this correction or
+/// cancellation after any other write of the patient in flight, so what is
+/// read next (a cancellation, the facts) is what the write applies to. On
+/// SQLite the immediate transaction already does.
+fn lock_patient_of(tx: &mut Tx<'_>, scope: &crate::store::Scope, id: &str) -> AppResult<()> {
+    let t = treatments::get(tx.conn(), scope, id)?;
+    tx.patient(&PatientId::new(t.patient_id)).stamp()?;
+    Ok(())
+}
+
 /// Whether a clinician already resolved this reason's flag with evidence of
 /// the finding's day: re-assessing old logs must not page anyone again
 /// about what was already reviewed.
@@ -680,6 +692,7 @@ fn cancel_treatment_in(
     reason: &CancelReason,
 ) -> AppResult<TreatmentCtx> {
     let scope = staff.scope();
+    lock_patient_of(tx, &scope, id)?;
     let ctx = ctx_of::load(tx.conn(), &scope, id)?;
     if ctx.cancellation.is_some() {
         // Cancelled already: the first reason stands.
@@ -713,7 +726,7 @@ fn cancel_treatment_in(
             "flags_resolved": resolved.iter().map(|f| &f.id).collect::<Vec<_>>(),
         }),
     )?;
-    Ok(ctx_of::load(tx.conn(), &scope, id)?)
+    ctx_of::load(tx.conn(), &scope, id)
 }
 
 /// Cancels a treatment registered by mistake: kept for the audit trail, but
