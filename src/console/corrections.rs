@@ -18,6 +18,15 @@ use crate::domain::treatment::{
 use crate::http::{ApiError, AppState};
 use crate::store::patients::Patient;
 
+/// A stored instant as a `datetime-local` value in the patient's zone.
+fn form_time(ms: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
 /// Discharged patients, apart from those in care.
 pub fn discharged_list(patients: &[Patient], tz: chrono_tz::Tz) -> Markup {
     html! {
@@ -98,11 +107,7 @@ pub fn treatment_actions(
     }
     let here = format!("/console/treatments/{}", tr.id);
     let registered = chrono::DateTime::from_timestamp_millis(tr.created_at).unwrap_or_default();
-    let performed = chrono::DateTime::from_timestamp_millis(tr.performed_at)
-        .unwrap_or_default()
-        .with_timezone(&ctx.tz)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
+    let performed = form_time(tr.performed_at, ctx.tz);
     html! {
         @if correctable(registered, now) {
             details.correct-treatment {
@@ -211,8 +216,14 @@ pub async fn correct_treatment(
     // The form's local date-time is in the patient's zone.
     let ctx = crate::app::recovery::treatment(&state.db, &staff, id.clone()).await?;
     let f = form.fields;
+    // The form shows minutes: the same minute back keeps the stored instant.
+    let shown = form_time(ctx.treatment.performed_at, ctx.tz);
+    let performed_at = match f.text("performed_at") {
+        same if same == shown => None,
+        other => Some(local_time(other, ctx.tz)?),
+    };
     let patch = TreatmentPatch {
-        performed_at: Some(local_time(f.text("performed_at"), ctx.tz)?),
+        performed_at,
         area: Some(f.text("area").into()),
         depth_mm: Some(f.text("depth_mm").parse().unwrap_or(f64::NAN)),
         addons: Some(f.all("addons")),

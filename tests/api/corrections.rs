@@ -850,3 +850,149 @@ async fn another_clinic_gets_404_and_changes_nothing(backend: Backend) {
     assert!(!upcoming(&app, &doc, tid).await.is_empty());
 }
 on_both_backends!(another_clinic_gets_404_and_changes_nothing);
+
+async fn the_console_corrects_discharges_and_cancels(backend: Backend) {
+    use crate::console::{csrf_in, sign_in};
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let patient = app
+        .enrolled_patient(&clinic.admin_token, "Europe/Istanbul", 3)
+        .await;
+    let treatment = add_treatment(&app, &clinic.admin_token, &patient.id, 1.0, 2).await;
+    let tid = treatment["id"].as_str().unwrap().to_string();
+    let admin = sign_in(&app, &clinic.admin_email, &clinic.admin_password).await;
+    let page_path = format!("/console/patients/{}", patient.id);
+    let page = admin.page(&page_path).await;
+    for action in [
+        "/correct\"",
+        "/discharge\"",
+        &format!("/console/treatments/{tid}/correct\""),
+        &format!("/console/treatments/{tid}/cancel\""),
+    ] {
+        assert!(page.contains(action), "{action} on the patient page");
+    }
+    let csrf = csrf_in(&page);
+    let fix = format!("{page_path}/correct");
+    let fields = [
+        ("name", "Elif Kaya"),
+        ("email", "elif.kaya@mail.example"),
+        ("timezone", "Europe/Istanbul"),
+        ("fitzpatrick", "4"),
+    ];
+    // Without the CSRF token: refused, nothing changed.
+    let res = admin.post(&fix, &fields).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    let mut with_csrf = vec![("csrf", csrf.as_str())];
+    with_csrf.extend(fields);
+    let res = admin.post(&fix, &with_csrf).await;
+    assert_eq!(res.status(), 303);
+    let p = json_of(
+        app.get(
+            &format!("/v1/patients/{}", patient.id),
+            Some(&clinic.admin_token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(p["name"], "Elif Kaya");
+    assert_eq!(p["fitzpatrick"], 4);
+
+    let discharge = format!("{page_path}/discharge");
+    let res = admin.post(&discharge, &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 422, "not confirmed");
+    let res = admin
+        .post(&discharge, &[("csrf", &csrf), ("confirm", "yes")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let list = admin.page("/console/patients").await;
+    let apart = &list[list
+        .find("id=\"discharged\"")
+        .expect("a discharged section")..];
+    assert!(apart.contains("Elif Kaya"));
+    assert!(upcoming(&app, &clinic.admin_token, &tid).await.is_empty());
+    let res = admin
+        .post(&format!("{page_path}/readmit"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(!upcoming(&app, &clinic.admin_token, &tid).await.is_empty());
+
+    // The treatment form comes filled in; one field changed.
+    let page = admin.page(&page_path).await;
+    let form = &page[page
+        .find(&format!("/console/treatments/{tid}/correct"))
+        .unwrap()..];
+    let value_of = |name: &str| -> String {
+        let at = form.find(&format!("name=\"{name}\"")).unwrap();
+        let v = &form[at..];
+        let start = v.find("value=\"").unwrap() + 7;
+        v[start..start + v[start..].find('"').unwrap()].to_string()
+    };
+    let performed = value_of("performed_at");
+    let res = admin
+        .post(
+            &format!("/console/treatments/{tid}/correct"),
+            &[
+                ("csrf", &csrf),
+                ("performed_at", &performed),
+                ("area", "face"),
+                ("depth_mm", "1.5"),
+                ("addons", "serum"),
+                ("products", ""),
+                ("override_reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let t = json_of(
+        app.get(&format!("/v1/treatments/{tid}"), Some(&clinic.admin_token))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(t["depth_mm"], 1.5);
+    assert_eq!(t["performed_at"], treatment["performed_at"]);
+    let entries = audit(&app, &clinic.admin_token, "treatment.update").await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0]["details"]["changes"]["depth_mm"],
+        json!({"old": 1.0, "new": 1.5})
+    );
+
+    let cancel = format!("/console/treatments/{tid}/cancel");
+    let res = admin
+        .post(&cancel, &[("csrf", &csrf), ("reason", " ")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = admin
+        .post(&cancel, &[("csrf", &csrf), ("reason", "duplicate entry")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = admin.page(&page_path).await;
+    assert!(page.contains("Cancelled"), "the page marks it cancelled");
+    assert!(page.contains("duplicate entry"));
+    assert!(!page.contains(&format!("/console/treatments/{tid}/cancel\"")));
+
+    // Another clinic's staff reach nothing.
+    let elsewhere = app.new_clinic().await;
+    let stranger = sign_in(&app, &elsewhere.admin_email, &elsewhere.admin_password).await;
+    let theirs = stranger.csrf().await;
+    let res = stranger
+        .post(
+            &format!("{page_path}/discharge"),
+            &[("csrf", &theirs), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let p = json_of(
+        app.get(
+            &format!("/v1/patients/{}", patient.id),
+            Some(&clinic.admin_token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(p["discharged_at"].is_null());
+}
+on_both_backends!(the_console_corrects_discharges_and_cancels);
