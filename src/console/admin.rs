@@ -189,6 +189,7 @@ pub async fn audit(
         table.audit {
             thead { tr {
                 th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "Record" }
+                th scope="col" { "Changes" }
             } }
             tbody {
                 @for e in &entries {
@@ -203,6 +204,7 @@ pub async fn audit(
                                 (e.subject_type) " " (e.subject_id)
                             }
                         }
+                        td { (changes(e.details.as_deref())) }
                     }
                 }
             }
@@ -214,4 +216,29 @@ pub async fn audit(
         }
     };
     Ok(views::ok("Audit log", &session, body))
+}
+
+/// A correction's old and new values (`{changes: {field: {old, new}}}`), or
+/// a cancellation's reason, as a short list.
+fn changes(details: Option<&str>) -> Markup {
+    let Some(v) = details.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else {
+        return html! {};
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "none".into(),
+        other => other.to_string(),
+    };
+    html! {
+        @if let Some(fields) = v["changes"].as_object() {
+            ul.changes {
+                @for (field, c) in fields {
+                    li { (views::words(field)) ": " (text(&c["old"])) " → " (text(&c["new"])) }
+                }
+            }
+        }
+        @if let Some(reason) = v["reason"].as_str() {
+            p { "Reason: " q { (reason) } }
+        }
+    }
 }

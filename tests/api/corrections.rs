@@ -958,6 +958,11 @@ async fn the_console_corrects_discharges_and_cancels(backend: Backend) {
         entries[0]["details"]["changes"]["depth_mm"],
         json!({"old": 1.0, "new": 1.5})
     );
+    let trail = admin.page("/console/audit").await;
+    assert!(
+        trail.contains("1.0 → 1.5"),
+        "old and new values on the audit page"
+    );
 
     let cancel = format!("/console/treatments/{tid}/cancel");
     let res = admin
