@@ -107,8 +107,6 @@ const schema = appSchema({
         s('protocol_name'),
         n('protocol_version'),
         n('window_days'),
-        n('cancelled_at', { isOptional: true }),
-        n('discharged_at', { isOptional: true }),
       ],
     }),
     tableSchema({
@@ -529,8 +527,6 @@ async function main() {
         assert.deepEqual(JSON.parse(treatments[0].risk_factors), ['cold_sore_history'])
         assert.equal(treatments[0].products, 'hyaluronic acid serum')
         assert.equal(treatments[0].previous_treatment_id, null)
-        assert.equal(treatments[0].cancelled_at, null)
-        assert.equal(treatments[0].discharged_at, null)
         const timeline = await ok('GET', `/v1/treatments/${T}/timeline`, ctx.tokenA)
         assert.equal(treatments[0].window_days, timeline.window_days)
         const days = (await A.rows('timeline_days')).sort((x, y) => x.day - y.day)
