@@ -20,12 +20,13 @@ CREATE TABLE accounts_old (
     alert_push BOOLEAN NOT NULL DEFAULT 1,
     alert_email BOOLEAN NOT NULL DEFAULT 0,
     token_generation BIGINT NOT NULL DEFAULT 0,
-    active BOOLEAN NOT NULL DEFAULT 1
+    active BOOLEAN NOT NULL DEFAULT 1,
+    locale TEXT NOT NULL DEFAULT 'en'
 );
 INSERT INTO accounts_old (id, clinic_id, role, email, name, password_hash, created_at,
-                          alert_push, alert_email, token_generation, active)
+                          alert_push, alert_email, token_generation, active, locale)
 SELECT id, clinic_id, role, email, name, password_hash, created_at,
-       alert_push, alert_email, token_generation, active
+       alert_push, alert_email, token_generation, active, locale
 FROM accounts;
 DROP TABLE accounts;
 ALTER TABLE accounts_old RENAME TO accounts;
