@@ -386,3 +386,24 @@ console-clinic-alerts-link = Who gets alerts is set on the Alerts page.
 console-sign-in-clinic-hint = (only if you work at more than one clinic)
 console-sign-in-code-invalid = A clinic code is 4 to 12 letters and digits.
 console-sign-in-ambiguous = This email and password open accounts at more than one clinic. Enter the code of the clinic to sign in to: its admins see it on the clinic settings page.
+
+## Corrections, discharge and cancellation
+console-discharged-title = Discharged patients
+console-discharged = Discharged
+console-discharged-at = { $at } — no reminders are sent
+console-added = Added
+console-correct-patient = Correct the patient's details
+console-correct-timezone = Time zone (unsent reminders move to it)
+console-correct-save = Save corrections
+console-readmit = Readmit (plan reminders again)
+console-discharge-confirm = The recovery is over: stop every reminder
+console-discharge = Discharge
+console-correct-treatment = Correct this treatment
+console-correct-treatment-hint = Corrections are taken for { $days } days after registration. Reminders are re-planned and the logs re-assessed.
+console-cancel-treatment = Cancel this treatment (registered by mistake)
+console-cancel-reason = Reason
+console-cancel-treatment-hint = Its reminders are removed and its flags resolved; it takes no more logs. It stays on record.
+console-cancel-treatment-submit = Cancel treatment
+console-treatment-cancelled = Cancelled by { $who }, { $at }: “{ $reason }” — no reminders, no flags, no new logs; kept for the record.
+console-audit-changes = Changes
+console-audit-reason = Reason: “{ $reason }”

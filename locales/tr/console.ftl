@@ -386,3 +386,24 @@ console-clinic-alerts-link = Bildirimleri kimin alacağı Bildirimler sayfasınd
 console-sign-in-clinic-hint = (yalnızca birden fazla klinikte çalışıyorsanız)
 console-sign-in-code-invalid = Klinik kodu 4 ile 12 arasında harf ve rakamdan oluşur.
 console-sign-in-ambiguous = Bu e-posta ve parola birden fazla klinikteki hesapları açıyor. Giriş yapacağınız kliniğin kodunu girin: kliniğin yöneticileri bu kodu klinik ayarları sayfasında görür.
+
+## Düzeltmeler, taburcu ve iptal
+console-discharged-title = Taburcu edilen hastalar
+console-discharged = Taburcu
+console-discharged-at = { $at } — hatırlatma gönderilmez
+console-added = Eklendi
+console-correct-patient = Hastanın bilgilerini düzelt
+console-correct-timezone = Saat dilimi (gönderilmemiş hatırlatmalar bu dilime taşınır)
+console-correct-save = Düzeltmeleri kaydet
+console-readmit = Yeniden kabul et (hatırlatmaları yeniden planla)
+console-discharge-confirm = İyileşme süreci bitti: tüm hatırlatmaları durdur
+console-discharge = Taburcu et
+console-correct-treatment = Bu uygulamayı düzelt
+console-correct-treatment-hint = Düzeltmeler kayıttan sonraki { $days } gün içinde yapılabilir. Hatırlatmalar yeniden planlanır ve kayıtlar yeniden değerlendirilir.
+console-cancel-treatment = Bu uygulamayı iptal et (yanlışlıkla kaydedildi)
+console-cancel-reason = Gerekçe
+console-cancel-treatment-hint = Hatırlatmaları kaldırılır ve işaretleri kapatılır; yeni kayıt almaz. Kayıtlarda kalır.
+console-cancel-treatment-submit = Uygulamayı iptal et
+console-treatment-cancelled = { $who } tarafından iptal edildi, { $at }: “{ $reason }” — hatırlatma yok, işaret yok, yeni kayıt yok; kayıt için saklanıyor.
+console-audit-changes = Değişiklikler
+console-audit-reason = Gerekçe: “{ $reason }”

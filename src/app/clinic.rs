@@ -37,7 +37,7 @@ fn collect_errors(checks: &[(&str, Option<&String>)]) -> Vec<FieldError> {
 /// E-mail addresses are unique within a clinic. Another clinic's account
 /// with the same address is not looked at: adding this one must not reveal
 /// that the person is someone else's patient (health information).
-fn refuse_taken_email(c: &mut DbConn, clinic_id: &str, email: &Email) -> AppResult<()> {
+pub(super) fn refuse_taken_email(c: &mut DbConn, clinic_id: &str, email: &Email) -> AppResult<()> {
     if accounts::email_taken(c, clinic_id, email)? {
         return Err(AppError::conflict(
             "an account with this email already exists",
@@ -120,11 +120,12 @@ fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> App
 pub(super) fn list_patients_in(
     tx: &mut Tx<'_>,
     staff: &ClinicStaff,
+    standing: patients::Standing,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Patient>> {
     let c = tx.conn();
-    let items = patients::list(c, &staff.clinic_id, limit, offset)?;
+    let items = patients::list(c, &staff.clinic_id, standing, limit, offset)?;
     audit::record(
         c,
         &staff.clinic_id,
@@ -630,10 +631,11 @@ pub async fn add_patient(db: &Db, staff: ClinicStaff, p: ValidPatient) -> AppRes
 pub async fn list_patients(
     db: &Db,
     staff: ClinicStaff,
+    standing: patients::Standing,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Patient>> {
-    db.write(move |tx| list_patients_in(tx, &staff, limit, offset))
+    db.write(move |tx| list_patients_in(tx, &staff, standing, limit, offset))
         .await
 }
 

@@ -10,6 +10,7 @@ pub mod alert_settings;
 pub mod alerts;
 pub mod attempts;
 pub mod clinic;
+pub mod corrections;
 pub mod devices;
 pub mod error;
 pub mod keys;

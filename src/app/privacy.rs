@@ -61,6 +61,14 @@ pub async fn erase(db: &Db, gens: &TokenGenerations, patient: PatientCaller) -> 
         let c = tx.conn();
         let me = patients::get(c, &patient.scope(), &patient.account_id)?;
         push::drop_jobs_for_account(c, &me.id)?;
+        // Corrections kept old and new values (names, e-mail, treatment
+        // facts); once the patient is gone, only ids and actions stay.
+        let treatment_ids: Vec<String> = treatments::for_patient(c, &me.id)?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        audit::forget_details(c, "treatment", &treatment_ids)?;
+        audit::forget_details(c, "patient", std::slice::from_ref(&me.id))?;
         accounts::delete(c, &me.id)?;
         audit::record(
             c,

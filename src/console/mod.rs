@@ -8,6 +8,7 @@ mod alerts;
 mod auth;
 mod chart;
 mod clinic;
+mod corrections;
 mod flags;
 pub mod i18n;
 mod patients;
@@ -67,6 +68,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/patients/{id}/treatments", "POST").post(patients::add_treatment))
             .service(
                 resource("/patients/{id}/enrolment-codes", "POST").post(patients::enrolment_code),
+            )
+            .service(resource("/patients/{id}/correct", "POST").post(corrections::correct_patient))
+            .service(resource("/patients/{id}/discharge", "POST").post(corrections::discharge))
+            .service(resource("/patients/{id}/readmit", "POST").post(corrections::readmit))
+            .service(
+                resource("/treatments/{id}/correct", "POST").post(corrections::correct_treatment),
+            )
+            .service(
+                resource("/treatments/{id}/cancel", "POST").post(corrections::cancel_treatment),
             )
             .service(
                 resource("/staff", "GET, POST")

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 /// The newest schema version the server speaks.
-pub const CURRENT_VERSION: u32 = 3;
+pub const CURRENT_VERSION: u32 = 4;
 
 /// Columns of one table and the version that introduced each (`id` is
 /// implicit and always present).
@@ -49,6 +49,9 @@ pub const TABLES: &[TableHistory] = &[
             col("previous_treatment_id", 2),
             col("risk_factors", 2),
             col("products", 2),
+            // Corrections: a cancelled treatment, a discharged patient.
+            col("cancelled_at", 4),
+            col("discharged_at", 4),
         ],
     },
     TableHistory {

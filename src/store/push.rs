@@ -478,3 +478,20 @@ pub fn delete_all_subscriptions(conn: &mut DbConn, which: Subscriptions) -> Quer
     }
     Ok(ids.len())
 }
+
+/// Reminder pushes of a treatment not sent yet are cancelled (the treatment
+/// was cancelled or its patient discharged); alerts to staff are kept.
+pub fn cancel_reminder_jobs(conn: &mut DbConn, treatment_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        j::table
+            .filter(j::treatment_id.eq(treatment_id))
+            .filter(j::occurrence_id.is_not_null())
+            .filter(j::status.eq("pending")),
+    )
+    .set((
+        j::status.eq("cancelled"),
+        j::finished_at.eq(now_ms()),
+        j::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)
+}

@@ -13,6 +13,7 @@ mod clinic_accounts;
 mod console;
 mod contract;
 mod deploy;
+mod corrections;
 mod errors;
 mod faults;
 mod fcm_service;
