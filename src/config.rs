@@ -46,6 +46,11 @@ pub struct Config {
     pub pool_timeout: Duration,
     /// HS256 key for access tokens; generated and kept in the database when absent.
     pub jwt_secret: Option<Vec<u8>>,
+    /// Seals the secrets kept in the database (`AFTERCARE_SECRETS_KEY`).
+    pub secrets_key: Option<crate::secrets::SecretsKey>,
+    /// Where the secrets key is kept when `AFTERCARE_SECRETS_KEY` is unset
+    /// (`AFTERCARE_SECRETS_KEY_FILE`; generated on first start).
+    pub secrets_key_file: std::path::PathBuf,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub enrolment_code_ttl: Duration,
@@ -235,8 +240,28 @@ impl Config {
                 parsed.as_str().trim_end_matches('/').to_string()
             }
         };
+        let database = DatabaseUrl::parse(get("DATABASE_URL").as_deref())?;
+        let secrets_key = match get("AFTERCARE_SECRETS_KEY").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(k) => Some(
+                crate::secrets::SecretsKey::parse(&k)
+                    .map_err(|e| ConfigError::invalid("AFTERCARE_SECRETS_KEY", e))?,
+            ),
+        };
+        // Beside a SQLite file; in the working directory for PostgreSQL
+        // (where several processes need the same key: set it instead).
+        let secrets_key_file =
+            match get("AFTERCARE_SECRETS_KEY_FILE").filter(|s| !s.trim().is_empty()) {
+                Some(p) => p.into(),
+                None => match &database {
+                    DatabaseUrl::Sqlite(path) => format!("{path}.key").into(),
+                    DatabaseUrl::Postgres(_) => "aftercare-secrets.key".into(),
+                },
+            };
         Ok(Self {
-            database: DatabaseUrl::parse(get("DATABASE_URL").as_deref())?,
+            database,
+            secrets_key,
+            secrets_key_file,
             bind,
             smtp,
             public_url,

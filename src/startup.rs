@@ -24,6 +24,7 @@ use crate::notify::email::Mailer;
 use crate::notify::webhook::WebhookSender;
 use crate::push::transport::PushSender;
 use crate::push::vapid::VapidKeys;
+use crate::secrets::SecretsKey;
 use crate::store::{protocols, settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -53,25 +54,65 @@ pub fn open_database(config: &Config) -> Result<Db, StartupError> {
     Ok(db)
 }
 
-/// The access-token key: from the environment, or generated once and kept in
-/// the database so every process agrees.
+/// The access-token key: from the environment, or generated once and kept
+/// (sealed) in the database so every process agrees.
 fn token_keys(db: &Db, config: &Config) -> Result<TokenKeys, StartupError> {
     let secret = match &config.jwt_secret {
         Some(s) => s.clone(),
         None => {
-            let mut conn = db
-                .conn()
-                .map_err(|e| StartupError::Secrets(e.to_string()))?;
-            let stored = settings::get_or_create(&mut conn, "jwt_secret", || {
+            let stored = stored_secret(db, config, "jwt_secret", || {
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
-            })
-            .map_err(|e| StartupError::Secrets(e.to_string()))?;
+            })?;
             base64::engine::general_purpose::STANDARD
                 .decode(stored)
                 .map_err(|e| StartupError::Secrets(format!("stored jwt_secret: {e}")))?
         }
     };
     Ok(TokenKeys::new(&secret, config.access_token_ttl))
+}
+
+/// The key that seals stored secrets: `AFTERCARE_SECRETS_KEY`, or the key
+/// file, generated (with a warning) on first start.
+fn secrets_key(config: &Config) -> Result<SecretsKey, StartupError> {
+    if let Some(k) = &config.secrets_key {
+        return Ok(k.clone());
+    }
+    let path = &config.secrets_key_file;
+    let (key, created) = SecretsKey::load_or_create(path).map_err(StartupError::Secrets)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "AFTERCARE_SECRETS_KEY is unset: generated a secrets key file; keep it apart from database copies and backups, and give every process the same key"
+        );
+    }
+    Ok(key)
+}
+
+/// A secret kept in the database, sealed with the secrets key: read, or
+/// first stored from `make()`. A value stored in plain text by an older
+/// version is sealed in place.
+fn stored_secret(
+    db: &Db,
+    config: &Config,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, StartupError> {
+    let key = secrets_key(config)?;
+    let mut conn = db
+        .conn()
+        .map_err(|e| StartupError::Secrets(e.to_string()))?;
+    let stored = settings::get_or_create(&mut conn, name, || key.seal(name, &make()))
+        .map_err(|e| StartupError::Secrets(e.to_string()))?;
+    if SecretsKey::is_sealed(&stored) {
+        return key.open(name, &stored).map_err(StartupError::Secrets);
+    }
+    settings::replace(&mut conn, name, &stored, &key.seal(name, &stored))
+        .map_err(|e| StartupError::Secrets(e.to_string()))?;
+    tracing::info!(
+        setting = name,
+        "sealed a secret the database kept in plain text"
+    );
+    Ok(stored)
 }
 
 pub struct Application {
@@ -145,20 +186,14 @@ impl Background {
     }
 }
 
-/// The VAPID key pair: from the environment, or generated once and kept in
-/// the database so every process signs with the same key.
+/// The VAPID key pair: from the environment, or generated once and kept
+/// (sealed) in the database so every process signs with the same key.
 pub fn vapid_keys(db: &Db, config: &Config) -> Result<VapidKeys, StartupError> {
     let encoded = match &config.vapid_private_key {
         Some(k) => k.clone(),
-        None => {
-            let mut conn = db
-                .conn()
-                .map_err(|e| StartupError::Secrets(e.to_string()))?;
-            settings::get_or_create(&mut conn, "vapid_private_key", || {
-                VapidKeys::generate().to_base64()
-            })
-            .map_err(|e| StartupError::Secrets(e.to_string()))?
-        }
+        None => stored_secret(db, config, "vapid_private_key", || {
+            VapidKeys::generate().to_base64()
+        })?,
     };
     VapidKeys::from_base64(&encoded)
         .map_err(|e| StartupError::Secrets(format!("VAPID private key: {e}")))
@@ -282,7 +317,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                     Ok(res)
                 }
             })
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::http::request_log::RedactedRootSpan>::new())
             // Outermost: counts every response, errors and 404s included, and
             // adds HSTS only when a trusted proxy says the client used https
             // (HSTS over plain http is ignored by browsers, and would pin

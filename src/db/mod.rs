@@ -110,11 +110,12 @@ impl Manager {
 pub type Pool = r2d2::Pool<Manager>;
 
 /// A unit of database work failed before or around its queries: no
-/// connection (or no turn at the SQLite writer) within the timeout, or the
-/// work itself panicked.
+/// connection within the timeout, no turn at the SQLite writer within it
+/// (busy: other writes are queued), or the work itself panicked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbFault {
     Unavailable,
+    Busy,
     Panicked,
 }
 
@@ -255,7 +256,7 @@ impl Db {
         // A writer's turn comes before its connection, so queued writers
         // hold none; the wait is bounded like a pool checkout (503).
         let _turn = match writer {
-            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Unavailable)?),
+            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Busy)?),
             None => None,
         };
         let mut conn = self.pool.get().map_err(|_| DbFault::Unavailable)?;

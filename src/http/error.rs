@@ -89,6 +89,7 @@ impl ApiError {
                 "Service unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
+            Self::App(A::Busy) => ("busy", "Busy, retry", StatusCode::SERVICE_UNAVAILABLE),
             Self::App(A::Internal(_)) => (
                 "internal",
                 "Internal server error",
@@ -192,6 +193,11 @@ impl ResponseError for ApiError {
             }
             Self::App(AppError::Unavailable) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            // Queued writes finish in well under a second each.
+            Self::App(AppError::Busy) => {
+                tracing::warn!("busy: the SQLite writer stayed taken past the wait; answered 503");
+                res.insert_header((header::RETRY_AFTER, "1"));
             }
             // The rest of a late body may still arrive: do not read it.
             Self::RequestTimeout => {

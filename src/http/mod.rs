@@ -7,6 +7,7 @@ pub mod client;
 pub mod deadline;
 pub mod error;
 pub mod limits;
+pub mod request_log;
 pub mod sign_in;
 pub mod state;
 

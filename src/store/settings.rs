@@ -32,3 +32,16 @@ pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
         .first(conn)
         .optional()
 }
+
+/// Replaces a value only if it is still `old` (another process may have
+/// replaced it first). Returns whether it did.
+pub fn replace(conn: &mut DbConn, key: &str, old: &str, new: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        settings::table
+            .filter(settings::key.eq(key))
+            .filter(settings::value.eq(old)),
+    )
+    .set(settings::value.eq(new))
+    .execute(conn)?;
+    Ok(n == 1)
+}
