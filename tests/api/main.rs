@@ -12,6 +12,7 @@ mod contract;
 mod errors;
 mod faults;
 mod health;
+mod input_text;
 mod limits;
 mod logs;
 mod patients;
