@@ -74,6 +74,12 @@ pub struct Config {
     pub auth_limit_account: u32,
     /// Sign-in and enrolment attempts per client address per 15 minutes.
     pub auth_limit_address: u32,
+    /// Sync pushes per account per minute (one at a time in any case).
+    pub sync_push_limit: u32,
+    /// Open connections allowed overall and per client (TCP peer) address;
+    /// a request on a connection over either is answered 503 and closed.
+    pub max_connections: u32,
+    pub max_connections_per_address: u32,
     /// Time allowed to receive a request body, per started 64 KiB of its
     /// declared length (up to 1 MiB); then 408 and the connection closes.
     pub body_deadline: std::time::Duration,
@@ -305,6 +311,9 @@ impl Config {
             },
             auth_limit_account: count("AFTERCARE_AUTH_LIMIT_ACCOUNT", 10)?,
             auth_limit_address: count("AFTERCARE_AUTH_LIMIT_ADDRESS", 100)?,
+            sync_push_limit: count("AFTERCARE_SYNC_PUSH_LIMIT", 30)?,
+            max_connections: count("AFTERCARE_MAX_CONNECTIONS", 4096)?,
+            max_connections_per_address: count("AFTERCARE_MAX_CONNECTIONS_PER_ADDRESS", 256)?,
             body_deadline: std::time::Duration::from_secs(u64::from(count(
                 "AFTERCARE_BODY_DEADLINE_SECS",
                 10,

@@ -16,7 +16,8 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::console;
 use crate::db::{Db, DbSetupError};
-use crate::http::limits::AuthLimits;
+use crate::http::connections::{ConnectionCaps, ConnectionSlot};
+use crate::http::limits::{AuthLimits, SyncPushLimits};
 use crate::http::{is_https, ApiError, AppState, BODY_LIMIT};
 use crate::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
 use crate::metrics::{Metrics, PushOutcomes};
@@ -209,12 +210,14 @@ impl Application {
         let background = Background::build(db.clone(), &config, metrics.push_outcomes())?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
         let limits = AuthLimits::new(config.auth_limit_account, config.auth_limit_address);
+        let sync_pushes = SyncPushLimits::new(config.sync_push_limit);
         let state = web::Data::new(AppState {
             db,
             keys,
             config,
             vapid_public_key,
             limits,
+            sync_pushes,
             metrics,
             generations: Default::default(),
         });
@@ -244,6 +247,7 @@ impl Application {
             loop {
                 every.tick().await;
                 state.limits.forget_idle();
+                state.sync_pushes.forget_idle();
             }
         });
         let result = self.server.await;
@@ -264,6 +268,10 @@ impl Application {
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std::io::Error> {
+    let caps = ConnectionCaps::new(
+        state.config.max_connections as usize,
+        state.config.max_connections_per_address as usize,
+    );
     let server = HttpServer::new(move || {
         let metrics = state.metrics.clone();
         // Either setting says a TLS-terminating proxy sets X-Forwarded-Proto.
@@ -317,6 +325,20 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                     Ok(res)
                 }
             })
+            // A connection over a cap gets 503 and is closed.
+            .wrap_fn(|req, srv| {
+                let over = req
+                    .conn_data::<ConnectionSlot>()
+                    .is_some_and(ConnectionSlot::over);
+                let fut: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> = if over {
+                    let res = req.error_response(ApiError::TooManyConnections);
+                    Box::pin(async move { Ok(res) })
+                } else {
+                    let call = srv.call(req);
+                    Box::pin(async move { call.await.map(|r| r.map_into_boxed_body()) })
+                };
+                fut
+            })
             .wrap(TracingLogger::<crate::http::request_log::RedactedRootSpan>::new())
             // Outermost: counts every response, errors and 404s included, and
             // adds HSTS only when a trusted proxy says the client used https
@@ -349,6 +371,13 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
             .configure(console::configure)
             .configure(api::configure)
             .default_service(web::to(api::fallback))
+    })
+    .on_connect(move |conn, data| {
+        let address = conn
+            .downcast_ref::<actix_web::rt::net::TcpStream>()
+            .and_then(|s| s.peer_addr().ok())
+            .map(|a| a.ip());
+        data.insert(caps.open(address));
     })
     .listen(listener)?
     .shutdown_timeout(30)

@@ -29,6 +29,8 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("the request body was not received in time")]
     RequestTimeout,
+    #[error("too many open connections from this address or overall; close some and retry")]
+    TooManyConnections,
 }
 
 impl std::fmt::Debug for ApiError {
@@ -121,6 +123,11 @@ impl ApiError {
                 "Request timeout",
                 StatusCode::REQUEST_TIMEOUT,
             ),
+            Self::TooManyConnections => (
+                "too-many-connections",
+                "Too many connections",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
         }
     }
 }
@@ -201,6 +208,11 @@ impl ResponseError for ApiError {
             }
             // The rest of a late body may still arrive: do not read it.
             Self::RequestTimeout => {
+                res.force_close();
+            }
+            // The connection over the cap goes, with its slot.
+            Self::TooManyConnections => {
+                res.insert_header((header::RETRY_AFTER, "5"));
                 res.force_close();
             }
             _ => {}

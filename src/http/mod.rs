@@ -4,6 +4,7 @@
 //! knows actix.
 
 pub mod client;
+pub mod connections;
 pub mod deadline;
 pub mod error;
 pub mod limits;

@@ -831,9 +831,18 @@ async fn concurrent_writers_and_pullers_converge(backend: Backend) {
                     let res = s.put_log(day, json!({"redness": (round % 10) as i64, "swelling": 1, "flaking": 1, "sensitivity": 1})).await;
                     assert!(res.status().is_success());
                 } else {
-                    let t = pull(&s.app, &s.patient.access_token, None).await["timestamp"].as_i64().unwrap();
                     let id = format!("w{w}r{round}d{day}xxxxxxxx");
-                    let res = push(&s.app, &s.patient.access_token, t, logs_changes(vec![log(&id, s.treatment_id(), &s.date(day).to_string(), (round % 10) as i64, &[])], vec![], vec![])).await;
+                    // One push per account at a time: the other writer's
+                    // push in flight answers 429, retried after Retry-After.
+                    let res = loop {
+                        let t = pull(&s.app, &s.patient.access_token, None).await["timestamp"].as_i64().unwrap();
+                        let res = push(&s.app, &s.patient.access_token, t, logs_changes(vec![log(&id, s.treatment_id(), &s.date(day).to_string(), (round % 10) as i64, &[])], vec![], vec![])).await;
+                        if res.status() != 429 {
+                            break res;
+                        }
+                        assert_eq!(res.headers()["retry-after"], "1");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    };
                     assert!(res.status() == 200 || res.status() == 409, "{}", res.status());
                 }
             }
@@ -1037,7 +1046,81 @@ async fn one_push_logs_a_date_once(backend: Backend) {
         .is_empty());
 }
 
+/// Issue 15, finding 2: a second push of one account while its first is
+/// still being received is 429 with Retry-After, before its body is read;
+/// another account is not held up; and pushes have a rate per account.
+async fn one_push_per_account_at_a_time_within_a_rate(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = crate::helpers::spawn_app_with(backend, &[("AFTERCARE_SYNC_PUSH_LIMIT", "3")]).await;
+    let s = Scenario::on(app, 0.5, 3).await;
+    let tok = s.patient.access_token.clone();
+    let t = pull(&s.app, &tok, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let body = json!({"changes": logs_changes(
+        vec![log("slowpush00000001", s.treatment_id(), &s.date(1).to_string(), 4, &[])],
+        vec![],
+        vec![],
+    )})
+    .to_string();
+    // The first push sends its headers and half its body, then waits.
+    let addr = s.app.address.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/sync?last_pulled_at={t} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {tok}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let res = push(&s.app, &tok, t, logs_changes(vec![], vec![], vec![])).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_problem(res, 429).await;
+    // Another patient pushes meanwhile.
+    let other = s.app.enrolled_patient(&s.doc, "Europe/Berlin", 2).await;
+    let ot = pull(&s.app, &other.access_token, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let res = push(
+        &s.app,
+        &other.access_token,
+        ot,
+        logs_changes(vec![], vec![], vec![]),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+
+    // The first push completes and gives its turn back.
+    slow.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut slow, &mut answer)
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The rate is 3 a minute (the refused push spent none of it): two more
+    // go through, the next waits up to 20 s.
+    let t = pull(&s.app, &tok, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    for _ in 0..2 {
+        let res = push(&s.app, &tok, t, logs_changes(vec![], vec![], vec![])).await;
+        assert_eq!(res.status(), 200);
+    }
+    let res = push(&s.app, &tok, t, logs_changes(vec![], vec![], vec![])).await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((2..=20).contains(&wait), "{wait}");
+}
+
 on_both_backends!(
+    one_push_per_account_at_a_time_within_a_rate,
     one_push_logs_a_date_once,
     the_push_record_cap_applies_while_parsing,
     a_push_from_a_future_cursor_is_refused,
