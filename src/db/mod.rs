@@ -109,6 +109,9 @@ impl Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// A write that holds SQLite's writer this long or longer is logged as a warning.
+const SLOW_WRITE_MS: f64 = 250.0;
+
 /// A unit of database work failed before or around its queries: no
 /// connection within the timeout, no turn at the SQLite writer within it
 /// (busy: other writes are queued), or the work itself panicked.
@@ -260,9 +263,19 @@ impl Db {
             None => None,
         };
         let mut conn = self.pool.get().map_err(|_| DbFault::Unavailable)?;
+        let started = std::time::Instant::now();
         let result = f(&mut conn);
         if result.as_ref().is_err_and(E::is_unavailable) {
             conn.broken = true;
+        }
+        if _turn.is_some() {
+            // How long every other write of this process waited on this one.
+            let hold_ms = started.elapsed().as_secs_f64() * 1000.0;
+            if hold_ms >= SLOW_WRITE_MS {
+                tracing::warn!(hold_ms, "the SQLite writer was held long");
+            } else {
+                tracing::debug!(hold_ms, "SQLite writer held");
+            }
         }
         result
     }

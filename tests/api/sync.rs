@@ -1119,6 +1119,75 @@ async fn one_push_per_account_at_a_time_within_a_rate(backend: Backend) {
     assert!((2..=20).contains(&wait), "{wait}");
 }
 
+/// Issue 15, finding 2: how long a 1,000-record push holds SQLite's single
+/// writer, read from the server's own log of each write (`hold_ms`). The
+/// push: 990 logs over 11 treatments of 90 days each, and 10 deletions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_record_push_holds_the_sqlite_writer_briefly() {
+    let url = crate::helpers::fresh_database_url(Backend::Sqlite);
+    let (_server, app, server_log) =
+        crate::helpers::serve_process(&url, &[("RUST_LOG", "aftercare=debug")]).await;
+    let s = Scenario::on(app, 0.5, 89).await;
+    let mut treatments = vec![s.treatment_id().to_string()];
+    for _ in 0..10 {
+        let t = crate::recovery::add_treatment(&s.app, &s.doc, &s.patient.id, 0.5, 89).await;
+        treatments.push(t["id"].as_str().unwrap().to_string());
+    }
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let mut logs = Vec::new();
+    for (ti, treatment) in treatments.iter().enumerate() {
+        for day in 0..90u64 {
+            let id = format!("bulk{ti:02}d{day:03}xxxxxxx");
+            logs.push(log(
+                &id,
+                treatment,
+                &s.date(day).to_string(),
+                (day % 4) as i64,
+                &[],
+            ));
+        }
+    }
+    let deletes: Vec<String> = (0..10).map(|i| format!("gone{i:012}")).collect();
+    let changes = logs_changes(logs, vec![], deletes.iter().map(String::as_str).collect());
+    let started = std::time::Instant::now();
+    let res = push(&s.app, tok, t, changes).await;
+    let took = started.elapsed();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let raw = std::fs::read_to_string(&server_log).unwrap();
+    // Without the terminal colours the log may carry.
+    let text: String = raw
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or("", |(_, rest)| rest)
+            }
+        })
+        .collect();
+    let longest = text
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("hold_ms=")? + "hold_ms=".len();
+            l[at..]
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
+        .fold(0.0f64, f64::max);
+    eprintln!(
+        "1,000-record push: answered in {took:?}; longest SQLite writer hold {longest:.1} ms"
+    );
+    assert!(longest > 0.0, "hold times are logged");
+    // A measurement more than a limit: measured 12.2 s in a debug build on
+    // a loaded 2-core machine (README, Security). Logs are still applied one
+    // by one with their assessment; the bound catches a regression only.
+    assert!(longest < 60_000.0, "{longest} ms");
+}
+
 on_both_backends!(
     one_push_per_account_at_a_time_within_a_rate,
     one_push_logs_a_date_once,
