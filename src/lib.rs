@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod notify;
 pub mod push;
+pub mod secrets;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

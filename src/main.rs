@@ -261,6 +261,7 @@ fn backup(config: &Config, path: &std::path::Path) -> Result<(), String> {
 fn rotate_keys(config: &Config, key: KeyKind) -> Result<(), String> {
     use base64::Engine;
     let db = open_database(config).map_err(|e| e.to_string())?;
+    let sealing = aftercare::startup::secrets_key(config).map_err(|e| e.to_string())?;
     let rotated = match key {
         KeyKind::Jwt => {
             if config.jwt_secret.is_some() {
@@ -272,7 +273,7 @@ fn rotate_keys(config: &Config, key: KeyKind) -> Result<(), String> {
             }
             let secret =
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
-            aftercare::app::keys::rotate_jwt(&db, secret)
+            aftercare::app::keys::rotate_jwt(&db, &sealing, secret)
         }
         KeyKind::Vapid => {
             if config.vapid_private_key.is_some() {
@@ -287,7 +288,7 @@ fn rotate_keys(config: &Config, key: KeyKind) -> Result<(), String> {
                 "new VAPID public key (applicationServerKey): {}",
                 keys.public_key()
             );
-            aftercare::app::keys::rotate_vapid(&db, keys.to_base64())
+            aftercare::app::keys::rotate_vapid(&db, &sealing, keys.to_base64())
         }
     }
     .map_err(|e| e.to_string())?;

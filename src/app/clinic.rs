@@ -15,6 +15,7 @@ use crate::domain::account::{Email, Password, PersonName, Role, TimeZone};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::ReminderPlan;
 use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
+use crate::domain::text::Note;
 use crate::domain::treatment::{Addon, Area, DepthMm, SessionNumber};
 use crate::store::accounts::{self, Account};
 use crate::store::daily_logs::{self, DailyLog};
@@ -475,15 +476,15 @@ impl Review {
 const NOTE_MAX: usize = 2000;
 
 fn clean_note(note: Option<&str>, required: bool) -> AppResult<Option<String>> {
-    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let note = match note.map(|n| Note::parse(n, NOTE_MAX)) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(n))) => Some(n.into_string()),
+        Some(Err(e)) => return Err(AppError::field("note", e)),
+    };
     match &note {
         None if required => Err(AppError::field(
             "note",
             "a note is required to resolve a flag",
-        )),
-        Some(n) if n.chars().count() > NOTE_MAX => Err(AppError::field(
-            "note",
-            format!("must be at most {NOTE_MAX} characters"),
         )),
         _ => Ok(note),
     }

@@ -52,15 +52,16 @@ pub async fn export(db: &Db, patient: PatientCaller) -> AppResult<Export> {
     .await
 }
 
-/// Erases the calling patient: account, profile, treatments, logs, flags,
-/// reminders, devices and sessions. The clinic keeps its audit trail, which
+/// Erases the calling patient: account, profile, treatments, logs, flags
+/// (with their alert deliveries), reminders, push jobs (their own and the
+/// staff alerts about them), devices and sessions. The clinic keeps its audit trail, which
 /// holds ids and actions only.
 pub async fn erase(db: &Db, gens: &TokenGenerations, patient: PatientCaller) -> AppResult<()> {
     let id = patient.account_id.clone();
     db.write(move |tx| {
         let c = tx.conn();
         let me = patients::get(c, &patient.scope(), &patient.account_id)?;
-        push::drop_jobs_for_account(c, &me.id)?;
+        push::delete_jobs_of_patient(c, &me.id)?;
         // Corrections kept old and new values (names, e-mail, treatment
         // facts); once the patient is gone, only ids and actions stay.
         let treatment_ids: Vec<String> = treatments::for_patient(c, &me.id)?

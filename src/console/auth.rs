@@ -88,7 +88,7 @@ pub async fn sign_in(
     form: SignInForm,
 ) -> ConsoleResult<HttpResponse> {
     let email = form.fields.text("email").to_string();
-    let password = form.fields.text("password").to_string();
+    let password = form.fields.raw("password").to_string();
     let clinic = form.fields.text("clinic").trim().to_string();
     let client = ClientAddr::of(&req, state.config.trust_proxy).0;
     let mut typed = Typed {

@@ -109,12 +109,16 @@ impl Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// A write that holds SQLite's writer this long or longer is logged as a warning.
+const SLOW_WRITE_MS: f64 = 250.0;
+
 /// A unit of database work failed before or around its queries: no
-/// connection (or no turn at the SQLite writer) within the timeout, or the
-/// work itself panicked.
+/// connection within the timeout, no turn at the SQLite writer within it
+/// (busy: other writes are queued), or the work itself panicked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbFault {
     Unavailable,
+    Busy,
     Panicked,
 }
 
@@ -361,13 +365,23 @@ impl Db {
         // A writer's turn comes before its connection, so queued writers
         // hold none; the wait is bounded like a pool checkout (503).
         let _turn = match writer {
-            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Unavailable)?),
+            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Busy)?),
             None => None,
         };
         let mut conn = self.pool.get().map_err(|_| DbFault::Unavailable)?;
+        let started = std::time::Instant::now();
         let result = f(&mut conn);
         if result.as_ref().is_err_and(E::is_unavailable) {
             conn.broken = true;
+        }
+        if _turn.is_some() {
+            // How long every other write of this process waited on this one.
+            let hold_ms = started.elapsed().as_secs_f64() * 1000.0;
+            if hold_ms >= SLOW_WRITE_MS {
+                tracing::warn!(hold_ms, "the SQLite writer was held long");
+            } else {
+                tracing::debug!(hold_ms, "SQLite writer held");
+            }
         }
         result
     }

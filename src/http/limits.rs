@@ -257,11 +257,7 @@ impl Limited {
 impl From<Limited> for ApiError {
     fn from(l: Limited) -> Self {
         let (Limited::Address(wait) | Limited::Account(wait)) = l;
-        // Round up: a client that waits exactly Retry-After must get through.
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        ApiError::TooManyRequests {
-            retry_after: secs.max(1),
-        }
+        too_many(wait)
     }
 }
 
@@ -295,6 +291,84 @@ impl AuthLimits {
     pub async fn forget_idle(&self) -> Result<(), AppError> {
         self.login.forget_idle().await?;
         self.enrol.forget_idle().await
+    }
+}
+
+/// Sync pushes of one account: at most one at a time (a second one while
+/// the first is read or applied is 429 at once, before its body is read),
+/// and a budget of pushes per minute. Per process, like the other budgets.
+pub struct SyncPushLimits {
+    in_flight: Mutex<std::collections::HashSet<String>>,
+    rate: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+/// How long a client turned away because its other push is still running
+/// should wait: a push takes well under a second.
+const IN_FLIGHT_RETRY: Duration = Duration::from_secs(1);
+
+impl SyncPushLimits {
+    pub fn new(per_minute: u32) -> Self {
+        let burst = NonZeroU32::new(per_minute.max(1)).expect("at least one");
+        Self {
+            in_flight: Mutex::new(std::collections::HashSet::new()),
+            rate: DefaultKeyedRateLimiter::keyed(
+                Quota::with_period(Duration::from_secs(60) / burst.get())
+                    .expect("non-zero period")
+                    .allow_burst(burst),
+            ),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Takes the account's push turn (released when the guard drops), or
+    /// says how long to wait.
+    pub fn begin(&self, account: &str) -> Result<SyncPushTurn<'_>, Duration> {
+        {
+            let mut busy = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            if !busy.insert(account.to_string()) {
+                return Err(IN_FLIGHT_RETRY);
+            }
+        }
+        let turn = SyncPushTurn {
+            limits: self,
+            account: account.to_string(),
+        };
+        match self.rate.check_key(&turn.account) {
+            Ok(()) => Ok(turn),
+            Err(n) => Err(n.wait_time_from(self.clock.now())),
+        }
+    }
+
+    pub fn forget_idle(&self) {
+        self.rate.retain_recent();
+        self.rate.shrink_to_fit();
+    }
+}
+
+/// One account's push in progress.
+pub struct SyncPushTurn<'a> {
+    limits: &'a SyncPushLimits,
+    account: String,
+}
+
+impl Drop for SyncPushTurn<'_> {
+    fn drop(&mut self) {
+        let mut busy = self
+            .limits
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        busy.remove(&self.account);
+    }
+}
+
+/// The 429 for a wait.
+pub fn too_many(wait: Duration) -> ApiError {
+    // Round up: a client that waits exactly Retry-After must get through.
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::TooManyRequests {
+        retry_after: secs.max(1),
     }
 }
 
@@ -352,6 +426,26 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Capped<T, N>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_sync_push_per_account_at_a_time_within_a_rate() {
+        let limits = SyncPushLimits::new(3);
+        let first = limits.begin("a").unwrap();
+        assert_eq!(limits.begin("a").err(), Some(IN_FLIGHT_RETRY));
+        let other = limits.begin("b").unwrap();
+        drop(first);
+        drop(other);
+        drop(limits.begin("a").unwrap());
+        drop(limits.begin("a").unwrap());
+        // The fourth within a minute waits about 20 s.
+        let wait = limits.begin("a").err().unwrap();
+        assert!(
+            wait > Duration::from_secs(10) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        // The turn was given back even so.
+        assert!(limits.in_flight.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn budgets_run_out_per_address_and_per_account() {

@@ -423,12 +423,27 @@ pub fn pending_count(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Retires every pending push of an account's subscriptions (before erasing it).
-pub fn drop_jobs_for_account(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
-    for sub in subscriptions_of(conn, account_id)? {
-        drop_jobs_for_subscription(conn, &sub.id)?;
-    }
-    Ok(())
+/// Deletes every push job that concerns a patient (before erasing them):
+/// the jobs of their own devices, of their reminders, and the staff alerts
+/// about their treatments, payload text included. Returns how many.
+pub fn delete_jobs_of_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<usize> {
+    use crate::db::schema::{reminder_occurrences as o, treatments as t};
+    let subs = s::table.filter(s::account_id.eq(patient_id)).select(s::id);
+    let treatments = t::table
+        .filter(t::patient_id.eq(patient_id))
+        .select(t::id.nullable());
+    let occurrences = o::table
+        .filter(o::patient_id.eq(patient_id))
+        .select(o::id.nullable());
+    diesel::delete(
+        j::table.filter(
+            j::subscription_id
+                .eq_any(subs)
+                .or(j::treatment_id.eq_any(treatments))
+                .or(j::occurrence_id.eq_any(occurrences)),
+        ),
+    )
+    .execute(conn)
 }
 
 /// Ties a subscription to the console sign-in that made it (its token hash).

@@ -43,3 +43,16 @@ pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
         .execute(c))?;
     Ok(())
 }
+
+/// Replaces a value only if it is still `old` (another process may have
+/// replaced it first). Returns whether it did.
+pub fn replace(conn: &mut DbConn, key: &str, old: &str, new: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        settings::table
+            .filter(settings::key.eq(key))
+            .filter(settings::value.eq(old)),
+    )
+    .set(settings::value.eq(new))
+    .execute(conn)?;
+    Ok(n == 1)
+}

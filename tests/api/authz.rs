@@ -216,11 +216,9 @@ struct Tokens {
 }
 
 fn jwt_secret(app: &TestApp) -> Vec<u8> {
-    let mut conn = app.db.conn().unwrap();
-    let b64 = aftercare::store::settings::get(&mut conn, "jwt_secret")
+    STANDARD
+        .decode(crate::helpers::stored_secret(app, "jwt_secret"))
         .unwrap()
-        .unwrap();
-    STANDARD.decode(b64).unwrap()
 }
 
 fn claims_of(token: &str) -> Value {

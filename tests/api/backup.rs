@@ -96,11 +96,29 @@ async fn a_backup_under_write_load_opens_migrates_and_serves() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
 
+    // The secrets key stays apart from the database (and its backups): a
+    // copy alone does not start, since its stored keys do not open.
+    let key_file = aftercare::config::Config::from_lookup(|k| {
+        (k == "DATABASE_URL").then(|| app.database_url.clone())
+    })
+    .unwrap()
+    .secrets_key_file;
+    assert!(key_file.exists());
+    let alone = aftercare::config::Config::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(copies[0].0.to_str().unwrap().to_string()),
+        "AFTERCARE_BIND" => Some("127.0.0.1:0".into()),
+        _ => None,
+    })
+    .unwrap();
+    let refused = aftercare::startup::Application::build(alone).err().expect("a copy without its key must not start");
+    assert!(refused.to_string().contains("secrets key"), "{refused}");
+    let key_env = [("AFTERCARE_SECRETS_KEY_FILE", key_file.to_str().unwrap())];
+
     for (path, before, after) in copies {
         // The copy opens, migrates (nothing to do) and serves what was
         // written before it started; a log being written meanwhile is in it
         // whole or not at all.
-        let copy = spawn_on(path.to_str().unwrap().to_string(), &[]).await;
+        let copy = spawn_on(path.to_str().unwrap().to_string(), &key_env).await;
         let n = log_count(&copy, &patient.access_token, &treatment).await;
         assert!(
             (before..=after).contains(&n),

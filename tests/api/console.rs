@@ -262,7 +262,7 @@ impl<'a> Browser<'a> {
 }
 
 /// Posts the sign-in form as a browser would (with its double-submit cookie).
-async fn sign_in_response(
+pub(crate) async fn sign_in_response(
     app: &TestApp,
     email: &str,
     password: &str,

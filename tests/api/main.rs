@@ -19,6 +19,7 @@ mod faults;
 mod fcm_service;
 mod health;
 mod languages;
+mod input_text;
 mod limits;
 mod logs;
 mod native_push;

@@ -71,6 +71,8 @@ run_against() {
   export AFTERCARE_BIND="127.0.0.1:$port"
   export AFTERCARE_LOG_FORMAT=text
   export RUST_LOG="${RUST_LOG:-warn}"
+  # The suite syncs one patient far more often than an app does.
+  export AFTERCARE_SYNC_PUSH_LIMIT=600
 
   printf '%s\n' "$admin_password" \
     | "$BIN" clinic create --name "Sync Client Test Clinic" --admin-email "$admin_email" --password-stdin \
