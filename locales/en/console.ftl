@@ -391,7 +391,6 @@ console-sign-in-ambiguous = This email and password open accounts at more than o
 console-discharged-title = Discharged patients
 console-discharged = Discharged
 console-discharged-at = { $at } — no reminders are sent
-console-added = Added
 console-correct-patient = Correct the patient's details
 console-correct-timezone = Time zone (unsent reminders move to it)
 console-correct-save = Save corrections

@@ -391,7 +391,6 @@ console-sign-in-ambiguous = Bu e-posta ve parola birden fazla klinikteki hesapla
 console-discharged-title = Taburcu edilen hastalar
 console-discharged = Taburcu
 console-discharged-at = { $at } — hatırlatma gönderilmez
-console-added = Eklendi
 console-correct-patient = Hastanın bilgilerini düzelt
 console-correct-timezone = Saat dilimi (gönderilmemiş hatırlatmalar bu dilime taşınır)
 console-correct-save = Düzeltmeleri kaydet
