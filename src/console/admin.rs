@@ -6,8 +6,8 @@ use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::session::{ConsoleForm, ConsoleSession};
 use super::i18n::Tr;
+use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
 use actix_web::http::header;
 

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use maud::{html, Markup};
 
+use super::i18n::Tr;
 use super::patients::{fitzpatrick, local_time, zone_choices};
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
@@ -15,7 +16,6 @@ use crate::domain::risk::{RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CH
 use crate::domain::treatment::{
     correctable, Addon, Area, CancelReason, CANCEL_REASON_MAX_CHARS, CORRECTION_WINDOW,
 };
-use super::i18n::Tr;
 use crate::http::{ApiError, AppState};
 use crate::store::patients::Patient;
 
@@ -109,7 +109,8 @@ pub fn treatment_actions(
         return html! {};
     }
     let here = format!("/console/treatments/{}", treatment.id);
-    let registered = chrono::DateTime::from_timestamp_millis(treatment.created_at).unwrap_or_default();
+    let registered =
+        chrono::DateTime::from_timestamp_millis(treatment.created_at).unwrap_or_default();
     let performed = form_time(treatment.performed_at, ctx.tz);
     html! {
         @if correctable(registered, now) {

@@ -110,7 +110,9 @@ async fn a_backup_under_write_load_opens_migrates_and_serves() {
         _ => None,
     })
     .unwrap();
-    let refused = aftercare::startup::Application::build(alone).err().expect("a copy without its key must not start");
+    let refused = aftercare::startup::Application::build(alone)
+        .err()
+        .expect("a copy without its key must not start");
     assert!(refused.to_string().contains("secrets key"), "{refused}");
     let key_env = [("AFTERCARE_SECRETS_KEY_FILE", key_file.to_str().unwrap())];
 
