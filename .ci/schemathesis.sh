@@ -47,6 +47,8 @@ trap cleanup EXIT
 export DATABASE_URL="$WORK/aftercare.db"
 export AFTERCARE_BIND=127.0.0.1:0
 export AFTERCARE_LOG_FORMAT=json
+# Schemathesis pushes as one patient far faster than an app would.
+export AFTERCARE_SYNC_PUSH_LIMIT=1000000
 export RUST_LOG="${RUST_LOG:-warn,aftercare=info}"
 # /metrics is then behind a token, as in production, so ignored_auth can check it.
 METRICS_TOKEN="schemathesis-metrics-token-$$"

@@ -27,6 +27,8 @@ pub fn hash_password(password: &Password) -> String {
 
 /// Checks a password; with no stored hash (unknown account, not enrolled) it
 /// still spends the same work so timing does not reveal which emails exist.
+/// The candidate is compared in the form passwords are stored in (NFKC);
+/// a hash made before passwords were normalised is also tried as typed.
 pub fn verify_password(stored: Option<&str>, candidate: &str) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let dummy = DUMMY.get_or_init(|| {
@@ -39,9 +41,13 @@ pub fn verify_password(stored: Option<&str>, candidate: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    let ok = Argon2::default()
-        .verify_password(candidate.as_bytes(), &parsed)
-        .is_ok();
+    let matches = |c: &str| {
+        Argon2::default()
+            .verify_password(c.as_bytes(), &parsed)
+            .is_ok()
+    };
+    let normalised = Password::normalise(candidate);
+    let ok = matches(&normalised) || (normalised != candidate && matches(candidate));
     ok && real
 }
 
@@ -150,10 +156,18 @@ impl TokenKeys {
             .expect("HS256 encoding cannot fail")
     }
 
+    /// The claims of a token this service signed, unexpired, and issued
+    /// for no longer than the configured lifetime (a token minted with a
+    /// far `exp` is refused even when its signature holds). Whether its
+    /// account still exists and is active is checked by the caller.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|d| d.claims)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        let now = chrono::Utc::now().timestamp();
+        let lifetime = claims.exp.checked_sub(claims.iat)?;
+        let issued_in_future = claims.iat > now + self.validation.leeway as i64;
+        (lifetime <= self.access_ttl.as_secs() as i64 && !issued_in_future).then_some(claims)
     }
 }
 
@@ -188,6 +202,34 @@ mod tests {
         let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
         parts[1] = URL_SAFE_NO_PAD.encode(payload.replace("patient", "admin"));
         assert!(keys().verify(&parts.join(".")).is_none());
+    }
+
+    #[test]
+    fn tokens_living_longer_than_the_lifetime_are_refused() {
+        let k = keys();
+        let now = chrono::Utc::now().timestamp();
+        let sign = |iat: i64, exp: i64| {
+            let claims = Claims {
+                sub: "acc".into(),
+                role: Role::Admin,
+                clinic: "cl".into(),
+                iat,
+                exp,
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
+                jti: "j".into(),
+                generation: 0,
+            };
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &k.encoding).unwrap()
+        };
+        assert!(k.verify(&sign(now, now + 60)).is_some());
+        assert!(k.verify(&sign(now, now + 61)).is_none());
+        assert!(k.verify(&sign(now, now + 10 * 365 * 86_400)).is_none());
+        assert!(
+            k.verify(&sign(now + 3600, now + 3660)).is_none(),
+            "issued in the future"
+        );
+        assert!(k.verify(&sign(now - 100, now - 90)).is_none(), "expired");
     }
 
     #[test]

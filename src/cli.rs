@@ -6,6 +6,8 @@ use crate::domain::account::{Email, Password, PersonName};
 
 pub struct CreatedClinic {
     pub clinic_id: String,
+    /// Typed at sign-in by people with accounts at several clinics.
+    pub clinic_code: String,
     pub admin_id: String,
     /// Set when the password was generated; print it once.
     pub generated_password: Option<String>,
@@ -27,11 +29,12 @@ pub fn create_clinic(
     let password = Password::parse(&password.unwrap_or_else(generate_password))
         .map_err(|e| format!("password {e}"))?;
     let hash = hash_password(&password);
-    let (clinic_id, admin_id) =
+    let (clinic_id, admin_id, clinic_code) =
         crate::app::clinic::create_clinic(db, &clinic_name, &email, &admin_name, &hash)
             .map_err(|e| e.to_string())?;
     Ok(CreatedClinic {
         clinic_id,
+        clinic_code,
         admin_id,
         generated_password: generated.then(|| password.expose().to_string()),
     })
@@ -134,6 +137,14 @@ pub async fn seed_demo(db: &Db) -> Result<DemoSeeded, String> {
     use crate::domain::log::{LogEntry, RawLog};
 
     let err = |e: crate::app::AppError| e.to_string();
+    // E-mails are unique per clinic only, so a second demo clinic would be
+    // created beside the first: look for the demo admin instead.
+    if crate::app::accounts::email_in_use(db, DEMO_ADMIN.into())
+        .await
+        .map_err(err)?
+    {
+        return Err("this database already holds the demo; use a fresh DATABASE_URL".into());
+    }
     let admin_password = generate_password();
     let (d, p) = (db.clone(), admin_password.clone());
     let created = tokio::task::spawn_blocking(move || {

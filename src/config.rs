@@ -46,6 +46,11 @@ pub struct Config {
     pub pool_timeout: Duration,
     /// HS256 key for access tokens; generated and kept in the database when absent.
     pub jwt_secret: Option<Vec<u8>>,
+    /// Seals the secrets kept in the database (`AFTERCARE_SECRETS_KEY`).
+    pub secrets_key: Option<crate::secrets::SecretsKey>,
+    /// Where the secrets key is kept when `AFTERCARE_SECRETS_KEY` is unset
+    /// (`AFTERCARE_SECRETS_KEY_FILE`; generated on first start).
+    pub secrets_key_file: std::path::PathBuf,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub enrolment_code_ttl: Duration,
@@ -69,6 +74,12 @@ pub struct Config {
     pub auth_limit_account: u32,
     /// Sign-in and enrolment attempts per client address per 15 minutes.
     pub auth_limit_address: u32,
+    /// Sync pushes per account per minute (one at a time in any case).
+    pub sync_push_limit: u32,
+    /// Open connections allowed overall and per client (TCP peer) address;
+    /// a request on a connection over either is answered 503 and closed.
+    pub max_connections: u32,
+    pub max_connections_per_address: u32,
     /// Time allowed to receive a request body, per started 64 KiB of its
     /// declared length (up to 1 MiB); then 408 and the connection closes.
     pub body_deadline: std::time::Duration,
@@ -392,11 +403,30 @@ impl Config {
             }
         };
         let database = DatabaseUrl::parse(get("DATABASE_URL").as_deref())?;
+        let secrets_key = match get("AFTERCARE_SECRETS_KEY").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(k) => Some(
+                crate::secrets::SecretsKey::parse(&k)
+                    .map_err(|e| ConfigError::invalid("AFTERCARE_SECRETS_KEY", e))?,
+            ),
+        };
+        // Beside a SQLite file; in the working directory for PostgreSQL
+        // (where several processes need the same key: set it instead).
+        let secrets_key_file =
+            match get("AFTERCARE_SECRETS_KEY_FILE").filter(|s| !s.trim().is_empty()) {
+                Some(p) => p.into(),
+                None => match &database {
+                    DatabaseUrl::Sqlite(path) => format!("{path}.key").into(),
+                    DatabaseUrl::Postgres(_) => "aftercare-secrets.key".into(),
+                },
+            };
         Ok(Self {
             fcm,
             apns,
             media: MediaConfig::from_lookup(&get, &database)?,
             database,
+            secrets_key,
+            secrets_key_file,
             bind,
             smtp,
             public_url,
@@ -440,6 +470,9 @@ impl Config {
             },
             auth_limit_account: count("AFTERCARE_AUTH_LIMIT_ACCOUNT", 10)?,
             auth_limit_address: count("AFTERCARE_AUTH_LIMIT_ADDRESS", 100)?,
+            sync_push_limit: count("AFTERCARE_SYNC_PUSH_LIMIT", 30)?,
+            max_connections: count("AFTERCARE_MAX_CONNECTIONS", 4096)?,
+            max_connections_per_address: count("AFTERCARE_MAX_CONNECTIONS_PER_ADDRESS", 256)?,
             body_deadline: std::time::Duration::from_secs(u64::from(count(
                 "AFTERCARE_BODY_DEADLINE_SECS",
                 10,

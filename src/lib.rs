@@ -23,6 +23,7 @@ pub mod media;
 pub mod metrics;
 pub mod notify;
 pub mod push;
+pub mod secrets;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

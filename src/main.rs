@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use aftercare::config::Config;
+use aftercare::config::{Config, DatabaseUrl};
 use aftercare::metrics::PushOutcomes;
 use aftercare::startup::{open_database, Application, Background};
 
@@ -30,11 +30,28 @@ enum Command {
     Demo,
     /// Print a new VAPID key pair (for AFTERCARE_VAPID_PRIVATE_KEY).
     VapidKeys,
+    /// Copy the SQLite database to PATH while it serves (consistent, then
+    /// verified). Holds the JWT and VAPID keys: keep it as safe as the
+    /// database. For PostgreSQL use pg_dump.
+    Backup { path: std::path::PathBuf },
+    /// Replace a key kept in the database, then restart every process:
+    /// `jwt` ends every sign-in (everyone signs in again); `vapid` voids
+    /// every Web Push subscription (apps and browsers subscribe again).
+    RotateKeys {
+        #[arg(value_enum)]
+        key: KeyKind,
+    },
     /// Manage clinics.
     Clinic {
         #[command(subcommand)]
         command: ClinicCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KeyKind {
+    Jwt,
+    Vapid,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +91,8 @@ fn main() -> ExitCode {
             println!("public key (applicationServerKey): {}", keys.public_key());
             Ok(())
         }
+        Command::Backup { path } => backup(&config, &path),
+        Command::RotateKeys { key } => rotate_keys(&config, key),
         Command::Migrate => open_database(&config)
             .map(|_| ())
             .map_err(|e| e.to_string()),
@@ -218,6 +237,69 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+fn backup(config: &Config, path: &std::path::Path) -> Result<(), String> {
+    let source = match &config.database {
+        DatabaseUrl::Sqlite(source) => source,
+        DatabaseUrl::Postgres(_) => {
+            return Err(
+                "backup copies SQLite databases; for PostgreSQL use pg_dump \
+                        (pg_dump --format=custom \"$DATABASE_URL\" > aftercare.dump; see README)"
+                    .into(),
+            )
+        }
+    };
+    let made = aftercare::db::backup_sqlite(source, path)?;
+    println!(
+        "backup: {} ({} bytes, migration {}), checked; it holds the JWT and VAPID keys",
+        path.display(),
+        made.bytes,
+        made.migration
+    );
+    Ok(())
+}
+
+fn rotate_keys(config: &Config, key: KeyKind) -> Result<(), String> {
+    use base64::Engine;
+    let db = open_database(config).map_err(|e| e.to_string())?;
+    let sealing = aftercare::startup::secrets_key(config).map_err(|e| e.to_string())?;
+    let rotated = match key {
+        KeyKind::Jwt => {
+            if config.jwt_secret.is_some() {
+                return Err(
+                    "AFTERCARE_JWT_SECRET is set: the key comes from the environment; \
+                            change it there and restart every process"
+                        .into(),
+                );
+            }
+            let secret =
+                base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+            aftercare::app::keys::rotate_jwt(&db, &sealing, secret)
+        }
+        KeyKind::Vapid => {
+            if config.vapid_private_key.is_some() {
+                return Err(
+                    "AFTERCARE_VAPID_PRIVATE_KEY is set: the key comes from the environment; \
+                     change it there and restart every process"
+                        .into(),
+                );
+            }
+            let keys = aftercare::push::vapid::VapidKeys::generate();
+            println!(
+                "new VAPID public key (applicationServerKey): {}",
+                keys.public_key()
+            );
+            aftercare::app::keys::rotate_vapid(&db, &sealing, keys.to_base64())
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    println!(
+        "rotated; ended {} refresh tokens, {} console sessions, {} push subscriptions",
+        rotated.refresh_tokens, rotated.console_sessions, rotated.push_subscriptions
+    );
+    println!("restart every aftercare process now: running ones still hold the old key");
+    Ok(())
+}
+
 fn create_clinic(
     config: Config,
     name: &str,
@@ -237,6 +319,7 @@ fn create_clinic(
     let db = open_database(&config).map_err(|e| e.to_string())?;
     let created = aftercare::cli::create_clinic(&db, name, email, admin_name, password)?;
     println!("clinic_id: {}", created.clinic_id);
+    println!("clinic_code: {}", created.clinic_code);
     println!("admin_id: {}", created.admin_id);
     println!("admin_email: {}", email.trim().to_lowercase());
     if let Some(p) = created.generated_password {

@@ -16,7 +16,8 @@ use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::console;
 use crate::db::{Db, DbSetupError};
-use crate::http::limits::AuthLimits;
+use crate::http::connections::{ConnectionCaps, ConnectionSlot};
+use crate::http::limits::{AuthLimits, SyncPushLimits};
 use crate::http::{is_https, ApiError, AppState, BODY_LIMIT};
 use crate::jobs::dispatcher::{AlertTransports, Dispatcher, DispatcherConfig};
 use crate::media::MediaStore;
@@ -28,6 +29,7 @@ use crate::push::fcm::FcmSender;
 use crate::push::provider::Providers;
 use crate::push::transport::PushSender;
 use crate::push::vapid::VapidKeys;
+use crate::secrets::SecretsKey;
 use crate::store::{protocols, settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,25 +59,65 @@ pub fn open_database(config: &Config) -> Result<Db, StartupError> {
     Ok(db)
 }
 
-/// The access-token key: from the environment, or generated once and kept in
-/// the database so every process agrees.
+/// The access-token key: from the environment, or generated once and kept
+/// (sealed) in the database so every process agrees.
 fn token_keys(db: &Db, config: &Config) -> Result<TokenKeys, StartupError> {
     let secret = match &config.jwt_secret {
         Some(s) => s.clone(),
         None => {
-            let mut conn = db
-                .conn()
-                .map_err(|e| StartupError::Secrets(e.to_string()))?;
-            let stored = settings::get_or_create(&mut conn, "jwt_secret", || {
+            let stored = stored_secret(db, config, "jwt_secret", || {
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
-            })
-            .map_err(|e| StartupError::Secrets(e.to_string()))?;
+            })?;
             base64::engine::general_purpose::STANDARD
                 .decode(stored)
                 .map_err(|e| StartupError::Secrets(format!("stored jwt_secret: {e}")))?
         }
     };
     Ok(TokenKeys::new(&secret, config.access_token_ttl))
+}
+
+/// The key that seals stored secrets: `AFTERCARE_SECRETS_KEY`, or the key
+/// file, generated (with a warning) on first start.
+pub fn secrets_key(config: &Config) -> Result<SecretsKey, StartupError> {
+    if let Some(k) = &config.secrets_key {
+        return Ok(k.clone());
+    }
+    let path = &config.secrets_key_file;
+    let (key, created) = SecretsKey::load_or_create(path).map_err(StartupError::Secrets)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "AFTERCARE_SECRETS_KEY is unset: generated a secrets key file; keep it apart from database copies and backups, and give every process the same key"
+        );
+    }
+    Ok(key)
+}
+
+/// A secret kept in the database, sealed with the secrets key: read, or
+/// first stored from `make()`. A value stored in plain text by an older
+/// version is sealed in place.
+fn stored_secret(
+    db: &Db,
+    config: &Config,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, StartupError> {
+    let key = secrets_key(config)?;
+    let mut conn = db
+        .conn()
+        .map_err(|e| StartupError::Secrets(e.to_string()))?;
+    let stored = settings::get_or_create(&mut conn, name, || key.seal(name, &make()))
+        .map_err(|e| StartupError::Secrets(e.to_string()))?;
+    if SecretsKey::is_sealed(&stored) {
+        return key.open(name, &stored).map_err(StartupError::Secrets);
+    }
+    settings::replace(&mut conn, name, &stored, &key.seal(name, &stored))
+        .map_err(|e| StartupError::Secrets(e.to_string()))?;
+    tracing::info!(
+        setting = name,
+        "sealed a secret the database kept in plain text"
+    );
+    Ok(stored)
 }
 
 pub struct Application {
@@ -200,20 +242,14 @@ pub fn media_store(config: &Config) -> Result<MediaStore, StartupError> {
     MediaStore::open(&config.media.location).map_err(StartupError::Config)
 }
 
-/// The VAPID key pair: from the environment, or generated once and kept in
-/// the database so every process signs with the same key.
+/// The VAPID key pair: from the environment, or generated once and kept
+/// (sealed) in the database so every process signs with the same key.
 pub fn vapid_keys(db: &Db, config: &Config) -> Result<VapidKeys, StartupError> {
     let encoded = match &config.vapid_private_key {
         Some(k) => k.clone(),
-        None => {
-            let mut conn = db
-                .conn()
-                .map_err(|e| StartupError::Secrets(e.to_string()))?;
-            settings::get_or_create(&mut conn, "vapid_private_key", || {
-                VapidKeys::generate().to_base64()
-            })
-            .map_err(|e| StartupError::Secrets(e.to_string()))?
-        }
+        None => stored_secret(db, config, "vapid_private_key", || {
+            VapidKeys::generate().to_base64()
+        })?,
     };
     VapidKeys::from_base64(&encoded)
         .map_err(|e| StartupError::Secrets(format!("VAPID private key: {e}")))
@@ -228,7 +264,8 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let background = Background::build(db.clone(), &config, metrics.push_outcomes())?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
-        let limits = AuthLimits::new(config.auth_limit_account, config.auth_limit_address);
+        let limits = AuthLimits::new(&db, config.auth_limit_account, config.auth_limit_address);
+        let sync_pushes = SyncPushLimits::new(config.sync_push_limit);
         let media = media_store(&config)?;
         tracing::info!(store = %media.describe(), "photos are stored in the media store");
         let state = web::Data::new(AppState {
@@ -238,6 +275,7 @@ impl Application {
             config,
             vapid_public_key,
             limits,
+            sync_pushes,
             metrics,
             generations: Default::default(),
         });
@@ -266,7 +304,10 @@ impl Application {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 every.tick().await;
-                state.limits.forget_idle();
+                if let Err(e) = state.limits.forget_idle().await {
+                    tracing::warn!(error = ?e, "forgetting idle attempt budgets failed");
+                }
+                state.sync_pushes.forget_idle();
             }
         });
         let result = self.server.await;
@@ -287,6 +328,10 @@ impl Application {
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std::io::Error> {
+    let caps = ConnectionCaps::new(
+        state.config.max_connections as usize,
+        state.config.max_connections_per_address as usize,
+    );
     let server = HttpServer::new(move || {
         let metrics = state.metrics.clone();
         // Either setting says a TLS-terminating proxy sets X-Forwarded-Proto.
@@ -340,7 +385,21 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                     Ok(res)
                 }
             })
-            .wrap(TracingLogger::default())
+            // A connection over a cap gets 503 and is closed.
+            .wrap_fn(|req, srv| {
+                let over = req
+                    .conn_data::<ConnectionSlot>()
+                    .is_some_and(ConnectionSlot::over);
+                let fut: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> = if over {
+                    let res = req.error_response(ApiError::TooManyConnections);
+                    Box::pin(async move { Ok(res) })
+                } else {
+                    let call = srv.call(req);
+                    Box::pin(async move { call.await.map(|r| r.map_into_boxed_body()) })
+                };
+                fut
+            })
+            .wrap(TracingLogger::<crate::http::request_log::RedactedRootSpan>::new())
             // Outermost: counts every response, errors and 404s included, and
             // adds HSTS only when a trusted proxy says the client used https
             // (HSTS over plain http is ignored by browsers, and would pin
@@ -372,6 +431,13 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
             .configure(console::configure)
             .configure(api::configure)
             .default_service(web::to(api::fallback))
+    })
+    .on_connect(move |conn, data| {
+        let address = conn
+            .downcast_ref::<actix_web::rt::net::TcpStream>()
+            .and_then(|s| s.peer_addr().ok())
+            .map(|a| a.ip());
+        data.insert(caps.open(address));
     })
     .listen(listener)?
     .shutdown_timeout(30)

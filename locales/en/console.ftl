@@ -97,7 +97,7 @@ console-reminder-check_in = Check-in
 console-sign-in = Sign in
 console-sign-in-heading = Sign in to the clinician console
 console-sign-in-patients = Patients: please use the aftercare app.
-console-sign-in-wrong = The email or password is wrong.
+console-sign-in-wrong = The email, password or clinic code is wrong.
 console-sign-in-staff-only = This console is for clinic staff. Patients use the aftercare app.
 
 ## Error pages
@@ -361,7 +361,7 @@ console-alerts-min-severity = Lowest severity that alerts
 console-alerts-timezone = Clinic time zone (IANA name)
 console-alerts-emergency-number = Emergency number patients are told to call
 console-alerts-default-locale = Clinic language
-console-alerts-default-locale-hint = New patients and staff start in it; it is also the language of e-mail to the alert addresses above.
+console-alerts-default-locale-hint = New patients and staff start in it; it is also the language of e-mail to the clinic's alert addresses.
 console-webhooks-title = Webhooks
 console-webhooks-hint = Flag events are POSTed as signed JSON (ids only, no names or notes). See the API reference for the signature.
 console-webhooks-none = No webhooks yet.
@@ -374,3 +374,38 @@ console-webhooks-secret = Its signing secret, shown only now:
 console-photos = Photos
 # $date: the log's date
 console-photo-alt = Photo of the skin, { $date }
+
+## Clinic settings and clinic codes
+console-nav-clinic = Clinic
+console-clinic-title = Clinic settings
+console-clinic-code = Clinic code
+console-clinic-code-hint = People with accounts at more than one clinic under the same e-mail type this code when they sign in. It cannot be changed.
+console-clinic-name = Clinic name
+console-clinic-timezone-hint = Console times are shown in it.
+console-clinic-push-privacy = What a push notification shows on a locked screen
+console-clinic-push-privacy-generic = A neutral text ("You have a reminder"); the app shows the details
+console-clinic-push-privacy-detailed = The reminder's text
+console-clinic-alerts-link = Who gets alerts is set on the Alerts page.
+console-sign-in-clinic-hint = (only if you work at more than one clinic)
+console-sign-in-code-invalid = A clinic code is 4 to 12 letters and digits.
+console-sign-in-ambiguous = This email and password open accounts at more than one clinic. Enter the code of the clinic to sign in to: its admins see it on the clinic settings page.
+
+## Corrections, discharge and cancellation
+console-discharged-title = Discharged patients
+console-discharged = Discharged
+console-discharged-at = { $at } — no reminders are sent
+console-correct-patient = Correct the patient's details
+console-correct-timezone = Time zone (unsent reminders move to it)
+console-correct-save = Save corrections
+console-readmit = Readmit (plan reminders again)
+console-discharge-confirm = The recovery is over: stop every reminder
+console-discharge = Discharge
+console-correct-treatment = Correct this treatment
+console-correct-treatment-hint = Corrections are taken for { $days } days after registration. Reminders are re-planned and the logs re-assessed.
+console-cancel-treatment = Cancel this treatment (registered by mistake)
+console-cancel-reason = Reason
+console-cancel-treatment-hint = Its reminders are removed and its flags resolved; it takes no more logs. It stays on record.
+console-cancel-treatment-submit = Cancel treatment
+console-treatment-cancelled = Cancelled by { $who }, { $at }: “{ $reason }” — no reminders, no flags, no new logs; kept for the record.
+console-audit-changes = Changes
+console-audit-reason = Reason: “{ $reason }”

@@ -97,7 +97,7 @@ console-reminder-check_in = Kontrol kaydı
 console-sign-in = Oturum aç
 console-sign-in-heading = Klinisyen konsolunda oturum açın
 console-sign-in-patients = Hastalar: lütfen aftercare uygulamasını kullanın.
-console-sign-in-wrong = E-posta veya parola yanlış.
+console-sign-in-wrong = E-posta, parola veya klinik kodu yanlış.
 console-sign-in-staff-only = Bu konsol klinik personeli içindir. Hastalar aftercare uygulamasını kullanır.
 
 ## Hata sayfaları
@@ -361,7 +361,7 @@ console-alerts-min-severity = Bildirim gönderilen en düşük önem
 console-alerts-timezone = Kliniğin saat dilimi (IANA adı)
 console-alerts-emergency-number = Hastalara aramaları söylenen acil numara
 console-alerts-default-locale = Kliniğin dili
-console-alerts-default-locale-hint = Yeni hastalar ve personel bu dille başlar; yukarıdaki bildirim adreslerine giden e-postalar da bu dildedir.
+console-alerts-default-locale-hint = Yeni hastalar ve personel bu dille başlar; kliniğin bildirim adreslerine giden e-postalar da bu dildedir.
 console-webhooks-title = Webhook'lar
 console-webhooks-hint = Uyarı olayları imzalı JSON olarak POST edilir (yalnızca kimlikler; ad veya not yok). İmza için API belgelerine bakın.
 console-webhooks-none = Henüz webhook yok.
@@ -374,3 +374,38 @@ console-webhooks-secret = İmzalama anahtarı, yalnızca şimdi gösteriliyor:
 console-photos = Fotoğraflar
 # $date: the log's date
 console-photo-alt = Cilt fotoğrafı, { $date }
+
+## Klinik ayarları ve klinik kodları
+console-nav-clinic = Klinik
+console-clinic-title = Klinik ayarları
+console-clinic-code = Klinik kodu
+console-clinic-code-hint = Aynı e-posta ile birden fazla klinikte hesabı olanlar giriş yaparken bu kodu yazar. Değiştirilemez.
+console-clinic-name = Klinik adı
+console-clinic-timezone-hint = Konsoldaki saatler bu saat diliminde gösterilir.
+console-clinic-push-privacy = Kilitli ekranda bildirimin gösterdiği
+console-clinic-push-privacy-generic = Genel bir metin ("Bir hatırlatmanız var"); ayrıntıları uygulama gösterir
+console-clinic-push-privacy-detailed = Hatırlatmanın metni
+console-clinic-alerts-link = Bildirimleri kimin alacağı Bildirimler sayfasında ayarlanır.
+console-sign-in-clinic-hint = (yalnızca birden fazla klinikte çalışıyorsanız)
+console-sign-in-code-invalid = Klinik kodu 4 ile 12 arasında harf ve rakamdan oluşur.
+console-sign-in-ambiguous = Bu e-posta ve parola birden fazla klinikteki hesapları açıyor. Giriş yapacağınız kliniğin kodunu girin: kliniğin yöneticileri bu kodu klinik ayarları sayfasında görür.
+
+## Düzeltmeler, taburcu ve iptal
+console-discharged-title = Taburcu edilen hastalar
+console-discharged = Taburcu
+console-discharged-at = { $at } — hatırlatma gönderilmez
+console-correct-patient = Hastanın bilgilerini düzelt
+console-correct-timezone = Saat dilimi (gönderilmemiş hatırlatmalar bu dilime taşınır)
+console-correct-save = Düzeltmeleri kaydet
+console-readmit = Yeniden kabul et (hatırlatmaları yeniden planla)
+console-discharge-confirm = İyileşme süreci bitti: tüm hatırlatmaları durdur
+console-discharge = Taburcu et
+console-correct-treatment = Bu uygulamayı düzelt
+console-correct-treatment-hint = Düzeltmeler kayıttan sonraki { $days } gün içinde yapılabilir. Hatırlatmalar yeniden planlanır ve kayıtlar yeniden değerlendirilir.
+console-cancel-treatment = Bu uygulamayı iptal et (yanlışlıkla kaydedildi)
+console-cancel-reason = Gerekçe
+console-cancel-treatment-hint = Hatırlatmaları kaldırılır ve işaretleri kapatılır; yeni kayıt almaz. Kayıtlarda kalır.
+console-cancel-treatment-submit = Uygulamayı iptal et
+console-treatment-cancelled = { $who } tarafından iptal edildi, { $at }: “{ $reason }” — hatırlatma yok, işaret yok, yeni kayıt yok; kayıt için saklanıyor.
+console-audit-changes = Değişiklikler
+console-audit-reason = Gerekçe: “{ $reason }”

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::extract::Json;
-use crate::app::accounts as app_accounts;
+use crate::app::accounts::{self as app_accounts, SignIn};
 use crate::app::{AppError, Caller};
 use crate::auth::{normalise_enrolment_code, sha256_hex};
 use crate::domain::account::{Password, Role};
@@ -17,6 +17,10 @@ use crate::store::accounts;
 pub struct LoginRequest {
     email: String,
     password: String,
+    /// The clinic's code, needed only when the e-mail and password open
+    /// accounts at more than one clinic.
+    #[serde(default)]
+    clinic: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -28,7 +32,7 @@ pub struct TokenResponse {
     role: Role,
 }
 
-const BAD_CREDENTIALS: &str = "the email or password is wrong";
+const BAD_CREDENTIALS: &str = "the email, password or clinic code is wrong";
 
 pub(super) fn tokens(
     state: &AppState,
@@ -58,10 +62,16 @@ pub async fn login(
     client: ClientAddr,
     body: Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let LoginRequest { email, password } = body.0;
-    let account = authenticate(&state, client.0, email, password)
-        .await?
-        .ok_or(AppError::Unauthorized(BAD_CREDENTIALS))?;
+    let LoginRequest {
+        email,
+        password,
+        clinic,
+    } = body.0;
+    let account = match authenticate(&state, client.0, email, clinic, password).await? {
+        SignIn::Opened(account) => account,
+        SignIn::Ambiguous => return Err(AppError::ClinicRequired.into()),
+        SignIn::Refused => return Err(AppError::Unauthorized(BAD_CREDENTIALS).into()),
+    };
     let ttl = refresh_ttl_ms(&state);
     let refresh = app_accounts::start_session(&state.db, account.id.clone(), ttl).await?;
     Ok(HttpResponse::Ok().json(tokens(&state, &account, refresh)))
@@ -132,6 +142,7 @@ pub async fn enrol(
         .limits
         .enrol
         .check(client.0, &key)
+        .await?
         .map_err(|l| limited(&state, "enrol", l))?;
     let password = Password::parse(&password).map_err(|m| ApiError::field("password", m))?;
     let ttl = refresh_ttl_ms(&state);
@@ -175,6 +186,7 @@ pub async fn change_password(
         .limits
         .login
         .check(client.0, &caller.account_id)
+        .await?
         .map_err(|l| limited(&state, "password", l))?;
     let ttl = refresh_ttl_ms(&state);
     let (account, refresh) = app_accounts::change_password(
@@ -215,6 +227,7 @@ pub async fn reset(
         .limits
         .enrol
         .check(client.0, &key)
+        .await?
         .map_err(|l| limited(&state, "reset", l))?;
     let password =
         Password::parse(&new_password).map_err(|m| ApiError::field("new_password", m))?;

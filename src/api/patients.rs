@@ -1,15 +1,16 @@
 //! Patients of a clinic, for its clinicians and admins.
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::extract::{AcceptLanguage, Json};
 use super::{views, Page};
 use crate::app::clinic::{self, NewPatient};
+use crate::app::corrections::{self, PatientPatch};
 use crate::app::{words, ClinicStaff};
-use crate::http::{ApiResult, AppState};
+use crate::http::{ApiError, ApiResult, AppState};
 use crate::i18n::Locale;
-use crate::store::patients;
+use crate::store::patients::{self, Standing};
 
 #[derive(Serialize)]
 pub struct PatientView {
@@ -22,6 +23,7 @@ pub struct PatientView {
     created_at: String,
     /// The language of the patient's app texts and reminders.
     locale: Locale,
+    discharged_at: Option<String>,
 }
 
 impl From<patients::Patient> for PatientView {
@@ -35,6 +37,7 @@ impl From<patients::Patient> for PatientView {
             enrolled: p.enrolled,
             created_at: super::rfc3339(p.created_at),
             locale: Locale::from_stored(&p.locale),
+            discharged_at: p.discharged_at.map(super::rfc3339),
         }
     }
 }
@@ -49,13 +52,37 @@ pub async fn create(
     Ok(HttpResponse::Created().json(PatientView::from(patient)))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     staff: ClinicStaff,
-    page: web::Query<Page>,
+    q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, offset) = page.bounds()?;
-    let items = clinic::list_patients(&state.db, staff, limit, offset).await?;
+    let (limit, offset) = Page {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .bounds()?;
+    // Discharged patients are listed apart from those in care.
+    let standing = match q.status.as_deref() {
+        None | Some("active") => Standing::Active,
+        Some("discharged") => Standing::Discharged,
+        Some("all") => Standing::All,
+        Some(_) => {
+            return Err(ApiError::field(
+                "status",
+                "must be active, discharged or all",
+            ))
+        }
+    };
+    let items = clinic::list_patients(&state.db, staff, standing, limit, offset).await?;
     let items: Vec<PatientView> = items.into_iter().map(PatientView::from).collect();
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "items": items, "limit": limit, "offset": offset })))
@@ -100,7 +127,7 @@ pub async fn recovery(
         .iter()
         .map(|t| {
             serde_json::json!({
-                "treatment": views::treatment(&t.ctx, now),
+                "treatment": views::staff_treatment(&t.ctx, now),
                 "timeline": views::timeline(&t.ctx, &t.logs, locale),
                 "logs": t.logs.iter().map(views::log).collect::<Vec<_>>(),
                 "flags": t.flags.iter().map(|f| views::flag(f, Some(&t.events))).collect::<Vec<_>>(),
@@ -114,4 +141,37 @@ pub async fn recovery(
     Ok(HttpResponse::Ok().json(
         serde_json::json!({ "patient": PatientView::from(recovery.patient), "treatments": items }),
     ))
+}
+
+/// Corrects the patient's name, e-mail, time zone or skin type (audited
+/// with old and new values).
+pub async fn patch(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    id: web::Path<String>,
+    body: Json<PatientPatch>,
+) -> ApiResult<HttpResponse> {
+    let valid = body.0.validate()?;
+    let patient = corrections::correct_patient(&state.db, staff, id.into_inner(), valid).await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(patient)))
+}
+
+/// Discharges the patient: reminders stop; flags and logs stay readable.
+pub async fn discharge(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let patient = corrections::discharge(&state.db, staff, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(patient)))
+}
+
+/// Takes a discharged patient back into care.
+pub async fn readmit(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let patient = corrections::readmit(&state.db, staff, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(patient)))
 }

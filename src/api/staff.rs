@@ -83,6 +83,7 @@ pub async fn audit(
                 "id": e.id, "actor_id": e.actor_id, "action": e.action,
                 "subject_type": e.subject_type, "subject_id": e.subject_id,
                 "at": super::rfc3339(e.at),
+                "details": e.details.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()),
             })
         })
         .collect();

@@ -8,6 +8,7 @@ use super::extract::{is_json, parse_json};
 use crate::app::sync::{self, PullRequest, PushBody, PUSH_MAX_RECORDS};
 use crate::app::PatientCaller;
 use crate::domain::sync_schema;
+use crate::http::limits::too_many;
 use crate::http::{ApiError, ApiResult, AppState};
 
 /// Largest push body.
@@ -108,6 +109,15 @@ pub async fn push(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let last = parse_cursor(q.last_pulled_at.as_deref())?.unwrap_or(0);
+    // Before the body is read: a second push of the account while one runs,
+    // or one over its rate, costs nothing but this answer.
+    let _turn = state
+        .sync_pushes
+        .begin(&patient.account_id)
+        .map_err(|wait| {
+            state.metrics.rate_limited("sync_push", "account");
+            too_many(wait)
+        })?;
     if !is_json(&req) {
         return Err(ApiError::UnsupportedMediaType(
             "send the body as Content-Type: application/json".into(),

@@ -8,9 +8,11 @@ use serde_json::json;
 use super::extract::{AcceptLanguage, Json};
 use super::{content_language, views};
 use crate::app::clinic::{self, TreatmentRequest};
+use crate::app::corrections::{self, TreatmentPatch};
 use crate::app::AppError;
 use crate::app::{recovery, words, Caller, ClinicStaff, PatientCaller};
 use crate::domain::log::{LogEntry, RawLog};
+use crate::domain::treatment::CancelReason;
 use crate::http::{ApiError, ApiResult, AppState, FieldError};
 
 pub async fn create(
@@ -156,4 +158,42 @@ pub async fn put_log(
     }
     .insert_header(content_language(locale))
     .json(view))
+}
+
+/// Corrects a treatment within the correction window: reminders re-planned,
+/// logs re-assessed, old and new values audited.
+pub async fn patch(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    id: web::Path<String>,
+    body: Json<TreatmentPatch>,
+) -> ApiResult<HttpResponse> {
+    let done = corrections::correct_treatment(&state.db, staff, id.into_inner(), body.0).await?;
+    let mut view = views::staff_treatment(&done.ctx, Utc::now());
+    view["warnings"] = json!(done.warnings);
+    view["correction"] = json!({
+        "changes": done.changes,
+        "plan_regenerated": done.plan_regenerated,
+        "flags_resolved": done.resolved.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
+        "flags_raised": done.raised.iter().map(|f| views::flag(f, None)).collect::<Vec<_>>(),
+    });
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    reason: String,
+}
+
+/// Cancels a treatment registered by mistake (reason required).
+pub async fn cancel(
+    state: web::Data<AppState>,
+    staff: ClinicStaff,
+    id: web::Path<String>,
+    body: Json<CancelRequest>,
+) -> ApiResult<HttpResponse> {
+    let reason = CancelReason::parse(&body.0.reason).map_err(|m| ApiError::field("reason", m))?;
+    let ctx = corrections::cancel_treatment(&state.db, staff, id.into_inner(), reason).await?;
+    Ok(HttpResponse::Ok().json(views::staff_treatment(&ctx, Utc::now())))
 }

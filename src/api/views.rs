@@ -30,7 +30,18 @@ pub fn treatment(ctx: &TreatmentCtx, now: chrono::DateTime<chrono::Utc>) -> Valu
         "protocol": {"name": ctx.protocol.name, "version": ctx.protocol.version},
         "window_days": ctx.timeline.window_days,
         "created_at": rfc3339(t.created_at),
+        "cancelled_at": ctx.cancellation.as_ref().map(|c| rfc3339(c.at)),
     })
+}
+
+/// A treatment as staff see it: with why it was cancelled, if it was (the
+/// patient sees only that it was).
+pub fn staff_treatment(ctx: &TreatmentCtx, now: chrono::DateTime<chrono::Utc>) -> Value {
+    let mut v = treatment(ctx, now);
+    if let Some(c) = &ctx.cancellation {
+        v["cancel_reason"] = json!(c.reason);
+    }
+    v
 }
 
 pub fn log(l: &DailyLog) -> Value {

@@ -7,25 +7,80 @@ use super::error::{AppError, AppResult};
 use super::sessions::{self, TokenGenerations};
 use crate::auth::{hash_password, verify_password};
 use crate::db::Db;
-use crate::domain::account::{Password, Role};
+use crate::domain::account::{ClinicCode, Password, Role};
 use crate::i18n::Locale;
 use crate::store::accounts::{self, Account};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::console_sessions::{self, SessionAccount};
 use crate::store::{clinics, enrolment_codes, patients, refresh_tokens, staff_reset_codes};
 
-/// The account whose email and password these are, or `None`. Unknown
-/// emails cost the same password work, so timing does not tell which exist.
-pub async fn authenticate(db: &Db, email: String, password: String) -> AppResult<Option<Account>> {
-    let account = db
-        .read(move |c| Ok::<_, AppError>(accounts::find_by_email(c, &email)?))
+/// What a sign-in attempt found.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The password opens exactly this active account.
+    Opened(Account),
+    /// It opens active accounts at several clinics: the client must name one.
+    Ambiguous,
+    /// Wrong e-mail, password or clinic code, or a deactivated account.
+    Refused,
+}
+
+/// Without a clinic code, least password checks a sign-in costs: one
+/// e-mail with one account and one with two take the same work, so timing
+/// does not tell that someone has accounts at two clinics.
+const MIN_CHECKS: usize = 2;
+
+/// Tries the password against the e-mail's accounts (at the clinic with
+/// `clinic_code`, or at every clinic). Unknown e-mails cost the same
+/// password work, so timing does not tell which exist; the checks run side
+/// by side, so neither does the number of accounts.
+pub async fn authenticate(
+    db: &Db,
+    email: String,
+    clinic_code: Option<ClinicCode>,
+    password: String,
+) -> AppResult<SignIn> {
+    let code = clinic_code.clone();
+    let candidates = db
+        .read(move |c| {
+            Ok::<_, AppError>(accounts::with_email(
+                c,
+                &email,
+                code.as_ref().map(|c| c.as_str()),
+            )?)
+        })
         .await?;
-    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(hash.as_deref(), &password))
+    let min = if clinic_code.is_some() { 1 } else { MIN_CHECKS };
+    let password = std::sync::Arc::new(password);
+    let mut checks = Vec::new();
+    for i in 0..candidates.len().max(min) {
+        // Beyond the real accounts, a check against the dummy hash.
+        let hash = candidates.get(i).and_then(|a| a.password_hash.clone());
+        let password = password.clone();
+        checks.push(tokio::task::spawn_blocking(move || {
+            verify_password(hash.as_deref(), &password)
+        }));
+    }
+    let mut opened = Vec::new();
+    for (i, check) in checks.into_iter().enumerate() {
+        let ok = check.await.map_err(AppError::internal)?;
+        // A deactivated account answers like a wrong password: no enumeration.
+        match candidates.get(i) {
+            Some(a) if ok && a.active => opened.push(a.clone()),
+            _ => {}
+        }
+    }
+    Ok(match opened.len() {
+        0 => SignIn::Refused,
+        1 => SignIn::Opened(opened.remove(0)),
+        _ => SignIn::Ambiguous,
+    })
+}
+
+/// Whether any clinic has an account with this e-mail (the demo seeder).
+pub async fn email_in_use(db: &Db, email: String) -> AppResult<bool> {
+    db.read(move |c| Ok(!accounts::with_email(c, &email, None)?.is_empty()))
         .await
-        .map_err(AppError::internal)?;
-    // A deactivated account answers like a wrong password: no enumeration.
-    Ok(account.filter(|a| ok && a.active))
 }
 
 /// Starts a sign-in (token family) for an authenticated account; returns the refresh token.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::actor::{ClinicAdmin, ClinicStaff};
 use super::error::{AppError, AppResult, FieldError};
 use crate::db::{Db, DbConn};
-use crate::domain::account::TimeZone;
+use crate::domain::account::{PersonName, TimeZone};
 use crate::domain::alert::{alert_emails, EmergencyNumber};
 use crate::domain::assessment::Severity;
 use crate::domain::device::PushPrivacy;
@@ -30,6 +30,8 @@ pub struct AlertSettings {
 pub struct ClinicSettings {
     pub id: String,
     pub name: String,
+    /// Read-only: typed at sign-in by people with accounts at several clinics.
+    pub code: String,
     pub timezone: String,
     pub emergency_number: String,
     /// The locale new patients get.
@@ -51,6 +53,7 @@ fn settings_in(c: &mut DbConn, clinic_id: &str) -> AppResult<ClinicSettings> {
             .to_string(),
         id: clinic.id,
         name: clinic.name,
+        code: clinic.code,
         timezone: clinic.timezone,
         emergency_number: clinic.emergency_number,
         default_locale: Locale::from_stored(&clinic.default_locale),
@@ -74,6 +77,7 @@ pub struct AlertsPatch {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClinicPatch {
+    pub name: Option<String>,
     pub timezone: Option<String>,
     pub emergency_number: Option<String>,
     pub default_locale: Option<String>,
@@ -102,6 +106,12 @@ impl ClinicPatch {
     fn validate(&self) -> AppResult<SettingsChange> {
         let mut errors = Vec::new();
         let mut change = SettingsChange::default();
+        if let Some(name) = &self.name {
+            match PersonName::parse(name) {
+                Ok(n) => change.name = Some(n.as_str().to_string()),
+                Err(m) => errors.push(FieldError::new("name", m)),
+            }
+        }
         if let Some(tz) = &self.timezone {
             match TimeZone::parse(tz) {
                 Ok(_) => change.timezone = Some(tz.clone()),

@@ -15,6 +15,7 @@ use crate::domain::account::{Email, Password, PersonName, Role, TimeZone};
 use crate::domain::ids::PatientId;
 use crate::domain::reminder::ReminderPlan;
 use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
+use crate::domain::text::Note;
 use crate::domain::treatment::{Addon, Area, DepthMm, SessionNumber};
 use crate::store::accounts::{self, Account};
 use crate::store::daily_logs::{self, DailyLog};
@@ -34,9 +35,11 @@ fn collect_errors(checks: &[(&str, Option<&String>)]) -> Vec<FieldError> {
         .collect()
 }
 
-/// E-mail addresses are unique across the service.
-fn refuse_taken_email(c: &mut DbConn, email: &Email) -> AppResult<()> {
-    if accounts::email_taken(c, email)? {
+/// E-mail addresses are unique within a clinic. Another clinic's account
+/// with the same address is not looked at: adding this one must not reveal
+/// that the person is someone else's patient (health information).
+pub(super) fn refuse_taken_email(c: &mut DbConn, clinic_id: &str, email: &Email) -> AppResult<()> {
+    if accounts::email_taken(c, clinic_id, email)? {
         return Err(AppError::conflict(
             "an account with this email already exists",
         ));
@@ -91,7 +94,7 @@ impl NewPatient {
 
 fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> AppResult<Patient> {
     let c = tx.conn();
-    refuse_taken_email(c, &p.email)?;
+    refuse_taken_email(c, &staff.clinic_id, &p.email)?;
     let id = patients::create(
         c,
         patients::NewPatient {
@@ -118,11 +121,12 @@ fn add_patient_in(tx: &mut Tx<'_>, staff: &ClinicStaff, p: &ValidPatient) -> App
 pub(super) fn list_patients_in(
     tx: &mut Tx<'_>,
     staff: &ClinicStaff,
+    standing: patients::Standing,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Patient>> {
     let c = tx.conn();
-    let items = patients::list(c, &staff.clinic_id, limit, offset)?;
+    let items = patients::list(c, &staff.clinic_id, standing, limit, offset)?;
     audit::record(
         c,
         &staff.clinic_id,
@@ -372,7 +376,7 @@ fn add_staff_in(
     hash: &str,
 ) -> AppResult<Account> {
     let c = tx.conn();
-    refuse_taken_email(c, &s.email)?;
+    refuse_taken_email(c, &admin.clinic_id, &s.email)?;
     let id = accounts::create(
         c,
         accounts::NewAccount {
@@ -472,15 +476,15 @@ impl Review {
 const NOTE_MAX: usize = 2000;
 
 fn clean_note(note: Option<&str>, required: bool) -> AppResult<Option<String>> {
-    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let note = match note.map(|n| Note::parse(n, NOTE_MAX)) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(n))) => Some(n.into_string()),
+        Some(Err(e)) => return Err(AppError::field("note", e)),
+    };
     match &note {
         None if required => Err(AppError::field(
             "note",
             "a note is required to resolve a flag",
-        )),
-        Some(n) if n.chars().count() > NOTE_MAX => Err(AppError::field(
-            "note",
-            format!("must be at most {NOTE_MAX} characters"),
         )),
         _ => Ok(note),
     }
@@ -631,10 +635,11 @@ pub async fn add_patient(db: &Db, staff: ClinicStaff, p: ValidPatient) -> AppRes
 pub async fn list_patients(
     db: &Db,
     staff: ClinicStaff,
+    standing: patients::Standing,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<Patient>> {
-    db.write(move |tx| list_patients_in(tx, &staff, limit, offset))
+    db.write(move |tx| list_patients_in(tx, &staff, standing, limit, offset))
         .await
 }
 
@@ -746,18 +751,18 @@ pub async fn read_recovery(
     .await
 }
 
-/// Creates a clinic and its first admin in one transaction (the CLI).
+/// Creates a clinic and its first admin in one transaction (the CLI):
+/// (clinic id, admin id, clinic code).
 pub fn create_clinic(
     db: &Db,
     name: &PersonName,
     admin_email: &Email,
     admin_name: &PersonName,
     password_hash: &str,
-) -> AppResult<(String, String)> {
+) -> AppResult<(String, String, String)> {
     db.write_blocking(|tx| {
         let c = tx.conn();
-        refuse_taken_email(c, admin_email)?;
-        let clinic_id = crate::store::clinics::create(c, name.as_str())?;
+        let (clinic_id, code) = crate::store::clinics::create(c, name.as_str())?;
         let admin_id = accounts::create(
             c,
             accounts::NewAccount {
@@ -768,6 +773,6 @@ pub fn create_clinic(
                 password_hash: Some(password_hash),
             },
         )?;
-        Ok((clinic_id, admin_id))
+        Ok((clinic_id, admin_id, code.as_str().to_string()))
     })
 }

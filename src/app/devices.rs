@@ -32,10 +32,24 @@ pub async fn register_device(db: &Db, caller: Caller, d: NewDevice) -> AppResult
                 p256dh: &d.p256dh,
                 auth: &d.auth,
             },
-        )?;
+        )
+        .map_err(gone_account)?;
         Ok(stored.unwrap_or_else(crate::store::new_id))
     })
     .await
+}
+
+/// A token can outlive its account by the generation cache's few seconds
+/// (erased through another process): the row then has no account to refer
+/// to, which is the caller's credentials failing, not a server fault.
+fn gone_account(e: diesel::result::Error) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            AppError::Unauthorized("the account behind this token no longer exists")
+        }
+        other => other.into(),
+    }
 }
 
 /// Removes the caller's subscription for an endpoint; `NotFound` if none.
@@ -73,7 +87,8 @@ pub async fn register_console_device(
                 p256dh: &d.p256dh,
                 auth: &d.auth,
             },
-        )?;
+        )
+        .map_err(gone_account)?;
         if let Some(id) = stored {
             push_store::bind_to_console_session(c, &id, &session_hash)?;
         }

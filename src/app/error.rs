@@ -46,8 +46,16 @@ pub enum AppError {
     /// Sync: the client's cursor is older than what the server still knows.
     #[error("{0}")]
     ResyncRequired(String),
+    /// Sign-in: the password opens accounts at more than one clinic, so the
+    /// client must say which (the clinic's code).
+    #[error("this email and password open accounts at more than one clinic; give the clinic's code as `clinic`")]
+    ClinicRequired,
     #[error("the database is not reachable right now")]
     Unavailable,
+    /// SQLite's single writer stayed taken past the timeout: the database
+    /// is up, just busy with other writes.
+    #[error("the service is busy with other writes; retry in a moment")]
+    Busy,
     #[error("internal error")]
     Internal(String),
 }
@@ -116,7 +124,12 @@ impl From<diesel::result::Error> for AppError {
             }
             E::DatabaseError(K::Unknown, ref info)
                 if info.message().contains("database is locked")
-                    || info.message().contains("terminating connection")
+                    || info.message().contains("database is busy") =>
+            {
+                Self::Busy
+            }
+            E::DatabaseError(K::Unknown, ref info)
+                if info.message().contains("terminating connection")
                     || info.message().contains("server closed the connection")
                     || info.message().contains("no connection to the server")
                     || info.message().contains("could not send data to server")
@@ -135,6 +148,7 @@ impl From<DbFault> for AppError {
     fn from(f: DbFault) -> Self {
         match f {
             DbFault::Unavailable => Self::Unavailable,
+            DbFault::Busy => Self::Busy,
             DbFault::Panicked => Self::internal("database task panicked"),
         }
     }

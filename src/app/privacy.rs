@@ -57,9 +57,10 @@ pub async fn export(db: &Db, patient: PatientCaller) -> AppResult<Export> {
 }
 
 /// Erases the calling patient: account, profile, treatments, logs, photos
-/// (rows, then every object under the patient's prefix), flags, reminders,
-/// devices and sessions. The clinic keeps its audit trail, which holds ids
-/// and actions only.
+/// (rows, then every object under the patient's prefix), flags (with their
+/// alert deliveries), reminders, push jobs (their own and the staff alerts
+/// about them), devices and sessions. The clinic keeps its audit trail,
+/// which holds ids and actions only.
 pub async fn erase(
     db: &Db,
     media: &MediaStore,
@@ -70,7 +71,15 @@ pub async fn erase(
     db.write(move |tx| {
         let c = tx.conn();
         let me = patients::get(c, &patient.scope(), &patient.account_id)?;
-        push::drop_jobs_for_account(c, &me.id)?;
+        push::delete_jobs_of_patient(c, &me.id)?;
+        // Corrections kept old and new values (names, e-mail, treatment
+        // facts); once the patient is gone, only ids and actions stay.
+        let treatment_ids: Vec<String> = treatments::for_patient(c, &me.id)?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        audit::forget_details(c, "treatment", &treatment_ids)?;
+        audit::forget_details(c, "patient", std::slice::from_ref(&me.id))?;
         accounts::delete(c, &me.id)?;
         audit::record(
             c,

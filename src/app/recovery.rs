@@ -271,6 +271,14 @@ pub fn record_log(
     entry: &LogEntry,
     now: DateTime<Utc>,
 ) -> AppResult<Recorded> {
+    if ctx.cancellation.is_some() {
+        // 422 rather than 409: a device that pulls again gets the same
+        // answer, so "pull and retry" would not help it.
+        return Err(AppError::field(
+            "treatment_id",
+            "this treatment was cancelled; it takes no more logs",
+        ));
+    }
     let day = check_log_date(date, ctx.treatment.day0, ctx.today(now))
         .map_err(|m| AppError::field("date", m))?;
     let had_emergency = daily_logs::by_date(w.conn(), &ctx.treatment.id, date)?
@@ -348,7 +356,7 @@ pub async fn put_log(
 /// severity), an acknowledged flag reopened by new evidence of a higher
 /// severity or a new urgent finding is `Reopened` (it alerts again); the
 /// clinic's settings decide who hears of it.
-fn raise_all(
+pub(super) fn raise_all(
     w: &mut PatientWrite<'_, '_>,
     ctx: &TreatmentCtx,
     findings: &[Finding],
@@ -396,6 +404,10 @@ pub async fn check_missed_logs(db: &Db, now: DateTime<Utc>) -> AppResult<usize> 
             let mut missed = Vec::new();
             for treatment in crate::store::treatments::recent(c, since)? {
                 let ctx = ctx_of::context(c, treatment)?;
+                if !ctx.in_care() {
+                    // Cancelled, or the recovery is over: no logs are asked for.
+                    continue;
+                }
                 let logged = daily_logs::dates_for_treatment(c, &ctx.treatment.id)?;
                 // The check-ins the patient is actually reminded of.
                 let check_ins = match crate::store::reminders::plan(c, &ctx.treatment.id) {

@@ -37,6 +37,12 @@ pub fn materialise(
     until: DateTime<Utc>,
 ) -> AppResult<usize> {
     let t = &ctx.treatment;
+    if !ctx.in_care() {
+        // Cancelled or discharged: nothing is planned, now or later. The
+        // one place occurrences are made, so the one place this is checked.
+        reminders::set_planned_until(w, &t.id, DONE)?;
+        return Ok(0);
+    }
     let (plan, _) = reminders::plan(w.conn(), &t.id)?;
     let prefs = reminders::preferences(w.conn(), &t.patient_id)?;
     let occurrences = schedule::occurrences(&plan, &prefs, ctx.tz, t.day0, from, until);
@@ -75,6 +81,36 @@ pub fn replan(
     let from = now - GRACE;
     reminders::drop_pending(w, &ctx.treatment.id, from.timestamp_millis())?;
     materialise(w, ctx, from, now + LOOKAHEAD)
+}
+
+/// Stops a treatment's reminders (cancelled, or its patient discharged):
+/// every unsent occurrence is removed (devices get tombstones), reminder
+/// pushes not sent yet are cancelled, and nothing more is planned.
+pub fn stop(w: &mut PatientWrite<'_, '_>, treatment_id: &str) -> AppResult<usize> {
+    let dropped = reminders::drop_pending(w, treatment_id, i64::MIN)?;
+    // Those the patient checked off ahead are kept (their check-off is
+    // theirs) but are never sent.
+    for id in reminders::pending_ids(w.conn(), treatment_id)? {
+        reminders::set_status(w, &id, "cancelled")?;
+    }
+    crate::store::push::cancel_reminder_jobs(w.conn(), treatment_id)?;
+    reminders::set_planned_until(w, treatment_id, DONE)?;
+    Ok(dropped)
+}
+
+/// Refuses a change to reminders that are stopped.
+pub fn refuse_if_stopped(ctx: &TreatmentCtx) -> AppResult<()> {
+    if ctx.cancellation.is_some() {
+        return Err(AppError::conflict(
+            "the treatment was cancelled; it has no reminders",
+        ));
+    }
+    if ctx.discharged_at.is_some() {
+        return Err(AppError::conflict(
+            "the patient was discharged; reminders are not planned (readmit the patient first)",
+        ));
+    }
+    Ok(())
 }
 
 /// Replans every treatment of the patient (after a preference or zone change).
@@ -165,6 +201,7 @@ pub async fn replace_plan(
     plan.validate().map_err(|m| AppError::field("rules", m))?;
     db.write(move |tx| {
         let ctx = ctx_of::load(tx.conn(), &staff.scope(), &treatment_id)?;
+        refuse_if_stopped(&ctx)?;
         let mut w = tx.patient(&PatientId::new(ctx.treatment.patient_id.clone()));
         reminders::set_plan(&mut w, &treatment_id, &plan, &staff.account_id)?;
         replan(&mut w, &ctx, Utc::now())?;

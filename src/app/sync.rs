@@ -61,6 +61,8 @@ fn treatment_record(ctx: &TreatmentCtx) -> Value {
         "protocol_name": ctx.protocol.name,
         "protocol_version": ctx.protocol.version,
         "window_days": ctx.timeline.window_days,
+        "cancelled_at": ctx.cancellation.as_ref().map(|c| c.at),
+        "discharged_at": ctx.discharged_at,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::domain::reminder::check_in_days;
 use crate::domain::risk::{self, RiskFactor};
 use crate::domain::timeline::{expected_timeline, Timeline};
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Fitzpatrick};
-use crate::store::treatments::{self, Treatment};
+use crate::store::treatments::{self, Cancellation, Treatment};
 use crate::store::{audit, patients, protocols, Scope};
 
 /// A treatment with everything the rules need about it.
@@ -31,6 +31,10 @@ pub struct TreatmentCtx {
     pub timeline: Timeline,
     /// Days after the daily logs when a check-in log is asked for.
     pub check_in_days: Vec<u16>,
+    /// Set when the treatment was cancelled (registered by mistake).
+    pub cancellation: Option<Cancellation>,
+    /// When the patient was discharged (ms), if they were.
+    pub discharged_at: Option<i64>,
 }
 
 impl TreatmentCtx {
@@ -41,6 +45,12 @@ impl TreatmentCtx {
     /// Day number of a local date (0 = treatment day).
     pub fn day_of(&self, date: NaiveDate) -> i64 {
         (date - self.treatment.day0).num_days()
+    }
+
+    /// Whether reminders are planned for it: not once it is cancelled or its
+    /// patient discharged.
+    pub fn in_care(&self) -> bool {
+        self.cancellation.is_none() && self.discharged_at.is_none()
     }
 
     /// The treatment's risk factors (for the assessment's risk facts).
@@ -77,7 +87,8 @@ pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> AppResult<TreatmentCt
 }
 
 pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCtx> {
-    let (tz_name, fitz) = patients::profile(conn, &treatment.patient_id)?;
+    let (tz_name, fitz, discharged_at) = patients::care_profile(conn, &treatment.patient_id)?;
+    let cancellation = treatments::cancellation(conn, &treatment.id)?;
     let tz: Tz = tz_name
         .parse()
         .map_err(|_| AppError::corrupt("time zone", tz_name.clone()))?;
@@ -103,6 +114,8 @@ pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCt
         protocol,
         timeline,
         check_in_days,
+        cancellation,
+        discharged_at,
     })
 }
 

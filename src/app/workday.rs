@@ -19,7 +19,7 @@ use crate::domain::treatment::local_date;
 use crate::store::accounts::{self, Account};
 use crate::store::daily_logs::{self, DailyLog};
 use crate::store::flags::{self, Flag, FlagEvent, QueueFilter};
-use crate::store::patients::{self, Patient};
+use crate::store::patients::{self, Patient, Standing};
 use crate::store::{audit, treatments};
 
 // --- The grouped queue --------------------------------------------------------
@@ -173,10 +173,11 @@ pub struct PatientRow {
 fn overview_in(
     tx: &mut Tx<'_>,
     staff: &ClinicStaff,
+    standing: Standing,
     limit: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PatientRow>> {
-    let items = clinic::list_patients_in(tx, staff, limit, 0)?;
+    let items = clinic::list_patients_in(tx, staff, standing, limit, 0)?;
     let c = tx.conn();
     // Newest first, so the first one seen per patient is their latest.
     let mut latest: HashMap<String, treatments::Treatment> = HashMap::new();
@@ -219,10 +220,11 @@ fn overview_in(
 pub async fn patients_overview(
     db: &Db,
     staff: ClinicStaff,
+    standing: Standing,
     limit: i64,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PatientRow>> {
-    db.write(move |tx| overview_in(tx, &staff, limit, now))
+    db.write(move |tx| overview_in(tx, &staff, standing, limit, now))
         .await
 }
 

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::i18n::Tr;
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
 use actix_web::http::header;
@@ -212,6 +213,7 @@ pub async fn audit(
             thead { tr {
                 th scope="col" { (tr.t("console-alert-when")) } th scope="col" { (tr.t("console-audit-who")) }
                 th scope="col" { (tr.t("console-audit-action")) } th scope="col" { (tr.t("console-audit-record")) }
+                th scope="col" { (tr.t("console-audit-changes")) }
             } }
             tbody {
                 @for e in &entries {
@@ -228,6 +230,7 @@ pub async fn audit(
                                 (e.subject_type) " " (e.subject_id)
                             }
                         }
+                        td { (changes(tr, e.details.as_deref())) }
                     }
                 }
             }
@@ -239,4 +242,29 @@ pub async fn audit(
         }
     };
     Ok(views::ok(&tr.t("console-audit-title"), &session, body))
+}
+
+/// A correction's old and new values (`{changes: {field: {old, new}}}`), or
+/// a cancellation's reason, as a short list.
+fn changes(tr: Tr, details: Option<&str>) -> Markup {
+    let Some(v) = details.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else {
+        return html! {};
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => tr.t("console-none"),
+        other => other.to_string(),
+    };
+    html! {
+        @if let Some(fields) = v["changes"].as_object() {
+            ul.changes {
+                @for (field, c) in fields {
+                    li { (super::i18n::words(field)) ": " (text(&c["old"])) " → " (text(&c["new"])) }
+                }
+            }
+        }
+        @if let Some(reason) = v["reason"].as_str() {
+            p { (tr.f("console-audit-reason", &[("reason", reason.into())])) }
+        }
+    }
 }

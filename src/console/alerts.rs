@@ -10,7 +10,6 @@ use crate::app::alert_settings::{
 };
 use crate::app::clinic::SEVERITIES;
 use crate::http::AppState;
-use crate::i18n::Locale;
 use crate::store::webhooks::Webhook;
 
 fn alerts_page(
@@ -38,19 +37,6 @@ fn alerts_page(
                         option value=(s) selected[settings.alerts.min_severity == s] { (tr.severity(s)) }
                     }
                 }
-                label for="timezone" { (tr.t("console-alerts-timezone")) }
-                input #timezone type="text" name="timezone" required value=(settings.timezone);
-                label for="default_locale" { (tr.t("console-alerts-default-locale")) }
-                select #default_locale name="default_locale" {
-                    @for l in Locale::ALL {
-                        option value=(l.as_str()) lang=(l.as_str()) selected[l == settings.default_locale] {
-                            (crate::i18n::t(l, &format!("locale-{}", l.as_str())))
-                        }
-                    }
-                }
-                p.hint { (tr.t("console-alerts-default-locale-hint")) }
-                label for="emergency_number" { (tr.t("console-alerts-emergency-number")) }
-                input #emergency_number type="tel" name="emergency_number" required maxlength="20" value=(settings.emergency_number);
                 button type="submit" { (tr.t("console-save")) }
             }
         }
@@ -123,11 +109,8 @@ pub async fn save(state: web::Data<AppState>, form: ConsoleForm) -> ConsoleResul
         .filter(|e| !e.is_empty())
         .map(String::from)
         .collect();
+    // The clinic's other settings are on its own page (`console::clinic`).
     let patch = ClinicPatch {
-        timezone: Some(form.fields.text("timezone").into()),
-        emergency_number: Some(form.fields.text("emergency_number").into()),
-        // Absent from an older form: unchanged.
-        default_locale: form.fields.opt("default_locale").map(String::from),
         alerts: Some(AlertsPatch {
             emails: Some(emails),
             min_severity: Some(form.fields.text("min_severity").into()),

@@ -7,14 +7,29 @@ use maud::html;
 
 use super::session::{self, over_https, ConsoleForm, SignInForm, SESSION_COOKIE, SIGNIN_COOKIE};
 use super::{reader, views, ConsoleResult};
-use crate::app::accounts;
+use crate::app::accounts::{self, SignIn};
 use crate::auth::sha256_hex;
+use crate::domain::account::ClinicCode;
 use crate::http::sign_in::authenticate;
 use crate::http::{ApiError, AppState, ClientAddr};
 use crate::i18n::Locale;
 
+/// What the form shows again: the e-mail and clinic code typed, and
+/// whether the clinic code is what is missing.
+struct Typed<'a> {
+    email: &'a str,
+    clinic: &'a str,
+    ask_clinic: bool,
+}
+
+const BLANK: Typed<'static> = Typed {
+    email: "",
+    clinic: "",
+    ask_clinic: false,
+};
+
 /// The sign-in form, in the browser's language (no account is known yet).
-fn form(status: StatusCode, token: &str, email: &str, problem: Option<&str>) -> HttpResponse {
+fn form(status: StatusCode, token: &str, typed: &Typed<'_>, problem: Option<&str>) -> HttpResponse {
     let tr = reader();
     let body = html! {
         h1 { (tr.t("console-sign-in-heading")) }
@@ -24,9 +39,11 @@ fn form(status: StatusCode, token: &str, email: &str, problem: Option<&str>) -> 
         form.stack method="post" action="/console/sign-in" {
             input type="hidden" name="csrf" value=(token);
             label for="email" { (tr.t("console-email")) }
-            input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
+            input #email type="email" name="email" value=(typed.email) autocomplete="username" required autofocus[!typed.ask_clinic];
             label for="password" { (tr.t("console-password")) }
             input #password type="password" name="password" autocomplete="current-password" required;
+            label for="clinic" { (tr.t("console-clinic-code")) " " span.hint { (tr.t("console-sign-in-clinic-hint")) } }
+            input #clinic type="text" name="clinic" value=(typed.clinic) maxlength="12" autocapitalize="characters" autocomplete="off" spellcheck="false" autofocus[typed.ask_clinic];
             button type="submit" { (tr.t("console-sign-in")) }
         }
         p.hint { (tr.t("console-sign-in-patients")) }
@@ -39,11 +56,11 @@ fn form_response(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
-    email: &str,
+    typed: &Typed<'_>,
     problem: Option<&str>,
 ) -> ConsoleResult<HttpResponse> {
     let (token, fresh) = session::signin_token(req);
-    let mut res = form(status, &token, email, problem);
+    let mut res = form(status, &token, typed, problem);
     if fresh {
         set_cookie(
             &mut res,
@@ -62,7 +79,7 @@ pub async fn sign_in_page(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> ConsoleResult<HttpResponse> {
-    form_response(&req, &state, StatusCode::OK, "", None)
+    form_response(&req, &state, StatusCode::OK, &BLANK, None)
 }
 
 pub async fn sign_in(
@@ -71,23 +88,53 @@ pub async fn sign_in(
     form: SignInForm,
 ) -> ConsoleResult<HttpResponse> {
     let email = form.fields.text("email").to_string();
-    let password = form.fields.text("password").to_string();
+    let password = form.fields.raw("password").to_string();
+    let clinic = form.fields.text("clinic").trim().to_string();
     let client = ClientAddr::of(&req, state.config.trust_proxy).0;
-    let Some(account) = authenticate(&state, client, email.clone(), password).await? else {
+    let mut typed = Typed {
+        email: &email,
+        clinic: &clinic,
+        ask_clinic: false,
+    };
+    if !clinic.is_empty() && ClinicCode::parse(&clinic).is_err() {
+        typed.ask_clinic = true;
         return form_response(
             &req,
             &state,
-            StatusCode::UNAUTHORIZED,
-            &email,
-            Some("console-sign-in-wrong"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &typed,
+            Some("console-sign-in-code-invalid"),
         );
+    }
+    let code = (!clinic.is_empty()).then(|| clinic.clone());
+    let account = match authenticate(&state, client, email.clone(), code, password).await? {
+        SignIn::Opened(account) => account,
+        SignIn::Refused => {
+            return form_response(
+                &req,
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &typed,
+                Some("console-sign-in-wrong"),
+            )
+        }
+        SignIn::Ambiguous => {
+            typed.ask_clinic = true;
+            return form_response(
+                &req,
+                &state,
+                StatusCode::CONFLICT,
+                &typed,
+                Some("console-sign-in-ambiguous"),
+            );
+        }
     };
     if !account.role().is_staff() {
         return form_response(
             &req,
             &state,
             StatusCode::FORBIDDEN,
-            &email,
+            &typed,
             Some("console-sign-in-staff-only"),
         );
     }

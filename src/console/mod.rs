@@ -7,6 +7,8 @@ mod admin;
 mod alerts;
 mod auth;
 mod chart;
+mod clinic;
+mod corrections;
 mod flags;
 pub mod i18n;
 mod patients;
@@ -70,6 +72,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 resource("/patients/{id}/enrolment-codes", "POST").post(patients::enrolment_code),
             )
+            .service(resource("/patients/{id}/correct", "POST").post(corrections::correct_patient))
+            .service(resource("/patients/{id}/discharge", "POST").post(corrections::discharge))
+            .service(resource("/patients/{id}/readmit", "POST").post(corrections::readmit))
+            .service(
+                resource("/treatments/{id}/correct", "POST").post(corrections::correct_treatment),
+            )
+            .service(
+                resource("/treatments/{id}/cancel", "POST").post(corrections::cancel_treatment),
+            )
             .service(
                 resource("/staff", "GET, POST")
                     .get(admin::staff)
@@ -77,6 +88,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/staff/{id}", "POST").post(admin::change_staff))
             .service(resource("/audit", "GET").get(admin::audit))
+            .service(
+                resource("/clinic", "GET, POST")
+                    .get(clinic::page)
+                    .post(clinic::save),
+            )
             .service(
                 resource("/alerts", "GET, POST")
                     .get(alerts::page)

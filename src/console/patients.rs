@@ -20,11 +20,11 @@ use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_
 use crate::domain::treatment::{Addon, Area, Symptom};
 use crate::http::AppState;
 use crate::http::{ApiError, ApiResult};
-use crate::store::patients::Patient;
+use crate::store::patients::{Patient, Standing};
 
 const LIST_LIMIT: i64 = 200;
 
-fn fitzpatrick(n: i32) -> &'static str {
+pub(super) fn fitzpatrick(n: i32) -> &'static str {
     ["I", "II", "III", "IV", "V", "VI"]
         .get((n - 1).max(0) as usize)
         .copied()
@@ -33,7 +33,7 @@ fn fitzpatrick(n: i32) -> &'static str {
 
 /// IANA zones for the add-patient form, the clinic's first; legacy aliases
 /// (`EST5EDT`, `Etc/GMT+3`) are left out.
-fn zone_choices(first: chrono_tz::Tz) -> Vec<&'static str> {
+pub(super) fn zone_choices(first: chrono_tz::Tz) -> Vec<&'static str> {
     let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS
         .iter()
         .map(|z| z.name())
@@ -49,7 +49,16 @@ pub async fn list(
     session: ConsoleSession,
 ) -> ConsoleResult<HttpResponse> {
     let staff = session.staff.clone();
-    let rows = workday::patients_overview(&state.db, staff, LIST_LIMIT, Utc::now()).await?;
+    let rows = workday::patients_overview(
+        &state.db,
+        staff.clone(),
+        Standing::Active,
+        LIST_LIMIT,
+        Utc::now(),
+    )
+    .await?;
+    let discharged =
+        clinic::list_patients(&state.db, staff, Standing::Discharged, LIST_LIMIT, 0).await?;
     let tz = session.tz;
     let tr = session.tr;
     let body = html! {
@@ -93,6 +102,7 @@ pub async fn list(
             }
             p.hint { (tr.f("console-patients-hint", &[("last", DAILY_LOG_LAST_DAY.into())])) }
         }
+        (super::corrections::discharged_list(tr, &discharged, tz))
         section aria-labelledby="add-patient" {
             h2 #add-patient { (tr.t("console-patients-add")) }
             form.stack method="post" action="/console/patients" {
@@ -155,7 +165,11 @@ pub async fn page(
             dt { (tr.t("console-time-zone")) } dd { (p.timezone) }
             dt { (tr.t("console-skin-type")) } dd { (tr.f("console-fitzpatrick", &[("type", fitzpatrick(p.fitzpatrick).into())])) }
             dt { (tr.t("console-patient-app")) } dd { @if p.enrolled { (tr.t("console-patient-enrolled")) } @else { (tr.t("console-patient-not-enrolled")) } }
+            @if let Some(at) = p.discharged_at {
+                dt { (tr.t("console-discharged")) } dd.discharged { (tr.f("console-discharged-at", &[("at", tr.instant(session.tz, at).into())])) }
+            }
         }
+        (super::corrections::patient_actions(&session, p))
         form.inline method="post" action={ (here) "/enrolment-codes" } {
             (views::csrf(&session))
             @if p.enrolled {
@@ -358,6 +372,15 @@ fn treatment_section(
     html! {
         section.treatment aria-labelledby=(heading) {
             h2 #(heading) { (session_words(tr, ctx)) }
+            @if let Some(c) = &ctx.cancellation {
+                p.notice.cancelled {
+                    (tr.f("console-treatment-cancelled", &[
+                        ("who", who(&c.actor_id).into()),
+                        ("at", tr.instant(tz, c.at).into()),
+                        ("reason", c.reason.clone().into()),
+                    ]))
+                }
+            }
             dl.facts {
                 dt { (tr.t("console-treatment-performed")) } dd {
                     (tr.f("console-treatment-performed-at", &[("at", tr.datetime(&performed).into())]))
@@ -459,6 +482,7 @@ fn treatment_section(
                     } }
                 }
             }
+            (super::corrections::treatment_actions(session, t, now))
             h3 { (tr.t("console-logs")) }
             (logs_table(tr, t))
             h3 { (tr.t("console-reminders")) }
@@ -583,7 +607,7 @@ fn treatment_form(session: &ConsoleSession, here: &str) -> Markup {
 }
 
 /// A `datetime-local` value read in the patient's zone, as RFC 3339.
-fn local_time(raw: &str, tz: chrono_tz::Tz) -> ApiResult<String> {
+pub(super) fn local_time(raw: &str, tz: chrono_tz::Tz) -> ApiResult<String> {
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| ApiError::field("performed_at", "must be a date and time"))?;

@@ -188,6 +188,15 @@ impl FormFields {
             .unwrap_or("")
     }
 
+    /// The value of `name` exactly as sent (passwords are never trimmed).
+    pub fn raw(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
     /// The value of `name`, or `None` when absent or blank.
     pub fn opt(&self, name: &str) -> Option<&str> {
         Some(self.text(name)).filter(|v| !v.is_empty())

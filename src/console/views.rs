@@ -44,6 +44,7 @@ pub fn page(
                                     li { a href="/console/staff" { (tr.t("console-nav-staff")) } }
                                     li { a href="/console/audit" { (tr.t("console-nav-audit")) } }
                                     li { a href="/console/alerts" { (tr.t("console-nav-alerts")) } }
+                                    li { a href="/console/clinic" { (tr.t("console-nav-clinic")) } }
                                 }
                             }
                         }

@@ -109,12 +109,16 @@ impl Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// A write that holds SQLite's writer this long or longer is logged as a warning.
+const SLOW_WRITE_MS: f64 = 250.0;
+
 /// A unit of database work failed before or around its queries: no
-/// connection (or no turn at the SQLite writer) within the timeout, or the
-/// work itself panicked.
+/// connection within the timeout, no turn at the SQLite writer within it
+/// (busy: other writes are queued), or the work itself panicked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbFault {
     Unavailable,
+    Busy,
     Panicked,
 }
 
@@ -152,6 +156,111 @@ pub enum DbSetupError {
     Connect(String),
     #[error("cannot apply migrations: {0}")]
     Migrate(String),
+}
+
+/// What `aftercare backup` made.
+#[derive(Debug)]
+pub struct Backup {
+    pub bytes: u64,
+    /// The newest migration in the copy.
+    pub migration: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+/// Copies a live SQLite database to `dest` with `VACUUM INTO`: one read
+/// transaction, so the copy is a consistent snapshot while other
+/// connections (a running server) go on writing. The copy is then opened
+/// and checked (`integrity_check`, `foreign_key_check`). `dest` must not
+/// exist.
+pub fn backup_sqlite(source: &str, dest: &std::path::Path) -> Result<Backup, String> {
+    use diesel::sql_types::Text;
+    if dest.exists() {
+        return Err(format!("{} exists; give a new file name", dest.display()));
+    }
+    let dest_str = dest
+        .to_str()
+        .ok_or_else(|| format!("{} is not valid UTF-8", dest.display()))?;
+    if !std::path::Path::new(source).exists() {
+        return Err(format!("there is no SQLite database at {source}"));
+    }
+    let mut c = SqliteConnection::establish(source).map_err(|e| e.to_string())?;
+    c.batch_execute("PRAGMA busy_timeout = 10000")
+        .map_err(|e| e.to_string())?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(dest_str)
+        .execute(&mut c)
+        .map_err(|e| format!("copying: {e}"))?;
+    drop(c);
+    let mut copy = SqliteConnection::establish(dest_str).map_err(|e| e.to_string())?;
+    let check = |copy: &mut SqliteConnection, sql: &str| {
+        diesel::sql_query(sql)
+            .load::<TextRow>(copy)
+            .map(|rows| rows.into_iter().map(|r| r.v).collect::<Vec<_>>())
+            .map_err(|e| format!("checking the copy: {e}"))
+    };
+    let integrity = check(
+        &mut copy,
+        "SELECT integrity_check AS v FROM pragma_integrity_check",
+    )?;
+    if integrity != ["ok"] {
+        return Err(format!(
+            "the copy fails integrity_check: {}",
+            integrity.join("; ")
+        ));
+    }
+    let broken = check(
+        &mut copy,
+        "SELECT \"table\" AS v FROM pragma_foreign_key_check",
+    )?;
+    if !broken.is_empty() {
+        return Err(format!(
+            "the copy has broken foreign keys in {}",
+            broken.join(", ")
+        ));
+    }
+    let migration = check(
+        &mut copy,
+        "SELECT COALESCE(MAX(version), 'none') AS v FROM __diesel_schema_migrations",
+    )?
+    .pop()
+    .unwrap_or_default();
+    let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    Ok(Backup { bytes, migration })
+}
+
+/// Applies pending SQLite migrations in one immediate transaction (foreign
+/// keys must be off: see `Db::migrate`), refusing to commit a result that
+/// breaks a foreign key.
+fn sqlite_migrate(
+    c: &mut SqliteConnection,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    let r = c
+        .run_pending_migrations(SQLITE_MIGRATIONS)
+        .map(|_| ())
+        .and_then(|()| {
+            let broken: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pragma_foreign_key_check)",
+            ))
+            .get_result(c)?;
+            if broken > 0 {
+                return Err(
+                    format!("the migrations would leave {broken} broken foreign keys").into(),
+                );
+            }
+            Ok(())
+        });
+    let end = if r.is_ok() {
+        AnsiTransactionManager::commit_transaction(c)
+    } else {
+        AnsiTransactionManager::rollback_transaction(c)
+    };
+    r.and_then(|()| end.map_err(Into::into))
 }
 
 impl Db {
@@ -199,15 +308,16 @@ impl Db {
                 r
             }
             DbConn::Sqlite(c) => {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                // A migration may rebuild a table (SQLite cannot drop a
+                // constraint): with foreign keys on, dropping the old table
+                // would cascade-delete its children. The pragma cannot change
+                // inside a transaction, so it is off around it, and the
+                // result is checked before the commit.
+                c.batch_execute("PRAGMA foreign_keys = OFF")
                     .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
-                let r = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ());
-                let end = if r.is_ok() {
-                    AnsiTransactionManager::commit_transaction(c)
-                } else {
-                    AnsiTransactionManager::rollback_transaction(c)
-                };
-                r.and_then(|()| end.map_err(Into::into))
+                let r = sqlite_migrate(c);
+                let on = c.batch_execute("PRAGMA foreign_keys = ON");
+                r.and_then(|()| on.map_err(Into::into))
             }
         };
         result.map_err(|e| DbSetupError::Migrate(e.to_string()))
@@ -255,13 +365,23 @@ impl Db {
         // A writer's turn comes before its connection, so queued writers
         // hold none; the wait is bounded like a pool checkout (503).
         let _turn = match writer {
-            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Unavailable)?),
+            Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Busy)?),
             None => None,
         };
         let mut conn = self.pool.get().map_err(|_| DbFault::Unavailable)?;
+        let started = std::time::Instant::now();
         let result = f(&mut conn);
         if result.as_ref().is_err_and(E::is_unavailable) {
             conn.broken = true;
+        }
+        if _turn.is_some() {
+            // How long every other write of this process waited on this one.
+            let hold_ms = started.elapsed().as_secs_f64() * 1000.0;
+            if hold_ms >= SLOW_WRITE_MS {
+                tracing::warn!(hold_ms, "the SQLite writer was held long");
+            } else {
+                tracing::debug!(hold_ms, "SQLite writer held");
+            }
         }
         result
     }

@@ -8,6 +8,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_budgets (key) {
+        key -> Text,
+        tat -> BigInt,
+    }
+}
+
+diesel::table! {
+    auth_known (key) {
+        key -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
     clinics (id) {
         id -> Text,
         name -> Text,
@@ -18,6 +32,7 @@ diesel::table! {
         alert_min_severity -> Text,
         default_locale -> Text,
         push_privacy -> Text,
+        code -> Text,
     }
 }
 
@@ -47,6 +62,7 @@ diesel::table! {
         created_by -> Text,
         change_seq -> BigInt,
         tombstones_pruned_seq -> BigInt,
+        discharged_at -> Nullable<BigInt>,
     }
 }
 
@@ -84,6 +100,7 @@ diesel::table! {
         subject_type -> Text,
         subject_id -> Text,
         at -> BigInt,
+        details -> Nullable<Text>,
     }
 }
 
@@ -123,6 +140,15 @@ diesel::table! {
     treatment_overrides (treatment_id) {
         treatment_id -> Text,
         contraindications -> Text,
+        reason -> Text,
+        actor_id -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    treatment_cancellations (treatment_id) {
+        treatment_id -> Text,
         reason -> Text,
         actor_id -> Text,
         at -> BigInt,
@@ -368,6 +394,7 @@ diesel::joinable!(flags -> treatments (treatment_id));
 diesel::joinable!(daily_logs -> treatments (treatment_id));
 diesel::joinable!(log_photos -> treatments (treatment_id));
 diesel::joinable!(treatment_overrides -> treatments (treatment_id));
+diesel::joinable!(treatment_cancellations -> treatments (treatment_id));
 diesel::joinable!(flag_events -> flags (flag_id));
 diesel::joinable!(alert_deliveries -> flags (flag_id));
 diesel::joinable!(alert_attempts -> alert_deliveries (delivery_id));
@@ -384,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     protocols,
     treatments,
     treatment_overrides,
+    treatment_cancellations,
     daily_logs,
     flags,
     flag_events,

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::text::Note;
 use crate::domain::treatment::{Score, Scores, Sign};
 
 /// Longest note a patient can attach to a log (characters).
@@ -53,20 +54,14 @@ impl LogEntry {
         }
         signs.sort_by_key(|s| s.as_str());
         signs.dedup();
-        let note = raw.note.map(str::trim).filter(|n| !n.is_empty());
-        if let Some(n) = note {
-            if n.chars().count() > NOTE_MAX_CHARS {
-                errors.push((
-                    "note".into(),
-                    format!("must be at most {NOTE_MAX_CHARS} characters"),
-                ));
+        let note = match raw.note.map(|n| Note::parse(n, NOTE_MAX_CHARS)) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(n))) => Some(n.into_string()),
+            Some(Err(e)) => {
+                errors.push(("note".into(), e));
+                None
             }
-            if n.chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-            {
-                errors.push(("note".into(), "must not contain control characters".into()));
-            }
-        }
+        };
         match (r, sw, f, se) {
             (Some(redness), Some(swelling), Some(flaking), Some(sensitivity))
                 if errors.is_empty() =>
@@ -79,7 +74,7 @@ impl LogEntry {
                         sensitivity,
                     },
                     signs,
-                    note: note.map(String::from),
+                    note,
                 })
             }
             _ => Err(errors),

@@ -15,5 +15,6 @@ pub mod schedule;
 pub mod series;
 pub mod signs;
 pub mod sync_schema;
+pub mod text;
 pub mod timeline;
 pub mod treatment;

@@ -191,18 +191,7 @@ pub fn screen(factors: &[RiskFactor], depth: DepthMm, addons: &[Addon]) -> Scree
 /// Trims a clinician's free text; `None` when empty. Refuses text longer
 /// than `max` characters or holding control characters other than newlines.
 pub fn clean_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    let Some(t) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if t.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err("must not contain control characters".into());
-    }
-    Ok(Some(t.to_string()))
+    raw.map_or(Ok(None), |t| super::text::clean(t, max, true))
 }
 
 #[cfg(test)]

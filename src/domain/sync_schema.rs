@@ -49,6 +49,9 @@ pub const TABLES: &[TableHistory] = &[
             col("previous_treatment_id", 2),
             col("risk_factors", 2),
             col("products", 2),
+            // Corrections: a cancelled treatment, a discharged patient.
+            col("cancelled_at", 4),
+            col("discharged_at", 4),
         ],
     },
     TableHistory {

@@ -335,10 +335,79 @@ pub fn day_number(performed_at: DateTime<Utc>, tz: Tz, local_date: NaiveDate) ->
     (local_date - day0(performed_at, tz)).num_days()
 }
 
+/// How long after its registration a treatment may be corrected: long
+/// enough to catch a typo at the next visit or log review, short enough that
+/// the course the patient was told about and the flags raised on it are not
+/// rewritten weeks later.
+pub const CORRECTION_WINDOW: chrono::Duration = chrono::Duration::days(7);
+
+/// Whether a treatment registered at `registered_at` may still be corrected.
+pub fn correctable(registered_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now <= registered_at + CORRECTION_WINDOW
+}
+
+/// Most characters of a cancellation reason.
+pub const CANCEL_REASON_MAX_CHARS: usize = 1000;
+
+/// Why a treatment is cancelled: trimmed, 1 to [`CANCEL_REASON_MAX_CHARS`]
+/// characters, no control characters other than line breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelReason(String);
+
+impl CancelReason {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("a reason is required to cancel a treatment".into());
+        }
+        if s.chars().count() > CANCEL_REASON_MAX_CHARS {
+            return Err(format!(
+                "must be at most {CANCEL_REASON_MAX_CHARS} characters"
+            ));
+        }
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn corrections_are_taken_for_seven_days_after_registration() {
+        let registered = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        assert!(correctable(registered, registered));
+        assert!(correctable(
+            registered,
+            registered + chrono::Duration::days(7)
+        ));
+        assert!(!correctable(
+            registered,
+            registered + chrono::Duration::days(7) + chrono::Duration::seconds(1)
+        ));
+    }
+
+    #[test]
+    fn a_cancel_reason_is_trimmed_and_bounded() {
+        assert_eq!(
+            CancelReason::parse("  wrong patient \n").unwrap().as_str(),
+            "wrong patient"
+        );
+        assert!(CancelReason::parse("   ").is_err());
+        assert!(CancelReason::parse(&"x".repeat(1001)).is_err());
+        assert!(CancelReason::parse(&"é".repeat(1000)).is_ok());
+        assert!(CancelReason::parse("bad\u{0}byte").is_err());
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -29,6 +29,8 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("the request body was not received in time")]
     RequestTimeout,
+    #[error("too many open connections from this address or overall; close some and retry")]
+    TooManyConnections,
 }
 
 impl std::fmt::Debug for ApiError {
@@ -73,6 +75,11 @@ impl ApiError {
             Self::App(A::Forbidden(_)) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
             Self::App(A::NotFound) => ("not-found", "Not found", StatusCode::NOT_FOUND),
             Self::App(A::Conflict(_)) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            Self::App(A::ClinicRequired) => (
+                "clinic-required",
+                "Clinic code required",
+                StatusCode::CONFLICT,
+            ),
             Self::App(A::Contraindicated(_)) => (
                 "contraindicated",
                 "Contraindicated",
@@ -89,6 +96,7 @@ impl ApiError {
                 "Service unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
+            Self::App(A::Busy) => ("busy", "Busy, retry", StatusCode::SERVICE_UNAVAILABLE),
             Self::App(A::Internal(_)) => (
                 "internal",
                 "Internal server error",
@@ -119,6 +127,11 @@ impl ApiError {
                 "request-timeout",
                 "Request timeout",
                 StatusCode::REQUEST_TIMEOUT,
+            ),
+            Self::TooManyConnections => (
+                "too-many-connections",
+                "Too many connections",
+                StatusCode::SERVICE_UNAVAILABLE,
             ),
         }
     }
@@ -193,8 +206,18 @@ impl ResponseError for ApiError {
             Self::App(AppError::Unavailable) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
+            // Queued writes finish in well under a second each.
+            Self::App(AppError::Busy) => {
+                tracing::warn!("busy: the SQLite writer stayed taken past the wait; answered 503");
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
             // The rest of a late body may still arrive: do not read it.
             Self::RequestTimeout => {
+                res.force_close();
+            }
+            // The connection over the cap goes, with its slot.
+            Self::TooManyConnections => {
+                res.insert_header((header::RETRY_AFTER, "5"));
                 res.force_close();
             }
             _ => {}

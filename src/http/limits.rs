@@ -1,9 +1,10 @@
 //! Abuse limits: attempt budgets for sign-in and enrolment, and a capped
 //! array type for request bodies.
 //!
-//! Budgets live in this process's memory (GCRA through `governor`): with N
-//! processes behind a load balancer an account gets up to N times the budget,
-//! and an address too unless the balancer pins addresses to processes.
+//! On PostgreSQL the budgets live in the database (GCRA state per hashed
+//! key, `app::attempts`), so N processes behind a load balancer share one
+//! budget. On SQLite (one process) they live in this process's memory (GCRA
+//! through `governor`), the same rule.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -17,6 +18,10 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::de::{Deserialize, Deserializer, Error as _, SeqAccess, Visitor};
 
 use super::error::ApiError;
+use crate::app::attempts::{self, Budget, Keyed, Refused};
+use crate::app::AppError;
+use crate::auth::sha256_hex;
+use crate::db::Db;
 
 /// The period over which the configured number of attempts may be spent.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -42,11 +47,30 @@ type Pair = (String, IpAddr);
 /// every attempt, right or wrong, before any password work, so a flood costs
 /// the server no hashing either.
 pub struct AttemptLimiter {
+    inner: Inner,
+}
+
+enum Inner {
+    Memory(Box<MemoryLimiter>),
+    Shared(SharedLimiter),
+}
+
+struct MemoryLimiter {
     pairs: DefaultKeyedRateLimiter<Pair>,
     accounts: DefaultKeyedRateLimiter<String>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
     known: Mutex<HashMap<Pair, Instant>>,
     clock: DefaultClock,
+}
+
+/// The same budgets kept in PostgreSQL for every process; keys are hashed
+/// with the limiter's kind, so no e-mail, code or address is stored.
+struct SharedLimiter {
+    db: Db,
+    kind: &'static str,
+    pair: Budget,
+    account: Budget,
+    address: Budget,
 }
 
 fn quota(attempts: u32) -> Quota {
@@ -57,8 +81,109 @@ fn quota(attempts: u32) -> Quota {
         .allow_burst(burst)
 }
 
+/// The GCRA parameters of `quota(attempts)`, in ms.
+fn budget(attempts: u32) -> Budget {
+    let burst = i64::from(attempts.max(1));
+    let window = WINDOW.as_millis() as i64;
+    Budget {
+        interval_ms: window / burst,
+        tolerance_ms: window / burst * burst,
+    }
+}
+
 impl AttemptLimiter {
+    /// Budgets in this process's memory (SQLite: one process).
     pub fn new(per_account: u32, per_address: u32) -> Self {
+        Self {
+            inner: Inner::Memory(Box::new(MemoryLimiter::new(per_account, per_address))),
+        }
+    }
+
+    /// Budgets in PostgreSQL, shared by every process on `db`. `kind`
+    /// keeps sign-in and enrolment budgets apart.
+    pub fn shared(db: Db, kind: &'static str, per_account: u32, per_address: u32) -> Self {
+        Self {
+            inner: Inner::Shared(SharedLimiter {
+                db,
+                kind,
+                pair: budget(per_account),
+                account: budget(per_account.saturating_mul(ACCOUNT_CEILING_FACTOR)),
+                address: budget(per_address),
+            }),
+        }
+    }
+
+    /// Spends one attempt of `address`, then of (`account`, `address`), then
+    /// (unless the address signed in to the account before) of `account`.
+    /// The outer error is the database's (shared budgets only).
+    pub async fn check(
+        &self,
+        address: IpAddr,
+        account: &str,
+    ) -> Result<Result<(), Limited>, AppError> {
+        match &self.inner {
+            Inner::Memory(m) => Ok(m.check(address, account)),
+            Inner::Shared(s) => s.check(address, account).await,
+        }
+    }
+
+    /// Remembers that `address` signed in to `account`.
+    pub async fn succeeded(&self, address: IpAddr, account: &str) -> Result<(), AppError> {
+        match &self.inner {
+            Inner::Memory(m) => {
+                m.succeeded(address, account);
+                Ok(())
+            }
+            Inner::Shared(s) => {
+                attempts::remember(&s.db, s.key("known", account, Some(address))).await
+            }
+        }
+    }
+
+    /// Forgets keys whose budget is full again, so memory (or the table) stays bounded.
+    pub async fn forget_idle(&self) -> Result<(), AppError> {
+        match &self.inner {
+            Inner::Memory(m) => {
+                m.forget_idle();
+                Ok(())
+            }
+            Inner::Shared(s) => attempts::forget_idle(&s.db, known_since()).await,
+        }
+    }
+}
+
+/// Sign-ins since this instant (ms) still count as known.
+fn known_since() -> i64 {
+    crate::db::now_ms() - KNOWN_FOR.as_millis() as i64
+}
+
+impl SharedLimiter {
+    fn key(&self, scope: &str, account: &str, address: Option<IpAddr>) -> String {
+        let address = address.map(|a| a.to_string()).unwrap_or_default();
+        sha256_hex(&format!("{}\n{scope}\n{account}\n{address}", self.kind))
+    }
+
+    async fn check(&self, address: IpAddr, account: &str) -> Result<Result<(), Limited>, AppError> {
+        let keyed = |key, budget| Keyed { key, budget };
+        let outcome = attempts::spend(
+            &self.db,
+            keyed(self.key("address", "", Some(address)), self.address),
+            keyed(self.key("pair", account, Some(address)), self.pair),
+            self.key("known", account, Some(address)),
+            known_since(),
+            keyed(self.key("account", account, None), self.account),
+        )
+        .await?;
+        let wait = |ms: i64| Duration::from_millis(ms.max(0) as u64);
+        Ok(outcome.map_err(|r| match r {
+            Refused::Address(ms) => Limited::Address(wait(ms)),
+            Refused::Account(ms) => Limited::Account(wait(ms)),
+        }))
+    }
+}
+
+impl MemoryLimiter {
+    fn new(per_account: u32, per_address: u32) -> Self {
         Self {
             pairs: DefaultKeyedRateLimiter::keyed(quota(per_account)),
             accounts: DefaultKeyedRateLimiter::keyed(quota(
@@ -75,9 +200,7 @@ impl AttemptLimiter {
         known.get(pair).is_some_and(|at| at.elapsed() < KNOWN_FOR)
     }
 
-    /// Spends one attempt of `address`, then of (`account`, `address`), then
-    /// (unless the address signed in to the account before) of `account`.
-    pub fn check(&self, address: IpAddr, account: &str) -> Result<(), Limited> {
+    fn check(&self, address: IpAddr, account: &str) -> Result<(), Limited> {
         let wait = |n: governor::NotUntil<_>| n.wait_time_from(self.clock.now());
         if let Err(n) = self.addresses.check_key(&address) {
             return Err(Limited::Address(wait(n)));
@@ -95,8 +218,7 @@ impl AttemptLimiter {
         Ok(())
     }
 
-    /// Remembers that `address` signed in to `account`.
-    pub fn succeeded(&self, address: IpAddr, account: &str) {
+    fn succeeded(&self, address: IpAddr, account: &str) {
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         let pair = (account.to_string(), address);
         if known.len() < MAX_KNOWN || known.contains_key(&pair) {
@@ -104,8 +226,7 @@ impl AttemptLimiter {
         }
     }
 
-    /// Forgets keys whose budget is full again, so memory stays bounded.
-    pub fn forget_idle(&self) {
+    fn forget_idle(&self) {
         self.pairs.retain_recent();
         self.pairs.shrink_to_fit();
         self.accounts.retain_recent();
@@ -136,11 +257,7 @@ impl Limited {
 impl From<Limited> for ApiError {
     fn from(l: Limited) -> Self {
         let (Limited::Address(wait) | Limited::Account(wait)) = l;
-        // Round up: a client that waits exactly Retry-After must get through.
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        ApiError::TooManyRequests {
-            retry_after: secs.max(1),
-        }
+        too_many(wait)
     }
 }
 
@@ -152,16 +269,106 @@ pub struct AuthLimits {
 }
 
 impl AuthLimits {
-    pub fn new(per_account: u32, per_address: u32) -> Self {
+    /// Shared through the database on PostgreSQL, in memory on SQLite.
+    pub fn new(db: &Db, per_account: u32, per_address: u32) -> Self {
+        if db.backend() == "postgres" {
+            Self {
+                login: AttemptLimiter::shared(db.clone(), "login", per_account, per_address),
+                enrol: AttemptLimiter::shared(db.clone(), "enrol", per_account, per_address),
+            }
+        } else {
+            Self::in_memory(per_account, per_address)
+        }
+    }
+
+    pub fn in_memory(per_account: u32, per_address: u32) -> Self {
         Self {
             login: AttemptLimiter::new(per_account, per_address),
             enrol: AttemptLimiter::new(per_account, per_address),
         }
     }
 
+    pub async fn forget_idle(&self) -> Result<(), AppError> {
+        self.login.forget_idle().await?;
+        self.enrol.forget_idle().await
+    }
+}
+
+/// Sync pushes of one account: at most one at a time (a second one while
+/// the first is read or applied is 429 at once, before its body is read),
+/// and a budget of pushes per minute. Per process, like the other budgets.
+pub struct SyncPushLimits {
+    in_flight: Mutex<std::collections::HashSet<String>>,
+    rate: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+/// How long a client turned away because its other push is still running
+/// should wait: a push takes well under a second.
+const IN_FLIGHT_RETRY: Duration = Duration::from_secs(1);
+
+impl SyncPushLimits {
+    pub fn new(per_minute: u32) -> Self {
+        let burst = NonZeroU32::new(per_minute.max(1)).expect("at least one");
+        Self {
+            in_flight: Mutex::new(std::collections::HashSet::new()),
+            rate: DefaultKeyedRateLimiter::keyed(
+                Quota::with_period(Duration::from_secs(60) / burst.get())
+                    .expect("non-zero period")
+                    .allow_burst(burst),
+            ),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Takes the account's push turn (released when the guard drops), or
+    /// says how long to wait.
+    pub fn begin(&self, account: &str) -> Result<SyncPushTurn<'_>, Duration> {
+        {
+            let mut busy = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            if !busy.insert(account.to_string()) {
+                return Err(IN_FLIGHT_RETRY);
+            }
+        }
+        let turn = SyncPushTurn {
+            limits: self,
+            account: account.to_string(),
+        };
+        match self.rate.check_key(&turn.account) {
+            Ok(()) => Ok(turn),
+            Err(n) => Err(n.wait_time_from(self.clock.now())),
+        }
+    }
+
     pub fn forget_idle(&self) {
-        self.login.forget_idle();
-        self.enrol.forget_idle();
+        self.rate.retain_recent();
+        self.rate.shrink_to_fit();
+    }
+}
+
+/// One account's push in progress.
+pub struct SyncPushTurn<'a> {
+    limits: &'a SyncPushLimits,
+    account: String,
+}
+
+impl Drop for SyncPushTurn<'_> {
+    fn drop(&mut self) {
+        let mut busy = self
+            .limits
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        busy.remove(&self.account);
+    }
+}
+
+/// The 429 for a wait.
+pub fn too_many(wait: Duration) -> ApiError {
+    // Round up: a client that waits exactly Retry-After must get through.
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::TooManyRequests {
+        retry_after: secs.max(1),
     }
 }
 
@@ -221,8 +428,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_sync_push_per_account_at_a_time_within_a_rate() {
+        let limits = SyncPushLimits::new(3);
+        let first = limits.begin("a").unwrap();
+        assert_eq!(limits.begin("a").err(), Some(IN_FLIGHT_RETRY));
+        let other = limits.begin("b").unwrap();
+        drop(first);
+        drop(other);
+        drop(limits.begin("a").unwrap());
+        drop(limits.begin("a").unwrap());
+        // The fourth within a minute waits about 20 s.
+        let wait = limits.begin("a").err().unwrap();
+        assert!(
+            wait > Duration::from_secs(10) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        // The turn was given back even so.
+        assert!(limits.in_flight.lock().unwrap().is_empty());
+    }
+
+    #[test]
     fn budgets_run_out_per_address_and_per_account() {
-        let l = AttemptLimiter::new(2, 3);
+        let l = MemoryLimiter::new(2, 3);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert!(l.check(a, "x@example.com").is_ok());
@@ -243,7 +470,7 @@ mod tests {
 
     #[test]
     fn the_account_ceiling_bounds_many_addresses_but_not_a_known_one() {
-        let l = AttemptLimiter::new(1, 100);
+        let l = MemoryLimiter::new(1, 100);
         let home: IpAddr = "198.51.100.1".parse().unwrap();
         l.succeeded(home, "x@example.com");
         let ceiling = ACCOUNT_CEILING_FACTOR as u8;
@@ -257,6 +484,15 @@ mod tests {
             Err(Limited::Account(_))
         ));
         assert!(l.check(home, "x@example.com").is_ok());
+    }
+
+    #[test]
+    fn shared_budgets_have_the_memory_quota() {
+        // 10 attempts over the window, one regained every window / 10.
+        let b = budget(10);
+        assert_eq!(b.interval_ms, WINDOW.as_millis() as i64 / 10);
+        assert_eq!(b.tolerance_ms, b.interval_ms * 10);
+        assert_eq!(budget(0).tolerance_ms, budget(1).tolerance_ms);
     }
 
     #[test]

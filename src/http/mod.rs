@@ -4,9 +4,11 @@
 //! knows actix.
 
 pub mod client;
+pub mod connections;
 pub mod deadline;
 pub mod error;
 pub mod limits;
+pub mod request_log;
 pub mod sign_in;
 pub mod state;
 

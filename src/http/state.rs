@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::media::MediaStore;
 use crate::metrics::SharedMetrics;
 
-use super::limits::AuthLimits;
+use super::limits::{AuthLimits, SyncPushLimits};
 
 pub struct AppState {
     pub db: Db,
@@ -17,6 +17,8 @@ pub struct AppState {
     pub vapid_public_key: String,
     /// Attempt budgets of sign-in and enrolment (per process).
     pub limits: AuthLimits,
+    /// One sync push per account at a time, and a rate (per process).
+    pub sync_pushes: SyncPushLimits,
     pub metrics: SharedMetrics,
     /// Cached account token generations, checked on every bearer request.
     pub generations: TokenGenerations,

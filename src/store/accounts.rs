@@ -41,14 +41,19 @@ pub struct NewAccount<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-/// Whether an account already uses this email.
-pub fn email_taken(conn: &mut DbConn, email: &Email) -> QueryResult<bool> {
+/// Whether an account of this clinic already uses this email (other
+/// clinics' accounts are theirs: one e-mail may be an account at each).
+pub fn email_taken(conn: &mut DbConn, clinic_id: &str, email: &Email) -> QueryResult<bool> {
     let taken: i64 = accounts::table
+        .filter(accounts::clinic_id.eq(clinic_id))
         .filter(accounts::email.eq(email.as_str()))
         .count()
         .get_result(conn)?;
     Ok(taken > 0)
 }
+
+/// Most accounts one e-mail may be tried against at sign-in.
+pub const MAX_ACCOUNTS_PER_EMAIL: i64 = 20;
 
 /// Creates an account (check [`email_taken`] first for a precise error),
 /// in its clinic's default locale.
@@ -92,12 +97,30 @@ pub fn locale(conn: &mut DbConn, id: &str) -> QueryResult<Locale> {
     Ok(stored.map(|s| Locale::from_stored(&s)).unwrap_or_default())
 }
 
-pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<Account>> {
-    accounts::table
+/// The accounts with this e-mail at every clinic (at most
+/// [`MAX_ACCOUNTS_PER_EMAIL`]), or at the clinic with this code.
+pub fn with_email(
+    conn: &mut DbConn,
+    email: &str,
+    clinic_code: Option<&str>,
+) -> QueryResult<Vec<Account>> {
+    use crate::db::schema::clinics;
+    let mut q = accounts::table
         .filter(accounts::email.eq(email))
         .select(Account::as_select())
-        .first(conn)
-        .optional()
+        .order(accounts::id)
+        .limit(MAX_ACCOUNTS_PER_EMAIL)
+        .into_boxed();
+    if let Some(code) = clinic_code {
+        q = q.filter(
+            accounts::clinic_id.eq_any(
+                clinics::table
+                    .filter(clinics::code.eq(code.to_string()))
+                    .select(clinics::id),
+            ),
+        );
+    }
+    q.load(conn)
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {

@@ -15,6 +15,49 @@ pub fn record(
     subject_type: &str,
     subject_id: &str,
 ) -> QueryResult<()> {
+    insert(
+        conn,
+        clinic_id,
+        actor_id,
+        action,
+        subject_type,
+        subject_id,
+        None,
+    )
+}
+
+/// Records a change with what it changed (JSON, e.g. old and new values per
+/// field). Details may name the patient: [`forget_details`] drops them when
+/// the patient is erased.
+pub fn record_change(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    actor_id: &str,
+    action: &str,
+    subject_type: &str,
+    subject_id: &str,
+    details: &serde_json::Value,
+) -> QueryResult<()> {
+    insert(
+        conn,
+        clinic_id,
+        actor_id,
+        action,
+        subject_type,
+        subject_id,
+        Some(&details.to_string()),
+    )
+}
+
+fn insert(
+    conn: &mut DbConn,
+    clinic_id: &str,
+    actor_id: &str,
+    action: &str,
+    subject_type: &str,
+    subject_id: &str,
+    details: Option<&str>,
+) -> QueryResult<()> {
     diesel::insert_into(al::table)
         .values((
             al::clinic_id.eq(clinic_id),
@@ -23,8 +66,27 @@ pub fn record(
             al::subject_type.eq(subject_type),
             al::subject_id.eq(subject_id),
             al::at.eq(now_ms()),
+            al::details.eq(details),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Drops the details of entries about these subjects (an erased patient and
+/// their treatments): the trail keeps ids and actions only.
+pub fn forget_details(
+    conn: &mut DbConn,
+    subject_type: &str,
+    subject_ids: &[String],
+) -> QueryResult<()> {
+    diesel::update(
+        al::table
+            .filter(al::subject_type.eq(subject_type))
+            .filter(al::subject_id.eq_any(subject_ids))
+            .filter(al::details.is_not_null()),
+    )
+    .set(al::details.eq(None::<String>))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -36,6 +98,8 @@ pub struct AuditEntry {
     pub subject_type: String,
     pub subject_id: String,
     pub at: i64,
+    /// JSON: what a correction changed (old and new values), when recorded.
+    pub details: Option<String>,
 }
 
 /// Newest first; `before` pages backwards by id.
@@ -54,6 +118,7 @@ pub fn list(
             al::subject_type,
             al::subject_id,
             al::at,
+            al::details,
         ))
         .order(al::id.desc())
         .limit(limit)

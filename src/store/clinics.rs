@@ -2,17 +2,32 @@ use diesel::prelude::*;
 
 use crate::db::schema::clinics;
 use crate::db::{now_ms, DbConn};
+use crate::domain::account::ClinicCode;
 
-pub fn create(conn: &mut DbConn, name: &str) -> QueryResult<String> {
+/// Creates a clinic with a fresh code (see [`ClinicCode::generate`]).
+pub fn create(conn: &mut DbConn, name: &str) -> QueryResult<(String, ClinicCode)> {
     let id = super::new_id();
+    // 32^6 codes: a collision is rare, and a failed insert would abort a
+    // PostgreSQL transaction, so look before inserting.
+    let code = loop {
+        let code = ClinicCode::generate();
+        let taken: i64 = clinics::table
+            .filter(clinics::code.eq(code.as_str()))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            break code;
+        }
+    };
     diesel::insert_into(clinics::table)
         .values((
             clinics::id.eq(&id),
             clinics::name.eq(name),
             clinics::created_at.eq(now_ms()),
+            clinics::code.eq(code.as_str()),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok((id, code))
 }
 
 pub fn name(conn: &mut DbConn, id: &str) -> QueryResult<String> {
@@ -33,6 +48,7 @@ pub struct Clinic {
     pub default_locale: String,
     /// `generic` or `detailed` ([`crate::domain::device::PushPrivacy`]).
     pub push_privacy: String,
+    pub code: String,
 }
 
 impl Clinic {
@@ -52,6 +68,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Clinic> {
 /// Settings to change; `None` keeps the stored value.
 #[derive(Default)]
 pub struct SettingsChange {
+    pub name: Option<String>,
     pub timezone: Option<String>,
     pub emergency_number: Option<String>,
     /// JSON array of addresses.
@@ -65,6 +82,7 @@ pub fn update_settings(conn: &mut DbConn, id: &str, c: &SettingsChange) -> Query
     let current = get(conn, id)?;
     diesel::update(clinics::table.find(id))
         .set((
+            clinics::name.eq(c.name.as_ref().unwrap_or(&current.name)),
             clinics::timezone.eq(c.timezone.as_ref().unwrap_or(&current.timezone)),
             clinics::emergency_number.eq(c
                 .emergency_number

@@ -76,3 +76,8 @@ pub fn delete_for_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Ve
     diesel::delete(s::table.filter(s::account_id.eq(account_id))).execute(conn)?;
     Ok(hashes)
 }
+
+/// Ends every console session (key rotation). Returns how many there were.
+pub fn delete_all(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::delete(s::table).execute(conn)
+}

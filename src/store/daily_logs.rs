@@ -149,3 +149,13 @@ pub fn delete(w: &mut PatientWrite<'_, '_>, id: &str) -> QueryResult<bool> {
     }
     Ok(deleted)
 }
+
+/// Renumbers a log's day after its treatment's day 0 was corrected. The day
+/// is not a synced column (devices derive it from the date), so no stamp.
+pub fn set_day(w: &mut PatientWrite<'_, '_>, id: &str, day: i32) -> QueryResult<()> {
+    let (conn, owner) = w.split();
+    diesel::update(l::table.find(id).filter(l::patient_id.eq(owner)))
+        .set(l::day.eq(day))
+        .execute(conn)?;
+    Ok(())
+}

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod auth_budgets;
 pub mod clinics;
 pub mod console_sessions;
 pub mod daily_logs;

@@ -19,6 +19,8 @@ pub struct Patient {
     pub created_at: i64,
     /// BCP 47 tag (see `Locale::from_stored`).
     pub locale: String,
+    /// When staff discharged the patient (ms); `None` while in care.
+    pub discharged_at: Option<i64>,
 }
 
 pub struct NewPatient<'a> {
@@ -65,6 +67,7 @@ type Columns = (
     diesel::dsl::IsNotNull<a::password_hash>,
     a::created_at,
     a::locale,
+    p::discharged_at,
 );
 
 fn columns() -> Columns {
@@ -78,6 +81,7 @@ fn columns() -> Columns {
         a::password_hash.is_not_null(),
         a::created_at,
         a::locale,
+        p::discharged_at,
     )
 }
 
@@ -96,21 +100,82 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Patient> {
     }
 }
 
+/// Which of a clinic's patients a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// In care (not discharged).
+    Active,
+    Discharged,
+    All,
+}
+
 /// Patients of one clinic, newest first, paged.
 pub fn list(
     conn: &mut DbConn,
     clinic_id: &str,
+    standing: Standing,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<Patient>> {
-    p::table
+    let mut q = p::table
         .inner_join(a::table)
         .filter(p::clinic_id.eq(clinic_id))
         .order((a::created_at.desc(), p::account_id))
         .limit(limit)
         .offset(offset)
         .select(columns())
-        .load(conn)
+        .into_boxed();
+    q = match standing {
+        Standing::Active => q.filter(p::discharged_at.is_null()),
+        Standing::Discharged => q.filter(p::discharged_at.is_not_null()),
+        Standing::All => q,
+    };
+    q.load(conn)
+}
+
+/// Corrects the patient's name and e-mail (account fields; not synced).
+pub fn set_contact(
+    conn: &mut DbConn,
+    id: &str,
+    name: &PersonName,
+    email: &Email,
+) -> QueryResult<()> {
+    diesel::update(a::table.find(id))
+        .set((a::name.eq(name.as_str()), a::email.eq(email.as_str())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Corrects the skin type. The caller re-sends the treatments whose care
+/// data depends on it ([`super::treatments::touch`]).
+pub fn set_fitzpatrick(w: &mut PatientWrite<'_, '_>, fitzpatrick: i32) -> QueryResult<()> {
+    let (conn, id) = w.split();
+    diesel::update(p::table.find(id))
+        .set(p::fitzpatrick.eq(fitzpatrick))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Discharges (`Some(at)`) or readmits (`None`) the patient. The caller
+/// re-sends their treatments, whose synced rows carry it.
+pub fn set_discharged(w: &mut PatientWrite<'_, '_>, at: Option<i64>) -> QueryResult<()> {
+    let (conn, id) = w.split();
+    diesel::update(p::table.find(id))
+        .set(p::discharged_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The patient's time zone, skin type and discharge time, as the recovery
+/// rules and the reminder planner need them.
+pub fn care_profile(
+    conn: &mut DbConn,
+    patient_id: &str,
+) -> QueryResult<(String, i32, Option<i64>)> {
+    p::table
+        .find(patient_id)
+        .select((p::timezone, p::fitzpatrick, p::discharged_at))
+        .get_result(conn)
 }
 
 /// The patient's time zone and skin type, as the recovery rules need them.

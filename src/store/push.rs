@@ -423,12 +423,27 @@ pub fn pending_count(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Retires every pending push of an account's subscriptions (before erasing it).
-pub fn drop_jobs_for_account(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
-    for sub in subscriptions_of(conn, account_id)? {
-        drop_jobs_for_subscription(conn, &sub.id)?;
-    }
-    Ok(())
+/// Deletes every push job that concerns a patient (before erasing them):
+/// the jobs of their own devices, of their reminders, and the staff alerts
+/// about their treatments, payload text included. Returns how many.
+pub fn delete_jobs_of_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<usize> {
+    use crate::db::schema::{reminder_occurrences as o, treatments as t};
+    let subs = s::table.filter(s::account_id.eq(patient_id)).select(s::id);
+    let treatments = t::table
+        .filter(t::patient_id.eq(patient_id))
+        .select(t::id.nullable());
+    let occurrences = o::table
+        .filter(o::patient_id.eq(patient_id))
+        .select(o::id.nullable());
+    diesel::delete(
+        j::table.filter(
+            j::subscription_id
+                .eq_any(subs)
+                .or(j::treatment_id.eq_any(treatments))
+                .or(j::occurrence_id.eq_any(occurrences)),
+        ),
+    )
+    .execute(conn)
 }
 
 /// Ties a subscription to the console sign-in that made it (its token hash).
@@ -451,4 +466,47 @@ pub fn delete_for_console_session(conn: &mut DbConn, session_hash: &str) -> Quer
         delete_subscription_by_id(conn, id)?;
     }
     Ok(ids.len())
+}
+
+/// Which subscriptions [`delete_all_subscriptions`] removes.
+#[derive(Debug, Clone, Copy)]
+pub enum Subscriptions {
+    /// Browser notifications of console sign-ins.
+    ConsoleSessions,
+    /// Every Web Push subscription (made for one VAPID key).
+    WebPush,
+}
+
+/// Removes subscriptions with their pending pushes. Returns how many there
+/// were.
+pub fn delete_all_subscriptions(conn: &mut DbConn, which: Subscriptions) -> QueryResult<usize> {
+    let mut q = s::table.select(s::id).into_boxed();
+    q = match which {
+        Subscriptions::ConsoleSessions => q.filter(s::console_session.is_not_null()),
+        // Native devices (FCM/APNs) hold no VAPID key and stay.
+        Subscriptions::WebPush => q.filter(s::platform.eq("webpush")),
+    };
+    let ids: Vec<String> = q.load(conn)?;
+    for id in &ids {
+        drop_jobs_for_subscription(conn, id)?;
+        delete_subscription_by_id(conn, id)?;
+    }
+    Ok(ids.len())
+}
+
+/// Reminder pushes of a treatment not sent yet are cancelled (the treatment
+/// was cancelled or its patient discharged); alerts to staff are kept.
+pub fn cancel_reminder_jobs(conn: &mut DbConn, treatment_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        j::table
+            .filter(j::treatment_id.eq(treatment_id))
+            .filter(j::occurrence_id.is_not_null())
+            .filter(j::status.eq("pending")),
+    )
+    .set((
+        j::status.eq("cancelled"),
+        j::finished_at.eq(now_ms()),
+        j::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)
 }

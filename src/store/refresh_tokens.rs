@@ -122,3 +122,10 @@ pub fn revoke_all_for(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
     .execute(conn)?;
     Ok(())
 }
+
+/// Revokes every live refresh token of every account (key rotation).
+pub fn revoke_everyone(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(rt::table.filter(rt::revoked_at.is_null()))
+        .set(rt::revoked_at.eq(now_ms()))
+        .execute(conn)
+}

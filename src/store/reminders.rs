@@ -313,3 +313,12 @@ pub fn set_done(w: &mut PatientWrite<'_, '_>, id: &str, done_at: Option<i64>) ->
         .execute(conn)?;
     Ok(())
 }
+
+/// Ids of the treatment's occurrences still waiting to be sent.
+pub fn pending_ids(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<String>> {
+    o::table
+        .filter(o::treatment_id.eq(treatment_id))
+        .filter(o::status.eq("pending"))
+        .select(o::id)
+        .load(conn)
+}

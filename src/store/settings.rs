@@ -32,3 +32,27 @@ pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
         .first(conn)
         .optional()
 }
+
+/// Stores `value` under `key`, replacing what was there (key rotation).
+pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
+    per_backend!(conn, |c| diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(value)))
+        .on_conflict(settings::key)
+        .do_update()
+        .set(settings::value.eq(value))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Replaces a value only if it is still `old` (another process may have
+/// replaced it first). Returns whether it did.
+pub fn replace(conn: &mut DbConn, key: &str, old: &str, new: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        settings::table
+            .filter(settings::key.eq(key))
+            .filter(settings::value.eq(old)),
+    )
+    .set(settings::value.eq(new))
+    .execute(conn)?;
+    Ok(n == 1)
+}

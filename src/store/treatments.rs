@@ -2,6 +2,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::Scope;
+use crate::db::schema::treatment_cancellations as tc;
 use crate::db::schema::treatment_overrides as o;
 use crate::db::schema::treatments as t;
 use crate::db::{now_ms, DbConn, PatientWrite};
@@ -199,4 +200,93 @@ pub fn for_clinic(conn: &mut DbConn, clinic_id: &str) -> QueryResult<Vec<Treatme
         .order((t::performed_at.desc(), t::id))
         .select(Treatment::as_select())
         .load(conn)
+}
+
+/// What a correction may change (the rest of a treatment is fixed).
+pub struct Correction<'a> {
+    pub performed_at: i64,
+    pub day0: NaiveDate,
+    pub area: &'a str,
+    pub depth_mm: f64,
+    pub addons: &'a str,
+    pub risk_factors: &'a str,
+    pub products: Option<&'a str>,
+}
+
+/// Writes a correction; the treatment goes down to devices again.
+pub fn correct(w: &mut PatientWrite<'_, '_>, id: &str, c: &Correction<'_>) -> QueryResult<()> {
+    let seq = w.stamp()?;
+    let (conn, owner) = w.split();
+    diesel::update(t::table.find(id).filter(t::patient_id.eq(owner)))
+        .set((
+            t::performed_at.eq(c.performed_at),
+            t::day0.eq(c.day0),
+            t::area.eq(c.area),
+            t::depth_mm.eq(c.depth_mm),
+            t::addons.eq(c.addons),
+            t::risk_factors.eq(c.risk_factors),
+            t::products.eq(c.products),
+            t::seq.eq(seq),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records (or replaces, after a correction) why a treatment stands
+/// despite contraindications.
+pub fn replace_override(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    contraindications: &str,
+    reason: &str,
+    actor_id: &str,
+) -> QueryResult<()> {
+    diesel::delete(o::table.find(treatment_id)).execute(conn)?;
+    record_override(conn, treatment_id, contraindications, reason, actor_id)
+}
+
+/// The treatments registered as following `id` in a series.
+pub fn followers(conn: &mut DbConn, id: &str) -> QueryResult<Vec<Treatment>> {
+    t::table
+        .filter(t::previous_treatment_id.eq(id))
+        .select(Treatment::as_select())
+        .load(conn)
+}
+
+/// Why and when a treatment registered by mistake was cancelled.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tc)]
+pub struct Cancellation {
+    pub treatment_id: String,
+    pub reason: String,
+    pub actor_id: String,
+    pub at: i64,
+}
+
+pub fn cancellation(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Option<Cancellation>> {
+    tc::table
+        .find(treatment_id)
+        .select(Cancellation::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Marks the treatment cancelled (not a synced table: the caller re-sends
+/// the treatment, whose synced row carries it).
+pub fn cancel(
+    conn: &mut DbConn,
+    treatment_id: &str,
+    reason: &str,
+    actor_id: &str,
+    at: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(tc::table)
+        .values((
+            tc::treatment_id.eq(treatment_id),
+            tc::reason.eq(reason),
+            tc::actor_id.eq(actor_id),
+            tc::at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -521,7 +521,7 @@ async fn clinic_settings_are_validated_and_scoped(backend: Backend) {
         ]
     );
     for bad in [
-        json!({"name": "x"}),
+        json!({"code": "ABCDEF"}),
         json!([null, null, null]),
         json!({"alerts": [null, null]}),
         json!({"alerts": {"emails": "a@b.example"}}),
@@ -814,6 +814,18 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
                     "inbox@clinic.example\r\nOn-Call@Clinic.example\r\n",
                 ),
                 ("min_severity", "review"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Saved."));
+    // The clinic's other settings have their own page.
+    let res = admin
+        .post(
+            "/console/clinic",
+            &[
+                ("csrf", &csrf),
+                ("name", "Klinik İstanbul"),
                 ("timezone", "Europe/Istanbul"),
                 ("default_locale", "tr"),
                 ("emergency_number", "+90 112"),
@@ -836,14 +848,14 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
     assert_eq!(got["timezone"], "Europe/Istanbul");
     assert_eq!(got["default_locale"], "tr");
     assert_eq!(got["emergency_number"], "+90 112");
+    assert_eq!(got["name"], "Klinik İstanbul");
     // A bad zone changes nothing.
     let res = admin
         .post(
-            "/console/alerts",
+            "/console/clinic",
             &[
                 ("csrf", &csrf),
-                ("emails", ""),
-                ("min_severity", "review"),
+                ("name", "Renamed"),
                 ("timezone", "Mars/Olympus"),
                 ("emergency_number", "112"),
             ],
@@ -858,6 +870,7 @@ async fn admins_set_alerts_and_webhooks_in_the_console(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(got["timezone"], "Europe/Istanbul");
+    assert_eq!(got["name"], "Klinik İstanbul");
 
     let res = admin
         .post(

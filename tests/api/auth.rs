@@ -7,11 +7,9 @@ use crate::helpers::{assert_problem, spawn_app, spawn_on, Backend, TestApp};
 use crate::on_both_backends;
 
 fn stored_jwt_secret(app: &TestApp) -> Vec<u8> {
-    let mut conn = app.db.conn().unwrap();
-    let b64 = aftercare::store::settings::get(&mut conn, "jwt_secret")
+    STANDARD
+        .decode(crate::helpers::stored_secret(app, "jwt_secret"))
         .unwrap()
-        .expect("secret generated at start");
-    STANDARD.decode(b64).unwrap()
 }
 
 fn claims(sub: &str, clinic: &str, exp_offset: i64) -> Value {
@@ -170,6 +168,17 @@ async fn access_tokens_are_validated_strictly(backend: Backend) {
     let mut old_generation = claims(&admin_id, &clinic.clinic_id, 300);
     old_generation["gen"] = json!(-1);
     cases.push(("another token generation", sign(&old_generation)));
+    // Signed with the right key, but for an account that does not exist.
+    let invented = uuid::Uuid::new_v4().to_string();
+    cases.push((
+        "invented account",
+        sign(&claims(&invented, &clinic.clinic_id, 300)),
+    ));
+    // Longer-lived than the service ever issues (15 minutes by default).
+    cases.push((
+        "ten-year lifetime",
+        sign(&claims(&admin_id, &clinic.clinic_id, 10 * 365 * 86_400)),
+    ));
     let mut no_generation = claims(&admin_id, &clinic.clinic_id, 300);
     no_generation.as_object_mut().unwrap().remove("gen");
     cases.push(("no generation", sign(&no_generation)));
@@ -344,7 +353,85 @@ async fn cli_creates_a_clinic_that_can_sign_in(backend: Backend) {
     assert_eq!(t["role"], "admin");
 }
 
+/// Finding 9: the settings rows hold sealed values, and neither a row nor
+/// any reading of it signs a token the server accepts.
+async fn a_database_copy_alone_cannot_mint_tokens(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let admin_id = claims_of(&clinic.admin_token)["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut conn = app.db.conn().unwrap();
+    for name in ["jwt_secret", "vapid_private_key"] {
+        let row = aftercare::store::settings::get(&mut conn, name)
+            .unwrap()
+            .expect("kept in the database");
+        let real = crate::helpers::stored_secret(&app, name);
+        assert!(row.starts_with("sealed:v1:"), "{name}: {row}");
+        assert!(!row.contains(&real), "{name} is not in the row");
+    }
+    let row = aftercare::store::settings::get(&mut conn, "jwt_secret")
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let body = row.trim_start_matches("sealed:v1:");
+    let mut guesses = vec![row.as_bytes().to_vec(), body.as_bytes().to_vec()];
+    guesses.extend(URL_SAFE_NO_PAD.decode(body).ok());
+    for key in guesses {
+        let forged = encode(
+            &Header::default(),
+            &claims(&admin_id, &clinic.clinic_id, 300),
+            &EncodingKey::from_secret(&key),
+        )
+        .unwrap();
+        assert_problem(app.get("/v1/me", Some(&forged)).await, 401).await;
+    }
+}
+
+/// A database from before sealing keeps its keys in plain text: the next
+/// start seals them in place and keeps using the same key.
+async fn plain_text_secrets_are_sealed_on_start(backend: Backend) {
+    let url = crate::helpers::fresh_database_url(backend);
+    let u = url.clone();
+    let config =
+        aftercare::config::Config::from_lookup(|k| (k == "DATABASE_URL").then(|| u.clone()))
+            .unwrap();
+    let old_key = [42u8; 32];
+    {
+        let db = aftercare::startup::open_database(&config).unwrap();
+        let mut conn = db.conn().unwrap();
+        let plain = STANDARD.encode(old_key);
+        let stored =
+            aftercare::store::settings::get_or_create(&mut conn, "jwt_secret", || plain.clone())
+                .unwrap();
+        assert_eq!(stored, plain);
+    }
+    let app = spawn_on(url, &[]).await;
+    let mut conn = app.db.conn().unwrap();
+    let row = aftercare::store::settings::get(&mut conn, "jwt_secret")
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    assert!(row.starts_with("sealed:v1:"), "{row}");
+    assert_eq!(
+        crate::helpers::stored_secret(&app, "jwt_secret"),
+        STANDARD.encode(old_key)
+    );
+    // Tokens the server issues are still signed with the old key.
+    let clinic = app.new_clinic().await;
+    let keys = aftercare::auth::TokenKeys::new(&old_key, std::time::Duration::from_secs(900));
+    assert!(keys.verify(&clinic.admin_token).is_some());
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
 on_both_backends!(
+    a_database_copy_alone_cannot_mint_tokens,
+    plain_text_secrets_are_sealed_on_start,
     refresh_rotates_and_reuse_revokes_the_family,
     logout_revokes_the_refresh_token,
     wrong_credentials_are_refused_alike,

@@ -226,11 +226,9 @@ struct Tokens {
 }
 
 fn jwt_secret(app: &TestApp) -> Vec<u8> {
-    let mut conn = app.db.conn().unwrap();
-    let b64 = aftercare::store::settings::get(&mut conn, "jwt_secret")
+    STANDARD
+        .decode(crate::helpers::stored_secret(app, "jwt_secret"))
         .unwrap()
-        .unwrap();
-    STANDARD.decode(b64).unwrap()
 }
 
 fn claims_of(token: &str) -> Value {
@@ -527,10 +525,16 @@ async fn authorization_matrix(backend: Backend) {
     let (mut victim, t) = setup(&app).await;
     let (mut ops, public) = spec_operations();
     // Erasing oneself ends the caller: its own-scope and owner calls go last;
-    // deleting the victim's webhook goes after the reads of it.
+    // before it, cancelling the victim's treatment (it takes no logs or
+    // plans after), and before that discharging and readmitting the victim
+    // (no reminders in between); deleting the victim's webhook goes after
+    // the reads of it.
     ops.sort_by_key(|op| {
         (
             op.method == Method::DELETE && op.path == "/v1/me",
+            op.id == "cancelTreatment",
+            op.id == "readmitPatient",
+            op.id == "dischargePatient",
             op.method == Method::DELETE && op.path.starts_with("/v1/clinic/webhooks/"),
         )
     });

@@ -262,10 +262,19 @@ impl<'a> Browser<'a> {
 }
 
 /// Posts the sign-in form as a browser would (with its double-submit cookie).
-async fn sign_in_response(
+pub(crate) async fn sign_in_response(
     app: &TestApp,
     email: &str,
     password: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    sign_in_form(app, &[("email", email), ("password", password)], headers).await
+}
+
+/// Posts the sign-in form with these fields (besides the CSRF token).
+pub(crate) async fn sign_in_form(
+    app: &TestApp,
+    fields: &[(&str, &str)],
     headers: &[(&str, &str)],
 ) -> Response {
     let form_page = app.get("/console/sign-in", None).await;
@@ -277,13 +286,10 @@ async fn sign_in_response(
         app,
         cookie: format!("aftercare_console_signin={token}"),
     };
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
     browser
-        .send(
-            Method::POST,
-            "/console/sign-in",
-            Some(&[("csrf", &csrf), ("email", email), ("password", password)]),
-            headers,
-        )
+        .send(Method::POST, "/console/sign-in", Some(&form), headers)
         .await
 }
 
@@ -831,7 +837,7 @@ async fn a_wrong_password_is_refused(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("email or password is wrong"));
+            .contains("password or clinic code is wrong"));
     }
 }
 

@@ -338,3 +338,73 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
     let logs = std::fs::read_to_string(log).unwrap();
     assert!(logs.contains("dispatcher stopped"), "{logs}");
 }
+
+/// Finding 12: another process holding SQLite's writer past the busy
+/// timeout is "busy, retry" (503 with Retry-After), not "the database is not
+/// reachable"; reads go on meanwhile. The request's log line keeps query
+/// values only of harmless parameters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_sqlite_writer_is_503_busy_retry_and_logs_no_query_values() {
+    use diesel::connection::SimpleConnection;
+    let db_url = fresh_database_url(Backend::Sqlite);
+    let (_server, app, log) = serve_process(&db_url, &[]).await;
+    let s = Scenario::on(app, 0.5, 2).await;
+    // A connection of "another process" takes the write lock and keeps it.
+    let db = s.app.db.clone();
+    let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut c = db.conn().unwrap();
+        c.batch_execute("BEGIN IMMEDIATE").unwrap();
+        held_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        c.batch_execute("ROLLBACK").unwrap();
+    });
+    held_rx.recv().unwrap();
+    let path = format!(
+        "/v1/treatments/{}/logs/{}?limit=7&note=private-words-here",
+        s.treatment_id(),
+        s.date(1)
+    );
+    let log_body = json!({"redness": 5, "swelling": 3, "flaking": 0, "sensitivity": 4});
+    let res = s
+        .app
+        .put(&path, Some(&s.patient.access_token), &log_body)
+        .await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let problem = crate::helpers::assert_problem(res, 503).await;
+    assert_eq!(problem["type"], "urn:aftercare:problem:busy");
+    assert!(
+        !problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not reachable"),
+        "{problem}"
+    );
+    let me = s.app.get("/v1/me", Some(&s.patient.access_token)).await;
+    assert_eq!(me.status(), 200, "reads go on");
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    let res = s
+        .app
+        .put(&path, Some(&s.patient.access_token), &log_body)
+        .await;
+    assert_eq!(res.status(), 201, "and the write goes through once free");
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let busy = text
+        .lines()
+        .find(|l| l.contains("busy"))
+        .unwrap_or_else(|| panic!("the busy answer is logged: {text}"));
+    assert!(
+        busy.contains("limit=7") && busy.contains("note=~"),
+        "{busy}"
+    );
+    assert!(!text.contains("private-words-here"), "{text}");
+}

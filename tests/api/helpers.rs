@@ -387,3 +387,18 @@ pub async fn serve_process(
     };
     (process, app, log)
 }
+
+/// A secret the server keeps sealed in the `settings` table, opened with the
+/// secrets key file the server made (beside a SQLite file, or in the working
+/// directory for PostgreSQL), as only a holder of both can.
+pub fn stored_secret(app: &TestApp, name: &str) -> String {
+    let url = app.database_url.clone();
+    let config = Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.clone())).unwrap();
+    let (key, _) = aftercare::secrets::SecretsKey::load_or_create(&config.secrets_key_file)
+        .expect("the server made the key file");
+    let mut conn = app.db.conn().unwrap();
+    let sealed = aftercare::store::settings::get(&mut conn, name)
+        .unwrap()
+        .expect("secret generated at start");
+    key.open(name, &sealed).expect("sealed with the key file")
+}

@@ -459,7 +459,72 @@ async fn metrics_token_is_required_when_set(backend: Backend) {
     assert!(text.contains("aftercare_http_requests_total"));
 }
 
+/// A connection from `source` (a loopback address) to the app, idle.
+async fn idle_connection(app: &TestApp, source: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let target = app.address.trim_start_matches("http://").parse().unwrap();
+    socket.connect(target).await.unwrap()
+}
+
+/// A fresh client whose connections come from `source`.
+fn client_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source.parse::<std::net::IpAddr>().unwrap())
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Issue 15, finding 1: open connections are capped per client address and
+/// overall; a request on a connection over a cap is 503 problem+json and
+/// that connection is closed; once connections close, their slots are free.
+async fn connections_are_capped_per_address_and_overall(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("AFTERCARE_MAX_CONNECTIONS_PER_ADDRESS", "4"),
+            ("AFTERCARE_MAX_CONNECTIONS", "6"),
+        ],
+    )
+    .await;
+    let healthz = |client: reqwest::Client| {
+        let url = format!("{}/healthz", app.address);
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(idle_connection(&app, "127.0.0.1").await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let res = healthz(client_from("127.0.0.1")).await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let p = assert_problem(res, 503).await;
+    assert_eq!(p["type"], "urn:aftercare:problem:too-many-connections");
+    // Another address has its own cap ...
+    assert_eq!(healthz(client_from("127.0.0.2")).await.status(), 200);
+    // ... under the overall one: 4 + 2 held, the seventh is refused.
+    held.push(idle_connection(&app, "127.0.0.2").await);
+    held.push(idle_connection(&app, "127.0.0.2").await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(healthz(client_from("127.0.0.3")).await.status(), 503);
+
+    drop(held);
+    let mut ok = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if healthz(client_from("127.0.0.1")).await.status() == 200 {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "closed connections give their slots back");
+}
+
 on_both_backends!(
+    connections_are_capped_per_address_and_overall,
     slow_bodies_are_cut_off,
     a_stranger_cannot_lock_the_owner_out,
     sign_in_is_limited_per_account,

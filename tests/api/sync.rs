@@ -867,9 +867,18 @@ async fn concurrent_writers_and_pullers_converge(backend: Backend) {
                     let res = s.put_log(day, json!({"redness": (round % 10) as i64, "swelling": 1, "flaking": 1, "sensitivity": 1})).await;
                     assert!(res.status().is_success());
                 } else {
-                    let t = pull(&s.app, &s.patient.access_token, None).await["timestamp"].as_i64().unwrap();
                     let id = format!("w{w}r{round}d{day}xxxxxxxx");
-                    let res = push(&s.app, &s.patient.access_token, t, logs_changes(vec![log(&id, s.treatment_id(), &s.date(day).to_string(), (round % 10) as i64, &[])], vec![], vec![])).await;
+                    // One push per account at a time: the other writer's
+                    // push in flight answers 429, retried after Retry-After.
+                    let res = loop {
+                        let t = pull(&s.app, &s.patient.access_token, None).await["timestamp"].as_i64().unwrap();
+                        let res = push(&s.app, &s.patient.access_token, t, logs_changes(vec![log(&id, s.treatment_id(), &s.date(day).to_string(), (round % 10) as i64, &[])], vec![], vec![])).await;
+                        if res.status() != 429 {
+                            break res;
+                        }
+                        assert_eq!(res.headers()["retry-after"], "1");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    };
                     assert!(res.status() == 200 || res.status() == 409, "{}", res.status());
                 }
             }
@@ -1073,7 +1082,150 @@ async fn one_push_logs_a_date_once(backend: Backend) {
         .is_empty());
 }
 
+/// Issue 15, finding 2: a second push of one account while its first is
+/// still being received is 429 with Retry-After, before its body is read;
+/// another account is not held up; and pushes have a rate per account.
+async fn one_push_per_account_at_a_time_within_a_rate(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = crate::helpers::spawn_app_with(backend, &[("AFTERCARE_SYNC_PUSH_LIMIT", "3")]).await;
+    let s = Scenario::on(app, 0.5, 3).await;
+    let tok = s.patient.access_token.clone();
+    let t = pull(&s.app, &tok, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let body = json!({"changes": logs_changes(
+        vec![log("slowpush00000001", s.treatment_id(), &s.date(1).to_string(), 4, &[])],
+        vec![],
+        vec![],
+    )})
+    .to_string();
+    // The first push sends its headers and half its body, then waits.
+    let addr = s.app.address.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/sync?last_pulled_at={t} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {tok}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let res = push(&s.app, &tok, t, logs_changes(vec![], vec![], vec![])).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_problem(res, 429).await;
+    // Another patient pushes meanwhile.
+    let other = s.app.enrolled_patient(&s.doc, "Europe/Berlin", 2).await;
+    let ot = pull(&s.app, &other.access_token, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    let res = push(
+        &s.app,
+        &other.access_token,
+        ot,
+        logs_changes(vec![], vec![], vec![]),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+
+    // The first push completes and gives its turn back.
+    slow.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut slow, &mut answer)
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The rate is 3 a minute (the refused push spent none of it): two more
+    // go through, the next waits up to 20 s.
+    let t = pull(&s.app, &tok, None).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    for _ in 0..2 {
+        let res = push(&s.app, &tok, t, logs_changes(vec![], vec![], vec![])).await;
+        assert_eq!(res.status(), 200);
+    }
+    let res = push(&s.app, &tok, t, logs_changes(vec![], vec![], vec![])).await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((2..=20).contains(&wait), "{wait}");
+}
+
+/// Issue 15, finding 2: how long a 1,000-record push holds SQLite's single
+/// writer, read from the server's own log of each write (`hold_ms`). The
+/// push: 990 logs over 11 treatments of 90 days each, and 10 deletions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_record_push_holds_the_sqlite_writer_briefly() {
+    let url = crate::helpers::fresh_database_url(Backend::Sqlite);
+    let (_server, app, server_log) =
+        crate::helpers::serve_process(&url, &[("RUST_LOG", "aftercare=debug")]).await;
+    let s = Scenario::on(app, 0.5, 89).await;
+    let mut treatments = vec![s.treatment_id().to_string()];
+    for _ in 0..10 {
+        let t = crate::recovery::add_treatment(&s.app, &s.doc, &s.patient.id, 0.5, 89).await;
+        treatments.push(t["id"].as_str().unwrap().to_string());
+    }
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let mut logs = Vec::new();
+    for (ti, treatment) in treatments.iter().enumerate() {
+        for day in 0..90u64 {
+            let id = format!("bulk{ti:02}d{day:03}xxxxxxx");
+            logs.push(log(
+                &id,
+                treatment,
+                &s.date(day).to_string(),
+                (day % 4) as i64,
+                &[],
+            ));
+        }
+    }
+    let deletes: Vec<String> = (0..10).map(|i| format!("gone{i:012}")).collect();
+    let changes = logs_changes(logs, vec![], deletes.iter().map(String::as_str).collect());
+    let started = std::time::Instant::now();
+    let res = push(&s.app, tok, t, changes).await;
+    let took = started.elapsed();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let raw = std::fs::read_to_string(&server_log).unwrap();
+    // Without the terminal colours the log may carry.
+    let text: String = raw
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or("", |(_, rest)| rest)
+            }
+        })
+        .collect();
+    let longest = text
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("hold_ms=")? + "hold_ms=".len();
+            l[at..]
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
+        .fold(0.0f64, f64::max);
+    eprintln!(
+        "1,000-record push: answered in {took:?}; longest SQLite writer hold {longest:.1} ms"
+    );
+    assert!(longest > 0.0, "hold times are logged");
+    // A measurement more than a limit: measured 12.2 s in a debug build on
+    // a loaded 2-core machine (README, Security). Logs are still applied one
+    // by one with their assessment; the bound catches a regression only.
+    assert!(longest < 60_000.0, "{longest} ms");
+}
+
 on_both_backends!(
+    one_push_per_account_at_a_time_within_a_rate,
     one_push_logs_a_date_once,
     the_push_record_cap_applies_while_parsing,
     a_push_from_a_future_cursor_is_refused,

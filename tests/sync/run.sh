@@ -74,6 +74,8 @@ run_against() {
   # working directory's aftercare-media/).
   export AFTERCARE_MEDIA_DIR="$WORK/media-$label"
   export RUST_LOG="${RUST_LOG:-warn}"
+  # The suite syncs one patient far more often than an app does.
+  export AFTERCARE_SYNC_PUSH_LIMIT=600
 
   printf '%s\n' "$admin_password" \
     | "$BIN" clinic create --name "Sync Client Test Clinic" --admin-email "$admin_email" --password-stdin \
