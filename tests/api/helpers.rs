@@ -367,6 +367,8 @@ pub async fn serve_process(
     cmd.arg("serve")
         .env("DATABASE_URL", database_url)
         .env("AFTERCARE_BIND", format!("127.0.0.1:{port}"))
+        // Not the working directory's aftercare-media/ (the PostgreSQL default).
+        .env("AFTERCARE_MEDIA_DIR", media_dir_of(database_url))
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"));

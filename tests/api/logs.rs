@@ -21,6 +21,10 @@ fn command(database_url: &str) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
+        .env(
+            "AFTERCARE_MEDIA_DIR",
+            crate::helpers::media_dir_of(database_url),
+        )
         .env("RUST_LOG", "debug")
         .env("AFTERCARE_LOG_FORMAT", "json")
         .env("AFTERCARE_BIND", "127.0.0.1:0")
