@@ -10,7 +10,7 @@
 //! Push: one transaction, validated like the REST endpoints; refused with 409
 //! if a touched record changed after `last_pulled_at`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -775,12 +775,36 @@ fn apply_push(
         ));
     }
 
+    // What the push touches, read once: the stored rows with its ids
+    // (whoever owns them) and the patient's logs of its treatments. The
+    // checks and assessments below work on these, not on a query per record.
+    let ids: Vec<&str> = logs
+        .iter()
+        .map(|l| l.id.as_str())
+        .chain(log_deletes.iter().map(String::as_str))
+        .collect();
+    let mut by_id: HashMap<String, daily_logs::DailyLog> = daily_logs::by_ids(w.conn(), &ids)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let treatment_ids: Vec<&str> = logs
+        .iter()
+        .map(|l| l.treatment_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let stored = daily_logs::for_treatments(w.conn(), me, &treatment_ids)?;
+    let by_date: HashMap<(&str, NaiveDate), &daily_logs::DailyLog> = stored
+        .iter()
+        .map(|r| ((r.treatment_id.as_str(), r.log_date), r))
+        .collect();
+
     // Conflicts: anything touched that changed after the client's last pull.
     for l in &logs {
-        if let Some(existing) = daily_logs::by_id(w.conn(), &l.id)? {
+        if let Some(existing) = by_id.get(&l.id) {
             if existing.patient_id != me {
                 errors.push("symptom_logs", &l.id, "id", ID_TAKEN);
-            } else if existing.seq > last && !l.matches(&existing) {
+            } else if existing.seq > last && !l.matches(existing) {
                 // A retried push carries exactly what is stored: harmless, not a conflict.
                 conflicts.push(
                     "symptom_logs",
@@ -790,8 +814,8 @@ fn apply_push(
                 );
             }
         }
-        if let Some(same_day) = daily_logs::by_date(w.conn(), &l.treatment_id, l.date)? {
-            if same_day.patient_id == me && same_day.id != l.id && same_day.seq > last {
+        if let Some(same_day) = by_date.get(&(l.treatment_id.as_str(), l.date)) {
+            if same_day.id != l.id && same_day.seq > last {
                 conflicts.push(
                     "symptom_logs",
                     &same_day.id,
@@ -802,7 +826,7 @@ fn apply_push(
         }
     }
     for id in &log_deletes {
-        if let Some(existing) = daily_logs::by_id(w.conn(), id)? {
+        if let Some(existing) = by_id.get(id) {
             if existing.patient_id != me {
                 errors.push("symptom_logs", id, "id", ID_TAKEN);
             } else if existing.seq > last {
@@ -850,23 +874,44 @@ fn apply_push(
     // patient's push may have taken an id since, so every write below is
     // scoped by owner in its statement and an id found taken refuses the
     // whole push (the transaction rolls back).
+    // Each treatment's context is loaded once and its logs are kept in
+    // memory (a `LogBook`) while the push's logs are recorded in turn.
+    let mut books: HashMap<&str, recovery::LogBook> = HashMap::new();
+    for t in &treatment_ids {
+        let rows: Vec<daily_logs::DailyLog> = stored
+            .iter()
+            .filter(|r| r.treatment_id == *t)
+            .cloned()
+            .collect();
+        books.insert(t, recovery::LogBook::of(&rows)?);
+    }
+    let mut ctxs: HashMap<&str, TreatmentCtx> = HashMap::new();
     for l in &logs {
-        let ctx = ctx_of::load(w.conn(), &scope, &l.treatment_id)
-            .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
-        if let Some(old) = daily_logs::by_id(w.conn(), &l.id)? {
+        let t = l.treatment_id.as_str();
+        if !ctxs.contains_key(t) {
+            let ctx = ctx_of::load(w.conn(), &scope, t)
+                .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
+            ctxs.insert(t, ctx);
+        }
+        if let Some(old) = by_id.get(&l.id) {
             if old.patient_id != me {
                 return Err(id_taken(&l.id));
             }
             if old.treatment_id != l.treatment_id || old.log_date != l.date {
                 // The record moved to another date: it is re-recorded there.
                 daily_logs::delete(w, &l.id)?;
+                if let Some(book) = books.get_mut(old.treatment_id.as_str()) {
+                    book.forget(old.log_date);
+                }
             }
         }
-        let recorded = match recovery::record_log(w, &ctx, Some(&l.id), l.date, &l.entry, now) {
-            Ok(r) => r,
-            Err(_) if taken_by_other(w, &l.id, me)? => return Err(id_taken(&l.id)),
-            Err(e) => return Err(prefix_errors(e, "symptom_logs", &l.id)),
-        };
+        let (ctx, book) = (&ctxs[t], books.get_mut(t).expect("a book per treatment"));
+        let recorded =
+            match recovery::record_log_in(w, ctx, book, Some(&l.id), l.date, &l.entry, now) {
+                Ok(r) => r,
+                Err(_) if taken_by_other(w, &l.id, me)? => return Err(id_taken(&l.id)),
+                Err(e) => return Err(prefix_errors(e, "symptom_logs", &l.id)),
+            };
         if recorded.log.id != l.id {
             if taken_by_other(w, &l.id, me)? {
                 return Err(id_taken(&l.id));
@@ -874,7 +919,9 @@ fn apply_push(
             // Two devices logged the same date: the server's record absorbs
             // this one (latest push wins on values) and this id is deleted.
             tombstones::record(w, "symptom_logs", &l.id)?;
+            by_id.remove(&l.id);
         }
+        by_id.insert(recorded.log.id.clone(), recorded.log);
     }
     for id in &log_deletes {
         if !daily_logs::delete(w, id)? && taken_by_other(w, id, me)? {
