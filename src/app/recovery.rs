@@ -270,8 +270,9 @@ pub fn record_log(
     date: NaiveDate,
     entry: &LogEntry,
     now: DateTime<Utc>,
+    grace_days: u32,
 ) -> AppResult<Recorded> {
-    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now))
+    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now), grace_days)
         .map_err(|m| AppError::field("date", m))?;
     let had_emergency = daily_logs::by_date(w.conn(), &ctx.treatment.id, date)?
         .is_some_and(|old| !emergency_signs(&signs_from_text(&old.signs)).is_empty());
@@ -337,7 +338,7 @@ pub async fn put_log(
         let existed = daily_logs::by_date(tx.conn(), &treatment_id, date)?.is_some();
         let locale = reader_locale(tx.conn(), &patient.account_id, requested)?;
         let mut w = tx.patient(&patient.patient());
-        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now())?;
+        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now(), 0)?;
         Ok((!existed, recorded, locale))
     })
     .await
