@@ -55,6 +55,16 @@ impl RejectReason {
         }
     }
 
+    /// What the reason means to an app team (the description in openapi.yaml).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::UnknownTable => "A table this server does not sync (a newer app's): the record is ignored and stays unsynced on the device.",
+            Self::ReadOnlyTable => "A table that only syncs down (treatments, timeline_days, care_instructions, reminder_plans, flags): the change is ignored and stays unsynced on the device; the next pull of that row restores the server's values.",
+            Self::ServerManaged => "A reminder created or deleted by the app: the server plans and removes reminders, the app only checks them off (`done_at`). Ignored; stays unsynced on the device.",
+            Self::UnknownSign => "A warning-sign code this server does not know (a newer app's list, or not exactly lower case): dropped from the log, whose other values were stored; `column` is `signs` and `value` the code.",
+        }
+    }
+
     /// Whether the record was stored (only a value of it dropped).
     pub fn stores_record(self) -> bool {
         matches!(self, Self::UnknownSign)
