@@ -464,6 +464,34 @@ fn walk_examples(
     }
 }
 
+/// Why `body`, answered by operation `operation_id` with `status`, is not
+/// what openapi.yaml says (empty when it is, or when no JSON schema is given).
+pub fn validate_response(
+    operation_id: &str,
+    status: &str,
+    body: &serde_json::Value,
+) -> Vec<String> {
+    let root: serde_json::Value = serde_json::to_value(spec()).unwrap();
+    let op = root["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .find(|op| op["operationId"] == operation_id)
+        .unwrap_or_else(|| panic!("{operation_id}: no such operation"));
+    let mut r = &op["responses"][status];
+    if let Some(reference) = r["$ref"].as_str() {
+        r = &root["components"]["responses"][reference.rsplit('/').next().unwrap()];
+    }
+    let schema = &r["content"]["application/json"]["schema"];
+    if schema.is_null() {
+        return vec![format!(
+            "{operation_id} {status}: no application/json schema"
+        )];
+    }
+    validate(&root, schema, body, &format!("{operation_id} {status}"))
+}
+
 /// The JSON Schema keywords openapi.yaml uses, checked as 2020-12 does.
 fn validate(
     root: &serde_json::Value,
