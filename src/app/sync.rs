@@ -699,16 +699,20 @@ pub struct PushReport {
 }
 
 impl PushReport {
-    /// These records and deletions are not taken, for `reason`. Records
-    /// without a string id cannot be named back to the app and are only
-    /// ignored.
+    /// These records and deletions are not taken, for `reason`. A record
+    /// without a string id is no WatermelonDB record (and could not be
+    /// named back to the app): that refuses the push, as the contract says.
     fn reject(
         &mut self,
         table: &str,
         records: &[Map<String, Value>],
         deleted: &[String],
         reason: RejectReason,
+        errors: &mut Errors,
     ) {
+        if records.iter().any(|r| str_col(r, "id").is_none()) {
+            errors.push(table, "", "id", "every record needs a string id");
+        }
         let ids = records
             .iter()
             .filter_map(|r| str_col(r, "id"))
@@ -775,6 +779,7 @@ fn apply_push(
                     &changes.created,
                     &changes.deleted,
                     RejectReason::ServerManaged,
+                    &mut errors,
                 );
                 for r in &changes.updated {
                     let id = str_col(r, "id").unwrap_or_default().to_string();
@@ -815,7 +820,7 @@ fn apply_push(
             t => {
                 if let TableRule::Ignored(reason) = sync_push::table_rule(t) {
                     let records = [changes.created.as_slice(), &changes.updated].concat();
-                    report.reject(t, &records, &changes.deleted, reason);
+                    report.reject(t, &records, &changes.deleted, reason, &mut errors);
                 }
             }
         }

@@ -381,6 +381,19 @@ async fn records_of_tables_the_server_does_not_take_are_reported(backend: Backen
         .await
         .unwrap();
     assert_eq!(tr["depth_mm"], 0.5);
+    // A record without a string id is no WatermelonDB record: refused.
+    let b = assert_problem(
+        push(
+            &s.app,
+            tok,
+            next["timestamp"].as_i64().unwrap(),
+            json!({"photo_notes": {"created": [{"id": 7}]}}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "photo_notes[].id");
 }
 
 /// Rule: an unknown sign code (a newer app's list, or a code in the wrong
