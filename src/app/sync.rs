@@ -511,8 +511,17 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
     }
     // Codes of a newer app's list are dropped (and reported); the log keeps
     // the rest, so the patient's scores are not lost over one unknown word.
-    let (known, dropped) = split_signs(&codes);
-    let signs: Vec<String> = known.iter().map(|s| s.as_str().to_string()).collect();
+    let split = split_signs(&codes);
+    for (given, sign) in &split.miscased {
+        errors.push(
+            "symptom_logs",
+            &id,
+            "signs",
+            format!("\"{given}\" is not a sign code; codes are exact: \"{sign}\""),
+        );
+    }
+    let dropped = split.dropped;
+    let signs: Vec<String> = split.known.iter().map(|s| s.as_str().to_string()).collect();
     let note = match r.get("note") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),

@@ -34,7 +34,8 @@ pub enum RejectReason {
     /// removes reminders; the app only checks them off.
     ServerManaged,
     /// A warning-sign code this server does not know (a newer app's list):
-    /// dropped from the log, the rest of the log stored.
+    /// dropped from the log, the rest of the log stored. A known code in
+    /// the wrong case is not unknown (see [`split_signs`]).
     UnknownSign,
 }
 
@@ -61,7 +62,7 @@ impl RejectReason {
             Self::UnknownTable => "A table this server does not sync (a newer app's): the record is ignored and stays unsynced on the device.",
             Self::ReadOnlyTable => "A table that only syncs down (treatments, timeline_days, care_instructions, reminder_plans, flags): the change is ignored and stays unsynced on the device; the next pull of that row restores the server's values.",
             Self::ServerManaged => "A reminder created or deleted by the app: the server plans and removes reminders, the app only checks them off (`done_at`). Ignored; stays unsynced on the device.",
-            Self::UnknownSign => "A warning-sign code this server does not know (a newer app's list, or not exactly lower case): dropped from the log, whose other values were stored; `column` is `signs` and `value` the code.",
+            Self::UnknownSign => "A warning-sign code this server does not know (a newer app's list): dropped from the log, whose other values were stored; `column` is `signs` and `value` the code. A known code in another case (`Fever`) is not unknown: it refuses the push (422), so no danger sign is lost unseen.",
         }
     }
 
@@ -88,20 +89,31 @@ pub fn table_rule(table: &str) -> TableRule {
     }
 }
 
-/// Pushed sign codes split into the known signs and the codes dropped as
-/// unknown (in the order sent, each once). Codes are exact: `"Fever"` is
-/// not `fever`.
-pub fn split_signs(codes: &[String]) -> (Vec<Sign>, Vec<String>) {
-    let mut known = Vec::new();
-    let mut dropped: Vec<String> = Vec::new();
+/// Pushed sign codes sorted out: the known signs, the codes dropped as
+/// unknown (in the order sent, each once), and codes that are a known sign
+/// in another case or with spaces (`"Fever"`). Those are an app's bug, not
+/// a newer list: dropping them could lose a danger sign without anyone
+/// seeing it, so they refuse the push like any invalid value.
+#[derive(Debug, Default, PartialEq)]
+pub struct PushedSigns {
+    pub known: Vec<Sign>,
+    pub dropped: Vec<String>,
+    pub miscased: Vec<(String, Sign)>,
+}
+
+pub fn split_signs(codes: &[String]) -> PushedSigns {
+    let mut out = PushedSigns::default();
     for code in codes {
         match Sign::parse(code) {
-            Ok(s) => known.push(s),
-            Err(_) if !dropped.contains(code) => dropped.push(code.clone()),
-            Err(_) => {}
+            Ok(s) => out.known.push(s),
+            Err(_) => match Sign::parse(&code.trim().to_lowercase()) {
+                Ok(s) => out.miscased.push((code.clone(), s)),
+                Err(_) if !out.dropped.contains(code) => out.dropped.push(code.clone()),
+                Err(_) => {}
+            },
         }
     }
-    (known, dropped)
+    out
 }
 
 #[cfg(test)]
@@ -133,13 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn unknown_sign_codes_are_split_off_once() {
-        let codes: Vec<String> = ["pus", "glitter", "Fever", "glitter", "itching"]
+    fn unknown_sign_codes_are_split_off_once_miscased_ones_are_not_unknown() {
+        let codes: Vec<String> = ["pus", "glitter", "Fever", "glitter", "itching", "sparkle"]
             .map(String::from)
             .into();
-        let (known, dropped) = split_signs(&codes);
-        assert_eq!(known, vec![Sign::Pus, Sign::Itching]);
-        assert_eq!(dropped, vec!["glitter".to_string(), "Fever".into()]);
+        let split = split_signs(&codes);
+        assert_eq!(split.known, vec![Sign::Pus, Sign::Itching]);
+        assert_eq!(split.dropped, vec!["glitter".to_string(), "sparkle".into()]);
+        assert_eq!(split.miscased, vec![("Fever".to_string(), Sign::Fever)]);
     }
 
     #[test]

@@ -396,10 +396,12 @@ async fn records_of_tables_the_server_does_not_take_are_reported(backend: Backen
     assert_eq!(b["errors"][0]["field"], "photo_notes[].id");
 }
 
-/// Rule: an unknown sign code (a newer app's list, or a code in the wrong
-/// case) is dropped from the log and reported; the log and its other signs
-/// are stored and assessed. The record is not in `experimentalRejectedIds`:
-/// it was stored, and the next pull brings the stored version down.
+/// Rule: an unknown sign code (a newer app's list) is dropped from the log
+/// and reported; the log and its other signs are stored and assessed. The
+/// record is not in `experimentalRejectedIds`: it was stored, and the next
+/// pull brings the stored version down. A known code in the wrong case is an
+/// app's bug, not a newer list: it refuses the push, so no danger sign is
+/// dropped unseen.
 async fn unknown_sign_codes_are_dropped_and_reported(backend: Backend) {
     let s = Scenario::new(backend, 0.5, 3).await;
     let tok = &s.patient.access_token;
@@ -415,7 +417,7 @@ async fn unknown_sign_codes_are_dropped_and_reported(backend: Backend) {
                 s.treatment_id(),
                 &d2,
                 3,
-                &["sparkle_rash", "pus", "Fever"],
+                &["sparkle_rash", "pus", "glitter_dots"],
             )],
             vec![],
             vec![],
@@ -429,7 +431,7 @@ async fn unknown_sign_codes_are_dropped_and_reported(backend: Backend) {
         b["rejected"],
         json!([
             {"table": "symptom_logs", "id": "newersignlog0001", "column": "signs", "value": "sparkle_rash", "reason": "unknown_sign"},
-            {"table": "symptom_logs", "id": "newersignlog0001", "column": "signs", "value": "Fever", "reason": "unknown_sign"},
+            {"table": "symptom_logs", "id": "newersignlog0001", "column": "signs", "value": "glitter_dots", "reason": "unknown_sign"},
         ])
     );
     let logs = server_logs(&s).await;
@@ -443,6 +445,32 @@ async fn unknown_sign_codes_are_dropped_and_reported(backend: Backend) {
         next["changes"]["symptom_logs"]["updated"][0]["signs"],
         "[\"pus\"]"
     );
+    let b = assert_problem(
+        push(
+            &s.app,
+            tok,
+            next["timestamp"].as_i64().unwrap(),
+            logs_changes(
+                vec![log(
+                    "miscasedlog00001",
+                    s.treatment_id(),
+                    &s.date(3).to_string(),
+                    2,
+                    &["Fever"],
+                )],
+                vec![],
+                vec![],
+            ),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        b["errors"][0]["field"],
+        "symptom_logs[miscasedlog00001].signs"
+    );
+    assert_eq!(server_logs(&s).await.len(), 1, "nothing written");
 }
 
 /// Rule: a record that cannot be repaired (a score of 42) refuses the
