@@ -827,10 +827,14 @@ fn apply_push(
                 }
             }
             t => {
-                if let TableRule::Ignored(reason) = sync_push::table_rule(t) {
-                    let records = [changes.created.as_slice(), &changes.updated].concat();
-                    report.reject(t, &records, &changes.deleted, reason, &mut errors);
-                }
+                // Every writable table has its arm above; one added to the
+                // sync schema without one is not taken, and said so.
+                let reason = match sync_push::table_rule(t) {
+                    TableRule::Ignored(reason) => reason,
+                    TableRule::Writable => RejectReason::UnknownTable,
+                };
+                let records = [changes.created.as_slice(), &changes.updated].concat();
+                report.reject(t, &records, &changes.deleted, reason, &mut errors);
             }
         }
     }
