@@ -294,9 +294,10 @@ pub fn record_log(
     date: NaiveDate,
     entry: &LogEntry,
     now: DateTime<Utc>,
+    grace_days: u32,
 ) -> AppResult<Recorded> {
     let mut book = LogBook::load(w.conn(), &ctx.treatment.id)?;
-    record_log_in(w, ctx, &mut book, id, date, entry, now)
+    record_log_in(w, ctx, &mut book, id, date, entry, now, grace_days)
 }
 
 /// [`record_log`] with the treatment's logs already in memory (`book`,
@@ -309,6 +310,7 @@ pub fn record_log_in(
     date: NaiveDate,
     entry: &LogEntry,
     now: DateTime<Utc>,
+    grace_days: u32,
 ) -> AppResult<Recorded> {
     if ctx.cancellation.is_some() {
         // 422 rather than 409: a device that pulls again gets the same
@@ -318,7 +320,7 @@ pub fn record_log_in(
             "this treatment was cancelled; it takes no more logs",
         ));
     }
-    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now))
+    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now), grace_days)
         .map_err(|m| AppError::field("date", m))?;
     let had_emergency = book
         .0
@@ -384,7 +386,7 @@ pub async fn put_log(
         let existed = daily_logs::by_date(tx.conn(), &treatment_id, date)?.is_some();
         let locale = reader_locale(tx.conn(), &patient.account_id, requested)?;
         let mut w = tx.patient(&patient.patient());
-        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now())?;
+        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now(), 0)?;
         Ok((!existed, recorded, locale))
     })
     .await

@@ -163,6 +163,15 @@ const migrationsV2 = schemaMigrations({
   migrations: [{ toVersion: 2, steps: addedInV2.map((a) => addColumns(a)) }],
 })
 
+// A newer app: the same tables plus one this server does not sync.
+const schemaWithPhotoNotes = appSchema({
+  version: 1,
+  tables: [
+    ...Object.values(schema.tables),
+    tableSchema({ name: 'photo_notes', columns: [s('treatment_id'), s('text')] }),
+  ],
+})
+
 // Decorators applied as plain functions: `@field('x') y` is
 // `Object.defineProperty(proto, 'y', field('x')(proto, 'y'))`.
 function decorate(Class, props) {
@@ -269,8 +278,9 @@ class HttpError extends Error {
 // ---------------------------------------------------------------------------
 // A device: one local WatermelonDB of the patient, syncing as an app would.
 class Device {
-  // `adapter`: an existing local database (an app update reopens the old one).
-  constructor(name, token, adapter = null) {
+  // `adapter`: an existing local database (an app update reopens the old one);
+  // `appSchema` and `models`: a newer app's schema and model classes.
+  constructor(name, token, adapter = null, { appSchema: ownSchema = schema, models = modelClasses } = {}) {
     this.name = name
     this.token = token
     this.database = new Database({
@@ -278,7 +288,7 @@ class Device {
         adapter ||
         new LokiJSAdapter({
           dbName: `aftercare-${name}`,
-          schema,
+          schema: ownSchema,
           migrations: schemaMigrations({ migrations: [] }),
           useWebWorker: false,
           useIncrementalIndexedDB: false,
@@ -289,7 +299,7 @@ class Device {
             throw error
           },
         }),
-      modelClasses,
+      modelClasses: models,
     })
     this.pulls = [] // every pull response (status, counts, has_more)
     this.pushes = [] // every push response (status, body)
@@ -331,6 +341,8 @@ class Device {
         if (res.status < 200 || res.status > 299) {
           throw new HttpError(`${this.name} push`, res.status, res.body)
         }
+        // Records the server did not take stay marked as changed (WatermelonDB 0.28).
+        return { experimentalRejectedIds: res.body.experimentalRejectedIds }
       },
       migrationsEnabledAtVersion: 1,
       // The server always sends rows as `updated`.
@@ -1023,6 +1035,68 @@ async function main() {
         await A.sync()
         await B.sync()
         await assertConverged('after the replacement sync')
+      },
+    ],
+    [
+      '12. a newer app pushes a log dated the patient\'s tomorrow (travelled east), a table and a sign the server does not know: accepted with a report, the unknown table\'s record stays unsynced',
+      async () => {
+        const login = await ok('POST', '/v1/auth/login', null, { email: ctx.patientEmail, password: ctx.password })
+        const PhotoNote = plain('photo_notes')
+        const D = new Device('deviceD', login.access_token, null, {
+          appSchema: schemaWithPhotoNotes,
+          models: [...modelClasses, PhotoNote],
+        })
+        await D.sync()
+        // The patient's local today (Europe/Berlin) plus one: where a device
+        // that flew east already is.
+        const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date())
+        const tomorrow = addDays(today, 1)
+        const log = await D.createLog({
+          treatment_id: T,
+          log_date: tomorrow,
+          redness: 1,
+          swelling: 1,
+          flaking: 1,
+          sensitivity: 0,
+          signs: ['itching', 'sparkle_rash'],
+          note: 'logged from Tokyo',
+        })
+        const note = await D.database.write(() =>
+          D.collection('photo_notes').create((r) => {
+            r._raw.treatment_id = T
+            r._raw.text = 'a newer app\'s table'
+          }),
+        )
+        await D.sync()
+        const push = D.pushes.at(-1)
+        assert.equal(push.status, 200, 'the push was accepted')
+        assert.ok(push.changes.photo_notes.created.some((r) => r.id === note.id), 'the client pushed its unknown table')
+        assert.deepEqual(push.body.experimentalRejectedIds, { photo_notes: [note.id] })
+        assert.deepEqual(
+          push.body.rejected.map((r) => [r.table, r.id, r.column ?? null, r.reason]),
+          [
+            ['photo_notes', note.id, null, 'unknown_table'],
+            ['symptom_logs', log.id, 'signs', 'unknown_sign'],
+          ],
+        )
+        const stored = (await serverLogs()).find((l) => l.id === log.id)
+        assert.ok(stored, 'the travelled-east log is on the server')
+        assert.equal(stored.date, tomorrow)
+        assert.deepEqual(stored.signs, ['itching'], 'the unknown sign was dropped, the rest kept')
+        // WatermelonDB keeps the rejected record marked for a later push;
+        // the stored log is synced.
+        assert.equal((await D.collection('photo_notes').find(note.id))._raw._status, 'created')
+        assert.equal((await D.collection('symptom_logs').find(log.id))._raw._status, 'synced')
+        assert.equal(await D.hasUnsynced(), true, 'the photo note is still to push')
+        // The next sync brings the stored log down and pushes the note again.
+        await D.sync()
+        assert.deepEqual(JSON.parse((await D.collection('symptom_logs').find(log.id))._raw.signs), ['itching'])
+        assert.deepEqual(D.pushes.at(-1).body.experimentalRejectedIds, { photo_notes: [note.id] })
+        assert.equal((await D.collection('photo_notes').find(note.id))._raw._status, 'created')
+        assert.deepEqual(await localLogs(D), await serverLogs(), 'device D has the server\'s logs')
+        await A.sync()
+        await B.sync()
+        await assertConverged('after the newer app\'s push')
       },
     ],
   ]
