@@ -297,7 +297,23 @@ pub fn record_log(
     grace_days: u32,
 ) -> AppResult<Recorded> {
     let mut book = LogBook::load(w.conn(), &ctx.treatment.id)?;
-    record_log_in(w, ctx, &mut book, id, date, entry, now, grace_days)
+    let log = LogInput {
+        id,
+        date,
+        entry,
+        grace_days,
+    };
+    record_log_in(w, ctx, &mut book, log, now)
+}
+
+/// A log to record: the client's record id (used when the log is new), its
+/// date and values, and how many days after the patient's today its date
+/// may be.
+pub struct LogInput<'a> {
+    pub id: Option<&'a str>,
+    pub date: NaiveDate,
+    pub entry: &'a LogEntry,
+    pub grace_days: u32,
 }
 
 /// [`record_log`] with the treatment's logs already in memory (`book`,
@@ -306,12 +322,15 @@ pub fn record_log_in(
     w: &mut PatientWrite<'_, '_>,
     ctx: &TreatmentCtx,
     book: &mut LogBook,
-    id: Option<&str>,
-    date: NaiveDate,
-    entry: &LogEntry,
+    log: LogInput<'_>,
     now: DateTime<Utc>,
-    grace_days: u32,
 ) -> AppResult<Recorded> {
+    let LogInput {
+        id,
+        date,
+        entry,
+        grace_days,
+    } = log;
     if ctx.cancellation.is_some() {
         // 422 rather than 409: a device that pulls again gets the same
         // answer, so "pull and retry" would not help it.

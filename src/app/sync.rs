@@ -998,17 +998,13 @@ fn apply_push(
             }
         }
         let (ctx, book) = (&ctxs[t], books.get_mut(t).expect("a book per treatment"));
-        let grace = SYNCED_LOG_GRACE_DAYS;
-        let recorded = match recovery::record_log_in(
-            w,
-            ctx,
-            book,
-            Some(&l.id),
-            l.date,
-            &l.entry,
-            now,
-            grace,
-        ) {
+        let input = recovery::LogInput {
+            id: Some(&l.id),
+            date: l.date,
+            entry: &l.entry,
+            grace_days: SYNCED_LOG_GRACE_DAYS,
+        };
+        let recorded = match recovery::record_log_in(w, ctx, book, input, now) {
             Ok(r) => r,
             Err(_) if taken_by_other(w, &l.id, me)? => return Err(id_taken(&l.id)),
             Err(e) => return Err(prefix_errors(e, "symptom_logs", &l.id)),
