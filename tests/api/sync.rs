@@ -1532,10 +1532,11 @@ async fn a_thousand_record_push_holds_the_sqlite_writer_briefly() {
         "1,000-record push: answered in {took:?}; longest SQLite writer hold {longest:.1} ms"
     );
     assert!(longest > 0.0, "hold times are logged");
-    // A measurement more than a limit: measured 12.2 s in a debug build on
-    // a loaded 2-core machine (README, Security). Logs are still applied one
-    // by one with their assessment; the bound catches a regression only.
-    assert!(longest < 60_000.0, "{longest} ms");
+    // A measurement more than a limit (README, Security, states the figures;
+    // timing goals live in bench/): the bound is far above the 0.5–0.9 s a
+    // debug build holds it and catches only a gross regression, such as a
+    // history query per record on a loaded machine.
+    assert!(longest < 20_000.0, "{longest} ms");
 }
 
 on_both_backends!(
