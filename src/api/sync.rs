@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::extract::{is_json, parse_json};
 use crate::app::sync::{self, PullRequest, PushBody, PUSH_MAX_RECORDS};
@@ -152,8 +151,8 @@ pub async fn push(
     if count > PUSH_MAX_RECORDS {
         return Err(too_many_records());
     }
-    sync::push(&state.db, patient, last, body).await?;
-    Ok(HttpResponse::Ok().json(json!({})))
+    let report = sync::push(&state.db, patient, last, body).await?;
+    Ok(HttpResponse::Ok().json(report))
 }
 
 fn too_many_records() -> ApiError {

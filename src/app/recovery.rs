@@ -2,7 +2,7 @@
 //! its assessment and flags, the periodic missed-log check, and reading a
 //! treatment's course. Shared by the REST API, sync and the console.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -261,6 +261,30 @@ pub fn emergency_advice_for(
     Ok(Some(emergency_advice(conn, clinic_id)?))
 }
 
+/// A treatment's logs by date, kept current while several logs are recorded
+/// in one transaction (a sync push), so that each assessment reads the
+/// history from memory instead of the database.
+pub struct LogBook(BTreeMap<NaiveDate, DayLog>);
+
+impl LogBook {
+    pub fn load(conn: &mut crate::db::DbConn, treatment_id: &str) -> AppResult<Self> {
+        Self::of(&daily_logs::for_treatment(conn, treatment_id)?)
+    }
+
+    /// From rows of one treatment.
+    pub fn of(rows: &[DailyLog]) -> AppResult<Self> {
+        rows.iter()
+            .map(|r| Ok((r.log_date, day_log(r)?)))
+            .collect::<AppResult<_>>()
+            .map(Self)
+    }
+
+    /// The log of `date` was deleted or moved to another date.
+    pub fn forget(&mut self, date: NaiveDate) {
+        self.0.remove(&date);
+    }
+}
+
 /// Records (or replaces) the log for a date and assesses it, raising flags.
 /// `id` is the client's record id, used when the log is new.
 pub fn record_log(
@@ -270,7 +294,43 @@ pub fn record_log(
     date: NaiveDate,
     entry: &LogEntry,
     now: DateTime<Utc>,
+    grace_days: u32,
 ) -> AppResult<Recorded> {
+    let mut book = LogBook::load(w.conn(), &ctx.treatment.id)?;
+    let log = LogInput {
+        id,
+        date,
+        entry,
+        grace_days,
+    };
+    record_log_in(w, ctx, &mut book, log, now)
+}
+
+/// A log to record: the client's record id (used when the log is new), its
+/// date and values, and how many days after the patient's today its date
+/// may be.
+pub struct LogInput<'a> {
+    pub id: Option<&'a str>,
+    pub date: NaiveDate,
+    pub entry: &'a LogEntry,
+    pub grace_days: u32,
+}
+
+/// [`record_log`] with the treatment's logs already in memory (`book`,
+/// updated here).
+pub fn record_log_in(
+    w: &mut PatientWrite<'_, '_>,
+    ctx: &TreatmentCtx,
+    book: &mut LogBook,
+    log: LogInput<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Recorded> {
+    let LogInput {
+        id,
+        date,
+        entry,
+        grace_days,
+    } = log;
     if ctx.cancellation.is_some() {
         // 422 rather than 409: a device that pulls again gets the same
         // answer, so "pull and retry" would not help it.
@@ -279,10 +339,12 @@ pub fn record_log(
             "this treatment was cancelled; it takes no more logs",
         ));
     }
-    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now))
+    let day = check_log_date(date, ctx.treatment.day0, ctx.today(now), grace_days)
         .map_err(|m| AppError::field("date", m))?;
-    let had_emergency = daily_logs::by_date(w.conn(), &ctx.treatment.id, date)?
-        .is_some_and(|old| !emergency_signs(&signs_from_text(&old.signs)).is_empty());
+    let had_emergency = book
+        .0
+        .get(&date)
+        .is_some_and(|old| !emergency_signs(&old.signs).is_empty());
     let new_id = crate::store::new_id();
     let log = daily_logs::upsert(
         w,
@@ -301,11 +363,9 @@ pub fn record_log(
             note: entry.note.as_deref(),
         },
     )?;
-    let history = daily_logs::for_treatment(w.conn(), &ctx.treatment.id)?
-        .iter()
-        .map(day_log)
-        .collect::<AppResult<Vec<_>>>()?;
     let current = day_log(&log)?;
+    book.0.insert(date, current.clone());
+    let history: Vec<DayLog> = book.0.values().cloned().collect();
     let assessment = assessment::assess(
         &ctx.timeline,
         ctx.fitzpatrick,
@@ -345,7 +405,7 @@ pub async fn put_log(
         let existed = daily_logs::by_date(tx.conn(), &treatment_id, date)?.is_some();
         let locale = reader_locale(tx.conn(), &patient.account_id, requested)?;
         let mut w = tx.patient(&patient.patient());
-        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now())?;
+        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now(), 0)?;
         Ok((!existed, recorded, locale))
     })
     .await

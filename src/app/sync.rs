@@ -8,9 +8,11 @@
 //! gets a higher number, so no change is ever skipped.
 //!
 //! Push: one transaction, validated like the REST endpoints; refused with 409
-//! if a touched record changed after `last_pulled_at`.
+//! if a touched record changed after `last_pulled_at`. What an app version
+//! cannot help sending is ignored or repaired and reported instead of
+//! refusing the push (the rules are in `domain::sync_push`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -27,6 +29,9 @@ use crate::domain::account::TimeZone;
 use crate::domain::log::{signs_from_text, LogEntry, RawLog};
 use crate::domain::reminder::Preferences;
 use crate::domain::signs::emergency_signs;
+use crate::domain::sync_push::{
+    self, split_signs, RejectReason, TableRule, MAX_PUSHED_SIGNS, SYNCED_LOG_GRACE_DAYS,
+};
 use crate::domain::sync_schema;
 use crate::domain::timeline::one_decimal;
 use crate::i18n::Locale;
@@ -36,14 +41,6 @@ use crate::store::{accounts, daily_logs, patients, reminders, sync, tombstones};
 pub const PULL_CAP: usize = 2000;
 /// Most records one push may carry.
 pub const PUSH_MAX_RECORDS: usize = 1000;
-
-const READ_ONLY: [&str; 5] = [
-    "treatments",
-    "timeline_days",
-    "care_instructions",
-    "reminder_plans",
-    "flags",
-];
 
 fn treatment_record(ctx: &TreatmentCtx) -> Value {
     let t = &ctx.treatment;
@@ -436,6 +433,8 @@ struct PushedLog {
     treatment_id: String,
     date: NaiveDate,
     entry: LogEntry,
+    /// Unknown sign codes left out of `entry`.
+    dropped_signs: Vec<String>,
 }
 
 impl PushedLog {
@@ -499,7 +498,7 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
         score("flaking"),
         score("sensitivity"),
     );
-    let signs: Vec<String> = match r.get("signs") {
+    let codes: Vec<String> = match r.get("signs") {
         None | Some(Value::Null) => vec![],
         Some(Value::String(s)) if s.trim().is_empty() => vec![],
         Some(v) => v
@@ -515,6 +514,27 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
                 vec![]
             }),
     };
+    if codes.len() > MAX_PUSHED_SIGNS {
+        errors.push(
+            "symptom_logs",
+            &id,
+            "signs",
+            format!("at most {MAX_PUSHED_SIGNS} sign codes"),
+        );
+    }
+    // Codes of a newer app's list are dropped (and reported); the log keeps
+    // the rest, so the patient's scores are not lost over one unknown word.
+    let split = split_signs(&codes);
+    for (given, sign) in &split.miscased {
+        errors.push(
+            "symptom_logs",
+            &id,
+            "signs",
+            format!("\"{given}\" is not a sign code; codes are exact: \"{sign}\""),
+        );
+    }
+    let dropped = split.dropped;
+    let signs: Vec<String> = split.known.iter().map(|s| s.as_str().to_string()).collect();
     let note = match r.get("note") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),
@@ -540,6 +560,7 @@ fn parse_log(r: &Map<String, Value>, errors: &mut Errors) -> Option<PushedLog> {
             treatment_id,
             date: date?,
             entry,
+            dropped_signs: dropped,
         }),
         Err(errs) => {
             for (field, message) in errs {
@@ -675,14 +696,84 @@ fn taken_by_other(w: &mut PatientWrite<'_, '_>, id: &str, me: &str) -> AppResult
     Ok(daily_logs::by_id(w.conn(), id)?.is_some_and(|o| o.patient_id != me))
 }
 
+/// One thing of a push the server did not take (see `sync_push::RejectReason`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Rejection {
+    pub table: String,
+    pub id: String,
+    /// Set when only a value was dropped and the record was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The dropped value (a sign code), when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub reason: RejectReason,
+}
+
+/// A push's answer: the records not stored, per table, in WatermelonDB
+/// 0.28's `experimentalRejectedIds` (the app keeps them marked for a later
+/// push), and every rejection with its reason.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct PushReport {
+    #[serde(rename = "experimentalRejectedIds")]
+    pub rejected_ids: BTreeMap<String, Vec<String>>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl PushReport {
+    /// These records and deletions are not taken, for `reason`. A record
+    /// without a string id is no WatermelonDB record (and could not be
+    /// named back to the app): that refuses the push, as the contract says.
+    fn reject(
+        &mut self,
+        table: &str,
+        records: &[Map<String, Value>],
+        deleted: &[String],
+        reason: RejectReason,
+        errors: &mut Errors,
+    ) {
+        if records.iter().any(|r| str_col(r, "id").is_none()) {
+            errors.push(table, "", "id", "every record needs a string id");
+        }
+        let ids = records
+            .iter()
+            .filter_map(|r| str_col(r, "id"))
+            .chain(deleted.iter().map(String::as_str));
+        for id in ids {
+            let listed = self.rejected_ids.entry(table.to_string()).or_default();
+            if !listed.iter().any(|x| x == id) {
+                listed.push(id.to_string());
+                self.rejected.push(Rejection {
+                    table: table.to_string(),
+                    id: id.to_string(),
+                    column: None,
+                    value: None,
+                    reason,
+                });
+            }
+        }
+    }
+
+    /// A value dropped from a record that was stored.
+    fn dropped(&mut self, table: &str, id: &str, column: &str, value: &str, reason: RejectReason) {
+        self.rejected.push(Rejection {
+            table: table.to_string(),
+            id: id.to_string(),
+            column: Some(column.to_string()),
+            value: Some(value.to_string()),
+            reason,
+        });
+    }
+}
+
 /// Applies a push in one transaction. Conflicts are collected first and
-/// refuse the whole push.
+/// refuse the whole push; what is ignored or repaired is reported.
 fn apply_push(
     w: &mut PatientWrite<'_, '_>,
     patient: &PatientCaller,
     last: i64,
     body: PushBody,
-) -> AppResult<()> {
+) -> AppResult<PushReport> {
     let scope = patient.scope();
     let me = patient.account_id.as_str();
     let mut errors = Errors(Vec::new());
@@ -693,8 +784,8 @@ fn apply_push(
     let mut log_deletes = Vec::new();
     let mut checkoffs = Vec::new();
     let mut prefs = None;
+    let mut report = PushReport::default();
     for (table, changes) in &body.changes {
-        let touched = changes.created.len() + changes.updated.len() + changes.deleted.len();
         match table.as_str() {
             "symptom_logs" => {
                 for r in changes.created.iter().chain(&changes.updated) {
@@ -703,14 +794,15 @@ fn apply_push(
                 log_deletes.extend(changes.deleted.iter().cloned());
             }
             "reminders" => {
-                if !changes.created.is_empty() || !changes.deleted.is_empty() {
-                    errors.push(
-                        "reminders",
-                        "*",
-                        "",
-                        "reminders are created and removed by the server; only done_at may change",
-                    );
-                }
+                // Reminders are planned and removed by the server; the app
+                // only checks them off.
+                report.reject(
+                    "reminders",
+                    &changes.created,
+                    &changes.deleted,
+                    RejectReason::ServerManaged,
+                    &mut errors,
+                );
                 for r in &changes.updated {
                     let id = str_col(r, "id").unwrap_or_default().to_string();
                     match r.get("done_at") {
@@ -747,22 +839,16 @@ fn apply_push(
                     prefs = parse_preferences(r, me, &mut errors);
                 }
             }
-            super::photos::TABLE if touched > 0 => errors.push(
-                super::photos::TABLE,
-                "*",
-                "",
-                "photos are uploaded and deleted through /v1/treatments/{id}/logs/{date}/photos/{photo_id}, not pushed",
-            ),
-            t if READ_ONLY.contains(&t) && touched > 0 => {
-                errors.push(
-                    t,
-                    "*",
-                    "",
-                    format!("{t} are kept by the clinic and cannot be changed by the app"),
-                );
+            t => {
+                // Every writable table has its arm above; one added to the
+                // sync schema without one is not taken, and said so.
+                let reason = match sync_push::table_rule(t) {
+                    TableRule::Ignored(reason) => reason,
+                    TableRule::Writable => RejectReason::UnknownTable,
+                };
+                let records = [changes.created.as_slice(), &changes.updated].concat();
+                report.reject(t, &records, &changes.deleted, reason, &mut errors);
             }
-            t if touched > 0 => errors.push(t, "*", "", format!("unknown table {t}")),
-            _ => {}
         }
     }
     // One record per date in a push: each extra one would be absorbed and
@@ -792,12 +878,36 @@ fn apply_push(
         ));
     }
 
+    // What the push touches, read once: the stored rows with its ids
+    // (whoever owns them) and the patient's logs of its treatments. The
+    // checks and assessments below work on these, not on a query per record.
+    let ids: Vec<&str> = logs
+        .iter()
+        .map(|l| l.id.as_str())
+        .chain(log_deletes.iter().map(String::as_str))
+        .collect();
+    let mut by_id: HashMap<String, daily_logs::DailyLog> = daily_logs::by_ids(w.conn(), &ids)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let treatment_ids: Vec<&str> = logs
+        .iter()
+        .map(|l| l.treatment_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let stored = daily_logs::for_treatments(w.conn(), me, &treatment_ids)?;
+    let by_date: HashMap<(&str, NaiveDate), &daily_logs::DailyLog> = stored
+        .iter()
+        .map(|r| ((r.treatment_id.as_str(), r.log_date), r))
+        .collect();
+
     // Conflicts: anything touched that changed after the client's last pull.
     for l in &logs {
-        if let Some(existing) = daily_logs::by_id(w.conn(), &l.id)? {
+        if let Some(existing) = by_id.get(&l.id) {
             if existing.patient_id != me {
                 errors.push("symptom_logs", &l.id, "id", ID_TAKEN);
-            } else if existing.seq > last && !l.matches(&existing) {
+            } else if existing.seq > last && !l.matches(existing) {
                 // A retried push carries exactly what is stored: harmless, not a conflict.
                 conflicts.push(
                     "symptom_logs",
@@ -807,8 +917,8 @@ fn apply_push(
                 );
             }
         }
-        if let Some(same_day) = daily_logs::by_date(w.conn(), &l.treatment_id, l.date)? {
-            if same_day.patient_id == me && same_day.id != l.id && same_day.seq > last {
+        if let Some(same_day) = by_date.get(&(l.treatment_id.as_str(), l.date)) {
+            if same_day.id != l.id && same_day.seq > last {
                 conflicts.push(
                     "symptom_logs",
                     &same_day.id,
@@ -819,7 +929,7 @@ fn apply_push(
         }
     }
     for id in &log_deletes {
-        if let Some(existing) = daily_logs::by_id(w.conn(), id)? {
+        if let Some(existing) = by_id.get(id) {
             if existing.patient_id != me {
                 errors.push("symptom_logs", id, "id", ID_TAKEN);
             } else if existing.seq > last {
@@ -867,19 +977,45 @@ fn apply_push(
     // patient's push may have taken an id since, so every write below is
     // scoped by owner in its statement and an id found taken refuses the
     // whole push (the transaction rolls back).
+    // Each treatment's context is loaded once and its logs are kept in
+    // memory (a `LogBook`) while the push's logs are recorded in turn.
+    let mut books: HashMap<&str, recovery::LogBook> = HashMap::new();
+    for t in &treatment_ids {
+        let rows: Vec<daily_logs::DailyLog> = stored
+            .iter()
+            .filter(|r| r.treatment_id == *t)
+            .cloned()
+            .collect();
+        books.insert(t, recovery::LogBook::of(&rows)?);
+    }
+    let mut ctxs: HashMap<&str, TreatmentCtx> = HashMap::new();
     for l in &logs {
-        let ctx = ctx_of::load(w.conn(), &scope, &l.treatment_id)
-            .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
-        if let Some(old) = daily_logs::by_id(w.conn(), &l.id)? {
+        let t = l.treatment_id.as_str();
+        if !ctxs.contains_key(t) {
+            let ctx = ctx_of::load(w.conn(), &scope, t)
+                .map_err(|e| prefix_errors(e, "symptom_logs", &l.id))?;
+            ctxs.insert(t, ctx);
+        }
+        if let Some(old) = by_id.get(&l.id) {
             if old.patient_id != me {
                 return Err(id_taken(&l.id));
             }
             if old.treatment_id != l.treatment_id || old.log_date != l.date {
                 // The record moved to another date: it is re-recorded there.
                 daily_logs::delete(w, &l.id)?;
+                if let Some(book) = books.get_mut(old.treatment_id.as_str()) {
+                    book.forget(old.log_date);
+                }
             }
         }
-        let recorded = match recovery::record_log(w, &ctx, Some(&l.id), l.date, &l.entry, now) {
+        let (ctx, book) = (&ctxs[t], books.get_mut(t).expect("a book per treatment"));
+        let input = recovery::LogInput {
+            id: Some(&l.id),
+            date: l.date,
+            entry: &l.entry,
+            grace_days: SYNCED_LOG_GRACE_DAYS,
+        };
+        let recorded = match recovery::record_log_in(w, ctx, book, input, now) {
             Ok(r) => r,
             Err(_) if taken_by_other(w, &l.id, me)? => return Err(id_taken(&l.id)),
             Err(e) => return Err(prefix_errors(e, "symptom_logs", &l.id)),
@@ -891,7 +1027,9 @@ fn apply_push(
             // Two devices logged the same date: the server's record absorbs
             // this one (latest push wins on values) and this id is deleted.
             tombstones::record(w, "symptom_logs", &l.id)?;
+            by_id.remove(&l.id);
         }
+        by_id.insert(recorded.log.id.clone(), recorded.log);
     }
     for id in &log_deletes {
         // A deleted log takes its photos with it (their objects go to the sweep).
@@ -908,11 +1046,27 @@ fn apply_push(
     if let Some(p) = prefs {
         scheduler::set_preferences(w, &patient.clinic_id, p.timezone, p.locale, &p.prefs, now)?;
     }
-    Ok(())
+    for l in &logs {
+        for code in &l.dropped_signs {
+            report.dropped(
+                "symptom_logs",
+                &l.id,
+                "signs",
+                code,
+                RejectReason::UnknownSign,
+            );
+        }
+    }
+    Ok(report)
 }
 
 /// Applies a push from the patient's device in one write transaction.
-pub async fn push(db: &Db, patient: PatientCaller, last: i64, body: PushBody) -> AppResult<()> {
+pub async fn push(
+    db: &Db,
+    patient: PatientCaller,
+    last: i64,
+    body: PushBody,
+) -> AppResult<PushReport> {
     db.write(move |tx| {
         let mut w = tx.patient(&patient.patient());
         apply_push(&mut w, &patient, last, body)

@@ -86,8 +86,15 @@ impl LogEntry {
 /// come weeks after treatment; past three months a new course is due.
 pub const LAST_LOG_DAY: i64 = 90;
 
-/// Why a log date is refused, given day 0 and today in the patient's zone.
-pub fn check_log_date(date: NaiveDate, day0: NaiveDate, today: NaiveDate) -> Result<i64, String> {
+/// Why a log date is refused, given day 0 and today in the patient's zone;
+/// `grace_days` after today are still accepted (synced logs, see
+/// `sync_push::SYNCED_LOG_GRACE_DAYS`; none over REST).
+pub fn check_log_date(
+    date: NaiveDate,
+    day0: NaiveDate,
+    today: NaiveDate,
+    grace_days: u32,
+) -> Result<i64, String> {
     if date < day0 {
         return Err(format!("{date} is before the treatment day ({day0})"));
     }
@@ -97,8 +104,12 @@ pub fn check_log_date(date: NaiveDate, day0: NaiveDate, today: NaiveDate) -> Res
             "{date} is day {day} after the treatment; logs are kept through day {LAST_LOG_DAY}"
         ));
     }
-    if date > today {
-        return Err(format!("{date} is after today ({today}) in your time zone"));
+    let latest = today + chrono::Days::new(u64::from(grace_days));
+    if date > latest {
+        return Err(match grace_days {
+            0 => format!("{date} is after today ({today}) in your time zone"),
+            g => format!("{date} is more than {g} day(s) after today ({today}) in your time zone"),
+        });
     }
     Ok(day)
 }
@@ -189,6 +200,7 @@ mod tests {
     #[test]
     fn log_dates_are_bounded_by_day0_and_today() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let check_log_date = |date, day0, today| check_log_date(date, day0, today, 0);
         assert_eq!(
             check_log_date(d("2026-03-02"), d("2026-03-01"), d("2026-03-05")),
             Ok(1)
@@ -206,5 +218,17 @@ mod tests {
         );
         let err = check_log_date(d("2026-05-31"), d("2026-03-01"), d("2026-07-01")).unwrap_err();
         assert!(err.contains("day 91"), "{err}");
+    }
+
+    #[test]
+    fn a_grace_day_accepts_tomorrow_but_not_the_day_after() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let (day0, today) = (d("2026-03-01"), d("2026-03-05"));
+        assert_eq!(check_log_date(d("2026-03-06"), day0, today, 1), Ok(5));
+        let err = check_log_date(d("2026-03-07"), day0, today, 1).unwrap_err();
+        assert!(err.contains("more than 1 day"), "{err}");
+        // Before day 0 and past the last log day stay refused.
+        assert!(check_log_date(d("2026-02-28"), day0, today, 1).is_err());
+        assert!(check_log_date(d("2026-05-31"), day0, d("2026-05-30"), 1).is_err());
     }
 }

@@ -14,6 +14,7 @@ pub mod risk;
 pub mod schedule;
 pub mod series;
 pub mod signs;
+pub mod sync_push;
 pub mod sync_schema;
 pub mod text;
 pub mod timeline;

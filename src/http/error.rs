@@ -43,7 +43,7 @@ impl std::fmt::Debug for ApiError {
             Self::App(AppError::Internal(detail)) => {
                 f.debug_tuple("Internal").field(detail).finish()
             }
-            other => write!(f, "{}: {other}", other.kind().0),
+            other => write!(f, "{}: {other}", other.problem_type().uri()),
         }
     }
 }
@@ -58,82 +58,219 @@ impl ApiError {
         AppError::internal(detail).into()
     }
 
-    /// Stable problem type slug (clients may switch on it), title and status.
-    fn kind(&self) -> (&'static str, &'static str, StatusCode) {
+    /// The problem type of this error.
+    pub fn problem_type(&self) -> ProblemType {
         use AppError as A;
+        use ProblemType as P;
         match self {
-            Self::App(A::Validation(_)) => (
+            Self::App(A::Validation(_)) => P::Validation,
+            Self::App(A::Unauthorized(_)) => P::Unauthorized,
+            Self::App(A::Forbidden(_)) => P::Forbidden,
+            Self::App(A::NotFound) => P::NotFound,
+            Self::App(A::Conflict(_)) => P::Conflict,
+            Self::App(A::ClinicRequired) => P::ClinicRequired,
+            Self::App(A::Contraindicated(_)) => P::Contraindicated,
+            Self::App(A::ConflictRecords(_)) => P::SyncConflict,
+            Self::App(A::ResyncRequired(_)) => P::ResyncRequired,
+            Self::App(A::Unavailable) => P::Unavailable,
+            Self::App(A::Busy) => P::Busy,
+            Self::App(A::Internal(_)) => P::Internal,
+            Self::BadRequest(_) => P::BadRequest,
+            Self::MethodNotAllowed(_) => P::MethodNotAllowed,
+            Self::PayloadTooLarge { .. } => P::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => P::UnsupportedMediaType,
+            Self::TooManyRequests { .. } => P::TooManyRequests,
+            Self::RequestTimeout => P::RequestTimeout,
+            Self::TooManyConnections => P::TooManyConnections,
+        }
+    }
+}
+
+/// Every problem `type` the API answers with: the one list, kept equal to
+/// `Problem.type` in openapi.yaml by a contract test. Clients may switch
+/// on the type; the slugs never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    Validation,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    ClinicRequired,
+    Contraindicated,
+    SyncConflict,
+    ResyncRequired,
+    Unavailable,
+    Busy,
+    Internal,
+    BadRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    TooManyRequests,
+    RequestTimeout,
+    TooManyConnections,
+}
+
+impl ProblemType {
+    pub const ALL: [Self; 19] = [
+        Self::Validation,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Conflict,
+        Self::ClinicRequired,
+        Self::Contraindicated,
+        Self::SyncConflict,
+        Self::ResyncRequired,
+        Self::Unavailable,
+        Self::Busy,
+        Self::Internal,
+        Self::BadRequest,
+        Self::MethodNotAllowed,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::TooManyRequests,
+        Self::RequestTimeout,
+        Self::TooManyConnections,
+    ];
+
+    /// Slug, title, status and what it means to a client.
+    fn parts(self) -> (&'static str, &'static str, StatusCode, &'static str) {
+        match self {
+            Self::Validation => (
                 "validation",
                 "Invalid request",
                 StatusCode::UNPROCESSABLE_ENTITY,
+                "A field is missing, of the wrong type or out of range; `errors` names each one. Nothing was changed.",
             ),
-            Self::App(A::Unauthorized(_)) => (
+            Self::Unauthorized => (
                 "unauthorized",
                 "Authentication required",
                 StatusCode::UNAUTHORIZED,
+                "No credentials, or invalid, expired or revoked ones: sign in or refresh the access token.",
             ),
-            Self::App(A::Forbidden(_)) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
-            Self::App(A::NotFound) => ("not-found", "Not found", StatusCode::NOT_FOUND),
-            Self::App(A::Conflict(_)) => ("conflict", "Conflict", StatusCode::CONFLICT),
-            Self::App(A::ClinicRequired) => (
+            Self::Forbidden => (
+                "forbidden",
+                "Not allowed",
+                StatusCode::FORBIDDEN,
+                "The caller's role may not do this (or a console form came without its CSRF token).",
+            ),
+            Self::NotFound => (
+                "not-found",
+                "Not found",
+                StatusCode::NOT_FOUND,
+                "No such resource in the caller's scope (another patient's or clinic's records answer this too).",
+            ),
+            Self::Conflict => (
+                "conflict",
+                "Conflict",
+                StatusCode::CONFLICT,
+                "The request conflicts with the current state (an address already in use, a flag already resolved).",
+            ),
+            Self::ClinicRequired => (
                 "clinic-required",
                 "Clinic code required",
                 StatusCode::CONFLICT,
+                "This e-mail and password open accounts at more than one clinic: sign in again with `clinic` (the clinic's code, shown to its admins).",
             ),
-            Self::App(A::Contraindicated(_)) => (
+            Self::Contraindicated => (
                 "contraindicated",
                 "Contraindicated",
                 StatusCode::UNPROCESSABLE_ENTITY,
+                "A risk factor contraindicates the treatment; `contraindications` names them. Send a non-empty `override_reason` to register it anyway.",
             ),
-            Self::App(A::ConflictRecords(_)) => {
-                ("sync-conflict", "Sync conflict", StatusCode::CONFLICT)
-            }
-            Self::App(A::ResyncRequired(_)) => {
-                ("resync-required", "Full resync required", StatusCode::GONE)
-            }
-            Self::App(A::Unavailable) => (
+            Self::SyncConflict => (
+                "sync-conflict",
+                "Sync conflict",
+                StatusCode::CONFLICT,
+                "A pushed record changed on the server after `last_pulled_at`; `errors` names them. Pull, merge and push again.",
+            ),
+            Self::ResyncRequired => (
+                "resync-required",
+                "Full resync required",
+                StatusCode::GONE,
+                "A push's `last_pulled_at` is after this server's latest change: pull first.",
+            ),
+            Self::Unavailable => (
                 "unavailable",
                 "Service unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
+                "The database is not reachable; retry after `Retry-After` seconds.",
             ),
-            Self::App(A::Busy) => ("busy", "Busy, retry", StatusCode::SERVICE_UNAVAILABLE),
-            Self::App(A::Internal(_)) => (
+            Self::Busy => (
+                "busy",
+                "Busy, retry",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database's single writer stayed taken past the wait (SQLite); nothing was changed. Retry after `Retry-After` seconds.",
+            ),
+            Self::Internal => (
                 "internal",
                 "Internal server error",
                 StatusCode::INTERNAL_SERVER_ERROR,
+                "A fault on the server's side; it was logged. Nothing the client can fix.",
             ),
-            Self::BadRequest(_) => ("bad-request", "Bad request", StatusCode::BAD_REQUEST),
-            Self::MethodNotAllowed(_) => (
+            Self::BadRequest => (
+                "bad-request",
+                "Bad request",
+                StatusCode::BAD_REQUEST,
+                "Malformed JSON, query string or request line.",
+            ),
+            Self::MethodNotAllowed => (
                 "method-not-allowed",
                 "Method not allowed",
                 StatusCode::METHOD_NOT_ALLOWED,
+                "The path exists but not with this method.",
             ),
-            Self::PayloadTooLarge { .. } => (
+            Self::PayloadTooLarge => (
                 "payload-too-large",
                 "Payload too large",
                 StatusCode::PAYLOAD_TOO_LARGE,
+                "The body is over the operation's limit.",
             ),
-            Self::UnsupportedMediaType(_) => (
+            Self::UnsupportedMediaType => (
                 "unsupported-media-type",
                 "Unsupported media type",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The body is not of the media type the operation reads (mostly `application/json`).",
             ),
-            Self::TooManyRequests { .. } => (
+            Self::TooManyRequests => (
                 "too-many-requests",
                 "Too many requests",
                 StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-in or enrolment attempts, or sync pushes of one account; retry after `Retry-After` seconds.",
             ),
             Self::RequestTimeout => (
                 "request-timeout",
                 "Request timeout",
                 StatusCode::REQUEST_TIMEOUT,
+                "The body was not received in time; the connection is closed.",
             ),
             Self::TooManyConnections => (
                 "too-many-connections",
                 "Too many connections",
                 StatusCode::SERVICE_UNAVAILABLE,
+                "Too many open connections from this address or overall; the connection is closed. Retry after `Retry-After` seconds.",
             ),
         }
+    }
+
+    /// `urn:aftercare:problem:<slug>`.
+    pub fn uri(self) -> String {
+        format!("urn:aftercare:problem:{}", self.parts().0)
+    }
+
+    pub fn title(self) -> &'static str {
+        self.parts().1
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.parts().2
+    }
+
+    /// What the type means to a client (the description in openapi.yaml).
+    pub fn description(self) -> &'static str {
+        self.parts().3
     }
 }
 
@@ -155,11 +292,12 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.kind().2
+        self.problem_type().status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (slug, title, status) = self.kind();
+        let kind = self.problem_type();
+        let status = kind.status();
         let detail = match self {
             // Internal details go to the log, never to the client.
             Self::App(AppError::Internal(msg)) => {
@@ -187,8 +325,8 @@ impl ResponseError for ApiError {
             _ => None,
         };
         let body = Problem {
-            kind: format!("urn:aftercare:problem:{slug}"),
-            title,
+            kind: kind.uri(),
+            title: kind.title(),
             status: status.as_u16(),
             detail,
             errors,

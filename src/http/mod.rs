@@ -13,7 +13,7 @@ pub mod sign_in;
 pub mod state;
 
 pub use client::{is_https, ClientAddr};
-pub use error::{ApiError, ApiResult, AppError, FieldError};
+pub use error::{ApiError, ApiResult, AppError, FieldError, ProblemType};
 pub use state::AppState;
 
 /// Largest JSON or form body accepted anywhere (sync pushes have their own cap).

@@ -117,6 +117,44 @@ pub fn dates_for_treatments(
         .load(conn)
 }
 
+/// Ids and treatments per `IN (...)` list: far below SQLite's and
+/// PostgreSQL's limits on bound parameters.
+const IN_CHUNK: usize = 500;
+
+/// The rows with these ids, whoever owns them (the caller checks).
+pub fn by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<DailyLog>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(
+            l::table
+                .filter(l::id.eq_any(chunk))
+                .select(DailyLog::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Every log of these treatments that belongs to `patient_id`.
+pub fn for_treatments(
+    conn: &mut DbConn,
+    patient_id: &str,
+    treatment_ids: &[&str],
+) -> QueryResult<Vec<DailyLog>> {
+    let mut out = Vec::new();
+    for chunk in treatment_ids.chunks(IN_CHUNK) {
+        out.extend(
+            l::table
+                .filter(l::patient_id.eq(patient_id))
+                .filter(l::treatment_id.eq_any(chunk))
+                .order((l::treatment_id, l::log_date))
+                .select(DailyLog::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<DailyLog>> {
     l::table
         .find(id)

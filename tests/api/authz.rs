@@ -541,6 +541,8 @@ async fn authorization_matrix(backend: Backend) {
     let mut failures = Vec::new();
     let mut requests = 0;
     let mut own_scope = 0;
+    // The owners' real answers, by "operationId status" (see below).
+    let mut answers = serde_json::Map::new();
 
     for op in &ops {
         if op.path.starts_with("/v1/reminders/") {
@@ -672,6 +674,25 @@ async fn authorization_matrix(backend: Backend) {
                 op.id,
                 res.text().await.unwrap()
             ));
+        } else if res.status().is_success() {
+            // The real answer is what the contract says it is.
+            let status = res.status().as_u16().to_string();
+            let json = res
+                .headers()
+                .get("content-type")
+                .is_some_and(|c| c.as_bytes().starts_with(b"application/json"));
+            let text = res.text().await.unwrap();
+            if json {
+                let body: Value = serde_json::from_str(&text).unwrap();
+                let errors = crate::contract::validate_response(&op.id, &status, &body);
+                if !errors.is_empty() {
+                    failures.push(format!(
+                        "{} {} ({}) answer is not its schema: {errors:#?}",
+                        op.method, op.path, op.id
+                    ));
+                }
+                answers.insert(format!("{} {status}", op.id), body);
+            }
         }
     }
 
@@ -690,6 +711,11 @@ async fn authorization_matrix(backend: Backend) {
         env!("CARGO_TARGET_TMPDIR")
     );
     std::fs::write(&out, format!("{figures}\n")).expect("matrix figures written");
+    // AFTERCARE_CAPTURE_ANSWERS=FILE keeps the owners' answers, the source
+    // of openapi.yaml's response examples.
+    if let Ok(path) = std::env::var("AFTERCARE_CAPTURE_ANSWERS") {
+        std::fs::write(path, serde_json::to_string_pretty(&answers).unwrap()).unwrap();
+    }
     assert!(ops.len() >= 28, "the spec lists every secured operation");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -363,7 +363,11 @@ pub async fn serve_process(
         "aftercare-test-{}.log",
         uuid::Uuid::new_v4().simple()
     ));
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"));
+    // AFTERCARE_SERVE_BIN runs another build (e.g. release, for the figures
+    // the README states) under the same test.
+    let bin = std::env::var("AFTERCARE_SERVE_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_aftercare").to_string());
+    let mut cmd = std::process::Command::new(bin);
     cmd.arg("serve")
         .env("DATABASE_URL", database_url)
         .env("AFTERCARE_BIND", format!("127.0.0.1:{port}"))

@@ -537,7 +537,7 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
         .unwrap();
     assert!(old["changes"].get("log_photos").is_none(), "{old}");
     assert!(old["changes"].get("symptom_logs").is_some());
-    // The app cannot push photos.
+    // The app cannot push photos: the deletion is ignored and reported.
     let res = s
         .app
         .post(
@@ -546,7 +546,11 @@ async fn photos_round_trip(backend: Backend, storage: Storage) {
             &json!({"changes": {"log_photos": {"created": [], "updated": [], "deleted": [id]}}}),
         )
         .await;
-    assert_problem(res, 422).await;
+    assert_eq!(res.status(), 200);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["experimentalRejectedIds"], json!({"log_photos": [id]}));
+    assert_eq!(b["rejected"][0]["reason"], "read_only_table");
+    assert_eq!(s.app.get(&p.path(2, id), Some(&me)).await.status(), 200);
 
     // Delete: gone for everyone, with its objects, and synced as deleted.
     let res = s

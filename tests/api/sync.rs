@@ -206,10 +206,359 @@ async fn pushed_logs_are_validated_assessed_and_flagged_like_put(backend: Backen
         "symptom_logs[dev1log0000000004].log_date"
     );
     assert_eq!(server_logs(&s).await.len(), 1, "nothing written");
-    // Server-owned tables are read-only.
+    // Server-owned tables are read-only: the record is ignored and reported.
     let res = push(&s.app, tok, t, json!({"flags": {"created": [], "updated": [{"id": queue[0]["id"], "status": "resolved"}], "deleted": []}})).await;
-    assert_problem(res, 422).await;
+    assert_eq!(res.status(), 200);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(
+        b["experimentalRejectedIds"]["flags"],
+        json!([queue[0]["id"]])
+    );
     assert_eq!(s.queue(&s.doc).await.len(), queue.len());
+}
+
+/// A patient in `zone` treated three days ago, and their local today.
+async fn patient_in(backend: Backend, zone: &str) -> (Scenario, chrono::NaiveDate) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let clinic = app.new_clinic().await;
+    let doc = app.add_clinician(&clinic).await;
+    let patient = app.enrolled_patient(&doc, zone, 2).await;
+    let treatment = crate::recovery::add_treatment(&app, &doc, &patient.id, 0.5, 3).await;
+    let tz: chrono_tz::Tz = zone.parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let s = Scenario {
+        app,
+        admin: clinic.admin_token,
+        doc,
+        patient,
+        treatment,
+    };
+    (s, today)
+}
+
+/// Rule: a synced log may be dated up to one day after the patient's local
+/// today (a device that travelled east is already there), at both ends of
+/// the zones on Earth; two days after is still refused.
+async fn a_log_dated_the_patients_tomorrow_syncs_two_days_ahead_does_not(backend: Backend) {
+    for zone in ["Etc/GMT+12", "Pacific/Kiritimati", "Europe/Berlin"] {
+        let (s, today) = patient_in(backend, zone).await;
+        let tok = &s.patient.access_token;
+        let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+        let tomorrow = (today + chrono::Days::new(1)).to_string();
+        let res = push(
+            &s.app,
+            tok,
+            t,
+            logs_changes(
+                vec![log("eastwardlog00001", s.treatment_id(), &tomorrow, 2, &[])],
+                vec![],
+                vec![],
+            ),
+        )
+        .await;
+        assert_eq!(res.status(), 200, "{zone}");
+        let b: Value = res.json().await.unwrap();
+        assert_eq!(
+            b,
+            json!({"experimentalRejectedIds": {}, "rejected": []}),
+            "{zone}"
+        );
+        let logs = server_logs(&s).await;
+        assert_eq!(logs.len(), 1, "{zone}");
+        assert_eq!(logs[0]["date"], tomorrow.as_str(), "{zone}");
+        assert_eq!(
+            logs[0]["day"], 4,
+            "{zone}: day 0 is three days before today"
+        );
+        let after = (today + chrono::Days::new(2)).to_string();
+        let b = assert_problem(
+            push(
+                &s.app,
+                tok,
+                t,
+                logs_changes(
+                    vec![log("eastwardlog00002", s.treatment_id(), &after, 2, &[])],
+                    vec![],
+                    vec![],
+                ),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(
+            b["errors"][0]["field"], "symptom_logs[eastwardlog00002].log_date",
+            "{zone}"
+        );
+        assert_eq!(server_logs(&s).await.len(), 1, "{zone}: nothing written");
+        // PUT stays strict: the app calls it live, in the patient's zone.
+        let res = s
+            .app
+            .put(
+                &format!("/v1/treatments/{}/logs/{tomorrow}", s.treatment_id()),
+                Some(tok),
+                &json!({"redness": 1, "swelling": 1, "flaking": 1, "sensitivity": 1}),
+            )
+            .await;
+        assert_problem(res, 422).await;
+    }
+}
+
+/// Rule: records of tables the server does not sync (a newer app's table,
+/// a table that only syncs down, reminders the app made or removed) are
+/// ignored and reported per table in `experimentalRejectedIds` with a
+/// reason each; the rest of the push is stored.
+async fn records_of_tables_the_server_does_not_take_are_reported(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let first = pull(&s.app, tok, None).await;
+    let t = first["timestamp"].as_i64().unwrap();
+    let reminder = first["changes"]["reminders"]["updated"][0]["id"].clone();
+    let d1 = s.date(1).to_string();
+    let mut changes = logs_changes(
+        vec![log("tolerantlog00001", s.treatment_id(), &d1, 2, &[])],
+        vec![],
+        vec![],
+    );
+    changes["photo_notes"] = json!({"created": [{"id": "photonote0000001", "text": "new app"}], "updated": [], "deleted": ["photonote0000002"]});
+    changes["treatments"] = json!({"created": [], "updated": [{"id": s.treatment_id(), "depth_mm": 3.0}], "deleted": []});
+    changes["reminders"] =
+        json!({"created": [{"id": "myownreminder001"}], "updated": [], "deleted": [reminder]});
+    // A table the app has but with nothing in it is not worth a word.
+    changes["wishlist"] = json!({"created": [], "updated": [], "deleted": []});
+    let res = push(&s.app, tok, t, changes).await;
+    assert_eq!(res.status(), 200);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(
+        b["experimentalRejectedIds"],
+        json!({
+            "photo_notes": ["photonote0000001", "photonote0000002"],
+            "reminders": ["myownreminder001", reminder],
+            "treatments": [s.treatment_id()],
+        })
+    );
+    let reasons: Vec<(String, String, String)> = b["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r.get("column").is_none(), "{r}: whole records");
+            (
+                r["table"].as_str().unwrap().to_string(),
+                r["id"].as_str().unwrap().to_string(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = |t: &str, id: &str, r: &str| (t.to_string(), id.to_string(), r.to_string());
+    assert_eq!(
+        reasons,
+        vec![
+            want("photo_notes", "photonote0000001", "unknown_table"),
+            want("photo_notes", "photonote0000002", "unknown_table"),
+            want("reminders", "myownreminder001", "server_managed"),
+            want("reminders", reminder.as_str().unwrap(), "server_managed"),
+            want("treatments", s.treatment_id(), "read_only_table"),
+        ]
+    );
+    // The log is stored; the treatment and the reminder are untouched.
+    assert_eq!(server_logs(&s).await.len(), 1);
+    let next = pull(&s.app, tok, Some(t)).await;
+    assert_eq!(
+        ids(&next, "symptom_logs", "updated"),
+        vec!["tolerantlog00001".to_string()]
+    );
+    assert!(ids(&next, "treatments", "updated").is_empty());
+    assert!(ids(&next, "reminders", "deleted").is_empty());
+    let tr: Value = s
+        .app
+        .get(
+            &format!("/v1/treatments/{}", s.treatment_id()),
+            Some(&s.doc),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tr["depth_mm"], 0.5);
+    // A record without a string id is no WatermelonDB record: refused.
+    let b = assert_problem(
+        push(
+            &s.app,
+            tok,
+            next["timestamp"].as_i64().unwrap(),
+            json!({"photo_notes": {"created": [{"id": 7}]}}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(b["errors"][0]["field"], "photo_notes[].id");
+}
+
+/// Rule: an unknown sign code (a newer app's list) is dropped from the log
+/// and reported; the log and its other signs are stored and assessed. The
+/// record is not in `experimentalRejectedIds`: it was stored, and the next
+/// pull brings the stored version down. A known code in the wrong case is an
+/// app's bug, not a newer list: it refuses the push, so no danger sign is
+/// dropped unseen.
+async fn unknown_sign_codes_are_dropped_and_reported(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d2 = s.date(2).to_string();
+    let res = push(
+        &s.app,
+        tok,
+        t,
+        logs_changes(
+            vec![log(
+                "newersignlog0001",
+                s.treatment_id(),
+                &d2,
+                3,
+                &["sparkle_rash", "pus", "glitter_dots"],
+            )],
+            vec![],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["experimentalRejectedIds"], json!({}));
+    assert_eq!(
+        b["rejected"],
+        json!([
+            {"table": "symptom_logs", "id": "newersignlog0001", "column": "signs", "value": "sparkle_rash", "reason": "unknown_sign"},
+            {"table": "symptom_logs", "id": "newersignlog0001", "column": "signs", "value": "glitter_dots", "reason": "unknown_sign"},
+        ])
+    );
+    let logs = server_logs(&s).await;
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0]["signs"], json!(["pus"]));
+    assert_eq!(logs[0]["redness"], 3);
+    let queue = s.queue(&s.doc).await;
+    assert_eq!(queue[0]["reason"], "infection_signs");
+    let next = pull(&s.app, tok, Some(t)).await;
+    assert_eq!(
+        next["changes"]["symptom_logs"]["updated"][0]["signs"],
+        "[\"pus\"]"
+    );
+    let b = assert_problem(
+        push(
+            &s.app,
+            tok,
+            next["timestamp"].as_i64().unwrap(),
+            logs_changes(
+                vec![log(
+                    "miscasedlog00001",
+                    s.treatment_id(),
+                    &s.date(3).to_string(),
+                    2,
+                    &["Fever"],
+                )],
+                vec![],
+                vec![],
+            ),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        b["errors"][0]["field"],
+        "symptom_logs[miscasedlog00001].signs"
+    );
+    assert_eq!(server_logs(&s).await.len(), 1, "nothing written");
+}
+
+/// Rule: a record that cannot be repaired (a score of 42) refuses the
+/// whole push with 422 naming `table[id].column`, whatever else in it
+/// would have been ignored or repaired; nothing is written.
+async fn an_unrepairable_record_still_refuses_the_push(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let mut changes = logs_changes(
+        vec![
+            log(
+                "repairablelog001",
+                s.treatment_id(),
+                &s.date(1).to_string(),
+                2,
+                &["sparkle_rash"],
+            ),
+            log(
+                "hopelesslog00001",
+                s.treatment_id(),
+                &s.date(2).to_string(),
+                42,
+                &[],
+            ),
+        ],
+        vec![],
+        vec![],
+    );
+    changes["photo_notes"] = json!({"created": [{"id": "photonote0000001"}]});
+    let b = assert_problem(push(&s.app, tok, t, changes).await, 422).await;
+    let fields: Vec<&str> = b["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["symptom_logs[hopelesslog00001].redness"]);
+    assert!(server_logs(&s).await.is_empty(), "nothing written");
+}
+
+/// Rule: conflicts stay all-or-nothing: one record changed on the server
+/// after `last_pulled_at` refuses the push with 409, rejections or not.
+async fn conflicts_stay_all_or_nothing(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 3).await;
+    let tok = &s.patient.access_token;
+    let t0 = pull(&s.app, tok, None).await["timestamp"].as_i64().unwrap();
+    let d1 = s.date(1).to_string();
+    let res = push(
+        &s.app,
+        tok,
+        t0,
+        logs_changes(
+            vec![log("conflictlog00001", s.treatment_id(), &d1, 5, &[])],
+            vec![],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let t1 = pull(&s.app, tok, Some(t0)).await["timestamp"]
+        .as_i64()
+        .unwrap();
+    // Another device changes the log over REST.
+    let res = s
+        .put_log(
+            1,
+            json!({"redness": 3, "swelling": 1, "flaking": 1, "sensitivity": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let mut changes = logs_changes(
+        vec![log(
+            "innocentlog00001",
+            s.treatment_id(),
+            &s.date(2).to_string(),
+            2,
+            &["sparkle_rash"],
+        )],
+        vec![log("conflictlog00001", s.treatment_id(), &d1, 7, &[])],
+        vec![],
+    );
+    changes["photo_notes"] = json!({"created": [{"id": "photonote0000001"}]});
+    let b = assert_problem(push(&s.app, tok, t1, changes).await, 409).await;
+    assert_eq!(b["errors"][0]["field"], "symptom_logs[conflictlog00001]");
+    let logs = server_logs(&s).await;
+    assert_eq!(logs.len(), 1, "the innocent log was not stored either");
+    assert_eq!(logs[0]["redness"], 3);
 }
 
 async fn created_updated_deleted_are_forgiving_and_retries_harmless(backend: Backend) {
@@ -1218,14 +1567,20 @@ async fn a_thousand_record_push_holds_the_sqlite_writer_briefly() {
         "1,000-record push: answered in {took:?}; longest SQLite writer hold {longest:.1} ms"
     );
     assert!(longest > 0.0, "hold times are logged");
-    // A measurement more than a limit: measured 12.2 s in a debug build on
-    // a loaded 2-core machine (README, Security). Logs are still applied one
-    // by one with their assessment; the bound catches a regression only.
-    assert!(longest < 60_000.0, "{longest} ms");
+    // A measurement more than a limit (README, Security, states the figures;
+    // timing goals live in bench/): the bound is far above the 0.5–0.9 s a
+    // debug build holds it and catches only a gross regression, such as a
+    // history query per record on a loaded machine.
+    assert!(longest < 20_000.0, "{longest} ms");
 }
 
 on_both_backends!(
     one_push_per_account_at_a_time_within_a_rate,
+    a_log_dated_the_patients_tomorrow_syncs_two_days_ahead_does_not,
+    records_of_tables_the_server_does_not_take_are_reported,
+    unknown_sign_codes_are_dropped_and_reported,
+    an_unrepairable_record_still_refuses_the_push,
+    conflicts_stay_all_or_nothing,
     one_push_logs_a_date_once,
     the_push_record_cap_applies_while_parsing,
     a_push_from_a_future_cursor_is_refused,

@@ -223,6 +223,14 @@ function png(w, h) {
     pngChunk('IEND', Buffer.alloc(0)),
   ])
 }
+// A newer app: the same tables plus one this server does not sync.
+const schemaWithPhotoNotes = appSchema({
+  version: 1,
+  tables: [
+    ...Object.values(schema.tables),
+    tableSchema({ name: 'photo_notes', columns: [s('treatment_id'), s('text')] }),
+  ],
+})
 
 // Decorators applied as plain functions: `@field('x') y` is
 // `Object.defineProperty(proto, 'y', field('x')(proto, 'y'))`.
@@ -332,8 +340,10 @@ class HttpError extends Error {
 // ---------------------------------------------------------------------------
 // A device: one local WatermelonDB of the patient, syncing as an app would.
 class Device {
-  // `adapter`: an existing local database (an app update reopens the old one).
-  constructor(name, token, adapter = null, models = modelClasses, localSchema = schema, localMigrations = null) {
+  // `adapter`: an existing local database (an app update reopens the old one);
+  // `appSchema`, `models` and `migrations`: another app version's schema,
+  // model classes and schema migrations.
+  constructor(name, token, adapter = null, { appSchema: ownSchema = schema, models = modelClasses, migrations: ownMigrations = null } = {}) {
     this.name = name
     this.token = token
     this.database = new Database({
@@ -341,8 +351,8 @@ class Device {
         adapter ||
         new LokiJSAdapter({
           dbName: `aftercare-${name}`,
-          schema: localSchema,
-          migrations: localMigrations || schemaMigrations({ migrations: [] }),
+          schema: ownSchema,
+          migrations: ownMigrations || schemaMigrations({ migrations: [] }),
           useWebWorker: false,
           useIncrementalIndexedDB: false,
           // In memory (Node has no IndexedDB, so Loki falls back to its memory
@@ -394,6 +404,8 @@ class Device {
         if (res.status < 200 || res.status > 299) {
           throw new HttpError(`${this.name} push`, res.status, res.body)
         }
+        // Records the server did not take stay marked as changed (WatermelonDB 0.28).
+        return { experimentalRejectedIds: res.body.experimentalRejectedIds }
       },
       migrationsEnabledAtVersion: 1,
       // The server always sends rows as `updated`.
@@ -1089,7 +1101,69 @@ async function main() {
       },
     ],
     [
-      '12. an app at schema v3 that updates to v4 pulls the new `log_photos` table whole through `migration`',
+      '12. a newer app pushes a log dated the patient\'s tomorrow (travelled east), a table and a sign the server does not know: accepted with a report, the unknown table\'s record stays unsynced',
+      async () => {
+        const login = await ok('POST', '/v1/auth/login', null, { email: ctx.patientEmail, password: ctx.password })
+        const PhotoNote = plain('photo_notes')
+        const D = new Device('deviceD', login.access_token, null, {
+          appSchema: schemaWithPhotoNotes,
+          models: [...modelClasses, PhotoNote],
+        })
+        await D.sync()
+        // The patient's local today (Europe/Berlin) plus one: where a device
+        // that flew east already is.
+        const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date())
+        const tomorrow = addDays(today, 1)
+        const log = await D.createLog({
+          treatment_id: T,
+          log_date: tomorrow,
+          redness: 1,
+          swelling: 1,
+          flaking: 1,
+          sensitivity: 0,
+          signs: ['itching', 'sparkle_rash'],
+          note: 'logged from Tokyo',
+        })
+        const note = await D.database.write(() =>
+          D.collection('photo_notes').create((r) => {
+            r._raw.treatment_id = T
+            r._raw.text = 'a newer app\'s table'
+          }),
+        )
+        await D.sync()
+        const push = D.pushes.at(-1)
+        assert.equal(push.status, 200, 'the push was accepted')
+        assert.ok(push.changes.photo_notes.created.some((r) => r.id === note.id), 'the client pushed its unknown table')
+        assert.deepEqual(push.body.experimentalRejectedIds, { photo_notes: [note.id] })
+        assert.deepEqual(
+          push.body.rejected.map((r) => [r.table, r.id, r.column ?? null, r.reason]),
+          [
+            ['photo_notes', note.id, null, 'unknown_table'],
+            ['symptom_logs', log.id, 'signs', 'unknown_sign'],
+          ],
+        )
+        const stored = (await serverLogs()).find((l) => l.id === log.id)
+        assert.ok(stored, 'the travelled-east log is on the server')
+        assert.equal(stored.date, tomorrow)
+        assert.deepEqual(stored.signs, ['itching'], 'the unknown sign was dropped, the rest kept')
+        // WatermelonDB keeps the rejected record marked for a later push;
+        // the stored log is synced.
+        assert.equal((await D.collection('photo_notes').find(note.id))._raw._status, 'created')
+        assert.equal((await D.collection('symptom_logs').find(log.id))._raw._status, 'synced')
+        assert.equal(await D.hasUnsynced(), true, 'the photo note is still to push')
+        // The next sync brings the stored log down and pushes the note again.
+        await D.sync()
+        assert.deepEqual(JSON.parse((await D.collection('symptom_logs').find(log.id))._raw.signs), ['itching'])
+        assert.deepEqual(D.pushes.at(-1).body.experimentalRejectedIds, { photo_notes: [note.id] })
+        assert.equal((await D.collection('photo_notes').find(note.id))._raw._status, 'created')
+        assert.deepEqual(await localLogs(D), await serverLogs(), 'device D has the server\'s logs')
+        await A.sync()
+        await B.sync()
+        await assertConverged('after the newer app\'s push')
+      },
+    ],
+    [
+      '13. an app at schema v3 that updates to v4 pulls the new `log_photos` table whole through `migration`',
       async () => {
         // Photos already on the server: uploaded to an existing log over the API.
         const [log] = await serverLogs()
@@ -1108,7 +1182,7 @@ async function main() {
 
         // A device at v3 syncs: a v3 app is not sent the v4 table.
         const login = await ok('POST', '/v1/auth/login', null, { email: ctx.patientEmail, password: ctx.password })
-        const D = new Device('deviceD', login.access_token, null, modelClasses, schemaV3, migrationsV3)
+        const D = new Device('deviceE', login.access_token, null, { appSchema: schemaV3, migrations: migrationsV3 })
         await D.sync()
         assert.equal(D.pulls[0].changes.log_photos, undefined, 'no log_photos for a v3 app')
         assert.deepEqual(await localLogs(D), await serverLogs(), 'the v3 device has every log')
@@ -1117,7 +1191,7 @@ async function main() {
         const old = D.database.adapter.underlyingAdapter
         await new Promise((resolve) => old._driver.loki.saveDatabase(resolve))
         const upgraded = await old.testClone({ schema: schemaV4, migrations: migrationsV4 })
-        const D2 = new Device('deviceD', login.access_token, upgraded, modelClassesV4)
+        const D2 = new Device('deviceE', login.access_token, upgraded, { models: modelClassesV4 })
         await D2.sync()
         const pull = D2.pulls[0]
         assert.deepEqual(pull.migration, { from: 3, tables: ['log_photos'], columns: [] })

@@ -75,13 +75,15 @@ export class AftercareApp {
       },
       reminders: { created: [], updated: reminders.updated.map(checkOff), deleted: [] },
     }
-    const { error } = await this.client.POST('/v1/sync', {
+    const { data, error } = await this.client.POST('/v1/sync', {
       params: { query: { last_pulled_at: String(lastPulledAt) } },
       headers: this.auth(),
       body: { changes: body },
     })
-    if (error) throw new Error(error.detail)
-    return {}
+    if (error) throw new Error(`${error.type}: ${error.detail}`)
+    for (const r of data.rejected) console.log(`not taken: ${r.table}[${r.id}]${r.column ? '.' + r.column : ''}: ${r.reason}`)
+    // Records the server did not take stay marked unsynced on the device.
+    return { experimentalRejectedIds: data.experimentalRejectedIds }
   }
 }
 
