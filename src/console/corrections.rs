@@ -6,8 +6,8 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use maud::{html, Markup};
 
+use super::forms::{fitzpatrick, local_time, zone_choices};
 use super::i18n::Tr;
-use super::patients::{fitzpatrick, local_time, zone_choices};
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
 use crate::app::clinic::TreatmentRecovery;

@@ -10,6 +10,7 @@ mod chart;
 mod clinic;
 mod corrections;
 mod flags;
+mod forms;
 pub mod i18n;
 mod patients;
 pub mod session;

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 
+use super::forms::{fitzpatrick, local_time, zone_choices};
 use super::i18n::Tr;
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{chart, views, ConsoleResult};
@@ -18,31 +19,11 @@ use crate::domain::log::{signs_from_text, DAILY_LOG_LAST_DAY};
 use crate::domain::reminder::format_hhmm;
 use crate::domain::risk::{self, RiskFactor, OVERRIDE_REASON_MAX_CHARS, PRODUCTS_MAX_CHARS};
 use crate::domain::treatment::{Addon, Area, Symptom};
+use crate::http::ApiError;
 use crate::http::AppState;
-use crate::http::{ApiError, ApiResult};
 use crate::store::patients::{Patient, Standing};
 
 const LIST_LIMIT: i64 = 200;
-
-pub(super) fn fitzpatrick(n: i32) -> &'static str {
-    ["I", "II", "III", "IV", "V", "VI"]
-        .get((n - 1).max(0) as usize)
-        .copied()
-        .unwrap_or("?")
-}
-
-/// IANA zones for the add-patient form, the clinic's first; legacy aliases
-/// (`EST5EDT`, `Etc/GMT+3`) are left out.
-pub(super) fn zone_choices(first: chrono_tz::Tz) -> Vec<&'static str> {
-    let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS
-        .iter()
-        .map(|z| z.name())
-        .filter(|n| n.contains('/') && !n.starts_with("Etc/") && *n != first.name())
-        .collect();
-    zones.sort_unstable();
-    zones.insert(0, first.name());
-    zones
-}
 
 pub async fn list(
     state: web::Data<AppState>,
@@ -606,22 +587,6 @@ fn treatment_form(session: &ConsoleSession, here: &str) -> Markup {
     }
 }
 
-/// A `datetime-local` value read in the patient's zone, as RFC 3339.
-pub(super) fn local_time(raw: &str, tz: chrono_tz::Tz) -> ApiResult<String> {
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| ApiError::field("performed_at", "must be a date and time"))?;
-    // A time skipped by a DST change does not exist; a repeated one is read
-    // as the earlier of the two.
-    let t = tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
-        ApiError::field(
-            "performed_at",
-            "that time does not exist in the patient's time zone (clocks changed)",
-        )
-    })?;
-    Ok(t.to_rfc3339())
-}
-
 pub async fn add_treatment(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -717,17 +682,6 @@ pub async fn enrolment_code(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_times_follow_the_patients_zone_and_refuse_gaps() {
-        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
-        assert_eq!(
-            local_time("2026-07-01T10:30", berlin).unwrap(),
-            "2026-07-01T10:30:00+02:00"
-        );
-        assert!(local_time("2026-03-29T02:30", berlin).is_err());
-        assert!(local_time("yesterday", berlin).is_err());
-    }
 
     #[test]
     fn qr_codes_are_inline_svg() {
