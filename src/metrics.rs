@@ -35,6 +35,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
+    in_flight: Gauge,
     limited: Family<LimitLabels, Counter>,
     pool_connections: Gauge,
     pool_idle: Gauge,
@@ -42,6 +43,15 @@ pub struct Metrics {
     outbox_pending: Gauge,
     database_up: Gauge,
     push_outcomes: PushOutcomes,
+}
+
+/// One request in [`Metrics::request_started`]'s gauge.
+pub struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// What the scrape handler reads from the database side.
@@ -157,6 +167,7 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let limited = Family::<LimitLabels, Counter>::default();
+        let in_flight = Gauge::default();
         let (pool_connections, pool_idle, pool_max, outbox_pending, database_up) =
             Default::default();
         registry.register(
@@ -168,6 +179,11 @@ impl Metrics {
             "aftercare_http_request_duration_seconds",
             "HTTP request latency by route pattern, method and status.",
             latency.clone(),
+        );
+        registry.register(
+            "aftercare_http_requests_in_flight",
+            "HTTP requests this process has read and not yet answered.",
+            Gauge::clone(&in_flight),
         );
         registry.register(
             "aftercare_auth_rate_limited",
@@ -210,6 +226,7 @@ impl Metrics {
             registry,
             requests,
             latency,
+            in_flight,
             limited,
             pool_connections,
             pool_idle,
@@ -223,6 +240,13 @@ impl Metrics {
     /// The push outcome counters, for the dispatcher.
     pub fn push_outcomes(&self) -> PushOutcomes {
         self.push_outcomes.clone()
+    }
+
+    /// Counts a request as in flight until the guard is dropped (answered,
+    /// failed or abandoned).
+    pub fn request_started(&self) -> InFlight {
+        self.in_flight.inc();
+        InFlight(Gauge::clone(&self.in_flight))
     }
 
     pub fn observe_request(&self, route: Option<&str>, method: &str, status: u16, took: Duration) {

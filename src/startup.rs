@@ -408,8 +408,10 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                 let started = std::time::Instant::now();
                 let https = is_https(req.request(), trust_proxy);
                 let metrics = metrics.clone();
+                let in_flight = metrics.request_started();
                 let fut = srv.call(req);
                 async move {
+                    let _in_flight = in_flight;
                     let mut res = fut.await?;
                     if https {
                         res.headers_mut().insert(

@@ -262,9 +262,7 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
     .await;
     let clinic = app.new_clinic().await;
     let app = Arc::new(app);
-    // Sign-ins are slow on purpose (argon2): many are in flight at once. The
-    // stop is sent once the first has answered, so the server has read them
-    // all and is still working on most (whatever the machine's load).
+    // Sign-ins are slow on purpose (argon2): many are in flight at once.
     // Each request has its own client whose connection is opened (and
     // accepted by the server) before any sign-in is sent: a connection still
     // waiting to be accepted at SIGTERM is not in flight, and a loaded
@@ -300,7 +298,34 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
         });
     }
     connected.wait().await;
-    while answered.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+    // SIGTERM only once the server has read every sign-in: each is in its
+    // in-flight gauge (beside the scrape asking) or answered. A request still
+    // in a socket buffer at SIGTERM was never in flight, and on a loaded
+    // machine the first answer can come before the last is read.
+    let scrape = reqwest::Client::new();
+    let waiting = Instant::now();
+    loop {
+        let text = scrape
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let in_flight = text
+            .lines()
+            .find_map(|l| l.strip_prefix("aftercare_http_requests_in_flight "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .expect("the in-flight gauge is exported");
+        let done = answered.load(std::sync::atomic::Ordering::SeqCst) as f64;
+        if in_flight - 1.0 + done >= 24.0 {
+            break;
+        }
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "the server never read all 24 sign-ins ({in_flight} in flight, {done} answered)"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let pid = process.pid().to_string();
