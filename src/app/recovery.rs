@@ -272,8 +272,8 @@ impl LogBook {
     }
 
     /// From rows of one treatment.
-    pub fn of(rows: &[DailyLog]) -> AppResult<Self> {
-        rows.iter()
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a DailyLog>) -> AppResult<Self> {
+        rows.into_iter()
             .map(|r| Ok((r.log_date, day_log(r)?)))
             .collect::<AppResult<_>>()
             .map(Self)

@@ -981,12 +981,8 @@ fn apply_push(
     // memory (a `LogBook`) while the push's logs are recorded in turn.
     let mut books: HashMap<&str, recovery::LogBook> = HashMap::new();
     for t in &treatment_ids {
-        let rows: Vec<daily_logs::DailyLog> = stored
-            .iter()
-            .filter(|r| r.treatment_id == *t)
-            .cloned()
-            .collect();
-        books.insert(t, recovery::LogBook::of(&rows)?);
+        let rows = stored.iter().filter(|r| r.treatment_id == *t);
+        books.insert(t, recovery::LogBook::of(rows)?);
     }
     let mut ctxs: HashMap<&str, TreatmentCtx> = HashMap::new();
     for l in &logs {
@@ -1033,7 +1029,7 @@ fn apply_push(
     }
     for id in &log_deletes {
         // A deleted log takes its photos with it (their objects go to the sweep).
-        if let Some(old) = daily_logs::by_id(w.conn(), id)?.filter(|l| l.patient_id == me) {
+        if let Some(old) = by_id.get(id).filter(|l| l.patient_id == me) {
             super::photos::drop_for_log(w, &old.treatment_id, old.log_date)?;
         }
         if !daily_logs::delete(w, id)? && taken_by_other(w, id, me)? {

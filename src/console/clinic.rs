@@ -8,10 +8,9 @@ use maud::{html, Markup};
 use super::session::{ConsoleForm, ConsoleSession};
 use super::{views, ConsoleResult};
 use crate::app::alert_settings::{self, ClinicPatch, ClinicSettings};
+use crate::domain::device::PushPrivacy;
 use crate::http::AppState;
 use crate::i18n::Locale;
-
-const PUSH_PRIVACY: [&str; 2] = ["generic", "detailed"];
 
 fn settings_page(
     session: &ConsoleSession,
@@ -49,7 +48,7 @@ fn settings_page(
             input #emergency_number type="tel" name="emergency_number" required maxlength="20" value=(settings.emergency_number);
             label for="push_privacy" { (tr.t("console-clinic-push-privacy")) }
             select #push_privacy name="push_privacy" {
-                @for p in PUSH_PRIVACY {
+                @for p in PushPrivacy::ALL.map(PushPrivacy::as_str) {
                     option value=(p) selected[settings.push_privacy == p] {
                         (tr.t(&format!("console-clinic-push-privacy-{p}")))
                     }

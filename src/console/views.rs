@@ -235,10 +235,11 @@ pub fn photo_thumbs(tr: Tr, photos: &[&crate::store::log_photos::LogPhoto]) -> M
             ul.photos {
                 @for p in photos {
                     @let href = format!("/console/photos/{}/{}/{}", p.treatment_id, p.log_date, p.id);
+                    @let (width, height) = thumb_side(p.width, p.height);
                     li {
                         a.photo href=(href) target="_blank" rel="noopener" {
                             img src={ (href) "?size=thumb" } alt=(tr.f("console-photo-alt", &[("date", tr.date(p.log_date).into())]))
-                                width=(thumb_side(p.width, p.height).0) height=(thumb_side(p.width, p.height).1) loading="lazy";
+                                width=(width) height=(height) loading="lazy";
                         }
                     }
                 }

@@ -206,6 +206,8 @@ pub enum PushPrivacy {
 }
 
 impl PushPrivacy {
+    pub const ALL: [Self; 2] = [Self::Generic, Self::Detailed];
+
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {
             "generic" => Ok(Self::Generic),
