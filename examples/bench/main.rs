@@ -45,6 +45,9 @@ enum Command {
     PlanningSeed(planning::SeedArgs),
     /// Runs the planner (`app::reminders::refill`) over a seeded file.
     PlanningRun(planning::RunArgs),
+    /// Counts the bulk-seeded plans due for their refill (`--arm`: makes
+    /// them all due first), beside a running server.
+    PlanningDue(planning::DueArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Dispatch(a) => dispatch::run(a),
         Command::PlanningSeed(a) => planning::seed(a),
         Command::PlanningRun(a) => planning::run(a),
+        Command::PlanningDue(a) => planning::due(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

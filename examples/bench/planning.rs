@@ -24,15 +24,31 @@ pub struct SeedArgs {
     path: String,
     #[arg(long, default_value_t = 1_000_000)]
     treatments: u64,
+    /// Plan every treatment far ahead instead (nothing due until `planning-due --arm`).
+    #[arg(long)]
+    not_due: bool,
+}
+
+#[derive(clap::Args)]
+pub struct DueArgs {
+    #[arg(long)]
+    path: String,
+    /// First make every bulk-seeded plan due (planned until just under 24 h ahead).
+    #[arg(long)]
+    arm: bool,
 }
 
 #[derive(clap::Args)]
 pub struct RunArgs {
     #[arg(long)]
     path: String,
-    /// Treatments per `needing_plan` batch (the dispatcher uses 500).
+    /// Most plans per write transaction (the dispatcher uses 500).
     #[arg(long, default_value_t = 500)]
     batch: i64,
+    /// Bound on a write transaction's hold in ms, from which refill sizes
+    /// its batches (the service's: 20); 0 = always `batch` plans.
+    #[arg(long)]
+    hold_ms: Option<u64>,
     /// Instead of the service's refill, only count what a pure in-memory
     /// expansion of the same plans would produce (for comparison).
     #[arg(long)]
@@ -68,7 +84,11 @@ pub fn seed(a: SeedArgs) -> Res<()> {
     let now_ms = now.timestamp_millis();
     let today = now.date_naive();
     // Planned until just under 24 h ahead: every plan is due for its refill.
-    let planned_until = now_ms + 24 * 3_600_000 - 60_000;
+    let planned_until = if a.not_due {
+        now_ms + 30 * 86_400_000
+    } else {
+        now_ms + 24 * 3_600_000 - 60_000
+    };
     let n = a.treatments;
     let sql = format!(
         "PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000; PRAGMA foreign_keys = OFF;
@@ -116,15 +136,21 @@ pub fn run(a: RunArgs) -> Res<()> {
     let mut conn = db.conn().map_err(ctx("connection"))?;
     let now = chrono::Utc::now();
     let t = Instant::now();
-    let created = if a.dry {
-        dry_run(&mut conn, now)?
+    let (created, holds) = if a.dry {
+        (dry_run(&mut conn, now)?, Vec::new())
     } else {
         // The planner writes through the service's one write entry point.
-        tokio::runtime::Builder::new_current_thread()
+        let hold = match a.hold_ms {
+            None => Some(scheduler::REFILL_HOLD),
+            Some(0) => None,
+            Some(ms) => Some(std::time::Duration::from_millis(ms)),
+        };
+        let done = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(ctx("runtime"))?
-            .block_on(scheduler::refill(&db, now, a.batch))
-            .map_err(ctx("refill"))?
+            .block_on(scheduler::refill_within(&db, now, a.batch, hold))
+            .map_err(ctx("refill"))?;
+        (done.created, done.holds_ms)
     };
     let secs = t.elapsed().as_secs_f64();
     let treatments: i64 = {
@@ -135,11 +161,49 @@ pub fn run(a: RunArgs) -> Res<()> {
             .get_result(&mut **conn)
             .map_err(ctx("count"))?
     };
+    // How long each write transaction held the writer.
+    let mut holds = holds;
+    holds.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        holds
+            .get(((holds.len() as f64 * p) as usize).min(holds.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
     println!(
         "treatments={treatments} occurrences_created={created} seconds={secs:.2} \
-         treatments_per_s={:.0}",
-        treatments as f64 / secs
+         treatments_per_s={:.0} transactions={} hold_p50_ms={:.1} hold_p99_ms={:.1} hold_max_ms={:.1}",
+        treatments as f64 / secs,
+        holds.len(),
+        q(0.5),
+        q(0.99),
+        holds.last().copied().unwrap_or(0.0),
     );
+    Ok(())
+}
+
+/// Bulk-seeded plans (`updated_by = 'bench'`) due for their refill; with
+/// `--arm`, all of them are made due first. Prints `due=N`.
+pub fn due(a: DueArgs) -> Res<()> {
+    use aftercare::db::schema::reminder_plans as rp;
+    use diesel::prelude::*;
+    let db = open(&a.path)?;
+    let mut conn = db.conn().map_err(ctx("connection"))?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let bench = rp::updated_by.eq("bench");
+    if a.arm {
+        diesel::update(rp::table.filter(bench))
+            .set(rp::planned_until.eq(now_ms + 24 * 3_600_000 - 60_000))
+            .execute(&mut **conn)
+            .map_err(ctx("arm"))?;
+    }
+    let due: i64 = rp::table
+        .filter(bench)
+        .filter(rp::planned_until.lt(now_ms + 24 * 3_600_000))
+        .count()
+        .get_result(&mut **conn)
+        .map_err(ctx("count"))?;
+    println!("due={due}");
     Ok(())
 }
 

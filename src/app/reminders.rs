@@ -3,17 +3,21 @@
 //! unique), clinicians replacing a plan, patients' preferences and
 //! check-offs.
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::hash_map::{Entry, HashMap};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::actor::{Caller, ClinicStaff, PatientCaller};
 use super::error::{deserialize_value, AppError, AppResult};
 use super::treatments::{self as ctx_of, TreatmentCtx};
-use crate::db::{Db, DbConn, PatientWrite};
+use crate::db::{Db, DbConn, PatientWrite, Tx};
 use crate::domain::account::TimeZone;
 use crate::domain::ids::PatientId;
-use crate::domain::reminder::{Preferences, ReminderPlan};
-use crate::domain::schedule;
+use crate::domain::reminder::{format_hhmm, Preferences, ReminderPlan};
+use crate::domain::schedule::{self, Occurrence};
 use crate::i18n::Locale;
 use crate::store::push::PushJob;
 use crate::store::reminders::{self, OccurrenceRow};
@@ -39,37 +43,83 @@ pub fn materialise(
     let t = &ctx.treatment;
     if !ctx.in_care() {
         // Cancelled or discharged: nothing is planned, now or later. The
-        // one place occurrences are made, so the one place this is checked.
+        // one place occurrences are made (with `refill_batch`), so the
+        // one place this is checked.
         reminders::set_planned_until(w, &t.id, DONE)?;
         return Ok(0);
     }
     let (plan, _) = reminders::plan(w.conn(), &t.id)?;
     let prefs = reminders::preferences(w.conn(), &t.patient_id)?;
-    let occurrences = schedule::occurrences(&plan, &prefs, ctx.tz, t.day0, from, until);
-    let mut created = 0;
-    for o in &occurrences {
-        let new = reminders::NewOccurrence {
-            identity: &o.identity(&t.id),
-            treatment_id: &t.id,
-            clinic_id: &t.clinic_id,
-            kind: o.kind.as_str(),
-            day: i32::from(o.day),
-            local_date: o.local_date,
-            local_time: &crate::domain::reminder::format_hhmm(o.local_time),
-            due_at: o.due_at.timestamp_millis(),
-            stale_at: o.stale_at.timestamp_millis(),
-        };
-        created += usize::from(reminders::insert_occurrence(w, &new)?);
-    }
-    // Past the plan's last day (plus a day for any zone) there is nothing more to plan.
+    let mut occurrences = Vec::new();
+    let planned_until = expand(&plan, &prefs, ctx.tz, t.day0, from, until, &mut occurrences);
+    let texts: Vec<_> = occurrences.iter().map(|o| Texts::of(o, &t.id)).collect();
+    let new: Vec<_> = occurrences
+        .iter()
+        .zip(&texts)
+        .map(|(o, texts)| texts.row(o, &t.id, &t.clinic_id))
+        .collect();
+    let created = reminders::insert_occurrences(w, &new)?;
+    reminders::set_planned_until(w, &t.id, planned_until)?;
+    Ok(created)
+}
+
+/// Appends the plan's occurrences due in [from, until) to `out`; returns
+/// the `planned_until` to store: `until`, or [`DONE`] once past the plan's
+/// last day (plus a day for any zone), when there is nothing more to plan.
+fn expand(
+    plan: &ReminderPlan,
+    prefs: &Preferences,
+    tz: Tz,
+    day0: NaiveDate,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    out: &mut Vec<Occurrence>,
+) -> i64 {
+    schedule::occurrences_into(plan, prefs, tz, day0, from, until, out);
     let last_day = plan
         .day_span()
         .map(|(_, last)| i64::from(last))
         .unwrap_or(-1);
-    let plan_end = t.day0 + chrono::Days::new((last_day + 2).max(0) as u64);
-    let done = until.date_naive() > plan_end;
-    reminders::set_planned_until(w, &t.id, if done { DONE } else { until.timestamp_millis() })?;
-    Ok(created)
+    let plan_end = day0 + chrono::Days::new((last_day + 2).max(0) as u64);
+    if until.date_naive() > plan_end {
+        DONE
+    } else {
+        until.timestamp_millis()
+    }
+}
+
+/// The stored texts of an occurrence, owned while its row borrows them.
+struct Texts {
+    identity: String,
+    local_time: String,
+}
+
+impl Texts {
+    fn of(o: &Occurrence, treatment_id: &str) -> Self {
+        Self {
+            identity: o.identity(treatment_id),
+            local_time: format_hhmm(o.local_time),
+        }
+    }
+
+    fn row<'a>(
+        &'a self,
+        o: &Occurrence,
+        treatment_id: &'a str,
+        clinic_id: &'a str,
+    ) -> reminders::NewOccurrence<'a> {
+        reminders::NewOccurrence {
+            identity: &self.identity,
+            treatment_id,
+            clinic_id,
+            kind: o.kind.as_str(),
+            day: i32::from(o.day),
+            local_date: o.local_date,
+            local_time: &self.local_time,
+            due_at: o.due_at.timestamp_millis(),
+            stale_at: o.stale_at.timestamp_millis(),
+        }
+    }
 }
 
 /// Applies a changed plan or preference to what is not sent yet.
@@ -131,34 +181,175 @@ pub fn replan_patient(
     Ok(())
 }
 
-/// Tops up plans that are materialised less than [`REFILL`] ahead. Each
-/// treatment is its own short write transaction. Returns occurrences created.
-pub async fn refill(db: &Db, now: DateTime<Utc>, batch: i64) -> AppResult<usize> {
-    let mut created = 0;
+/// What a [`refill`] did.
+#[derive(Debug, Default)]
+pub struct Refilled {
+    /// Occurrences created.
+    pub created: usize,
+    /// Plans taken as due (on PostgreSQL, some may have been topped up by
+    /// another process meanwhile, and are then left as they are).
+    pub plans: usize,
+    /// How long each of its write transactions took, from its first
+    /// statement to its commit (ms): how long it held the SQLite writer.
+    pub holds_ms: Vec<f64>,
+}
+
+/// How long one refill transaction may hold the writer: a request queued
+/// behind it waits this long at most (SQLite has one writer; on
+/// PostgreSQL a request writing one of the batch's patients waits as long).
+/// Batches are sized from the last one's time per plan to about half of it.
+pub const REFILL_HOLD: std::time::Duration = std::time::Duration::from_millis(20);
+/// Plans in the first transaction of a refill, before any is measured.
+const FIRST_BATCH: i64 = 32;
+
+/// Tops up plans that are materialised less than [`REFILL`] ahead, many
+/// plans per write transaction (at most `batch`, and about as many as fit
+/// in half of [`REFILL_HOLD`]).
+pub async fn refill(db: &Db, now: DateTime<Utc>, batch: i64) -> AppResult<Refilled> {
+    refill_within(db, now, batch, Some(REFILL_HOLD)).await
+}
+
+/// [`refill`] with another bound on a transaction's hold (`None`: always
+/// `batch` plans per transaction), for benchmarks and profiles.
+pub async fn refill_within(
+    db: &Db,
+    now: DateTime<Utc>,
+    batch: i64,
+    hold: Option<std::time::Duration>,
+) -> AppResult<Refilled> {
+    let before = (now + REFILL).timestamp_millis();
+    let batch = batch.max(1);
+    let mut size = if hold.is_some() {
+        FIRST_BATCH.min(batch)
+    } else {
+        batch
+    };
+    let mut done = Refilled::default();
     loop {
-        let before = (now + REFILL).timestamp_millis();
-        let ids = db
-            .read(move |c| Ok::<_, AppError>(reminders::needing_plan(c, before, batch)?))
+        let (taken, created, started) = db
+            .write(move |tx| {
+                let started = Instant::now();
+                let (taken, created) = refill_batch(tx, now, before, size)?;
+                Ok::<_, AppError>((taken, created, started))
+            })
             .await?;
-        for id in &ids {
-            let id = id.clone();
-            created += db
-                .write(move |tx| {
-                    let t = crate::store::treatments::by_id(tx.conn(), &id)?;
-                    let ctx = ctx_of::context(tx.conn(), t)?;
-                    let (_, planned_until) = reminders::plan(tx.conn(), &id)?;
-                    let from = DateTime::from_timestamp_millis(planned_until)
-                        .unwrap_or(now)
-                        .max(now - GRACE);
-                    let mut w = tx.patient(&PatientId::new(ctx.treatment.patient_id.clone()));
-                    materialise(&mut w, &ctx, from, now + LOOKAHEAD)
-                })
-                .await?;
+        let held = started.elapsed();
+        done.created += created;
+        done.plans += taken;
+        done.holds_ms.push(held.as_secs_f64() * 1000.0);
+        if (taken as i64) < size {
+            if done.plans > 0 {
+                let longest_hold_ms = done.holds_ms.iter().copied().fold(0.0, f64::max);
+                tracing::debug!(
+                    plans = done.plans,
+                    created = done.created,
+                    transactions = done.holds_ms.len(),
+                    longest_hold_ms,
+                    "reminder plans topped up"
+                );
+            }
+            return Ok(done);
         }
-        if (ids.len() as i64) < batch {
-            return Ok(created);
+        if let Some(hold) = hold {
+            // Scale to the time one plan took, at most doubling or halving.
+            let per_plan = held.as_secs_f64() / size as f64;
+            let fits = (hold.as_secs_f64() / 2.0 / per_plan.max(1e-9)) as i64;
+            size = fits.clamp((size / 2).max(1), size * 2).min(batch);
         }
     }
+}
+
+/// One refill transaction: up to `limit` plans due for their refill, read
+/// together, expanded in memory, and their occurrences inserted in a few
+/// multi-row statements. Returns (plans taken, occurrences created).
+fn refill_batch(
+    tx: &mut Tx<'_>,
+    now: DateTime<Utc>,
+    before: i64,
+    limit: i64,
+) -> AppResult<(usize, usize)> {
+    let due = reminders::needing_plan(tx.conn(), before, limit)?;
+    if due.is_empty() {
+        return Ok((0, 0));
+    }
+    let ids: Vec<&str> = due.iter().map(|(t, _)| t.as_str()).collect();
+    let patients: Vec<&str> = due.iter().map(|(_, p)| p.as_str()).collect();
+    // Locks the patients (PostgreSQL) before their plans are read, so a
+    // plan or preference changed meanwhile is read as changed.
+    let mut w = tx.patients(&patients)?;
+    let rows = reminders::plans_to_fill(w.conn(), &ids)?;
+    if rows.len() != ids.len() {
+        // A plan without its treatment or patient would be taken again and
+        // again; say so rather than loop.
+        return Err(AppError::corrupt(
+            "reminder plans",
+            format!(
+                "{} of {} have no treatment or patient",
+                ids.len() - rows.len(),
+                ids.len()
+            ),
+        ));
+    }
+    let until = now + LOOKAHEAD;
+    // Most plans are their depth's default: each distinct text is parsed once.
+    let mut plans: HashMap<&str, ReminderPlan> = HashMap::new();
+    let mut prefs: HashMap<Option<&str>, Preferences> = HashMap::new();
+    let mut expanded = Vec::new();
+    let mut planned: Vec<(usize, Occurrence)> = Vec::new();
+    let (mut finished, mut topped_up) = (Vec::new(), Vec::new());
+    for (i, r) in rows.iter().enumerate() {
+        if r.planned_until >= before {
+            // Another process topped it up while this one waited for the locks.
+            continue;
+        }
+        if r.cancelled.is_some() || r.discharged_at.is_some() {
+            // As in `materialise`: nothing is planned, now or later.
+            finished.push(r.treatment_id.as_str());
+            continue;
+        }
+        let plan = match plans.entry(r.plan.as_str()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(reminders::parse_plan(&r.plan)?),
+        };
+        let pref = match prefs.entry(r.preferences.as_deref()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(reminders::parse_preferences(r.preferences.as_deref())?),
+        };
+        let tz: Tz = r
+            .timezone
+            .parse()
+            .map_err(|_| AppError::corrupt("time zone", &r.timezone))?;
+        let from = DateTime::from_timestamp_millis(r.planned_until)
+            .unwrap_or(now)
+            .max(now - GRACE);
+        expanded.clear();
+        let planned_until = expand(plan, pref, tz, r.day0, from, until, &mut expanded);
+        planned.extend(expanded.drain(..).map(|o| (i, o)));
+        if planned_until == DONE {
+            finished.push(r.treatment_id.as_str());
+        } else {
+            topped_up.push(r.treatment_id.as_str());
+        }
+    }
+    let texts: Vec<_> = planned
+        .iter()
+        .map(|(i, o)| Texts::of(o, &rows[*i].treatment_id))
+        .collect();
+    let new: Vec<_> = planned
+        .iter()
+        .zip(&texts)
+        .map(|((i, o), texts)| {
+            let r = &rows[*i];
+            (
+                r.patient_id.as_str(),
+                texts.row(o, &r.treatment_id, &r.clinic_id),
+            )
+        })
+        .collect();
+    let created = reminders::insert_occurrences_of_many(&mut w, &new)?;
+    reminders::set_planned_until_many(&mut w, &finished, DONE)?;
+    reminders::set_planned_until_many(&mut w, &topped_up, until.timestamp_millis())?;
+    Ok((due.len(), created))
 }
 
 /// A treatment's plan as staff and the patient see it.

@@ -4,7 +4,7 @@
 pub mod schema;
 mod write;
 
-pub use write::{PatientWrite, Tx};
+pub use write::{PatientWrite, PatientsWrite, Tx};
 
 use std::time::Duration;
 

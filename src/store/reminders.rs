@@ -4,9 +4,10 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    reminder_occurrences as o, reminder_plans as rp, reminder_preferences as pr,
+    patients as p, reminder_occurrences as o, reminder_plans as rp, reminder_preferences as pr,
+    treatment_cancellations as tc, treatments as t,
 };
-use crate::db::{now_ms, DbConn, PatientWrite};
+use crate::db::{now_ms, DbConn, PatientWrite, PatientsWrite};
 use crate::domain::reminder::{Preferences, ReminderPlan};
 use crate::per_backend;
 
@@ -39,10 +40,20 @@ pub fn plan(conn: &mut DbConn, treatment_id: &str) -> QueryResult<(ReminderPlan,
         .find(treatment_id)
         .select((rp::plan, rp::planned_until))
         .get_result(conn)?;
-    Ok((
-        serde_json::from_str(&json).map_err(|e| super::corrupt("plan", e))?,
-        until,
-    ))
+    Ok((parse_plan(&json)?, until))
+}
+
+/// A plan from its stored JSON.
+pub fn parse_plan(json: &str) -> QueryResult<ReminderPlan> {
+    serde_json::from_str(json).map_err(|e| super::corrupt("plan", e))
+}
+
+/// Preferences from their stored JSON (the defaults when none is stored).
+pub fn parse_preferences(json: Option<&str>) -> QueryResult<Preferences> {
+    match json {
+        None => Ok(Preferences::default()),
+        Some(j) => serde_json::from_str(j).map_err(|e| super::corrupt("preferences", e)),
+    }
 }
 
 pub fn set_plan(
@@ -81,14 +92,83 @@ pub fn set_planned_until(
     Ok(())
 }
 
-/// Treatments whose occurrences are planned less far ahead than `before`.
-pub fn needing_plan(conn: &mut DbConn, before: i64, limit: i64) -> QueryResult<Vec<String>> {
+/// Sets how far many plans are materialised (a refill batch); no stamp,
+/// as for [`set_planned_until`].
+pub fn set_planned_until_many(
+    w: &mut PatientsWrite<'_, '_>,
+    treatment_ids: &[&str],
+    until: i64,
+) -> QueryResult<()> {
+    for chunk in treatment_ids.chunks(500) {
+        diesel::update(rp::table.filter(rp::treatment_id.eq_any(chunk)))
+            .set(rp::planned_until.eq(until))
+            .execute(w.conn())?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` plans materialised less far ahead than `before`, soonest
+/// first: (treatment, patient).
+pub fn needing_plan(
+    conn: &mut DbConn,
+    before: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, String)>> {
     rp::table
         .filter(rp::planned_until.lt(before))
         .order(rp::planned_until)
-        .select(rp::treatment_id)
+        .select((rp::treatment_id, rp::patient_id))
         .limit(limit)
         .load(conn)
+}
+
+/// What refilling a plan needs, read for a whole batch in one query.
+#[derive(Debug, Queryable)]
+pub struct PlanToFill {
+    pub treatment_id: String,
+    pub patient_id: String,
+    pub clinic_id: String,
+    pub day0: NaiveDate,
+    /// The plan's JSON.
+    pub plan: String,
+    pub planned_until: i64,
+    pub timezone: String,
+    pub discharged_at: Option<i64>,
+    /// Set when the treatment was cancelled.
+    pub cancelled: Option<String>,
+    /// The patient's preferences' JSON, when set.
+    pub preferences: Option<String>,
+}
+
+/// The plans of these treatments with their treatment's day 0, their
+/// patient's zone, discharge and preferences, and whether the treatment
+/// was cancelled.
+pub fn plans_to_fill(conn: &mut DbConn, treatment_ids: &[&str]) -> QueryResult<Vec<PlanToFill>> {
+    let mut out = Vec::with_capacity(treatment_ids.len());
+    for chunk in treatment_ids.chunks(500) {
+        out.extend(
+            rp::table
+                .inner_join(t::table.on(t::id.eq(rp::treatment_id)))
+                .inner_join(p::table.on(p::account_id.eq(t::patient_id)))
+                .left_join(tc::table.on(tc::treatment_id.eq(rp::treatment_id)))
+                .left_join(pr::table.on(pr::patient_id.eq(t::patient_id)))
+                .filter(rp::treatment_id.eq_any(chunk))
+                .select((
+                    rp::treatment_id,
+                    t::patient_id,
+                    t::clinic_id,
+                    t::day0,
+                    rp::plan,
+                    rp::planned_until,
+                    p::timezone,
+                    p::discharged_at,
+                    tc::treatment_id.nullable(),
+                    pr::prefs.nullable(),
+                ))
+                .load::<PlanToFill>(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn preferences(conn: &mut DbConn, patient_id: &str) -> QueryResult<Preferences> {
@@ -97,10 +177,7 @@ pub fn preferences(conn: &mut DbConn, patient_id: &str) -> QueryResult<Preferenc
         .select(pr::prefs)
         .get_result(conn)
         .optional()?;
-    match json {
-        None => Ok(Preferences::default()),
-        Some(j) => serde_json::from_str(&j).map_err(|e| super::corrupt("preferences", e)),
-    }
+    parse_preferences(json.as_deref())
 }
 
 pub fn set_preferences(w: &mut PatientWrite<'_, '_>, prefs: &Preferences) -> QueryResult<()> {
@@ -182,6 +259,100 @@ pub fn insert_occurrence(w: &mut PatientWrite<'_, '_>, n: &NewOccurrence<'_>) ->
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(inserted == 1)
+}
+
+/// Inserts a patient's occurrences whose identity does not exist yet, in
+/// one statement; returns how many were new.
+pub fn insert_occurrences(
+    w: &mut PatientWrite<'_, '_>,
+    new: &[NewOccurrence<'_>],
+) -> QueryResult<usize> {
+    if new.is_empty() {
+        return Ok(0);
+    }
+    let seq = w.stamp()?;
+    let (conn, patient_id) = w.split();
+    let rows: Vec<_> = new.iter().map(|n| (patient_id, seq, n)).collect();
+    insert_rows(conn, &rows)
+}
+
+/// [`insert_occurrences`] for many patients (a refill batch): each
+/// occurrence with its patient.
+pub fn insert_occurrences_of_many(
+    w: &mut PatientsWrite<'_, '_>,
+    new: &[(&str, NewOccurrence<'_>)],
+) -> QueryResult<usize> {
+    let patients: Vec<&str> = new.iter().map(|(p, _)| *p).collect();
+    let seqs = w.stamp(&patients)?;
+    let rows: Vec<_> = new
+        .iter()
+        .zip(seqs)
+        .map(|((p, n), seq)| (*p, seq, n))
+        .collect();
+    insert_rows(w.conn(), &rows)
+}
+
+/// A UUID whose text sorts by creation time (version 7: the time in ms,
+/// then random bits). A random (v4) id puts each new occurrence on a random
+/// page of the primary-key index, so a refill of a million plans dirtied
+/// (and wrote to the WAL) one page of it per occurrence; these append.
+fn ordered_id(now_ms: i64) -> String {
+    let random = *uuid::Uuid::new_v4().as_bytes();
+    let mut tail = [0u8; 10];
+    tail.copy_from_slice(&random[6..]);
+    uuid::Builder::from_unix_timestamp_millis(now_ms.max(0) as u64, &tail)
+        .into_uuid()
+        .to_string()
+}
+
+/// Multi-row `INSERT … ON CONFLICT DO NOTHING` (the identity is unique, so
+/// an occurrence is stored at most once however many processes plan it).
+fn insert_rows(conn: &mut DbConn, rows: &[(&str, i64, &NewOccurrence<'_>)]) -> QueryResult<usize> {
+    let created_at = now_ms();
+    let mut values = rows.iter().map(|(patient_id, seq, n)| {
+        (
+            o::id.eq(ordered_id(created_at)),
+            o::identity.eq(n.identity),
+            o::treatment_id.eq(n.treatment_id),
+            o::patient_id.eq(*patient_id),
+            o::clinic_id.eq(n.clinic_id),
+            o::kind.eq(n.kind),
+            o::day.eq(n.day),
+            o::local_date.eq(n.local_date),
+            o::local_time.eq(n.local_time),
+            o::due_at.eq(n.due_at),
+            o::stale_at.eq(n.stale_at),
+            o::status.eq("pending"),
+            o::created_at.eq(created_at),
+            o::seq.eq(*seq),
+        )
+    });
+    // Rows go in fixed-size arrays (64, then 16, 4 and 1 for the rest):
+    // a statement of a fixed shape is prepared once per connection and
+    // found in diesel's cache by its type, where a `Vec` of rows would be
+    // parsed anew each time (the SQL of 64 rows: 896 variables).
+    macro_rules! insert_array {
+        ($n:literal) => {{
+            let chunk: [_; $n] = std::array::from_fn(|_| values.next().expect("counted rows"));
+            per_backend!(&mut *conn, |c| diesel::insert_into(o::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c))?
+        }};
+    }
+    let mut left = rows.len();
+    let mut inserted = 0;
+    while left > 0 {
+        let (n, new) = match left {
+            64.. => (64, insert_array!(64)),
+            16.. => (16, insert_array!(16)),
+            4.. => (4, insert_array!(4)),
+            _ => (1, insert_array!(1)),
+        };
+        left -= n;
+        inserted += new;
+    }
+    Ok(inserted)
 }
 
 /// Removes a treatment's not-yet-sent occurrences due at or after `from`,

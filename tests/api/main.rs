@@ -25,6 +25,7 @@ mod logs;
 mod native_push;
 mod patients;
 mod photos;
+mod planning;
 mod privacy;
 mod push_service;
 mod recovery;
