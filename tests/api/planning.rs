@@ -14,7 +14,7 @@ use aftercare::domain::reminder::Preferences;
 use aftercare::domain::schedule;
 use aftercare::store::reminders as store;
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{spawn_app_with, Backend};
 use crate::on_both_backends;
 use crate::recovery::add_treatment;
 
@@ -26,7 +26,9 @@ const ZONES: [&str; 4] = [
 ];
 
 async fn refill_in_batches_plans_each_occurrence_once(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // The server's own dispatcher ticks once at start and then not during
+    // the test: only the refills below plan.
+    let app = spawn_app_with(backend, &[("AFTERCARE_SCHEDULER_TICK_SECS", "3600")]).await;
     let clinic = app.new_clinic().await;
     let doc = app.add_clinician(&clinic).await;
     let mut treatments = Vec::new();
