@@ -196,6 +196,10 @@ pub fn due(a: DueArgs) -> Res<()> {
             .set(rp::planned_until.eq(now_ms + 24 * 3_600_000 - 60_000))
             .execute(&mut **conn)
             .map_err(ctx("arm"))?;
+        // Copy the update into the database file here, so the server's
+        // next commit does not pay for checkpointing it.
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(ctx("checkpoint"))?;
     }
     let due: i64 = rp::table
         .filter(bench)
