@@ -126,6 +126,11 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
 }
 
+# The running server's metrics, to a file.
+scrape() { # out-file
+    curl -sf "$BASE/metrics" >"$1" || : >"$1"
+}
+
 seed() { # out-file harness-seed-args...
     local out=$1
     shift
