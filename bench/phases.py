@@ -12,7 +12,7 @@ import re
 import statistics
 import sys
 
-SERIES = re.compile(r'^([a-z_]+)(\{[^}]*\})? ([0-9.eE+-]+)$')
+SERIES = re.compile(r'^([a-z_]+)(\{.*\})? (\S+)$')
 
 
 def scrape(path):
