@@ -422,13 +422,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, std:
                         );
                     }
                     let req = res.request();
-                    let pattern = req
-                        .extensions()
-                        .get::<crate::http::request_log::RoutePattern>()
-                        .map(|p| p.0.clone())
-                        .unwrap_or_else(|| req.match_pattern());
                     metrics.observe_request(
-                        pattern.as_deref(),
+                        req.match_pattern().as_deref(),
                         req.method().as_str(),
                         res.status().as_u16(),
                         started.elapsed(),

@@ -46,22 +46,13 @@ fn short(name: &str) -> &str {
     }
 }
 
-/// The route pattern a request matched (`None`: no route), as the root span
-/// found it.
-#[derive(Clone)]
-pub struct RoutePattern(pub Option<String>);
-
 pub struct RedactedRootSpan;
 
 impl RootSpanBuilder for RedactedRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let uri = request.uri();
         let target = redacted_target(uri.path(), uri.query());
-        // Matching a path against every route is a large part of a small
-        // request's work: done once here, kept for the metrics.
-        let pattern = request.match_pattern();
-        let route = pattern.clone().unwrap_or_else(|| "default".into());
-        request.extensions_mut().insert(RoutePattern(pattern));
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
         let request_id = request
             .extensions()
             .get::<RequestId>()
