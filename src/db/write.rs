@@ -88,8 +88,7 @@ impl PatientsWrite<'_, '_> {
 
     /// The change numbers to stamp on rows written now, one per id in the
     /// order given: [`PatientWrite::stamp`] for many patients, with one
-    /// `UPDATE` and one `SELECT` per 500 of them instead of two statements
-    /// each.
+    /// `UPDATE … RETURNING` per 500 of them instead of one statement each.
     pub fn stamp(&mut self, ids: &[&str]) -> QueryResult<Vec<i64>> {
         let stamps = &mut self.tx.stamps;
         let mut fresh: Vec<&str> = ids
@@ -101,13 +100,12 @@ impl PatientsWrite<'_, '_> {
         fresh.dedup();
         lock_in_order(self.tx.conn, &fresh)?;
         for chunk in fresh.chunks(CHUNK) {
-            diesel::update(p::table.filter(p::account_id.eq_any(chunk)))
-                .set(p::change_seq.eq(p::change_seq + 1))
-                .execute(self.tx.conn)?;
-            let seqs: Vec<(String, i64)> = p::table
-                .filter(p::account_id.eq_any(chunk))
-                .select((p::account_id, p::change_seq))
-                .load(self.tx.conn)?;
+            let seqs: Vec<(String, i64)> = crate::per_backend!(&mut *self.tx.conn, |c| {
+                diesel::update(p::table.filter(p::account_id.eq_any(chunk)))
+                    .set(p::change_seq.eq(p::change_seq + 1))
+                    .returning((p::account_id, p::change_seq))
+                    .load(c)
+            })?;
             self.tx.stamps.extend(seqs);
         }
         let stamps = &self.tx.stamps;
@@ -149,13 +147,10 @@ impl PatientWrite<'_, '_> {
             return Ok(*seq);
         }
         let id = self.patient_id.as_str();
-        diesel::update(p::table.find(id))
+        let seq = crate::per_backend!(&mut *self.tx.conn, |c| diesel::update(p::table.find(id))
             .set(p::change_seq.eq(p::change_seq + 1))
-            .execute(self.tx.conn)?;
-        let seq = p::table
-            .find(id)
-            .select(p::change_seq)
-            .get_result(self.tx.conn)?;
+            .returning(p::change_seq)
+            .get_result(c))?;
         self.tx.stamps.insert(id.to_owned(), seq);
         Ok(seq)
     }
@@ -163,8 +158,10 @@ impl PatientWrite<'_, '_> {
 
 /// Runs `f` in a write transaction: committed when it returns `Ok`, rolled
 /// back otherwise.
+/// `commit` receives how long the commit (or rollback) took.
 pub(super) fn transaction<T, E: DbError>(
     conn: &mut DbConn,
+    commit: &mut std::time::Duration,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
     match conn {
@@ -176,12 +173,14 @@ pub(super) fn transaction<T, E: DbError>(
         stamps: HashMap::new(),
     };
     let result = f(&mut tx);
+    let started = std::time::Instant::now();
     let end = match (&result, &mut *conn) {
         (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
         (Ok(_), DbConn::Postgres(c)) => AnsiTransactionManager::commit_transaction(c),
         (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
         (Err(_), DbConn::Postgres(c)) => AnsiTransactionManager::rollback_transaction(c),
     };
+    *commit = started.elapsed();
     match (result, end) {
         (Ok(v), Ok(())) => Ok(v),
         (Ok(_), Err(e)) => Err(E::from(e)),
