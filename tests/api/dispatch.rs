@@ -30,11 +30,10 @@ use crate::push_service::{Answer, TestPushService, TestSubscriber};
 const PATIENTS: usize = 9;
 const PER_PATIENT: usize = 6;
 
+/// Opens (migrates and seeds) the database as the service does.
 fn open(url: &str) -> Db {
     let config = Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.to_string())).unwrap();
-    let db = Db::new(config.database.clone(), 4, Duration::from_secs(10));
-    db.migrate().unwrap();
-    db
+    aftercare::startup::open_database(&config).unwrap()
 }
 
 fn dispatcher(db: &Db, keys: &VapidKeys) -> Dispatcher {
@@ -236,12 +235,17 @@ async fn one_pass_sends_every_reminder_once_in_small_batches(backend: Backend) {
             .order(j::status)
             .load(c)
     });
+    // The gone subscription's later reminders may find it already removed
+    // (fan-out runs beside sending) and queue nothing for it.
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    assert_eq!(jobs[0].0, "gone");
+    assert!(
+        (1..=(PER_PATIENT - 1) as i64).contains(&jobs[0].1),
+        "{jobs:?}"
+    );
     assert_eq!(
-        jobs,
-        vec![
-            ("gone".to_string(), (PER_PATIENT - 1) as i64),
-            ("sent".to_string(), (live * (PER_PATIENT - 1)) as i64),
-        ]
+        jobs[1],
+        ("sent".to_string(), (live * (PER_PATIENT - 1)) as i64)
     );
     let left: i64 = count_by(&db, |c| s::table.count().get_result(c));
     assert_eq!(left as usize, live, "the gone subscription is removed");
