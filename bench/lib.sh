@@ -106,7 +106,7 @@ start_server() { # database-url
     # Seeding enrols hundreds of patients from one address: lift the
     # sign-in/enrolment attempt budget (100 per address per 15 min).
     DATABASE_URL=$1 AFTERCARE_BIND=127.0.0.1:$port AFTERCARE_ACCESS_TOKEN_TTL_SECS=7200 \
-        AFTERCARE_AUTH_LIMIT_ADDRESS=1000000 \
+        AFTERCARE_AUTH_LIMIT_ADDRESS=100000 \
         "$BIN" serve >"$BENCH_TMP/server-$port.log" 2>&1 &
     SERVER_PID=$!
     BENCH_PIDS+=("$SERVER_PID")
@@ -124,6 +124,11 @@ start_server() { # database-url
 stop_server() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# The running server's metrics, to a file.
+scrape() { # out-file
+    curl -sf "$BASE/metrics" >"$1" || : >"$1"
 }
 
 seed() { # out-file harness-seed-args...

@@ -237,6 +237,25 @@ impl Metrics {
         }
     }
 
+    /// Exports the database's phase histograms and statement counters.
+    pub fn register_db(&mut self, stats: crate::db::timing::DbStats) {
+        self.registry.register(
+            "aftercare_db_phase_seconds",
+            "Time units of database work spent per phase: queued for a thread, waiting for the SQLite writer or a pooled connection, in statements (commit included), in the process between statements, in the commit",
+            stats.phases,
+        );
+        self.registry.register(
+            "aftercare_db_statements",
+            "Statements run, by kind of work (read or write)",
+            stats.statements,
+        );
+        self.registry.register(
+            "aftercare_db_statements_prepared",
+            "Statements prepared because the connection's statement cache did not hold them, by kind of work",
+            stats.prepared,
+        );
+    }
+
     /// The push outcome counters, for the dispatcher.
     pub fn push_outcomes(&self) -> PushOutcomes {
         self.push_outcomes.clone()

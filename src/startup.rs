@@ -261,7 +261,9 @@ impl Application {
         let keys = token_keys(&db, &config)?;
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
-        let metrics = Arc::new(Metrics::new());
+        let mut metrics = Metrics::new();
+        metrics.register_db(db.stats());
+        let metrics = Arc::new(metrics);
         let background = Background::build(db.clone(), &config, metrics.push_outcomes())?;
         let vapid_public_key = vapid_keys(&db, &config)?.public_key();
         let limits = AuthLimits::new(&db, config.auth_limit_account, config.auth_limit_address);

@@ -141,7 +141,7 @@ pub fn run(a: Args) -> Res<()> {
     let mut lat = lat;
     lat.sort_by(f64::total_cmp);
     println!(
-        "requests={} errors={} rate={:.1} p50_ms={:.3} p90_ms={:.3} p99_ms={:.3} max_ms={:.3}",
+        "requests={} errors={} rate={:.1} p50_ms={:.3} p90_ms={:.3} p99_ms={:.3} max_ms={:.3} over_10ms={}",
         lat.len(),
         errors,
         lat.len() as f64 / elapsed.as_secs_f64(),
@@ -149,6 +149,7 @@ pub fn run(a: Args) -> Res<()> {
         quantile(&lat, 0.90),
         quantile(&lat, 0.99),
         lat.last().copied().unwrap_or(f64::NAN),
+        lat.iter().filter(|&&ms| ms >= 10.0).count(),
     );
     Ok(())
 }

@@ -285,27 +285,6 @@ impl LogBook {
     }
 }
 
-/// Records (or replaces) the log for a date and assesses it, raising flags.
-/// `id` is the client's record id, used when the log is new.
-pub fn record_log(
-    w: &mut PatientWrite<'_, '_>,
-    ctx: &TreatmentCtx,
-    id: Option<&str>,
-    date: NaiveDate,
-    entry: &LogEntry,
-    now: DateTime<Utc>,
-    grace_days: u32,
-) -> AppResult<Recorded> {
-    let mut book = LogBook::load(w.conn(), &ctx.treatment.id)?;
-    let log = LogInput {
-        id,
-        date,
-        entry,
-        grace_days,
-    };
-    record_log_in(w, ctx, &mut book, log, now)
-}
-
 /// A log to record: the client's record id (used when the log is new), its
 /// date and values, and how many days after the patient's today its date
 /// may be.
@@ -316,8 +295,8 @@ pub struct LogInput<'a> {
     pub grace_days: u32,
 }
 
-/// [`record_log`] with the treatment's logs already in memory (`book`,
-/// updated here).
+/// Records (or replaces) the log for a date and assesses it, raising flags,
+/// with the treatment's logs already in memory (`book`, updated here).
 pub fn record_log_in(
     w: &mut PatientWrite<'_, '_>,
     ctx: &TreatmentCtx,
@@ -400,12 +379,22 @@ pub async fn put_log(
     entry: LogEntry,
     requested: Option<Locale>,
 ) -> AppResult<(bool, Recorded, Locale)> {
+    // A handful of statements: the treatment with its patient's profile,
+    // the logs so far, the counter, the upsert, and flags only when the
+    // assessment finds something.
     db.write(move |tx| {
         let ctx = ctx_of::load(tx.conn(), &patient.scope(), &treatment_id)?;
-        let existed = daily_logs::by_date(tx.conn(), &treatment_id, date)?.is_some();
-        let locale = reader_locale(tx.conn(), &patient.account_id, requested)?;
+        let mut book = LogBook::load(tx.conn(), &treatment_id)?;
+        let existed = book.0.contains_key(&date);
+        let locale = requested.unwrap_or(ctx.patient_locale);
         let mut w = tx.patient(&patient.patient());
-        let recorded = record_log(&mut w, &ctx, None, date, &entry, Utc::now(), 0)?;
+        let log = LogInput {
+            id: None,
+            date,
+            entry: &entry,
+            grace_days: 0,
+        };
+        let recorded = record_log_in(&mut w, &ctx, &mut book, log, Utc::now())?;
         Ok((!existed, recorded, locale))
     })
     .await
@@ -422,13 +411,22 @@ pub(super) fn raise_all(
     findings: &[Finding],
 ) -> AppResult<Vec<Flag>> {
     let mut out = Vec::with_capacity(findings.len());
+    if findings.is_empty() {
+        return Ok(out);
+    }
+    let mut active = flags::active_for_treatment(w.conn(), &ctx.treatment.id)?;
     for finding in findings {
+        let known = active
+            .iter()
+            .position(|f| f.reason == finding.reason.as_str())
+            .map(|i| active.swap_remove(i));
         let raised = flags::raise(
             w,
             Raise {
                 treatment_id: &ctx.treatment.id,
                 clinic_id: &ctx.treatment.clinic_id,
                 finding,
+                active: known,
             },
         )?;
         let event = match raised.change {

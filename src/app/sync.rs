@@ -1013,7 +1013,11 @@ fn apply_push(
         };
         let recorded = match recovery::record_log_in(w, ctx, book, input, now) {
             Ok(r) => r,
-            Err(_) if taken_by_other(w, &l.id, me)? => return Err(id_taken(&l.id)),
+            // The upsert met the id in another row: another patient took it
+            // since the checks above (this patient's pushes are one at a
+            // time). On PostgreSQL the failed statement ended the
+            // transaction, so this is decided without another read.
+            Err(AppError::Conflict(_)) => return Err(id_taken(&l.id)),
             Err(e) => return Err(prefix_errors(e, "symptom_logs", &l.id)),
         };
         if recorded.log.id != l.id {

@@ -14,6 +14,8 @@ use crate::domain::reminder::check_in_days;
 use crate::domain::risk::{self, RiskFactor};
 use crate::domain::timeline::{expected_timeline, Timeline};
 use crate::domain::treatment::{self, Addon, Area, DepthMm, Fitzpatrick};
+use crate::i18n::Locale;
+use crate::store::patients::CareProfile;
 use crate::store::treatments::{self, Cancellation, Treatment};
 use crate::store::{audit, patients, protocols, Scope};
 
@@ -35,6 +37,8 @@ pub struct TreatmentCtx {
     pub cancellation: Option<Cancellation>,
     /// When the patient was discharged (ms), if they were.
     pub discharged_at: Option<i64>,
+    /// The locale the patient reads (their account's).
+    pub patient_locale: Locale,
 }
 
 impl TreatmentCtx {
@@ -80,20 +84,32 @@ pub fn addons_from_text(text: &str) -> Vec<Addon> {
         .collect()
 }
 
-/// Loads a treatment the scope may see, with its patient's zone and skin type.
+/// Loads a treatment the scope may see, with its patient's zone and skin type
+/// (one statement).
 pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> AppResult<TreatmentCtx> {
-    let treatment = treatments::get(conn, scope, id)?;
-    context(conn, treatment)
+    let (treatment, profile, cancellation) = treatments::get_with_care(conn, scope, id)?;
+    build(conn, treatment, profile, cancellation)
 }
 
+/// The context of a treatment already read.
 pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCtx> {
-    let (tz_name, fitz, discharged_at) = patients::care_profile(conn, &treatment.patient_id)?;
+    let profile = patients::care_profile(conn, &treatment.patient_id)?;
     let cancellation = treatments::cancellation(conn, &treatment.id)?;
-    let tz: Tz = tz_name
+    build(conn, treatment, profile, cancellation)
+}
+
+fn build(
+    conn: &mut DbConn,
+    treatment: Treatment,
+    profile: CareProfile,
+    cancellation: Option<Cancellation>,
+) -> AppResult<TreatmentCtx> {
+    let tz: Tz = profile
+        .timezone
         .parse()
-        .map_err(|_| AppError::corrupt("time zone", tz_name.clone()))?;
-    let fitzpatrick =
-        Fitzpatrick::parse(fitz as i64).map_err(|e| AppError::corrupt("skin type", e))?;
+        .map_err(|_| AppError::corrupt("time zone", profile.timezone.clone()))?;
+    let fitzpatrick = Fitzpatrick::parse(i64::from(profile.fitzpatrick))
+        .map_err(|e| AppError::corrupt("skin type", e))?;
     let depth = DepthMm::parse(treatment.depth_mm).map_err(|e| AppError::corrupt("depth", e))?;
     let area = Area::parse(&treatment.area).map_err(|e| AppError::corrupt("area", e))?;
     let addons = addons_from_text(&treatment.addons);
@@ -115,7 +131,8 @@ pub fn context(conn: &mut DbConn, treatment: Treatment) -> AppResult<TreatmentCt
         timeline,
         check_in_days,
         cancellation,
-        discharged_at,
+        discharged_at: profile.discharged_at,
+        patient_locale: Locale::from_stored(&profile.locale),
     })
 }
 

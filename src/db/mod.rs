@@ -2,11 +2,14 @@
 //! embedded migrations per backend, and the few places where the two differ.
 
 pub mod schema;
+pub mod timing;
 mod write;
 
 pub use write::{PatientWrite, Tx};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use timing::StatementClock;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -70,9 +73,15 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<Tracked, r2d2::Error> {
-        self.open().map(|conn| Tracked {
-            conn,
-            broken: false,
+        self.open().map(|mut conn| {
+            match &mut conn {
+                DbConn::Postgres(c) => c.set_instrumentation(timing::StatementClock::default()),
+                DbConn::Sqlite(c) => c.set_instrumentation(timing::StatementClock::default()),
+            }
+            Tracked {
+                conn,
+                broken: false,
+            }
         })
     }
 
@@ -148,6 +157,7 @@ pub struct Db {
     /// concurrently.
     sqlite_writer: Option<std::sync::Arc<parking_lot::Mutex<()>>>,
     timeout: Duration,
+    stats: timing::DbStats,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -279,7 +289,13 @@ impl Db {
             backend: url.backend_name(),
             sqlite_writer,
             timeout,
+            stats: timing::DbStats::default(),
         }
+    }
+
+    /// The phase histograms and statement counters, for the metrics registry.
+    pub fn stats(&self) -> timing::DbStats {
+        self.stats.clone()
     }
 
     pub fn backend(&self) -> &'static str {
@@ -331,7 +347,8 @@ impl Db {
         E: DbError,
     {
         let db = self.clone();
-        off_runtime(move || db.with_conn(None, f)).await
+        let called = Instant::now();
+        off_runtime(move || db.with_conn(called, "read", None, |conn, _| f(conn))).await
     }
 
     /// Runs work inside one write transaction on the blocking pool.
@@ -342,7 +359,8 @@ impl Db {
         E: DbError,
     {
         let db = self.clone();
-        off_runtime(move || db.write_blocking(f)).await
+        let called = Instant::now();
+        off_runtime(move || db.write_since(called, f)).await
     }
 
     /// The one write entry point: a transaction that, on SQLite, first
@@ -352,31 +370,65 @@ impl Db {
         F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
         E: DbError,
     {
-        self.with_conn(self.sqlite_writer.as_deref(), |conn| {
-            write::transaction(conn, f)
+        self.write_since(Instant::now(), f)
+    }
+
+    fn write_since<T, E, F>(&self, called: Instant, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        E: DbError,
+    {
+        let writer = self.sqlite_writer.as_deref();
+        self.with_conn(called, "write", writer, |conn, commit| {
+            write::transaction(conn, commit, f)
         })
     }
 
-    fn with_conn<T, E, F>(&self, writer: Option<&parking_lot::Mutex<()>>, f: F) -> Result<T, E>
+    /// Runs `f` on a pooled connection, after this process's SQLite writer
+    /// turn when `writer` is given, and records where the time went.
+    fn with_conn<T, E, F>(
+        &self,
+        called: Instant,
+        kind: &'static str,
+        writer: Option<&parking_lot::Mutex<()>>,
+        f: F,
+    ) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        F: FnOnce(&mut DbConn, &mut Duration) -> Result<T, E>,
         E: DbError,
     {
+        let mut phases = timing::Phases {
+            queued: called.elapsed(),
+            ..Default::default()
+        };
         // A writer's turn comes before its connection, so queued writers
         // hold none; the wait is bounded like a pool checkout (503).
+        let mark = Instant::now();
         let _turn = match writer {
             Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Busy)?),
             None => None,
         };
+        phases.writer_wait = mark.elapsed();
+        let mark = Instant::now();
         let mut conn = self.pool.get().map_err(|_| DbFault::Unavailable)?;
-        let started = std::time::Instant::now();
-        let result = f(&mut conn);
+        phases.pool_wait = mark.elapsed();
+        let _ = clock(&mut conn).map(StatementClock::take);
+        let started = Instant::now();
+        let result = f(&mut conn, &mut phases.commit);
+        let work = started.elapsed();
+        if let Some(c) = clock(&mut conn).map(StatementClock::take) {
+            phases.statements = c.spent;
+            phases.statement_count = c.statements;
+            phases.prepared = c.prepared;
+        }
+        phases.in_process = work.saturating_sub(phases.statements);
+        self.stats.record(kind, &phases);
         if result.as_ref().is_err_and(E::is_unavailable) {
             conn.broken = true;
         }
         if _turn.is_some() {
             // How long every other write of this process waited on this one.
-            let hold_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let hold_ms = work.as_secs_f64() * 1000.0;
             if hold_ms >= SLOW_WRITE_MS {
                 tracing::warn!(hold_ms, "the SQLite writer was held long");
             } else {
@@ -406,6 +458,11 @@ impl Db {
         let s = self.pool.state();
         (s.connections, s.idle_connections)
     }
+}
+
+/// The statement clock every pooled connection carries.
+fn clock(conn: &mut Tracked) -> Option<&mut StatementClock> {
+    conn.conn.instrumentation().downcast_mut::<StatementClock>()
 }
 
 /// Runs blocking work on the runtime's blocking threads.

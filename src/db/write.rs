@@ -71,13 +71,10 @@ impl PatientWrite<'_, '_> {
             return Ok(*seq);
         }
         let id = self.patient_id.as_str();
-        diesel::update(p::table.find(id))
+        let seq = crate::per_backend!(&mut *self.tx.conn, |c| diesel::update(p::table.find(id))
             .set(p::change_seq.eq(p::change_seq + 1))
-            .execute(self.tx.conn)?;
-        let seq = p::table
-            .find(id)
-            .select(p::change_seq)
-            .get_result(self.tx.conn)?;
+            .returning(p::change_seq)
+            .get_result(c))?;
         self.tx.stamps.push((self.patient_id.clone(), seq));
         Ok(seq)
     }
@@ -85,8 +82,10 @@ impl PatientWrite<'_, '_> {
 
 /// Runs `f` in a write transaction: committed when it returns `Ok`, rolled
 /// back otherwise.
+/// `commit` receives how long the commit (or rollback) took.
 pub(super) fn transaction<T, E: DbError>(
     conn: &mut DbConn,
+    commit: &mut std::time::Duration,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
     match conn {
@@ -98,12 +97,14 @@ pub(super) fn transaction<T, E: DbError>(
         stamps: Vec::new(),
     };
     let result = f(&mut tx);
+    let started = std::time::Instant::now();
     let end = match (&result, &mut *conn) {
         (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
         (Ok(_), DbConn::Postgres(c)) => AnsiTransactionManager::commit_transaction(c),
         (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
         (Err(_), DbConn::Postgres(c)) => AnsiTransactionManager::rollback_transaction(c),
     };
+    *commit = started.elapsed();
     match (result, end) {
         (Ok(v), Ok(())) => Ok(v),
         (Ok(_), Err(e)) => Err(E::from(e)),

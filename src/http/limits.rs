@@ -85,9 +85,13 @@ fn quota(attempts: u32) -> Quota {
 fn budget(attempts: u32) -> Budget {
     let burst = i64::from(attempts.max(1));
     let window = WINDOW.as_millis() as i64;
+    // At least 1 ms: with more attempts than the window has milliseconds the
+    // interval would round to 0, the tolerance with it, and two attempts a
+    // millisecond apart in either order would refuse each other.
+    let interval_ms = (window / burst).max(1);
     Budget {
-        interval_ms: window / burst,
-        tolerance_ms: window / burst * burst,
+        interval_ms,
+        tolerance_ms: interval_ms * burst,
     }
 }
 
@@ -425,6 +429,15 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Capped<T, N>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_budget_above_one_attempt_per_ms_keeps_its_burst() {
+        let b = super::budget(1_000_000);
+        assert_eq!(b.interval_ms, 1);
+        assert!(b.tolerance_ms >= super::WINDOW.as_millis() as i64);
+        let b = super::budget(100);
+        assert_eq!(b.tolerance_ms, super::WINDOW.as_millis() as i64);
+    }
+
     use super::*;
 
     #[test]

@@ -52,7 +52,7 @@ impl RootSpanBuilder for RedactedRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let uri = request.uri();
         let target = redacted_target(uri.path(), uri.query());
-        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+
         let request_id = request
             .extensions()
             .get::<RequestId>()
@@ -66,7 +66,9 @@ impl RootSpanBuilder for RedactedRootSpan {
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),
-            http.route = %route,
+            // Recorded when the request ends: before routing, finding the
+            // pattern means matching the path against every route again.
+            http.route = Empty,
             http.target = %target,
             http.client_ip = %client_ip,
             http.status_code = Empty,
@@ -79,6 +81,11 @@ impl RootSpanBuilder for RedactedRootSpan {
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if let Ok(res) = outcome {
+            // After routing this is a lookup of the matched resource.
+            let route = res.request().match_pattern();
+            span.record("http.route", route.as_deref().unwrap_or("default"));
+        }
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }

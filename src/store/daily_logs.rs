@@ -42,61 +42,55 @@ pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> Query
     let seq = w.stamp()?;
     let (conn, patient_id) = w.split();
     let [redness, swelling, flaking, sensitivity] = v.scores;
-    let inserted = per_backend!(conn, |c| diesel::insert_into(l::table)
-        .values((
-            l::id.eq(id),
-            l::treatment_id.eq(v.treatment_id),
-            l::patient_id.eq(patient_id),
-            l::log_date.eq(v.log_date),
-            l::day.eq(v.day),
-            l::redness.eq(redness),
-            l::swelling.eq(swelling),
-            l::flaking.eq(flaking),
-            l::sensitivity.eq(sensitivity),
-            l::signs.eq(v.signs),
-            l::note.eq(v.note),
-            l::created_at.eq(now),
-            l::updated_at.eq(now),
-            l::seq.eq(seq),
-            l::created_seq.eq(seq),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    if inserted == 0 {
-        diesel::update(
-            l::table
-                .filter(l::treatment_id.eq(v.treatment_id))
-                .filter(l::log_date.eq(v.log_date))
-                .filter(l::patient_id.eq(patient_id)),
-        )
-        .set((
-            l::redness.eq(redness),
-            l::swelling.eq(swelling),
-            l::flaking.eq(flaking),
-            l::sensitivity.eq(sensitivity),
-            l::signs.eq(v.signs),
-            l::note.eq(v.note),
-            l::day.eq(v.day),
-            l::updated_at.eq(now),
-            l::seq.eq(seq),
-        ))
-        .execute(conn)?;
-    }
-    l::table
-        .filter(l::treatment_id.eq(v.treatment_id))
-        .filter(l::log_date.eq(v.log_date))
-        .filter(l::patient_id.eq(patient_id))
-        .select(DailyLog::as_select())
-        .get_result(conn)
+    // One statement: a second log for the same date replaces the values and
+    // keeps the first one's id and creation.
+    per_backend!(conn, |c| {
+        let upsert = diesel::insert_into(l::table)
+            .values((
+                l::id.eq(id),
+                l::treatment_id.eq(v.treatment_id),
+                l::patient_id.eq(patient_id),
+                l::log_date.eq(v.log_date),
+                l::day.eq(v.day),
+                l::redness.eq(redness),
+                l::swelling.eq(swelling),
+                l::flaking.eq(flaking),
+                l::sensitivity.eq(sensitivity),
+                l::signs.eq(v.signs),
+                l::note.eq(v.note),
+                l::created_at.eq(now),
+                l::updated_at.eq(now),
+                l::seq.eq(seq),
+                l::created_seq.eq(seq),
+            ))
+            .on_conflict((l::treatment_id, l::log_date))
+            .do_update()
+            .set((
+                l::redness.eq(redness),
+                l::swelling.eq(swelling),
+                l::flaking.eq(flaking),
+                l::sensitivity.eq(sensitivity),
+                l::signs.eq(v.signs),
+                l::note.eq(v.note),
+                l::day.eq(v.day),
+                l::updated_at.eq(now),
+                l::seq.eq(seq),
+            ));
+        // Never another patient's row (the treatment is theirs, so this only
+        // guards against a caller's mistake): then no row comes back.
+        diesel::query_dsl::methods::FilterDsl::filter(upsert, l::patient_id.eq(patient_id))
+            .returning(DailyLog::as_returning())
+            .get_result(c)
+    })
 }
 
 /// A treatment's logs in date order.
 pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<DailyLog>> {
-    l::table
+    per_backend!(conn, |c| l::table
         .filter(l::treatment_id.eq(treatment_id))
         .order(l::log_date)
         .select(DailyLog::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn dates_for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<NaiveDate>> {

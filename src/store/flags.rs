@@ -48,6 +48,10 @@ pub struct Raise<'a> {
     pub treatment_id: &'a str,
     pub clinic_id: &'a str,
     pub finding: &'a Finding,
+    /// The treatment's active flag for the finding's reason as read earlier
+    /// in this transaction ([`active_for_treatment`]), so a log with several
+    /// findings reads the flags once.
+    pub active: Option<Flag>,
 }
 
 /// What [`raise`] did to the treatment's flag for the finding's reason.
@@ -143,8 +147,13 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
     let evidence = r.finding.evidence.to_string();
     // A concurrent writer may insert the same active flag first; the partial
     // unique index turns our insert into a no-op and we update theirs.
+    let mut known = Some(r.active);
     for _ in 0..2 {
-        if let Some(existing) = active(w.conn(), r.treatment_id, reason)? {
+        let existing = match known.take() {
+            Some(read) => read,
+            None => active(w.conn(), r.treatment_id, reason)?,
+        };
+        if let Some(existing) = existing {
             let from = severity_of(&existing);
             let new = r.finding.severity;
             let higher = new < from;
@@ -180,7 +189,7 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
             };
             let seq = w.stamp()?;
             let conn = w.conn();
-            diesel::update(f::table.find(&existing.id))
+            let flag = per_backend!(&mut *conn, |c| diesel::update(f::table.find(&existing.id))
                 .set((
                     f::evidence.eq(&evidence),
                     f::worst_evidence.eq(&worst),
@@ -191,7 +200,8 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
                     f::updated_at.eq(now),
                     f::seq.eq(seq),
                 ))
-                .execute(conn)?;
+                .returning(Flag::as_returning())
+                .get_result(c))?;
             if let Change::Raised { .. } | Change::Reopened { .. } = change {
                 let action = if reopen { "reopened" } else { "raised" };
                 let day = r
@@ -215,10 +225,6 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
                     ))
                     .execute(conn)?;
             }
-            let flag = f::table
-                .find(&existing.id)
-                .select(Flag::as_select())
-                .first(conn)?;
             return Ok(Raised { flag, change });
         }
         let id = super::new_id();
@@ -245,9 +251,10 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
                 f::seq.eq(seq),
             ))
             .on_conflict_do_nothing()
-            .execute(c))?;
-        if inserted == 1 {
-            let flag: Flag = f::table.find(&id).select(Flag::as_select()).first(conn)?;
+            .returning(Flag::as_returning())
+            .get_result(c)
+            .optional())?;
+        if let Some(flag) = inserted {
             return Ok(Raised {
                 flag,
                 change: Change::Opened,
@@ -257,14 +264,25 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
     Err(super::impossible("flag upsert did not converge"))
 }
 
+/// The treatment's active (not resolved) flag for a reason; a partial unique
+/// index keeps it to one.
 fn active(conn: &mut DbConn, treatment_id: &str, reason: &str) -> QueryResult<Option<Flag>> {
-    f::table
+    per_backend!(conn, |c| f::table
         .filter(f::treatment_id.eq(treatment_id))
         .filter(f::reason.eq(reason))
         .filter(f::status.ne("resolved"))
         .select(Flag::as_select())
-        .first(conn)
-        .optional()
+        .get_result(c)
+        .optional())
+}
+
+/// The treatment's active flags, one per reason.
+pub fn active_for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<Flag>> {
+    per_backend!(conn, |c| f::table
+        .filter(f::treatment_id.eq(treatment_id))
+        .filter(f::status.ne("resolved"))
+        .select(Flag::as_select())
+        .load(c))
 }
 
 pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<Flag>> {

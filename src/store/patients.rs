@@ -166,15 +166,26 @@ pub fn set_discharged(w: &mut PatientWrite<'_, '_>, at: Option<i64>) -> QueryRes
     Ok(())
 }
 
-/// The patient's time zone, skin type and discharge time, as the recovery
-/// rules and the reminder planner need them.
-pub fn care_profile(
-    conn: &mut DbConn,
-    patient_id: &str,
-) -> QueryResult<(String, i32, Option<i64>)> {
+/// What the recovery rules and the reminder planner need of a patient: time
+/// zone, skin type, discharge time (ms) and the locale they read.
+#[derive(Debug, Clone, Queryable)]
+pub struct CareProfile {
+    pub timezone: String,
+    pub fitzpatrick: i32,
+    pub discharged_at: Option<i64>,
+    pub locale: String,
+}
+
+/// The columns of a [`CareProfile`], for queries that join `patients` and
+/// `accounts`.
+pub type CareColumns = (p::timezone, p::fitzpatrick, p::discharged_at, a::locale);
+pub const CARE_COLUMNS: CareColumns = (p::timezone, p::fitzpatrick, p::discharged_at, a::locale);
+
+pub fn care_profile(conn: &mut DbConn, patient_id: &str) -> QueryResult<CareProfile> {
     p::table
         .find(patient_id)
-        .select((p::timezone, p::fitzpatrick, p::discharged_at))
+        .inner_join(a::table)
+        .select(CARE_COLUMNS)
         .get_result(conn)
 }
 

@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use super::patients::{CareProfile, CARE_COLUMNS};
 use super::Scope;
 use crate::db::schema::treatment_cancellations as tc;
 use crate::db::schema::treatment_overrides as o;
@@ -129,6 +130,35 @@ pub fn products_in_clinic(
 }
 
 /// The treatment if the scope may see it, else `NotFound`.
+/// A treatment the scope may see with its patient's care profile and its
+/// cancellation, in one statement: every daily log starts with it.
+pub fn get_with_care(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+) -> QueryResult<(Treatment, CareProfile, Option<Cancellation>)> {
+    use crate::db::schema::{accounts as a, patients as p};
+    // Per backend: through the multi-connection diesel rebuilds the SQL text
+    // of every statement to find it in its cache.
+    let found: Option<(Treatment, CareProfile, Option<Cancellation>)> =
+        crate::per_backend!(conn, |c| t::table
+            .find(id)
+            .inner_join(p::table.on(p::account_id.eq(t::patient_id)))
+            .inner_join(a::table.on(a::id.eq(t::patient_id)))
+            .left_join(tc::table)
+            .select((
+                Treatment::as_select(),
+                CARE_COLUMNS,
+                Option::<Cancellation>::as_select(),
+            ))
+            .get_result(c)
+            .optional())?;
+    match found {
+        Some(row) if scope.allows(&row.0.patient_id, &row.0.clinic_id) => Ok(row),
+        _ => Err(diesel::result::Error::NotFound),
+    }
+}
+
 pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Treatment> {
     let found: Option<Treatment> = t::table
         .find(id)

@@ -601,3 +601,58 @@ async fn clinics_tune_their_protocol_and_treatments_keep_their_version(backend: 
 }
 
 on_both_backends!(clinics_tune_their_protocol_and_treatments_keep_their_version);
+
+/// A value of the server's metrics (the first series whose name and labels
+/// start with `series`).
+async fn metric(app: &TestApp, series: &str) -> f64 {
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// A daily log on the expected course costs a handful of statements: BEGIN,
+/// the treatment with its patient (one join), the logs so far, the change
+/// counter, the upsert, COMMIT; a replacement of the same date the same.
+/// Once a connection has run them, none is prepared again (its statement
+/// cache holds them; a bound LIMIT, say, would make SQLite re-prepare). The counts come from the server's own counters, over
+/// exactly these two units of work (a background job's work in between is
+/// measured again).
+async fn a_daily_log_costs_a_handful_of_statements(backend: Backend) {
+    let s = Scenario::new(backend, 0.5, 7).await;
+    const STATEMENTS: &str = "aftercare_db_statements_total{kind=\"write\"} ";
+    const PREPARED: &str = "aftercare_db_statements_prepared_total{kind=\"write\"} ";
+    const UNITS: &str = "aftercare_db_phase_seconds_count{kind=\"write\",phase=\"commit\"} ";
+    let on_course = scores(1, 0, 1, 1);
+    let mut seen = Vec::new();
+    for attempt in 0..6 {
+        let before = counters(&s.app, [STATEMENTS, PREPARED, UNITS]).await;
+        let first = s.put_log(3 + attempt, on_course.clone()).await;
+        assert_eq!(first.status(), 201);
+        let again = s.put_log(3 + attempt, on_course.clone()).await;
+        assert_eq!(again.status(), 200);
+        let after = counters(&s.app, [STATEMENTS, PREPARED, UNITS]).await;
+        let [statements, prepared, units] = [0, 1, 2].map(|i| after[i] - before[i]);
+        seen.push((statements, prepared, units));
+        // The first round warms the statement cache of the connection; a
+        // round that met another connection (one a background job opened)
+        // is measured again, and so is one a background job's work joined.
+        if attempt > 0 && units == 2.0 {
+            assert_eq!(statements, 12.0, "statements of two PUTs");
+            if prepared == 0.0 {
+                return;
+            }
+        }
+    }
+    panic!("never measured two PUTs alone on a warm connection: {seen:?}");
+}
+
+async fn counters(app: &TestApp, series: [&str; 3]) -> [f64; 3] {
+    [
+        metric(app, series[0]).await,
+        metric(app, series[1]).await,
+        metric(app, series[2]).await,
+    ]
+}
+on_both_backends!(a_daily_log_costs_a_handful_of_statements);
