@@ -32,6 +32,9 @@ type Stop = tokio::sync::watch::Receiver<bool>;
 type Pending<'a, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<T>> + Send + 'a>>;
 
+/// A leased job with its subscription (`None` when it was removed).
+type LeasedPush = (PushJob, Option<StoredSubscription>);
+
 /// How far fan-out has come in this pass.
 #[derive(Debug, Default, Clone, Copy)]
 struct FanState {
@@ -219,7 +222,7 @@ impl Dispatcher {
         stop: Option<&Stop>,
     ) -> AppResult<usize> {
         let batch = self.config.batch.max(1) as usize;
-        let mut claiming: Option<Pending<'_, Vec<(PushJob, Option<StoredSubscription>)>>> = None;
+        let mut claiming: Option<Pending<'_, Vec<LeasedPush>>> = None;
         let mut recording: Option<Pending<'_, ()>> = None;
         let mut sending = tokio::task::JoinSet::new();
         let mut finished: Vec<(PushJob, Attempt)> = Vec::new();
