@@ -24,8 +24,11 @@ if [[ ! -d $ROOT/bench/node/node_modules/web-push ]]; then
     (cd "$ROOT/bench/node" && npm install --no-audit --no-fund --silent)
 fi
 
+# The sink gets a worker per core, like the service's own HTTP side; its CPU
+# time during the run is measured and reported beside the ratios.
+SINK_WORKERS=${BENCH_SINK_WORKERS:-$(nproc)}
 port=$(free_port)
-"$HARNESS" sink --port "$port" --workers 1 2>"$BENCH_TMP/sink.log" &
+"$HARNESS" sink --port "$port" --workers "$SINK_WORKERS" 2>"$BENCH_TMP/sink.log" &
 BENCH_PIDS+=("$!")
 for _ in $(seq 1 50); do
     curl -sf "http://127.0.0.1:$port/__count" >/dev/null 2>&1 && break
@@ -44,20 +47,30 @@ for backend in "${BACKENDS[@]}"; do
     node_out=$(node "$ROOT/bench/node/peer.js" "$BENCH_TMP/jobs-$backend.jsonl" 64)
     echo "$node_out" >&2
     threads=$(kv "$out" encrypt_threads)
-    ROWS+=("$backend|$(kv "$out" dispatch_pushes)|$(kv "$out" seconds)|$(kv "$out" pushes_per_s)|$(kv "$out" encrypt_1thread_per_s)|$(kv "$out" "encrypt_${threads}threads_per_s")|$threads|$(kv "$node_out" node_pushes)|$(kv "$node_out" node_failed)|$(kv "$node_out" node_pushes_per_s)")
+    ROWS+=("$backend|$(kv "$out" dispatch_pushes)|$(kv "$out" seconds)|$(kv "$out" pushes_per_s)|$(kv "$out" encrypt_1thread_per_s)|$(kv "$out" "encrypt_${threads}threads_per_s")|$threads|$(kv "$node_out" node_pushes)|$(kv "$node_out" node_failed)|$(kv "$node_out" node_pushes_per_s)|$(kv "$out" dispatcher_cpu_us_per_push)|$(kv "$out" sink_cpu_share)|$(kv "$out" dispatcher_cpu_share)")
 done
 
 echo
 echo "## Reminder dispatch: due occurrences -> Web Push -> loopback sink (201)"
 echo
 echo "$(machine_line)"
-echo "$PATIENTS patients x $PER due occurrences, one subscription each (real P-256 keys, aes128gcm, VAPID ES256); sink: actix, 1 worker; dispatcher batch 64 (as shipped); Node: web-push $(node -p "require('$ROOT/bench/node/node_modules/web-push/package.json').version") on node $(node --version), 64 in flight"
+echo "$PATIENTS patients x $PER due occurrences, one subscription each (real P-256 keys, aes128gcm, VAPID ES256); sink: actix, workers: $SINK_WORKERS; dispatcher batch 64 (as shipped); Node: web-push $(node -p "require('$ROOT/bench/node/node_modules/web-push/package.json').version") on node $(node --version), 64 in flight"
 echo
 echo "| backend | pushes | seconds | end-to-end pushes/s | encrypt alone, 1 thread /s | encrypt alone, all cores /s | e2e / ceiling (1 thread) | e2e / ceiling (all cores) | Node web-push pushes/s | ours / Node |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for row in "${ROWS[@]}"; do
-    IFS='|' read -r b n s e e1 en t nn nf np <<<"$row"
+    IFS='|' read -r b n s e e1 en t nn nf np _ _ _ <<<"$row"
     echo "| $b | $n | $s | $e | $e1 | $en ($t threads) | $(ratio "$e" "$e1") | $(ratio "$e" "$en") | $np ($nn ok, $nf failed) | $(awk -v a="$e" -v b="$np" 'BEGIN { printf "%.1fx", a / b }') |"
 done
 echo
-echo "goals: >= 3x the Node peer; >= 60% of the encryption-alone ceiling"
+echo "Where the CPU went during the dispatch run (getrusage of each process; share = CPU seconds / (seconds x cores)):"
+echo
+echo "| backend | dispatcher CPU us/push | encryption alone CPU us/push | dispatcher CPU share | sink CPU share | e2e / ceiling on the cores the sink left |"
+echo "|---|---|---|---|---|---|"
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r b n s e e1 en t nn nf np dus ssh dsh <<<"$row"
+    left=$(awk -v c="$en" -v s="$ssh" 'BEGIN { printf "%.1f", c * (1 - s) }')
+    echo "| $b | $dus | $(awk -v r="$e1" 'BEGIN { printf "%.1f", 1e6 / r }') | $dsh | $ssh | $(ratio "$e" "$left") |"
+done
+echo
+echo "goals: >= 5x the Node peer; >= 60% of the encryption-alone ceiling (all cores)"

@@ -275,30 +275,45 @@ pub fn run(a: Args) -> Res<()> {
         },
     );
     let sink_port = a.sink_port;
-    let (delivered, secs, sink_count) = actix_web::rt::System::new().block_on(async move {
-        let count = || async {
-            reqwest::get(format!("http://127.0.0.1:{sink_port}/__count"))
-                .await
-                .map_err(ctx("sink count"))?
-                .text()
-                .await
-                .map_err(ctx("sink count"))?
-                .parse::<u64>()
-                .map_err(ctx("sink count"))
-        };
-        let before = count().await?;
-        let start = Instant::now();
-        let mut delivered = 0;
-        loop {
-            let n = dispatcher.tick().await.map_err(ctx("tick"))?;
-            delivered += n;
-            if n == 0 || delivered >= expected {
-                break;
+    let (delivered, secs, sink_count, own_cpu, sink_cpu) =
+        actix_web::rt::System::new().block_on(async move {
+            let count = || async {
+                reqwest::get(format!("http://127.0.0.1:{sink_port}/__count"))
+                    .await
+                    .map_err(ctx("sink count"))?
+                    .text()
+                    .await
+                    .map_err(ctx("sink count"))?
+                    .parse::<u64>()
+                    .map_err(ctx("sink count"))
+            };
+            let sink_cpu = || async {
+                reqwest::get(format!("http://127.0.0.1:{sink_port}/__cpu"))
+                    .await
+                    .map_err(ctx("sink cpu"))?
+                    .text()
+                    .await
+                    .map_err(ctx("sink cpu"))?
+                    .parse::<f64>()
+                    .map_err(ctx("sink cpu"))
+            };
+            let before = count().await?;
+            let sink_cpu_before = sink_cpu().await?;
+            let cpu_before = crate::sink::cpu_seconds();
+            let start = Instant::now();
+            let mut delivered = 0;
+            loop {
+                let n = dispatcher.tick().await.map_err(ctx("tick"))?;
+                delivered += n;
+                if n == 0 || delivered >= expected {
+                    break;
+                }
             }
-        }
-        let secs = start.elapsed().as_secs_f64();
-        Ok::<_, String>((delivered, secs, count().await? - before))
-    })?;
+            let secs = start.elapsed().as_secs_f64();
+            let own_cpu = crate::sink::cpu_seconds() - cpu_before;
+            let sink_cpu = sink_cpu().await? - sink_cpu_before;
+            Ok::<_, String>((delivered, secs, count().await? - before, own_cpu, sink_cpu))
+        })?;
     let mut conn = db.conn().map_err(ctx("connection"))?;
     let recorded: i64 = j::table
         .filter(j::status.eq("sent"))
@@ -306,10 +321,21 @@ pub fn run(a: Args) -> Res<()> {
         .get_result(&mut **conn)
         .map_err(ctx("count"))?;
     drop(conn);
+    // Where the machine's CPU went during the run: this process (the
+    // dispatcher, its HTTP client and SQLite) and the sink, in CPU seconds
+    // and as a share of all cores over the run.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let capacity = secs * cores as f64;
     println!(
         "dispatch_pushes={delivered} recorded_sent={recorded} sink_received={sink_count} \
-         seconds={secs:.2} pushes_per_s={:.1}",
-        delivered as f64 / secs
+         seconds={secs:.2} pushes_per_s={:.1} dispatcher_cpu_s={own_cpu:.2} sink_cpu_s={sink_cpu:.2} \
+         dispatcher_cpu_share={:.3} sink_cpu_share={:.3} dispatcher_cpu_us_per_push={:.1} \
+         sink_cpu_us_per_push={:.1}",
+        delivered as f64 / secs,
+        own_cpu / capacity,
+        sink_cpu / capacity,
+        own_cpu * 1e6 / delivered.max(1) as f64,
+        sink_cpu * 1e6 / delivered.max(1) as f64,
     );
     if delivered != expected || recorded as usize != expected || sink_count as usize != expected {
         return Err(format!(

@@ -86,8 +86,12 @@ pub struct FanOut {
 
 /// Fans out due occurrences into one push job per subscription of their
 /// patient. Call in a write transaction; returns how many occurrences it took
-/// and how many of them were stale.
+/// and how many of them were stale. A batch costs a fixed number of
+/// statements plus two per patient (the change stamp and the status update),
+/// not a handful per occurrence: locales and subscriptions are read with one
+/// query each and the jobs inserted in multi-row statements.
 pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
+    use std::collections::HashMap;
     let mut due = reminders::claim_due(tx.conn(), now, limit)?;
     // Take the patients' change counters before stamping, skipping those
     // another transaction holds: a request that stamped a patient and then
@@ -102,46 +106,84 @@ pub fn fan_out(tx: &mut Tx<'_>, now: i64, limit: i64) -> AppResult<FanOut> {
             .into_iter()
             .collect();
     due.retain(|o| free.contains(&o.patient_id));
-    let mut stale = 0;
-    let mut privacy: std::collections::HashMap<String, PushPrivacy> = Default::default();
-    for occ in &due {
-        let mut w = tx.patient(&PatientId::new(occ.patient_id.clone()));
-        if occ.stale_at <= now {
-            reminders::set_status(&mut w, &occ.id, "stale")?;
-            stale += 1;
+    let taken = due.len();
+    let (stale, fresh): (Vec<&OccurrenceRow>, Vec<&OccurrenceRow>) =
+        due.iter().partition(|o| o.stale_at <= now);
+
+    let mut wanted: Vec<&str> = fresh.iter().map(|o| o.patient_id.as_str()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let locales: HashMap<String, Locale> = crate::store::accounts::locales(tx.conn(), &wanted)?
+        .into_iter()
+        .collect();
+    let mut subs: HashMap<String, Vec<StoredSubscription>> = HashMap::new();
+    for sub in push_store::subscriptions_of_accounts(tx.conn(), &wanted)? {
+        subs.entry(sub.account_id.clone()).or_default().push(sub);
+    }
+    let mut privacy: HashMap<String, PushPrivacy> = Default::default();
+    // (dedupe key, message) per job, borrowed by the rows inserted below.
+    let mut built: Vec<(String, String, &StoredSubscription, &OccurrenceRow)> = Vec::new();
+    for occ in &fresh {
+        let Some(targets) = subs.get(&occ.patient_id) else {
             continue;
-        }
-        let locale = crate::store::accounts::locale(w.conn(), &occ.patient_id)?;
+        };
+        let locale = locales.get(&occ.patient_id).copied().unwrap_or_default();
         let msg = reminder_message(occ, locale)?;
         let privacy = match privacy.get(&occ.clinic_id) {
             Some(p) => *p,
             None => {
-                let stored = crate::store::clinics::push_privacy(w.conn(), &occ.clinic_id)?;
+                let stored = crate::store::clinics::push_privacy(tx.conn(), &occ.clinic_id)?;
                 let p = PushPrivacy::from_stored(&stored);
                 privacy.insert(occ.clinic_id.clone(), p);
                 p
             }
         };
-        for sub in push_store::subscriptions_of(w.conn(), &occ.patient_id)? {
-            let message = msg.for_target(&sub, privacy).map_err(AppError::internal)?;
-            push_store::enqueue(
-                w.conn(),
-                &NewJob {
-                    dedupe_key: &format!("{}:{}", occ.id, sub.id),
-                    subscription_id: &sub.id,
-                    occurrence_id: Some(&occ.id),
-                    treatment_id: Some(&occ.treatment_id),
-                    message: &message,
-                    stale_at: occ.stale_at,
-                    not_before: now,
-                },
-            )?;
+        for sub in targets {
+            let message = msg.for_target(sub, privacy).map_err(AppError::internal)?;
+            built.push((format!("{}:{}", occ.id, sub.id), message, sub, occ));
         }
-        reminders::set_status(&mut w, &occ.id, "dispatched")?;
+    }
+    let jobs: Vec<NewJob<'_>> = built
+        .iter()
+        .map(|(key, message, sub, occ)| NewJob {
+            dedupe_key: key,
+            subscription_id: &sub.id,
+            occurrence_id: Some(&occ.id),
+            treatment_id: Some(&occ.treatment_id),
+            message,
+            stale_at: occ.stale_at,
+            not_before: now,
+        })
+        .collect();
+    push_store::enqueue_many(tx.conn(), &jobs)?;
+
+    // One status update per patient and status, each under the patient's stamp.
+    let mut by_patient: HashMap<&str, (Vec<&str>, Vec<&str>)> = HashMap::new();
+    for occ in &stale {
+        by_patient
+            .entry(&occ.patient_id)
+            .or_default()
+            .0
+            .push(&occ.id);
+    }
+    for occ in &fresh {
+        by_patient
+            .entry(&occ.patient_id)
+            .or_default()
+            .1
+            .push(&occ.id);
+    }
+    let mut order: Vec<&str> = by_patient.keys().copied().collect();
+    order.sort_unstable();
+    for patient in order {
+        let (stale_ids, sent_ids) = &by_patient[patient];
+        let mut w = tx.patient(&PatientId::new(patient.to_string()));
+        reminders::set_status_many(&mut w, stale_ids, "stale")?;
+        reminders::set_status_many(&mut w, sent_ids, "dispatched")?;
     }
     Ok(FanOut {
-        taken: due.len(),
-        stale,
+        taken,
+        stale: stale.len(),
     })
 }
 
@@ -214,12 +256,22 @@ pub async fn lease(
     db.write(move |tx| {
         let c = tx.conn();
         let jobs = push_store::claim(c, &worker, now, lease_until, limit)?;
-        jobs.into_iter()
-            .map(|job| {
-                let sub = push_store::subscription(c, &job.subscription_id)?;
-                Ok((job, sub))
-            })
-            .collect()
+        let mut ids: Vec<&str> = jobs.iter().map(|j| j.subscription_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let subs: std::collections::HashMap<String, StoredSubscription> =
+            push_store::subscriptions_by_ids(c, &ids)?
+                .into_iter()
+                .map(|s| (s.id.clone(), s))
+                .collect();
+        Ok::<_, AppError>(
+            jobs.into_iter()
+                .map(|job| {
+                    let sub = subs.get(&job.subscription_id).cloned();
+                    (job, sub)
+                })
+                .collect(),
+        )
     })
     .await
 }
@@ -261,8 +313,35 @@ pub async fn record(
     let now = chrono::Utc::now().timestamp_millis();
     db.write(move |tx| {
         let mut counted = Vec::with_capacity(outcomes.len());
+        // Deliveries, the common case, are recorded first (before a 404/410
+        // drops the subscription's other pending jobs) with one statement
+        // per (status, attempts); every other outcome row by row.
+        let mut delivered: std::collections::BTreeMap<(u16, i32), Vec<(String, Platform)>> =
+            Default::default();
+        let mut others = Vec::new();
         for (job, attempt) in outcomes {
             let platform = channel_of(&job);
+            match attempt {
+                Attempt::Sent(PushOutcome::Delivered { status }) => delivered
+                    .entry((status, job.attempts + 1))
+                    .or_default()
+                    .push((job.id, platform)),
+                attempt => others.push((job, attempt, platform)),
+            }
+        }
+        for ((status, attempts), jobs) in delivered {
+            let ids: Vec<&str> = jobs.iter().map(|(id, _)| id.as_str()).collect();
+            push_store::finish_many(
+                tx.conn(),
+                &ids,
+                &worker,
+                "sent",
+                Some(i32::from(status)),
+                attempts,
+            )?;
+            counted.extend(jobs.iter().map(|(_, p)| (*p, Outcome::Sent)));
+        }
+        for (job, attempt, platform) in others {
             let outcome = record_one(tx.conn(), &worker, now, policy, job, attempt)?;
             counted.extend(outcome.map(|o| (platform, o)));
         }

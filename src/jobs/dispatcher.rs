@@ -23,6 +23,33 @@ use crate::push::provider::{Outgoing, Providers, Target};
 use crate::push::transport::PushOutcome;
 use crate::store::push::{PushJob, StoredSubscription};
 
+/// Occurrences per fan-out transaction, in send batches.
+const FAN_OUT_BATCHES: i64 = 4;
+
+type Stop = tokio::sync::watch::Receiver<bool>;
+
+/// A database call of the pipeline in progress.
+type Pending<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<T>> + Send + 'a>>;
+
+/// A leased job with its subscription (`None` when it was removed).
+type LeasedPush = (PushJob, Option<StoredSubscription>);
+
+/// How far fan-out has come in this pass.
+#[derive(Debug, Default, Clone, Copy)]
+struct FanState {
+    /// Fan-out transactions committed.
+    batches: u64,
+    /// No more this pass.
+    done: bool,
+}
+
+/// Whether the process is stopping: the pass in progress then claims and
+/// fans out nothing more, and finishes what it holds.
+fn stopping(stop: Option<&Stop>) -> bool {
+    stop.is_some_and(|s| *s.borrow())
+}
+
 #[derive(Clone)]
 pub struct DispatcherConfig {
     pub tick: Duration,
@@ -81,7 +108,7 @@ impl Dispatcher {
                 _ = tick.tick() => {}
                 _ = stop.wait_for(|s| *s) => break,
             }
-            if let Err(e) = self.tick().await {
+            if let Err(e) = self.pass(Some(&stop)).await {
                 tracing::warn!(error = %e, "dispatcher tick failed; will retry");
             }
         }
@@ -90,8 +117,12 @@ impl Dispatcher {
 
     /// One pass: plan, fan out, send every ready push and alert.
     pub async fn tick(&self) -> AppResult<usize> {
+        self.pass(None).await
+    }
+
+    async fn pass(&self, stop: Option<&Stop>) -> AppResult<usize> {
         // Each outbox is worked even when the other fails this time.
-        let pushed = self.push_tick().await;
+        let pushed = self.push_tick(stop).await;
         let alerted = self.alert_tick().await;
         let pushed = pushed?;
         alerted?;
@@ -135,64 +166,149 @@ impl Dispatcher {
         }
     }
 
-    /// Plans, fans out and sends every ready push.
-    async fn push_tick(&self) -> AppResult<usize> {
+    /// Plans, fans out and sends every ready push. Fan-out runs beside
+    /// sending, so the first jobs go out while later occurrences are still
+    /// being fanned out.
+    async fn push_tick(&self, stop: Option<&Stop>) -> AppResult<usize> {
         let now = Utc::now();
         scheduler::refill(&self.db, now, 500).await?;
-        let batch = self.config.batch;
-        loop {
-            let now_ms = Utc::now().timestamp_millis();
-            let fanned = outbox::fan_out_due(&self.db, now_ms, batch).await?;
-            self.outcomes
-                .add("none", Outcome::Stale, fanned.stale as u64);
-            if (fanned.taken as i64) < batch {
-                break;
-            }
-        }
-        let mut sent = 0;
-        loop {
-            let now_ms = Utc::now().timestamp_millis();
-            let lease_until = now_ms + self.config.lease.as_millis() as i64;
-            let jobs =
-                outbox::lease(&self.db, self.worker.clone(), now_ms, lease_until, batch).await?;
-            if jobs.is_empty() {
-                return Ok(sent);
-            }
-            let full = jobs.len() as i64 == batch;
-            sent += self.send_all(jobs).await?;
-            if !full {
-                return Ok(sent);
-            }
-        }
+        let (progress, fanning) = tokio::sync::watch::channel(FanState::default());
+        let (fanned, sent) = tokio::join!(
+            self.fan_out_all(progress, stop),
+            self.send_ready(fanning, stop)
+        );
+        fanned?;
+        sent
     }
 
-    async fn send_all(&self, jobs: Vec<(PushJob, Option<StoredSubscription>)>) -> AppResult<usize> {
-        let mut tasks = tokio::task::JoinSet::new();
-        for (job, sub) in jobs {
-            let providers = self.providers.clone();
-            tasks.spawn(async move {
-                let attempt = match (&sub, prepare(&job)) {
-                    (None, _) => Attempt::NoSubscription,
-                    (Some(_), None) => Attempt::Stale,
-                    (Some(s), Some(msg)) => {
-                        Attempt::Sent(providers.send(&target_of(s), &msg).await)
+    /// Fans out every due occurrence, telling the sender after each batch.
+    async fn fan_out_all(
+        &self,
+        progress: tokio::sync::watch::Sender<FanState>,
+        stop: Option<&Stop>,
+    ) -> AppResult<()> {
+        // Fan-out batches are larger than send batches: their statements
+        // are per batch and per patient, and the jobs of one fill several sends.
+        let limit = self.config.batch * FAN_OUT_BATCHES;
+        let result = loop {
+            if stopping(stop) {
+                break Ok(());
+            }
+            let now_ms = Utc::now().timestamp_millis();
+            match outbox::fan_out_due(&self.db, now_ms, limit).await {
+                Err(e) => break Err(e),
+                Ok(fanned) => {
+                    self.outcomes
+                        .add("none", Outcome::Stale, fanned.stale as u64);
+                    progress.send_modify(|p| p.batches += 1);
+                    if (fanned.taken as i64) < limit {
+                        break Ok(());
                     }
-                };
-                (job, attempt)
-            });
-        }
+                }
+            }
+        };
+        progress.send_modify(|p| p.done = true);
+        result
+    }
+
+    /// Sends every ready push as a pipeline: the next batch is claimed while
+    /// the current one is encrypted and sent, and outcomes are recorded a
+    /// batch at a time while later sends are in flight. At most about three
+    /// batches are leased and not yet recorded at once (in flight, waiting
+    /// to be recorded, being recorded).
+    async fn send_ready(
+        &self,
+        mut fanning: tokio::sync::watch::Receiver<FanState>,
+        stop: Option<&Stop>,
+    ) -> AppResult<usize> {
+        let batch = self.config.batch.max(1) as usize;
+        let mut claiming: Option<Pending<'_, Vec<LeasedPush>>> = None;
+        let mut recording: Option<Pending<'_, ()>> = None;
+        let mut sending = tokio::task::JoinSet::new();
+        let mut finished: Vec<(PushJob, Attempt)> = Vec::new();
         let mut delivered = 0;
-        let mut outcomes = Vec::with_capacity(tasks.len());
-        while let Some(joined) = tasks.join_next().await {
-            let Ok((job, attempt)) = joined else { continue };
-            delivered += usize::from(matches!(
-                attempt,
-                Attempt::Sent(PushOutcome::Delivered { .. })
-            ));
-            outcomes.push((job, attempt));
+        let mut error = None;
+        // Whether a claim may find more: the last one came back full, or
+        // fan-out committed a batch since it started.
+        let mut last_full = true;
+        let mut seen = 0;
+        let mut fan_done = false;
+        loop {
+            let can_claim = claiming.is_none()
+                && error.is_none()
+                && !stopping(stop)
+                && sending.len() + finished.len() <= batch;
+            if can_claim {
+                let state = *fanning.borrow_and_update();
+                fan_done = state.done;
+                if last_full || state.batches != seen {
+                    seen = state.batches;
+                    let now_ms = Utc::now().timestamp_millis();
+                    let lease_until = now_ms + self.config.lease.as_millis() as i64;
+                    claiming = Some(Box::pin(outbox::lease(
+                        &self.db,
+                        self.worker.clone(),
+                        now_ms,
+                        lease_until,
+                        batch as i64,
+                    )));
+                }
+            }
+            let idle = claiming.is_none() && sending.is_empty();
+            if recording.is_none() && !finished.is_empty() && (finished.len() >= batch || idle) {
+                recording = Some(Box::pin(self.record(std::mem::take(&mut finished))));
+            }
+            if idle && recording.is_none() && finished.is_empty() {
+                let more_coming = !fan_done && error.is_none() && !stopping(stop);
+                if !more_coming {
+                    break;
+                }
+            }
+            // Fan-out progress matters only when a claim could start on it.
+            let wait_for_fan_out = can_claim && claiming.is_none() && !fan_done;
+            tokio::select! {
+                claimed = async { claiming.as_mut().expect("guarded").await }, if claiming.is_some() => {
+                    claiming = None;
+                    match claimed {
+                        Ok(jobs) => {
+                            last_full = jobs.len() >= batch;
+                            for (job, sub) in jobs {
+                                let providers = self.providers.clone();
+                                sending.spawn(send_one(providers, job, sub));
+                            }
+                        }
+                        Err(e) => error = Some(e),
+                    }
+                }
+                recorded = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
+                    recording = None;
+                    if let Err(e) = recorded {
+                        error.get_or_insert(e);
+                    }
+                }
+                Some(joined) = sending.join_next(), if !sending.is_empty() => {
+                    if let Ok((job, attempt)) = joined {
+                        delivered += usize::from(matches!(
+                            attempt,
+                            Attempt::Sent(PushOutcome::Delivered { .. })
+                        ));
+                        finished.push((job, attempt));
+                    }
+                }
+                changed = fanning.changed(), if wait_for_fan_out => {
+                    if changed.is_err() {
+                        fan_done = true;
+                    }
+                }
+                // Unreachable (some branch is always armed before idling),
+                // but never spin.
+                else => break,
+            }
         }
-        self.record(outcomes).await?;
-        Ok(delivered)
+        match error {
+            Some(e) => Err(e),
+            None => Ok(delivered),
+        }
     }
 
     /// Records the outcomes of one batch, and counts them once they are committed.
@@ -207,6 +323,20 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+/// Sends one leased push (or finds it has no subscription left, or is stale).
+async fn send_one(
+    providers: Providers,
+    job: PushJob,
+    sub: Option<StoredSubscription>,
+) -> (PushJob, Attempt) {
+    let attempt = match (&sub, prepare(&job)) {
+        (None, _) => Attempt::NoSubscription,
+        (Some(_), None) => Attempt::Stale,
+        (Some(s), Some(msg)) => Attempt::Sent(providers.send(&target_of(s), &msg).await),
+    };
+    (job, attempt)
 }
 
 /// Sends one e-mail or webhook delivery.

@@ -47,6 +47,10 @@ pub enum PushOutcome {
 #[derive(Clone)]
 pub struct PushSender {
     signer: VapidSigner,
+    /// Encryptions running at once: one per core. More only queue up as
+    /// blocking threads competing for the same cores (and with the runtime
+    /// that drives the HTTP requests).
+    encrypting: Arc<tokio::sync::Semaphore>,
     timeout: Duration,
     allow_insecure: bool,
     client: reqwest::Client,
@@ -75,8 +79,10 @@ impl PushSender {
     /// demos that use a loopback `http` push service call
     /// [`PushSender::allow_insecure`].
     pub fn new(keys: VapidKeys, subject: String, timeout: Duration) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             signer: VapidSigner::new(keys, subject),
+            encrypting: Arc::new(tokio::sync::Semaphore::new(cores)),
             timeout,
             allow_insecure: false,
             client: build_client(timeout, false),
@@ -109,8 +115,13 @@ impl PushSender {
         // the blocking pool so that concurrent sends use every core instead
         // of the caller's (single-threaded) runtime.
         let built = {
+            let permit = self.encrypting.clone().acquire_owned().await;
             let (this, sub, msg, origin) = (self.clone(), sub.clone(), msg.clone(), origin.clone());
-            tokio::task::spawn_blocking(move || this.build(&sub, &msg, &origin)).await
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                this.build(&sub, &msg, &origin)
+            })
+            .await
         };
         let request = match built {
             Ok(Ok(request)) => request,

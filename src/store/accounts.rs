@@ -97,6 +97,18 @@ pub fn locale(conn: &mut DbConn, id: &str) -> QueryResult<Locale> {
     Ok(stored.map(|s| Locale::from_stored(&s)).unwrap_or_default())
 }
 
+/// The locales of these accounts, in one query (accounts not found are left out).
+pub fn locales(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<(String, Locale)>> {
+    let stored: Vec<(String, String)> = accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select((accounts::id, accounts::locale))
+        .load(conn)?;
+    Ok(stored
+        .into_iter()
+        .map(|(id, l)| (id, Locale::from_stored(&l)))
+        .collect())
+}
+
 /// The accounts with this e-mail at every clinic (at most
 /// [`MAX_ACCOUNTS_PER_EMAIL`]), or at the clinic with this code.
 pub fn with_email(

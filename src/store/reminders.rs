@@ -407,6 +407,22 @@ pub fn set_status(w: &mut PatientWrite<'_, '_>, id: &str, status: &str) -> Query
     Ok(())
 }
 
+/// Sets the status of several of the patient's occurrences in one statement.
+pub fn set_status_many(
+    w: &mut PatientWrite<'_, '_>,
+    ids: &[&str],
+    status: &str,
+) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let seq = w.stamp()?;
+    diesel::update(o::table.filter(o::id.eq_any(ids)))
+        .set((o::status.eq(status), o::seq.eq(seq)))
+        .execute(w.conn())?;
+    Ok(())
+}
+
 /// A treatment's occurrences from `from` on, soonest first.
 pub fn upcoming(
     conn: &mut DbConn,

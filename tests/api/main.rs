@@ -14,6 +14,7 @@ mod console;
 mod contract;
 mod corrections;
 mod deploy;
+mod dispatch;
 mod errors;
 mod faults;
 mod fcm_service;
