@@ -1,5 +1,6 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 
 use crate::db::schema::daily_logs as l;
 use crate::db::{now_ms, DbConn, PatientWrite};
@@ -66,15 +67,15 @@ pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> Query
             .on_conflict((l::treatment_id, l::log_date))
             .do_update()
             .set((
-                l::redness.eq(redness),
-                l::swelling.eq(swelling),
-                l::flaking.eq(flaking),
-                l::sensitivity.eq(sensitivity),
-                l::signs.eq(v.signs),
-                l::note.eq(v.note),
-                l::day.eq(v.day),
-                l::updated_at.eq(now),
-                l::seq.eq(seq),
+                l::redness.eq(excluded(l::redness)),
+                l::swelling.eq(excluded(l::swelling)),
+                l::flaking.eq(excluded(l::flaking)),
+                l::sensitivity.eq(excluded(l::sensitivity)),
+                l::signs.eq(excluded(l::signs)),
+                l::note.eq(excluded(l::note)),
+                l::day.eq(excluded(l::day)),
+                l::updated_at.eq(excluded(l::updated_at)),
+                l::seq.eq(excluded(l::seq)),
             ));
         // Never another patient's row (the treatment is theirs, so this only
         // guards against a caller's mistake): then no row comes back.
