@@ -404,7 +404,7 @@ impl Db {
         // A writer's turn comes before its connection, so queued writers
         // hold none; the wait is bounded like a pool checkout (503).
         let mark = Instant::now();
-        let _turn = match writer {
+        let mut turn = match writer {
             Some(w) => Some(w.try_lock_for(self.timeout).ok_or(DbFault::Busy)?),
             None => None,
         };
@@ -422,11 +422,15 @@ impl Db {
             phases.prepared = c.prepared;
         }
         phases.in_process = work.saturating_sub(phases.statements);
-        self.stats.record(kind, &phases);
         if result.as_ref().is_err_and(E::is_unavailable) {
             conn.broken = true;
         }
-        if _turn.is_some() {
+        // The connection and the writer go back before anything is logged
+        // or recorded: the next writer should not wait on a log line.
+        drop(conn);
+        let held = turn.take().is_some();
+        self.stats.record(kind, &phases);
+        if held {
             // How long every other write of this process waited on this one.
             let hold_ms = work.as_secs_f64() * 1000.0;
             if hold_ms >= SLOW_WRITE_MS {
