@@ -140,9 +140,9 @@ pub fn stop(w: &mut PatientWrite<'_, '_>, treatment_id: &str) -> AppResult<usize
     let dropped = reminders::drop_pending(w, treatment_id, i64::MIN)?;
     // Those the patient checked off ahead are kept (their check-off is
     // theirs) but are never sent.
-    for id in reminders::pending_ids(w.conn(), treatment_id)? {
-        reminders::set_status(w, &id, "cancelled")?;
-    }
+    let pending = reminders::pending_ids(w.conn(), treatment_id)?;
+    let pending: Vec<&str> = pending.iter().map(String::as_str).collect();
+    reminders::set_status_many(w, &pending, "cancelled")?;
     crate::store::push::cancel_reminder_jobs(w.conn(), treatment_id)?;
     reminders::set_planned_until(w, treatment_id, DONE)?;
     Ok(dropped)

@@ -279,23 +279,7 @@ pub struct NewJob<'a> {
 
 /// Enqueues a push unless one with the same dedupe key exists.
 pub fn enqueue(conn: &mut DbConn, n: &NewJob<'_>) -> QueryResult<bool> {
-    let id = super::new_id();
-    let inserted = per_backend!(conn, |c| diesel::insert_into(j::table)
-        .values((
-            j::id.eq(&id),
-            j::dedupe_key.eq(n.dedupe_key),
-            j::subscription_id.eq(n.subscription_id),
-            j::occurrence_id.eq(n.occurrence_id),
-            j::treatment_id.eq(n.treatment_id),
-            j::message.eq(n.message),
-            j::stale_at.eq(n.stale_at),
-            j::status.eq("pending"),
-            j::next_attempt_at.eq(n.not_before),
-            j::created_at.eq(now_ms()),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    Ok(inserted == 1)
+    Ok(enqueue_many(conn, std::slice::from_ref(n))? == 1)
 }
 
 /// Rows per multi-row insert: 10 bound values each stays far below

@@ -236,29 +236,7 @@ pub struct NewOccurrence<'a> {
 
 /// Inserts an occurrence unless its identity exists; returns whether it was new.
 pub fn insert_occurrence(w: &mut PatientWrite<'_, '_>, n: &NewOccurrence<'_>) -> QueryResult<bool> {
-    let id = super::new_id();
-    let seq = w.stamp()?;
-    let (conn, patient_id) = w.split();
-    let inserted = per_backend!(conn, |c| diesel::insert_into(o::table)
-        .values((
-            o::id.eq(&id),
-            o::identity.eq(n.identity),
-            o::treatment_id.eq(n.treatment_id),
-            o::patient_id.eq(patient_id),
-            o::clinic_id.eq(n.clinic_id),
-            o::kind.eq(n.kind),
-            o::day.eq(n.day),
-            o::local_date.eq(n.local_date),
-            o::local_time.eq(n.local_time),
-            o::due_at.eq(n.due_at),
-            o::stale_at.eq(n.stale_at),
-            o::status.eq("pending"),
-            o::created_at.eq(now_ms()),
-            o::seq.eq(seq),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    Ok(inserted == 1)
+    Ok(insert_occurrences(w, std::slice::from_ref(n))? == 1)
 }
 
 /// Inserts a patient's occurrences whose identity does not exist yet, in
@@ -296,13 +274,8 @@ pub fn insert_occurrences_of_many(
 /// then random bits). A random (v4) id puts each new occurrence on a random
 /// page of the primary-key index, so a refill of a million plans dirtied
 /// (and wrote to the WAL) one page of it per occurrence; these append.
-fn ordered_id(now_ms: i64) -> String {
-    let random = *uuid::Uuid::new_v4().as_bytes();
-    let mut tail = [0u8; 10];
-    tail.copy_from_slice(&random[6..]);
-    uuid::Builder::from_unix_timestamp_millis(now_ms.max(0) as u64, &tail)
-        .into_uuid()
-        .to_string()
+fn ordered_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// Multi-row `INSERT … ON CONFLICT DO NOTHING` (the identity is unique, so
@@ -311,7 +284,7 @@ fn insert_rows(conn: &mut DbConn, rows: &[(&str, i64, &NewOccurrence<'_>)]) -> Q
     let created_at = now_ms();
     let mut values = rows.iter().map(|(patient_id, seq, n)| {
         (
-            o::id.eq(ordered_id(created_at)),
+            o::id.eq(ordered_id()),
             o::identity.eq(n.identity),
             o::treatment_id.eq(n.treatment_id),
             o::patient_id.eq(*patient_id),
@@ -397,14 +370,6 @@ pub fn claim_due(conn: &mut DbConn, now: i64, limit: i64) -> QueryResult<Vec<Occ
         // SQLite: the immediate transaction already excludes other writers.
         DbConn::Sqlite(c) => due!().load(c)?,
     })
-}
-
-pub fn set_status(w: &mut PatientWrite<'_, '_>, id: &str, status: &str) -> QueryResult<()> {
-    let seq = w.stamp()?;
-    diesel::update(o::table.find(id))
-        .set((o::status.eq(status), o::seq.eq(seq)))
-        .execute(w.conn())?;
-    Ok(())
 }
 
 /// Sets the status of several of the patient's occurrences in one statement.
