@@ -157,7 +157,8 @@ pub struct Db {
     /// concurrently.
     sqlite_writer: Option<std::sync::Arc<parking_lot::Mutex<()>>>,
     timeout: Duration,
-    stats: timing::DbStats,
+    /// Shared: the handle is cloned for every unit of work.
+    stats: std::sync::Arc<timing::DbStats>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -289,13 +290,13 @@ impl Db {
             backend: url.backend_name(),
             sqlite_writer,
             timeout,
-            stats: timing::DbStats::default(),
+            stats: Default::default(),
         }
     }
 
     /// The phase histograms and statement counters, for the metrics registry.
     pub fn stats(&self) -> timing::DbStats {
-        self.stats.clone()
+        (*self.stats).clone()
     }
 
     pub fn backend(&self) -> &'static str {

@@ -86,7 +86,29 @@ pub struct DbStats {
     pub phases: Family<PhaseLabels, Histogram, fn() -> Histogram>,
     pub statements: Family<StatementLabels, Counter>,
     pub prepared: Family<StatementLabels, Counter>,
+    /// The series of each kind, looked up once: every unit of work records
+    /// into them, and a family lookup hashes its labels under a lock.
+    read: KindSeries,
+    write: KindSeries,
 }
+
+/// One kind's series: a histogram per phase (in [`PHASES`] order) and the
+/// two counters.
+#[derive(Clone, Debug)]
+struct KindSeries {
+    phases: [Histogram; 6],
+    statements: Counter,
+    prepared: Counter,
+}
+
+const PHASES: [&str; 6] = [
+    "queued",
+    "writer_wait",
+    "pool_wait",
+    "statements",
+    "in_process",
+    "commit",
+];
 
 fn phase_histogram() -> Histogram {
     // 50 µs to ~1.6 s.
@@ -95,35 +117,47 @@ fn phase_histogram() -> Histogram {
 
 impl Default for DbStats {
     fn default() -> Self {
+        let phases: Family<PhaseLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(phase_histogram);
+        let statements = Family::<StatementLabels, Counter>::default();
+        let prepared = Family::<StatementLabels, Counter>::default();
+        let series = |kind: &'static str| KindSeries {
+            phases: PHASES.map(|phase| phases.get_or_create(&PhaseLabels { kind, phase }).clone()),
+            statements: statements.get_or_create(&StatementLabels { kind }).clone(),
+            prepared: prepared.get_or_create(&StatementLabels { kind }).clone(),
+        };
+        let (read, write) = (series("read"), series("write"));
         Self {
-            phases: Family::new_with_constructor(phase_histogram),
-            statements: Family::default(),
-            prepared: Family::default(),
+            phases,
+            statements,
+            prepared,
+            read,
+            write,
         }
     }
 }
 
 impl DbStats {
+    /// Records a unit of work of `kind` (`read` or `write`).
     pub fn record(&self, kind: &'static str, p: &Phases) {
-        for (phase, d) in [
-            ("queued", p.queued),
-            ("writer_wait", p.writer_wait),
-            ("pool_wait", p.pool_wait),
-            ("statements", p.statements),
-            ("in_process", p.in_process),
-            ("commit", p.commit),
-        ] {
-            self.phases
-                .get_or_create(&PhaseLabels { kind, phase })
-                .observe(d.as_secs_f64());
+        let series = if kind == "read" {
+            &self.read
+        } else {
+            &self.write
+        };
+        let values = [
+            p.queued,
+            p.writer_wait,
+            p.pool_wait,
+            p.statements,
+            p.in_process,
+            p.commit,
+        ];
+        for (h, d) in series.phases.iter().zip(values) {
+            h.observe(d.as_secs_f64());
         }
-        let labels = StatementLabels { kind };
-        self.statements
-            .get_or_create(&labels)
-            .inc_by(u64::from(p.statement_count));
-        self.prepared
-            .get_or_create(&labels)
-            .inc_by(u64::from(p.prepared));
+        series.statements.inc_by(u64::from(p.statement_count));
+        series.prepared.inc_by(u64::from(p.prepared));
         let total = p.queued + p.writer_wait + p.pool_wait + p.statements + p.in_process;
         if total >= SLOW_UNIT {
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
