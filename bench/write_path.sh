@@ -18,6 +18,7 @@ BACKENDS=("$@")
 
 need_pkg wrk wrk
 need_pkg pgbench postgresql-contrib
+need_pkg perf linux-perf
 build
 
 # The server logs each unit of database work slower than 5 ms with its
@@ -25,6 +26,7 @@ build
 export RUST_LOG=info,aftercare::db::timing=debug AFTERCARE_LOG_FORMAT=json
 ROWS=()
 TAILS=()
+SPLITS=()
 for backend in "${BACKENDS[@]}"; do
     database_for "$backend" write
     url=$DB_URL
@@ -38,11 +40,19 @@ for backend in "${BACKENDS[@]}"; do
 
     log "$backend: PUT daily logs, wrk ${WRK_SECONDS}s"
     scrape "$BENCH_TMP/metrics-before.txt"
+    perf_data=$BENCH_TMP/perf-$backend.data
+    profile_window "$perf_data" &
+    perf_pid=$!
     read -r s_rps s_p50 s_p99 s_err < <(BENCH_SEED=$BENCH_TMP/seed-$backend.tsv \
         run_wrk "$BASE" "$ROOT/bench/wrk/put_log.lua")
     scrape "$BENCH_TMP/metrics-after.txt"
+    wait "$perf_pid"
     counts=$(python3 "$ROOT/bench/phases.py" per-request "$BENCH_TMP/metrics-before.txt" \
-        "$BENCH_TMP/metrics-after.txt" "/v1/treatments/{id}/logs/{date}")
+        "$BENCH_TMP/metrics-after.txt" "/v1/treatments/{id}/logs/{date}" "$WRK_SECONDS")
+    echo "$backend: $counts" >&2
+    split=$(python3 "$ROOT/bench/cpu_split.py" "$perf_data" "$SERVER_PID")
+    echo "$backend: $split" >&2
+    SPLITS+=("$backend|$(kv "$counts" requests)|$split|$counts")
 
     rate=$(half "$s_rps")
     log "$backend: PUT daily logs at a constant $rate/s (half of peak)"

@@ -415,7 +415,9 @@ impl Db {
         phases.pool_wait = mark.elapsed();
         let _ = clock(&mut conn).map(StatementClock::take);
         let started = Instant::now();
+        let cpu = timing::thread_cpu();
         let result = f(&mut conn, &mut phases.commit);
+        phases.on_cpu = timing::thread_cpu().saturating_sub(cpu);
         let work = started.elapsed();
         if let Some(c) = clock(&mut conn).map(StatementClock::take) {
             phases.statements = c.spent;

@@ -2,7 +2,10 @@
 //! thread, for this process's SQLite writer, for a pooled connection; in
 //! statements (counted and timed by a diesel instrumentation on every
 //! connection); in the process between statements (assessment, JSON); and
-//! in the commit. Exported as histograms, and a unit slower than
+//! in the commit; and how much of the work the thread actually ran on a CPU
+//! (`on_cpu`: the rest of `statements` + `in_process` it waited, runnable or
+//! blocked, which on SQLite is time every other writer waits too).
+//! Exported as histograms, and a unit slower than
 //! [`SLOW_UNIT`] is logged with its phases (at debug: under load there are
 //! many; `RUST_LOG=info,aftercare::db::timing=debug` shows them), so a
 //! latency tail can be taken apart instead of guessed at.
@@ -45,6 +48,23 @@ impl Instrumentation for StatementClock {
     }
 }
 
+/// CPU time the calling thread has used so far. A blocking-pool thread runs
+/// one unit of work at a time, so the difference across a unit is that
+/// unit's own CPU time.
+pub fn thread_cpu() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to write into, and
+    // CLOCK_THREAD_CPUTIME_ID is supported on every Linux and macOS.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
 impl StatementClock {
     /// What was counted since the last call, and a fresh start.
     pub fn take(&mut self) -> StatementClock {
@@ -56,8 +76,9 @@ impl StatementClock {
 pub struct PhaseLabels {
     /// `read` or `write`.
     pub kind: &'static str,
-    /// `queued`, `writer_wait`, `pool_wait`, `statements`, `in_process`, and
-    /// `commit` (a part of `statements`).
+    /// `queued`, `writer_wait`, `pool_wait`, `statements`, `in_process`,
+    /// `commit` (a part of `statements`) and `on_cpu` (the thread's CPU time
+    /// during `statements` + `in_process`).
     pub phase: &'static str,
 }
 
@@ -75,6 +96,7 @@ pub struct Phases {
     pub statements: Duration,
     pub in_process: Duration,
     pub commit: Duration,
+    pub on_cpu: Duration,
     pub statement_count: u32,
     pub prepared: u32,
 }
@@ -96,18 +118,19 @@ pub struct DbStats {
 /// two counters.
 #[derive(Clone, Debug)]
 struct KindSeries {
-    phases: [Histogram; 6],
+    phases: [Histogram; 7],
     statements: Counter,
     prepared: Counter,
 }
 
-const PHASES: [&str; 6] = [
+const PHASES: [&str; 7] = [
     "queued",
     "writer_wait",
     "pool_wait",
     "statements",
     "in_process",
     "commit",
+    "on_cpu",
 ];
 
 fn phase_histogram() -> Histogram {
@@ -152,6 +175,7 @@ impl DbStats {
             p.statements,
             p.in_process,
             p.commit,
+            p.on_cpu,
         ];
         for (h, d) in series.phases.iter().zip(values) {
             h.observe(d.as_secs_f64());
@@ -170,6 +194,7 @@ impl DbStats {
                 statements_ms = ms(p.statements),
                 in_process_ms = ms(p.in_process),
                 commit_ms = ms(p.commit),
+                on_cpu_ms = ms(p.on_cpu),
                 statements = p.statement_count,
                 prepared = p.prepared,
                 "slow database work"
