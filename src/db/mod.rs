@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, a pool,
 //! embedded migrations per backend, and the few places where the two differ.
 
+pub mod cached;
 pub mod schema;
 pub mod timing;
 mod write;

@@ -147,10 +147,12 @@ impl PatientWrite<'_, '_> {
             return Ok(*seq);
         }
         let id = self.patient_id.as_str();
-        let seq = crate::per_backend!(&mut *self.tx.conn, |c| diesel::update(p::table.find(id))
-            .set(p::change_seq.eq(p::change_seq + 1))
-            .returning(p::change_seq)
-            .get_result(c))?;
+        let seq = crate::per_backend!(&mut *self.tx.conn, |c| crate::cached!(diesel::update(
+            p::table.find(id)
+        )
+        .set(p::change_seq.eq(p::change_seq + 1))
+        .returning(p::change_seq))
+        .get_result(c))?;
         self.tx.stamps.insert(id.to_owned(), seq);
         Ok(seq)
     }

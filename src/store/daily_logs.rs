@@ -79,9 +79,12 @@ pub fn upsert(w: &mut PatientWrite<'_, '_>, id: &str, v: LogValues<'_>) -> Query
             ));
         // Never another patient's row (the treatment is theirs, so this only
         // guards against a caller's mistake): then no row comes back.
-        diesel::query_dsl::methods::FilterDsl::filter(upsert, l::patient_id.eq(patient_id))
-            .returning(DailyLog::as_returning())
-            .get_result(c)
+        crate::cached!(diesel::query_dsl::methods::FilterDsl::filter(
+            upsert,
+            l::patient_id.eq(patient_id)
+        )
+        .returning(DailyLog::as_returning()))
+        .get_result(c)
     })
 }
 

@@ -189,19 +189,21 @@ pub fn raise(w: &mut PatientWrite<'_, '_>, r: Raise<'_>) -> QueryResult<Raised> 
             };
             let seq = w.stamp()?;
             let conn = w.conn();
-            let flag = per_backend!(&mut *conn, |c| diesel::update(f::table.find(&existing.id))
-                .set((
-                    f::evidence.eq(&evidence),
-                    f::worst_evidence.eq(&worst),
-                    f::evidence_days.eq(&days),
-                    f::severity.eq(severity.as_str()),
-                    f::severity_rank.eq(severity.rank() as i32),
-                    f::status.eq(status),
-                    f::updated_at.eq(now),
-                    f::seq.eq(seq),
-                ))
-                .returning(Flag::as_returning())
-                .get_result(c))?;
+            let flag = per_backend!(&mut *conn, |c| crate::cached!(diesel::update(
+                f::table.find(&existing.id)
+            )
+            .set((
+                f::evidence.eq(&evidence),
+                f::worst_evidence.eq(&worst),
+                f::evidence_days.eq(&days),
+                f::severity.eq(severity.as_str()),
+                f::severity_rank.eq(severity.rank() as i32),
+                f::status.eq(status),
+                f::updated_at.eq(now),
+                f::seq.eq(seq),
+            ))
+            .returning(Flag::as_returning()))
+            .get_result(c))?;
             if let Change::Raised { .. } | Change::Reopened { .. } = change {
                 let action = if reopen { "reopened" } else { "raised" };
                 let day = r
