@@ -198,17 +198,23 @@ pub fn register_treatment(
 }
 
 pub fn day_log(log: &DailyLog) -> AppResult<DayLog> {
+    let scores = [log.redness, log.swelling, log.flaking, log.sensitivity];
+    day_of(log.log_date, log.day, scores, &log.signs)
+}
+
+fn day_of(date: NaiveDate, day: i32, scores: [i32; 4], signs: &str) -> AppResult<DayLog> {
     let score = |v: i32| Score::parse(v as i64).map_err(|e| AppError::corrupt("score", e));
+    let [redness, swelling, flaking, sensitivity] = scores;
     Ok(DayLog {
-        date: log.log_date,
-        day: log.day as i64,
+        date,
+        day: day as i64,
         scores: Scores {
-            redness: score(log.redness)?,
-            swelling: score(log.swelling)?,
-            flaking: score(log.flaking)?,
-            sensitivity: score(log.sensitivity)?,
+            redness: score(redness)?,
+            swelling: score(swelling)?,
+            flaking: score(flaking)?,
+            sensitivity: score(sensitivity)?,
         },
-        signs: signs_from_text(&log.signs),
+        signs: signs_from_text(signs),
     })
 }
 
@@ -268,7 +274,14 @@ pub struct LogBook(BTreeMap<NaiveDate, DayLog>);
 
 impl LogBook {
     pub fn load(conn: &mut crate::db::DbConn, treatment_id: &str) -> AppResult<Self> {
-        Self::of(&daily_logs::for_treatment(conn, treatment_id)?)
+        daily_logs::scores_for_treatment(conn, treatment_id)?
+            .iter()
+            .map(|r| {
+                let scores = [r.redness, r.swelling, r.flaking, r.sensitivity];
+                Ok((r.log_date, day_of(r.log_date, r.day, scores, &r.signs)?))
+            })
+            .collect::<AppResult<_>>()
+            .map(Self)
     }
 
     /// From rows of one treatment.

@@ -26,6 +26,21 @@ pub struct DailyLog {
     pub created_seq: i64,
 }
 
+/// What the assessment reads of a log: its date, day, scores and signs
+/// (a PUT reads every earlier log of the treatment; ids, note and stamps
+/// would be allocated and dropped unread).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = l)]
+pub struct LogScores {
+    pub log_date: NaiveDate,
+    pub day: i32,
+    pub redness: i32,
+    pub swelling: i32,
+    pub flaking: i32,
+    pub sensitivity: i32,
+    pub signs: String,
+}
+
 pub struct LogValues<'a> {
     pub treatment_id: &'a str,
     pub log_date: NaiveDate,
@@ -94,6 +109,15 @@ pub fn for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<D
         .filter(l::treatment_id.eq(treatment_id))
         .order(l::log_date)
         .select(DailyLog::as_select())
+        .load(c))
+}
+
+/// A treatment's logs in date order, as the assessment reads them.
+pub fn scores_for_treatment(conn: &mut DbConn, treatment_id: &str) -> QueryResult<Vec<LogScores>> {
+    per_backend!(conn, |c| l::table
+        .filter(l::treatment_id.eq(treatment_id))
+        .order(l::log_date)
+        .select(LogScores::as_select())
         .load(c))
 }
 
