@@ -7,7 +7,10 @@
 // sendNotification does) and sent over plain HTTP with a keep-alive agent,
 // like the Rust sender.
 //
-//   node peer.js JOBS.jsonl [concurrency]
+//   node peer.js JOBS.jsonl [concurrency] [pushes]
+//
+// `pushes` sends only the first so many messages: the peer's rate is steady
+// after a few thousand, and the whole file would take it minutes.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -16,7 +19,8 @@ const webpush = require('web-push');
 const file = process.argv[2];
 const concurrency = Number(process.argv[3] || 64);
 const vapid = JSON.parse(fs.readFileSync(file + '.vapid.json', 'utf8'));
-const jobs = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const limit = Number(process.argv[4] || Infinity);
+const jobs = fs.readFileSync(file, 'utf8').trim().split('\n').slice(0, limit).map((l) => JSON.parse(l));
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 let next = 0;

@@ -68,8 +68,8 @@ impl<K, Q, Conn> RunQueryDsl<Conn> for Cached<K, Q> {}
 /// site: columns set with `.eq(value)` (an `Option` binds NULL, it does not
 /// drop the column), no `AsChangeset` struct with `Option` fields, no
 /// `eq_any` or `Vec` of rows, and not inside a generic function (the key is
-/// one type per place in the source). The test below checks the statements
-/// it is used on.
+/// one type per place in the source). The test below checks the property
+/// on a statement of the counter bump's shape.
 #[macro_export]
 macro_rules! cached {
     ($query:expr) => {{
