@@ -179,11 +179,13 @@ half() { awk -v a="$1" 'BEGIN { printf "%.0f", a / 2 }'; }
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 hwm_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-# A system-wide CPU profile of the middle of a wrk run (from 2 s in to 2 s
-# before its end): cpu-clock samples on every CPU, idle ones included, and
-# the scheduler's switches and wake-ups, for bench/cpu_split.py.
+# A system-wide CPU profile of 5 s in the middle of a wrk run: cpu-clock
+# samples on every CPU, idle ones included, and the scheduler's switches and
+# wake-ups, for bench/cpu_split.py (every switch is recorded: a longer
+# window only makes reading it slower).
 profile_window() { # out-file
-    sleep 2
+    local window=$((WRK_SECONDS < 9 ? WRK_SECONDS - 4 : 5))
+    sleep $(((WRK_SECONDS - window) / 2))
     perf record -q -a -e cpu-clock/freq=499/ -e sched:sched_switch -e sched:sched_wakeup \
-        -o "$1" -- sleep $((WRK_SECONDS - 4)) >/dev/null 2>&1
+        -o "$1" -- sleep "$window" >/dev/null 2>&1
 }
