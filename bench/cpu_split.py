@@ -23,6 +23,7 @@ Prints one line of key=value pairs:
 """
 
 import collections
+import os
 import re
 import subprocess
 import sys
@@ -52,6 +53,9 @@ def crate_of(sym, dso, server_dso):
 
 def main():
     data, server_pid = sys.argv[1], sys.argv[2]
+    if not os.path.exists(data):
+        print("samples=0")
+        return
     out = subprocess.run(
         ["perf", "script", "-i", data,
          "-F", "sw:comm,pid,event,ip,sym,dso",

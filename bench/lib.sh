@@ -186,6 +186,7 @@ hwm_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 profile_window() { # out-file
     local window=$((WRK_SECONDS < 9 ? WRK_SECONDS - 4 : 5))
     sleep $(((WRK_SECONDS - window) / 2))
+    command -v perf >/dev/null 2>&1 || return 0
     perf record -q -a -e cpu-clock/freq=499/ -e sched:sched_switch -e sched:sched_wakeup \
-        -o "$1" -- sleep "$window" >/dev/null 2>&1
+        -o "$1" -- sleep "$window" >/dev/null 2>&1 || log "perf record failed: no CPU profile"
 }

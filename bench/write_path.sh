@@ -18,7 +18,8 @@ BACKENDS=("$@")
 
 need_pkg wrk wrk
 need_pkg pgbench postgresql-contrib
-need_pkg perf linux-perf
+# perf profiles the peak run; without it the profile is left out, not the run.
+need_pkg perf linux-perf || log "perf is not available: no CPU profile of the peak run"
 build
 
 # The server logs each unit of database work slower than 5 ms with its
@@ -46,11 +47,11 @@ for backend in "${BACKENDS[@]}"; do
     read -r s_rps s_p50 s_p99 s_err < <(BENCH_SEED=$BENCH_TMP/seed-$backend.tsv \
         run_wrk "$BASE" "$ROOT/bench/wrk/put_log.lua")
     scrape "$BENCH_TMP/metrics-after.txt"
-    wait "$perf_pid"
+    wait "$perf_pid" || true
     counts=$(python3 "$ROOT/bench/phases.py" per-request "$BENCH_TMP/metrics-before.txt" \
         "$BENCH_TMP/metrics-after.txt" "/v1/treatments/{id}/logs/{date}" "$WRK_SECONDS")
     echo "$backend: $counts" >&2
-    split=$(python3 "$ROOT/bench/cpu_split.py" "$perf_data" "$SERVER_PID")
+    split=$(python3 "$ROOT/bench/cpu_split.py" "$perf_data" "$SERVER_PID" || echo "samples=0")
     echo "$backend: $split" >&2
     SPLITS+=("$backend|$(kv "$counts" requests)|$split|$counts")
 
@@ -132,6 +133,18 @@ echo
 echo "goals: PostgreSQL service/DB >= 50%, SQLite >= 15%; p99 at half peak < 10 ms"
 echo
 echo "Statements per PUT (BEGIN and COMMIT included) and statements prepared per PUT come from the server's own counters (aftercare_db_statements*) over the wrk run."
+echo
+echo "### Where the time went at peak: the machine's CPU (perf, 5 s of the wrk run, both CPUs, idle included), the service's threads, and its database writes"
+echo
+echo "| backend | idle | service user | service kernel | wrk | PostgreSQL | other | service user time by crate | service switch-outs/s | of them preempted | woken thread waits for a CPU, mean / p99 us | writes keep the writer busy | hold per write us | of it on a CPU us |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for row in "${SPLITS[@]}"; do
+    IFS='|' read -r b _ split counts <<<"$row"
+    pct() { awk -v v="$(kv "$split" "$1")" 'BEGIN { if (v == "") print "n/a"; else printf "%.0f%%", 100 * v }'; }
+    echo "| $b | $(pct idle) | $(pct server_user) | $(pct server_kernel) | $(pct load) | $(pct postgres) | $(pct other) | $(kv "$split" server_top | sed 's/,/, /g') | $(kv "$split" server_switches_per_s) | $(kv "$split" preempted) | $(kv "$split" wake_to_run_us) / $(kv "$split" wake_to_run_p99_us) | $(kv "$counts" writer_busy) | $(kv "$counts" write_hold_us) | $(kv "$counts" write_on_cpu_us) |"
+done
+echo
+echo "On PostgreSQL writes run side by side, so \"busy\" is the average number of writes in progress."
 echo
 echo "### The half-peak tail: client requests over 10 ms beside the server's units of database work over 5 ms"
 echo
