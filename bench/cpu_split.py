@@ -29,10 +29,11 @@ import subprocess
 import sys
 
 
-def crate_of(sym, dso, server_dso):
+def crate_of(sym, dso):
+    """`dso` is the file name of the code's binary or library."""
     if dso.startswith("libc.") or dso.startswith("libc-"):
         return "libc"
-    if dso != server_dso:
+    if dso != "aftercare":
         return dso.split(".so")[0] or "unknown"
     if sym in ("", "[unknown]"):
         return "unknown"
@@ -86,7 +87,7 @@ def main():
                 else:
                     groups["server_user"] += 1
                     base = dso.rsplit("/", 1)[-1]
-                    crates[crate_of(re.sub(r"\+0x[0-9a-f]+$", "", sym), base, "aftercare")] += 1
+                    crates[crate_of(re.sub(r"\+0x[0-9a-f]+$", "", sym), base)] += 1
             elif comm in ("wrk", "bench") or comm.startswith("tokio-runtime"):
                 groups["load"] += 1
             elif comm.startswith("postgres") or comm.startswith("postmaster"):
