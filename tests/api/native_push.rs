@@ -14,16 +14,7 @@ use crate::fcm_service::{FcmAnswer, TestFcm};
 use crate::helpers::{assert_problem, spawn_app_with, Backend, TestApp};
 use crate::on_both_backends;
 use crate::recovery::{add_treatment, Scenario};
-use crate::reminders::{this_minute, PUSH_ENV};
-
-const OTHER_KINDS: [&str; 6] = [
-    "sunscreen",
-    "moisturize",
-    "avoid_actives",
-    "no_picking",
-    "next_session",
-    "check_in",
-];
+use crate::reminders::{mute_reminders, remind_now, PUSH_ENV};
 
 fn fcm_token() -> String {
     format!(
@@ -54,19 +45,6 @@ async fn register(app: &TestApp, token: &str, body: Value) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-/// Moves the patient's log reminder to this minute, every other kind off.
-async fn remind_now(app: &TestApp, token: &str) {
-    let res = app
-        .request(
-            Method::PATCH,
-            "/v1/me/preferences",
-            Some(token),
-            Some(&json!({"times": {"log_symptoms": [this_minute("Europe/Berlin")]}, "disabled": OTHER_KINDS})),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
 }
 
 async fn deliveries(app: &TestApp, doc: &str, treatment: &str) -> Vec<Value> {
@@ -106,6 +84,8 @@ async fn device_count(app: &TestApp, account: &str) -> usize {
 async fn devices_are_registered_validated_moved_and_removed(backend: Backend) {
     let s = Scenario::on(app_with(backend, &[]).await, 0.5, 1).await;
     let app = &s.app;
+    // Nothing from the default plan reaches the devices registered below.
+    mute_reminders(app, &s.patient.access_token).await;
     let me = &s.patient.access_token;
     let token = fcm_token();
     let fcm = json!({"platform": "fcm", "token": token, "app_id": "com.clinic.aftercare", "locale": "tr"});
@@ -204,6 +184,8 @@ async fn reminders_reach_fcm_generic_then_detailed(backend: Backend) {
     let fcm = TestFcm::start().await;
     let s = Scenario::on(app_with(backend, &fcm.env()).await, 0.5, 1).await;
     let app = &s.app;
+    // Nothing from the default plan reaches the devices registered below.
+    mute_reminders(app, &s.patient.access_token).await;
     let token = fcm_token();
     register(
         app,
@@ -286,6 +268,7 @@ async fn reminders_reach_fcm_generic_then_detailed(backend: Backend) {
     .await;
     let second = app.enrolled_patient(&s.doc, "Europe/Berlin", 2).await;
     add_treatment(app, &s.doc, &second.id, 0.5, 1).await;
+    mute_reminders(app, &second.access_token).await;
     let token2 = fcm_token();
     register(
         app,
@@ -318,6 +301,8 @@ async fn reminders_reach_apns_with_its_headers(backend: Backend) {
     let apns = TestApns::start().await;
     let s = Scenario::on(app_with(backend, &apns.env()).await, 0.5, 1).await;
     let app = &s.app;
+    // Nothing from the default plan reaches the devices registered below.
+    mute_reminders(app, &s.patient.access_token).await;
     let (production, sandbox) = (apns_token(), apns_token());
     for (token, env) in [(&production, "production"), (&sandbox, "sandbox")] {
         register(
@@ -380,6 +365,8 @@ async fn unregistered_tokens_are_removed(backend: Backend) {
     env.extend(apns.env());
     let s = Scenario::on(app_with(backend, &env).await, 0.5, 1).await;
     let app = &s.app;
+    // Nothing from the default plan reaches the devices registered below.
+    mute_reminders(app, &s.patient.access_token).await;
     let me = &s.patient.access_token;
     let (f, a410, a400) = (fcm_token(), apns_token(), apns_token());
     fcm.respond_with(&f, vec![FcmAnswer::Unregistered]);
@@ -444,6 +431,8 @@ async fn retries_honour_retry_after(backend: Backend) {
     env.extend(apns.env());
     let s = Scenario::on(app_with(backend, &env).await, 0.5, 1).await;
     let app = &s.app;
+    // Nothing from the default plan reaches the devices registered below.
+    mute_reminders(app, &s.patient.access_token).await;
     let me = &s.patient.access_token;
     let (f, a) = (fcm_token(), apns_token());
     fcm.respond_with(

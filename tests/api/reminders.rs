@@ -38,13 +38,27 @@ const OTHER_KINDS: [&str; 6] = [
     "check_in",
 ];
 
-/// Subscribes a browser for the patient and moves their log reminder to now,
-/// with every other kind switched off.
-pub async fn subscribe_and_remind_now(app: &TestApp, token: &str, browser: &TestSubscriber) {
+/// Switches every reminder kind off. Call it before the patient's first
+/// device subscribes: the default plan has reminders due at many hours of
+/// the day (08:30 moisturize, 12:30 sunscreen, …), and one that comes due
+/// while a device is subscribed is rightly sent, so a test run at such an
+/// hour would otherwise receive more than the reminder it asked for.
+pub async fn mute_reminders(app: &TestApp, token: &str) {
+    let mut all = OTHER_KINDS.to_vec();
+    all.push("log_symptoms");
     let res = app
-        .post("/v1/push/subscriptions", Some(token), &browser.json())
+        .request(
+            reqwest::Method::PATCH,
+            "/v1/me/preferences",
+            Some(token),
+            Some(&json!({ "disabled": all })),
+        )
         .await;
-    assert_eq!(res.status(), 201);
+    assert_eq!(res.status(), 200);
+}
+
+/// Moves the patient's log reminder to this minute, every other kind off.
+pub async fn remind_now(app: &TestApp, token: &str) {
     let res = app
         .request(
             reqwest::Method::PATCH,
@@ -54,6 +68,17 @@ pub async fn subscribe_and_remind_now(app: &TestApp, token: &str, browser: &Test
         )
         .await;
     assert_eq!(res.status(), 200);
+}
+
+/// Subscribes a browser for the patient and sends them exactly one
+/// reminder: the log reminder, moved to now.
+pub async fn subscribe_and_remind_now(app: &TestApp, token: &str, browser: &TestSubscriber) {
+    mute_reminders(app, token).await;
+    let res = app
+        .post("/v1/push/subscriptions", Some(token), &browser.json())
+        .await;
+    assert_eq!(res.status(), 201);
+    remind_now(app, token).await;
 }
 
 async fn deliveries(s: &Scenario) -> Vec<Value> {
@@ -182,6 +207,7 @@ async fn deliveries_show_the_push_services_success_status(backend: Backend) {
     let (phone, laptop) = (push.subscriber(), push.subscriber());
     push.respond_with(&phone.id, vec![Answer::Accepted(200)]);
     push.respond_with(&laptop.id, vec![Answer::Accepted(202)]);
+    mute_reminders(&s.app, &s.patient.access_token).await;
     let res = s
         .app
         .post(
@@ -594,8 +620,12 @@ async fn three_serve_processes_deliver_each_reminder_exactly_once() {
             })
             .await
             .unwrap();
+        let mut topics: std::collections::BTreeMap<Option<String>, usize> = Default::default();
+        for d in &got {
+            *topics.entry(d.topic.clone()).or_default() += 1;
+        }
         panic!(
-            "{} of {PATIENTS} delivered; occurrences and push jobs by status: {states:?}; push service failures: {:?}",
+            "{} of {PATIENTS} delivered, by topic {topics:?}; occurrences and push jobs by status: {states:?}; push service failures: {:?}",
             got.len(),
             push.failures()
         );
@@ -607,6 +637,11 @@ async fn three_serve_processes_deliver_each_reminder_exactly_once() {
         all.iter().map(|d| d.subscriber_id.as_str()).collect();
     assert_eq!(all.len(), PATIENTS, "no duplicates");
     assert_eq!(unique.len(), PATIENTS, "every patient once");
+    assert!(
+        all.iter()
+            .all(|d| d.topic.as_deref() == Some("log-symptoms")),
+        "only the reminder each patient asked for"
+    );
     assert!(push.failures().is_empty(), "{:?}", push.failures());
     drop(processes);
 }
