@@ -39,10 +39,10 @@ const OTHER_KINDS: [&str; 6] = [
 ];
 
 /// Switches every reminder kind off. Call it before the patient's first
-/// device subscribes: the default plan has reminders due at many hours of
-/// the day (08:30 moisturize, 12:30 sunscreen, …), and one that comes due
-/// while a device is subscribed is rightly sent, so a test run at such an
-/// hour would otherwise receive more than the reminder it asked for.
+/// device subscribes: a treatment registered up to 5 minutes after one of
+/// the default plan's times (08:00, 08:30, 12:30, 20:00, … in the patient's
+/// zone) is sent that reminder, rightly, so a test run then would receive
+/// more than the reminder it asked for.
 pub async fn mute_reminders(app: &TestApp, token: &str) {
     let mut all = OTHER_KINDS.to_vec();
     all.push("log_symptoms");
