@@ -248,48 +248,57 @@ async fn kill_9_loses_no_acknowledged_write(backend: Backend) {
 
 on_both_backends!(kill_9_loses_no_acknowledged_write);
 
+/// SIGTERM lets every request in flight finish, then stops the dispatcher
+/// and exits cleanly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
+    use diesel::connection::SimpleConnection;
+    const REQUESTS: usize = 24;
     let url = fresh_database_url(Backend::Sqlite);
-    // 25 sign-ins to one account: above its default attempt budget.
-    let (process, app, log) = serve_process(
-        &url,
-        &[
-            ("AFTERCARE_SCHEDULER_TICK_SECS", "1"),
-            ("AFTERCARE_AUTH_LIMIT_ACCOUNT", "100"),
-        ],
-    )
-    .await;
-    let clinic = app.new_clinic().await;
-    let app = Arc::new(app);
-    // Sign-ins are slow on purpose (argon2): many are in flight at once.
+    let (process, app, log) = serve_process(&url, &[("AFTERCARE_SCHEDULER_TICK_SECS", "1")]).await;
+    let s = Scenario::on(app, 0.5, 2).await;
+    // The requests are daily-log writes, and this connection ("another
+    // process") holds SQLite's writer until after SIGTERM: none can finish
+    // before the signal, however fast the machine. (Racing slow sign-ins
+    // against the signal failed when all 24 happened to finish first.)
+    let db = s.app.db.clone();
+    let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut c = db.conn().unwrap();
+        c.batch_execute("BEGIN IMMEDIATE").unwrap();
+        held_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        c.batch_execute("ROLLBACK").unwrap();
+    });
+    held_rx.recv().unwrap();
+    let s = Arc::new(s);
     // Each request has its own client whose connection is opened (and
-    // accepted by the server) before any sign-in is sent: a connection still
-    // waiting to be accepted at SIGTERM is not in flight, and a loaded
-    // machine made that race visible.
+    // accepted by the server) before any write is sent: a connection still
+    // waiting to be accepted at SIGTERM is not in flight.
     let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let connected = Arc::new(tokio::sync::Barrier::new(25));
+    let connected = Arc::new(tokio::sync::Barrier::new(REQUESTS + 1));
     let mut requests = tokio::task::JoinSet::new();
-    for _ in 0..24 {
-        let (app, email, password, answered, connected) = (
-            app.clone(),
-            clinic.admin_email.clone(),
-            clinic.admin_password.clone(),
-            answered.clone(),
-            connected.clone(),
-        );
+    for _ in 0..REQUESTS {
+        let (s, answered, connected) = (s.clone(), answered.clone(), connected.clone());
         requests.spawn(async move {
             let client = reqwest::Client::new();
             let warm = client
-                .get(format!("{}/healthz", app.address))
+                .get(format!("{}/healthz", s.app.address))
                 .send()
                 .await
                 .map(|r| r.status().as_u16());
             assert!(matches!(warm, Ok(200)), "{warm:?}");
             connected.wait().await;
             let r = client
-                .post(format!("{}/v1/auth/login", app.address))
-                .json(&json!({"email": email, "password": password}))
+                .put(format!(
+                    "{}/v1/treatments/{}/logs/{}",
+                    s.app.address,
+                    s.treatment_id(),
+                    s.date(1)
+                ))
+                .bearer_auth(&s.patient.access_token)
+                .json(&json!({"redness": 4, "swelling": 2, "flaking": 1, "sensitivity": 3}))
                 .send()
                 .await
                 .map(|r| r.status().as_u16());
@@ -298,15 +307,14 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
         });
     }
     connected.wait().await;
-    // SIGTERM only once the server has read every sign-in: each is in its
-    // in-flight gauge (beside the scrape asking) or answered. A request still
-    // in a socket buffer at SIGTERM was never in flight, and on a loaded
-    // machine the first answer can come before the last is read.
+    // SIGTERM only once the server has read every write: each is in its
+    // in-flight gauge (beside the scrape asking). A request still in a
+    // socket buffer at SIGTERM was never in flight.
     let scrape = reqwest::Client::new();
     let waiting = Instant::now();
     loop {
         let text = scrape
-            .get(format!("{}/metrics", app.address))
+            .get(format!("{}/metrics", s.app.address))
             .send()
             .await
             .unwrap()
@@ -318,13 +326,12 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
             .find_map(|l| l.strip_prefix("aftercare_http_requests_in_flight "))
             .and_then(|v| v.trim().parse::<f64>().ok())
             .expect("the in-flight gauge is exported");
-        let done = answered.load(std::sync::atomic::Ordering::SeqCst) as f64;
-        if in_flight - 1.0 + done >= 24.0 {
+        if in_flight - 1.0 >= REQUESTS as f64 {
             break;
         }
         assert!(
-            waiting.elapsed() < Duration::from_secs(60),
-            "the server never read all 24 sign-ins ({in_flight} in flight, {done} answered)"
+            waiting.elapsed() < Duration::from_secs(4),
+            "the server never read all {REQUESTS} writes ({in_flight} in flight) within SQLite's busy timeout"
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -334,18 +341,25 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
         .status()
         .unwrap()
         .success());
-    let answered_before_stop = answered.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(
-        answered_before_stop < 24,
-        "requests were still in flight at SIGTERM"
+    assert_eq!(
+        answered.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "every write was waiting for the writer at SIGTERM"
     );
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
     let mut statuses = Vec::new();
     while let Some(r) = requests.join_next().await {
         statuses.push(r.unwrap());
     }
     assert!(
-        statuses.iter().all(|s| matches!(s, Ok(200))),
+        statuses.iter().all(|s| matches!(s, Ok(200) | Ok(201))),
         "every in-flight request completed: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| matches!(s, Ok(201))).count(),
+        1,
+        "the first write created the log, the rest replaced it: {statuses:?}"
     );
     let mut process = process;
     let started = Instant::now();
