@@ -248,30 +248,50 @@ async fn kill_9_loses_no_acknowledged_write(backend: Backend) {
 
 on_both_backends!(kill_9_loses_no_acknowledged_write);
 
+/// A connection of "another process" holding SQLite's writer (`BEGIN
+/// IMMEDIATE`) until released.
+struct HeldWriter {
+    release: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl HeldWriter {
+    /// Returns once the write lock is held.
+    fn take(db: &aftercare::db::Db) -> Self {
+        use diesel::connection::SimpleConnection;
+        let db = db.clone();
+        let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut c = db.conn().unwrap();
+            c.batch_execute("BEGIN IMMEDIATE").unwrap();
+            held_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            c.batch_execute("ROLLBACK").unwrap();
+        });
+        held_rx.recv().unwrap();
+        Self { release, thread }
+    }
+
+    fn release(self) {
+        self.release.send(()).unwrap();
+        self.thread.join().unwrap();
+    }
+}
+
 /// SIGTERM lets every request in flight finish, then stops the dispatcher
 /// and exits cleanly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
-    use diesel::connection::SimpleConnection;
     const REQUESTS: usize = 24;
     let url = fresh_database_url(Backend::Sqlite);
     let (process, app, log) = serve_process(&url, &[("AFTERCARE_SCHEDULER_TICK_SECS", "1")]).await;
     let s = Scenario::on(app, 0.5, 2).await;
-    // The requests are daily-log writes, and this connection ("another
-    // process") holds SQLite's writer until after SIGTERM: none can finish
+    // The requests are daily-log writes, and a connection of "another
+    // process" holds SQLite's writer until after SIGTERM: none can finish
     // before the signal, however fast the machine. (Racing slow sign-ins
     // against the signal failed when all 24 happened to finish first.)
-    let db = s.app.db.clone();
-    let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let mut c = db.conn().unwrap();
-        c.batch_execute("BEGIN IMMEDIATE").unwrap();
-        held_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-        c.batch_execute("ROLLBACK").unwrap();
-    });
-    held_rx.recv().unwrap();
+    let writer = HeldWriter::take(&s.app.db);
     let s = Arc::new(s);
     // Each request has its own client whose connection is opened (and
     // accepted by the server) before any write is sent: a connection still
@@ -346,8 +366,7 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
         0,
         "every write was waiting for the writer at SIGTERM"
     );
-    release_tx.send(()).unwrap();
-    holder.join().unwrap();
+    writer.release();
     let mut statuses = Vec::new();
     while let Some(r) = requests.join_next().await {
         statuses.push(r.unwrap());
@@ -384,22 +403,11 @@ async fn sigterm_drains_in_flight_requests_and_stops_the_dispatcher() {
 /// values only of harmless parameters.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_sqlite_writer_is_503_busy_retry_and_logs_no_query_values() {
-    use diesel::connection::SimpleConnection;
     let db_url = fresh_database_url(Backend::Sqlite);
     let (_server, app, log) = serve_process(&db_url, &[]).await;
     let s = Scenario::on(app, 0.5, 2).await;
     // A connection of "another process" takes the write lock and keeps it.
-    let db = s.app.db.clone();
-    let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let mut c = db.conn().unwrap();
-        c.batch_execute("BEGIN IMMEDIATE").unwrap();
-        held_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-        c.batch_execute("ROLLBACK").unwrap();
-    });
-    held_rx.recv().unwrap();
+    let writer = HeldWriter::take(&s.app.db);
     let path = format!(
         "/v1/treatments/{}/logs/{}?limit=7&note=private-words-here",
         s.treatment_id(),
@@ -428,8 +436,7 @@ async fn a_busy_sqlite_writer_is_503_busy_retry_and_logs_no_query_values() {
     );
     let me = s.app.get("/v1/me", Some(&s.patient.access_token)).await;
     assert_eq!(me.status(), 200, "reads go on");
-    release_tx.send(()).unwrap();
-    holder.join().unwrap();
+    writer.release();
     let res = s
         .app
         .put(&path, Some(&s.patient.access_token), &log_body)
