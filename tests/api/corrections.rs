@@ -13,7 +13,7 @@ use crate::helpers::{assert_problem, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 use crate::push_service::TestPushService;
 use crate::recovery::{add_treatment, Scenario};
-use crate::reminders::{push_app, this_minute};
+use crate::reminders::{push_app, remind_now};
 use crate::sync::pull;
 
 async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
@@ -548,22 +548,7 @@ async fn discharge_stops_reminders_and_the_app_sees_it(backend: Backend) {
     assert!(upcoming(&s.app, &s.doc, &id).await.is_empty());
 
     // The patient moves the log reminder to now: still nothing is planned.
-    let others = [
-        "sunscreen",
-        "moisturize",
-        "avoid_actives",
-        "no_picking",
-        "next_session",
-        "check_in",
-    ];
-    let res = patch(
-        &s.app,
-        "/v1/me/preferences",
-        &s.patient.access_token,
-        json!({"times": {"log_symptoms": [this_minute("Europe/Berlin")]}, "disabled": others}),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    remind_now(&s.app, &s.patient.access_token).await;
     assert!(upcoming(&s.app, &s.patient.access_token, &id)
         .await
         .is_empty());

@@ -24,7 +24,7 @@ pub async fn push_app(backend: Backend) -> TestApp {
 }
 
 /// The current wall-clock minute in the patient's zone ("HH:MM").
-pub fn this_minute(tz: &str) -> String {
+fn this_minute(tz: &str) -> String {
     let tz: chrono_tz::Tz = tz.parse().unwrap();
     Utc::now().with_timezone(&tz).format("%H:%M").to_string()
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 use crate::on_both_backends;
 use crate::recovery::{add_treatment, Scenario};
-use crate::reminders::this_minute;
+use crate::reminders::remind_now;
 use crate::sync::{log, logs_changes, pull, push};
 
 /// One pull after `cursor`: (changes, timestamp).
@@ -450,19 +450,7 @@ async fn a_dispatched_reminder_reaches_a_second_device(backend: Backend) {
     let tok = s.patient.access_token.as_str();
     let mut b = Device::first_sync(&s.app, tok).await;
     // Only the log reminder, due this minute.
-    let res = s
-        .app
-        .request(
-            Method::PATCH,
-            "/v1/me/preferences",
-            Some(tok),
-            Some(&json!({
-                "times": {"log_symptoms": [this_minute("Europe/Berlin")]},
-                "disabled": ["sunscreen", "moisturize", "avoid_actives", "no_picking", "next_session", "check_in"],
-            })),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    remind_now(&s.app, tok).await;
     let ch = b.sync(&s.app).await;
     let soon = Utc::now().timestamp_millis() + 60_000;
     let due = rows(&ch, "reminders")
