@@ -55,11 +55,11 @@ def per_request(before, after, route, seconds=None):
     if seconds and units > 0:
         # statements (commit included) + in_process is the time a write
         # holds its connection, and on SQLite the writer.
-        held = delta("aftercare_db_phase_seconds_sum", 'kind="write"', 'phase="statements"') \
-            + delta("aftercare_db_phase_seconds_sum", 'kind="write"', 'phase="in_process"')
-        on_cpu = delta("aftercare_db_phase_seconds_sum", 'kind="write"', 'phase="on_cpu"')
-        waited = delta("aftercare_db_phase_seconds_sum", 'kind="write"', 'phase="writer_wait"')
-        queued = delta("aftercare_db_phase_seconds_sum", 'kind="write"', 'phase="queued"')
+        def spent(phase):
+            return delta("aftercare_db_phase_seconds_sum", 'kind="write"', f'phase="{phase}"')
+
+        held = spent("statements") + spent("in_process")
+        on_cpu, waited, queued = spent("on_cpu"), spent("writer_wait"), spent("queued")
         print(f" writer_busy={held / float(seconds):.2f} write_hold_us={1e6 * held / units:.0f} "
               f"write_on_cpu_us={1e6 * on_cpu / units:.0f} "
               f"writer_wait_us={1e6 * waited / units:.0f} queued_us={1e6 * queued / units:.0f}", end="")
