@@ -8,7 +8,8 @@ and how the scheduler treated the service's threads (`sched_switch` and
     cpu_split.py PERF_DATA SERVER_PID
 
 Prints one line of key=value pairs:
-  machine shares: idle, server_user, server_kernel, wrk, postgres, other;
+  machine shares: idle, server_user, server_kernel, load (wrk or the bench
+  driver), postgres, other;
   samples: how many samples the shares are made of;
   server_top: the service's user-space time by crate (Rust symbols by their
   first path segment; C code linked into the binary, which is the bundled
